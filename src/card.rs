@@ -1,0 +1,345 @@
+//! [`Card`]: the typed API over a [`Session`]: PIN status, verify and change.
+//!
+//! The lockout guard is on by default: before a VERIFY, the card's counter is read with a case-1
+//! VERIFY (which spends nothing), a blocked PIN is never sent, and a VERIFY that would be the
+//! last try is refused unless the caller explicitly allows it.
+
+use std::collections::HashMap;
+
+use crate::apdu::{ins, Command, Status, StatusWord};
+use crate::credential::{CredentialError, CredentialKind, Pin, Rule};
+use crate::error::{Error, Result};
+use crate::pin::{ChangeCommand, KeyRef, PinKind, PinStatus, RefStatus, RetryState};
+use crate::session::{card_error, Session};
+use crate::transport::{Transport, TransportError};
+
+/// Whether a VERIFY may spend the last try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LastTry {
+    /// Refuse a VERIFY when one try is left (the default).
+    #[default]
+    Refuse,
+    /// The caller accepts that a wrong value will lock the PIN.
+    Allow,
+}
+
+/// A My Number Card behind a transport.
+pub struct Card<T> {
+    session: Session<T>,
+    guard: bool,
+    known: HashMap<KeyRef, RetryState>,
+}
+
+impl<T: Transport> Card<T> {
+    /// A card over a transport, with the lockout guard on.
+    pub fn new(transport: T) -> Self {
+        Card {
+            session: Session::new(transport),
+            guard: true,
+            known: HashMap::new(),
+        }
+    }
+
+    /// Turns the lockout guard on (default) or off. With it off, a VERIFY is sent without reading
+    /// the counter first (one exchange fewer); a PIN already seen blocked in this session is still
+    /// never sent.
+    pub fn with_lockout_guard(mut self, on: bool) -> Self {
+        self.guard = on;
+        self
+    }
+
+    /// Whether the lockout guard is on.
+    pub fn lockout_guard(&self) -> bool {
+        self.guard
+    }
+
+    /// The session.
+    pub fn session(&self) -> &Session<T> {
+        &self.session
+    }
+
+    /// The session, mutably (for raw commands).
+    pub fn session_mut(&mut self) -> &mut Session<T> {
+        &mut self.session
+    }
+
+    /// Exchanges sent so far.
+    pub fn exchanges(&self) -> u64 {
+        self.session.exchanges()
+    }
+
+    /// Unwraps the transport.
+    pub fn into_transport(self) -> T {
+        self.session.into_transport()
+    }
+
+    /// Ends PIN use: removes power from the card so that no verified state outlives the program.
+    pub fn unpower(&mut self) -> Result<()> {
+        self.known.clear();
+        self.session.unpower()
+    }
+
+    /// Runs a multi-APDU operation inside one transport transaction, and forgets what is known
+    /// of the counters if the card was reset meanwhile.
+    pub(crate) fn in_transaction<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        let r = self.session.begin_transaction().and_then(|_| {
+            let r = f(self);
+            self.session.end_transaction();
+            r
+        });
+        if matches!(r, Err(Error::CardReset)) {
+            self.known.clear();
+        }
+        r
+    }
+
+    /// Reads one key reference's counter with a case-1 VERIFY: spends no try.
+    fn query_ref(&mut self, kind: PinKind, key: KeyRef) -> Result<RetryState> {
+        self.session.select_df(&key.aid)?;
+        let r = self
+            .session
+            .transmit_addressed(key.fid, &|p2| Ok(Command::new(0x00, ins::VERIFY, 0x00, p2)))?;
+        let state = match r.sw.status() {
+            Status::Success => RetryState::Verified,
+            Status::TriesLeft(0) => RetryState::Blocked,
+            Status::TriesLeft(n) => RetryState::TriesLeft(n),
+            Status::ReferenceDataBlocked | Status::AuthenticationBlocked => RetryState::Blocked,
+            Status::VerificationFailed => RetryState::NoLimit,
+            _ => return Err(card_error(status_op(kind), r.sw)),
+        };
+        self.known.insert(key, state);
+        Ok(state)
+    }
+
+    /// The status of one PIN, without spending a try: one case-1 VERIFY per key reference.
+    pub fn pin_status(&mut self, kind: PinKind) -> Result<PinStatus> {
+        self.in_transaction(|card| {
+            let mut refs = Vec::new();
+            for key in kind.key_refs() {
+                refs.push(RefStatus {
+                    application: key.app_name(),
+                    key: key.fid,
+                    state: card.query_ref(kind, *key)?,
+                });
+            }
+            Ok(PinStatus {
+                kind,
+                limit: kind.retry_limit(),
+                refs,
+            })
+        })
+    }
+
+    /// The status of all four PINs, spending no try. Nine exchanges on a card that accepts SFI
+    /// addressing: SELECT JPKI + two queries, SELECT text-assist + one, SELECT 住基 + one, SELECT
+    /// 共通 + one.
+    pub fn status_all(&mut self) -> Result<Vec<PinStatus>> {
+        self.in_transaction(|card| PinKind::ALL.iter().map(|k| card.pin_status(*k)).collect())
+    }
+
+    fn guard_check(
+        &mut self,
+        kind: PinKind,
+        key: KeyRef,
+        last: LastTry,
+        use_guard: bool,
+    ) -> Result<()> {
+        let state = if use_guard {
+            Some(self.query_ref(kind, key)?)
+        } else {
+            self.known.get(&key).copied()
+        };
+        match state {
+            Some(RetryState::Blocked) => Err(Error::Blocked { kind }),
+            Some(RetryState::TriesLeft(1)) if use_guard && last == LastTry::Refuse => {
+                Err(Error::LastTry { kind })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn send_verify(&mut self, kind: PinKind, key: KeyRef, secret: &[u8]) -> Result<()> {
+        let r = self.session.transmit_addressed(key.fid, &|p2| {
+            Ok(Command::new(0x00, ins::VERIFY, 0x00, p2).with_data(secret)?)
+        });
+        let r = match r {
+            Ok(r) => r,
+            Err(Error::Transport(cause)) => {
+                self.known.remove(&key);
+                return Err(Error::UnknownOutcome {
+                    operation: "VERIFY",
+                    advice: format!(
+                        "The card may or may not have counted the try. Check the {kind} status \
+                         (it spends no try) before trying again."
+                    ),
+                    cause,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        self.interpret_verify(kind, key, r.sw)
+    }
+
+    fn interpret_verify(&mut self, kind: PinKind, key: KeyRef, sw: StatusWord) -> Result<()> {
+        match sw.status() {
+            Status::Success => {
+                self.known.insert(key, RetryState::Verified);
+                Ok(())
+            }
+            Status::TriesLeft(n) => {
+                self.known.insert(
+                    key,
+                    if n == 0 {
+                        RetryState::Blocked
+                    } else {
+                        RetryState::TriesLeft(n)
+                    },
+                );
+                Err(Error::WrongPin {
+                    kind,
+                    tries_left: n,
+                })
+            }
+            Status::ReferenceDataBlocked | Status::AuthenticationBlocked => {
+                self.known.insert(key, RetryState::Blocked);
+                Err(Error::Blocked { kind })
+            }
+            _ => Err(card_error("VERIFY", sw)),
+        }
+    }
+
+    fn verify_key(&mut self, kind: PinKind, key: KeyRef, secret: &[u8], last: LastTry) -> Result<()> {
+        self.session.select_df(&key.aid)?;
+        let guard = self.guard;
+        self.guard_check(kind, key, last, guard)?;
+        self.send_verify(kind, key, secret)
+    }
+
+    /// Verifies a PIN, with the lockout guard: refused without sending if the PIN is blocked or
+    /// has one try left. The residence PIN is verified against 住基AP.
+    pub fn verify<P: Pin>(&mut self, pin: &P) -> Result<()> {
+        self.verify_with(pin, LastTry::Refuse)
+    }
+
+    /// Verifies a PIN, saying whether the last try may be spent.
+    pub fn verify_with<P: Pin>(&mut self, pin: &P, last: LastTry) -> Result<()> {
+        let key = P::KIND.key_refs()[0];
+        self.in_transaction(|card| card.verify_key(P::KIND, key, pin.expose(), last))
+    }
+
+    /// Changes a PIN: VERIFY the current value, then CHANGE REFERENCE DATA (JPKI, text assist)
+    /// or CHANGE KEY (residence). The residence PIN is changed on both key references; if the
+    /// second change fails, the first is changed back and [`Error::ChangeRolledBack`] says so.
+    ///
+    /// The new value must differ from the current one. Both are validated before any I/O.
+    pub fn change<P: Pin>(&mut self, current: &P, new: &P) -> Result<()> {
+        self.change_with(current, new, LastTry::Refuse)
+    }
+
+    /// [`Card::change`], saying whether the VERIFY of the current value may spend the last try.
+    pub fn change_with<P: Pin>(&mut self, current: &P, new: &P, last: LastTry) -> Result<()> {
+        if current.expose() == new.expose() {
+            return Err(Error::Credential(CredentialError {
+                kind: CredentialKind::Pin(P::KIND),
+                rule: Rule::Unchanged,
+            }));
+        }
+        self.in_transaction(|card| card.change_inner(P::KIND, current.expose(), new.expose(), last))
+    }
+
+    fn change_inner(&mut self, kind: PinKind, current: &[u8], new: &[u8], last: LastTry) -> Result<()> {
+        let refs = kind.key_refs();
+        // With the guard on, check every key reference before changing any, in reverse order so
+        // that the first application stays selected.
+        if self.guard {
+            for key in refs.iter().rev() {
+                self.session.select_df(&key.aid)?;
+                self.guard_check(kind, *key, last, true)?;
+            }
+        }
+        self.change_key(kind, refs[0], current, new)?;
+        for key in &refs[1..] {
+            if let Err(cause) = self.change_key(kind, *key, current, new) {
+                return Err(self.roll_back(kind, refs[0], new, current, cause));
+            }
+        }
+        Ok(())
+    }
+
+    fn change_key(&mut self, kind: PinKind, key: KeyRef, current: &[u8], new: &[u8]) -> Result<()> {
+        self.session.select_df(&key.aid)?;
+        self.session.select_ef(key.fid)?;
+        if !self.guard {
+            self.guard_check(kind, key, LastTry::Allow, false)?;
+        }
+        self.send_verify(kind, key, current)?;
+        let cmd = match kind.change_command() {
+            ChangeCommand::ChangeReferenceData => {
+                Command::new(0x00, ins::CHANGE_REFERENCE_DATA, 0x01, 0x80)
+            }
+            ChangeCommand::ChangeKey => Command::new(0x80, ins::CHANGE_KEY, 0x00, 0x80),
+        }
+        .with_data(new)?;
+        match self.session.transmit(&cmd) {
+            Ok(r) if r.sw.is_success() => {
+                self.known.insert(key, RetryState::Verified);
+                Ok(())
+            }
+            Ok(r) => Err(card_error("CHANGE", r.sw)),
+            Err(Error::Transport(cause)) => Err(Error::UnknownOutcome {
+                operation: "CHANGE",
+                cause,
+                advice: format!(
+                    "The new {kind} may or may not be in effect on {}. Check the status (it spends \
+                     no try), then verify with the new value; if that is refused, the old value is \
+                     still in effect.",
+                    key.app_name()
+                ),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn roll_back(&mut self, kind: PinKind, key: KeyRef, new: &[u8], old: &[u8], cause: Error) -> Error {
+        if let Error::UnknownOutcome { .. } | Error::Transport(_) | Error::CardReset = cause {
+            // The card may be gone: do not guess. Say exactly what is known.
+            return Error::UnknownOutcome {
+                operation: "CHANGE (residence PIN, second key reference)",
+                cause: match &cause {
+                    Error::UnknownOutcome { cause, .. } | Error::Transport(cause) => cause.clone(),
+                    _ => TransportError::CardReset,
+                },
+                advice: "住基AP has the new PIN; 共通カードAP may still have the old one. Check the \
+                         status (it spends no try), then change the PIN again from the old value \
+                         to the new one, or ask the municipal counter."
+                    .into(),
+            };
+        }
+        match self.change_key(kind, key, new, old) {
+            Ok(()) => Error::ChangeRolledBack {
+                cause: Box::new(cause),
+            },
+            Err(e) => Error::UnknownOutcome {
+                operation: "CHANGE (residence PIN, rollback)",
+                cause: match e {
+                    Error::UnknownOutcome { cause, .. } | Error::Transport(cause) => cause,
+                    _ => TransportError::Backend(e.to_string()),
+                },
+                advice: format!(
+                    "The change failed on 共通カードAP ({cause}) and changing 住基AP back failed \
+                     too: 住基AP has the new PIN and 共通カードAP the old one. Check the status, \
+                     then ask the municipal counter or change 住基AP back."
+                ),
+            },
+        }
+    }
+}
+
+fn status_op(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Signature => "status of the signature password",
+        PinKind::UserAuth => "status of the user-authentication PIN",
+        PinKind::Residence => "status of the residence PIN",
+        PinKind::TextAssist => "status of the text-assist PIN",
+    }
+}

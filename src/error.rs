@@ -1,0 +1,165 @@
+//! The crate's error type. Errors carry the PIN kind and the tries left where a PIN is involved,
+//! and never a PIN, password or My Number.
+
+use crate::apdu::{ApduError, StatusWord};
+use crate::applets::Fid;
+use crate::credential::CredentialError;
+use crate::pin::PinKind;
+use crate::transport::TransportError;
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value was refused before anything was sent to the card.
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+    /// The transport failed. Where a PIN command was in flight, see [`Error::UnknownOutcome`].
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The card was reset or repowered by someone else: PIN verification done earlier in this
+    /// session is lost and the application must be selected again. Nothing was silently retried.
+    #[error("the card was reset: earlier PIN verification is lost; verify again if needed")]
+    CardReset,
+    /// A command could not be encoded.
+    #[error(transparent)]
+    Apdu(#[from] ApduError),
+    /// The card refused a command with an unexpected status word.
+    #[error("{operation}: the card answered {sw} ({meaning})")]
+    Card {
+        /// What was being done.
+        operation: &'static str,
+        /// The status word.
+        sw: StatusWord,
+        /// A short explanation.
+        meaning: &'static str,
+    },
+    /// A PIN was wrong.
+    #[error("{}", wrong_pin_message(*.kind, *.tries_left))]
+    WrongPin {
+        /// Which PIN.
+        kind: PinKind,
+        /// Tries left.
+        tries_left: u8,
+    },
+    /// The PIN is blocked; nothing was sent.
+    #[error("the {kind} is blocked and was not sent; {}", .kind.where_to_reset())]
+    Blocked {
+        /// Which PIN.
+        kind: PinKind,
+    },
+    /// The lockout guard refused a VERIFY that would be the last try.
+    #[error("refused: the {kind} has 1 try left and a wrong value would lock it; nothing was sent (allow the last try explicitly to go on)")]
+    LastTry {
+        /// Which PIN.
+        kind: PinKind,
+    },
+    /// A file needs a PIN or key that has not been verified in this session.
+    #[error("{what} needs {needs} first")]
+    NeedsVerification {
+        /// What was asked for.
+        what: &'static str,
+        /// What opens it.
+        needs: &'static str,
+    },
+    /// A file or application is not on the card.
+    #[error("{what} is not on this card")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+    },
+    /// Data read from the card did not parse.
+    #[error("EF {fid} ({what}): {reason}")]
+    Parse {
+        /// The file.
+        fid: Fid,
+        /// What it holds.
+        what: &'static str,
+        /// Why it did not parse.
+        reason: String,
+    },
+    /// A residence-PIN change failed on the second key reference, and the first was changed back:
+    /// the old PIN is in effect on both.
+    #[error("the residence PIN change failed on 共通カードAP ({cause}); 住基AP was changed back, so the old PIN still works in both places")]
+    ChangeRolledBack {
+        /// Why the second change failed.
+        cause: Box<Error>,
+    },
+    /// The outcome of a command that changes the card is unknown (for example the card was
+    /// removed while it ran). The message says what may have happened and what to do.
+    #[error("{operation}: the outcome is unknown ({cause}). {advice}")]
+    UnknownOutcome {
+        /// What was in flight.
+        operation: &'static str,
+        /// The transport failure.
+        cause: TransportError,
+        /// What the caller should do next.
+        advice: String,
+    },
+    /// The card answered with more data than the protocol allows, or GET RESPONSE never ended.
+    #[error("{0}")]
+    Protocol(&'static str),
+}
+
+impl Error {
+    /// The tries left, where the error knows them.
+    pub fn tries_left(&self) -> Option<u8> {
+        match self {
+            Error::WrongPin { tries_left, .. } => Some(*tries_left),
+            Error::Blocked { .. } => Some(0),
+            Error::LastTry { .. } => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The PIN kind involved, where there is one.
+    pub fn pin_kind(&self) -> Option<PinKind> {
+        match self {
+            Error::WrongPin { kind, .. } | Error::Blocked { kind } | Error::LastTry { kind } => {
+                Some(*kind)
+            }
+            Error::ChangeRolledBack { .. } => Some(PinKind::Residence),
+            _ => None,
+        }
+    }
+}
+
+/// A short English meaning for a status word, for error messages.
+pub fn sw_meaning(sw: StatusWord) -> &'static str {
+    use crate::apdu::Status::*;
+    match sw.status() {
+        Success => "success",
+        MoreData(_) => "more data available",
+        EndOfFile => "end of file reached",
+        VerificationFailed | TriesLeft(_) => "verification failed",
+        WrongLength => "wrong length",
+        SecurityStatusNotSatisfied => "security status not satisfied",
+        AuthenticationBlocked | ReferenceDataBlocked => "blocked",
+        ConditionsNotSatisfied => "conditions of use not satisfied",
+        CommandNotAllowed => "command not allowed",
+        IncorrectData => "incorrect data",
+        FunctionNotSupported => "function not supported",
+        FileNotFound => "file or application not found",
+        RecordNotFound => "record not found",
+        IncorrectP1P2 => "incorrect parameters P1-P2",
+        WrongParameters => "wrong parameters (offset past the end)",
+        WrongLe(_) => "wrong Le",
+        InstructionNotSupported => "instruction not supported",
+        ClassNotSupported => "class not supported",
+        _ => "unexpected status",
+    }
+}
+
+/// Shorthand.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn wrong_pin_message(kind: PinKind, tries_left: u8) -> String {
+    match tries_left {
+        0 => format!(
+            "wrong {kind}: that was the last try and it is now blocked; {}",
+            kind.where_to_reset()
+        ),
+        1 => format!("wrong {kind}: 1 try left before it locks"),
+        n => format!("wrong {kind}: {n} tries left before it locks"),
+    }
+}

@@ -1,0 +1,41 @@
+//! # mynacard
+//!
+//! The Japanese My Number Card (マイナンバーカード) at the APDU level: typed PINs, their retry
+//! counters, the APDU sequences to check, verify and change them, and a faithful virtual card to
+//! test against.
+//!
+//! ```
+//! use mynacard::{Card, credential::AuthPin, pin::PinKind, sim::VirtualCard};
+//!
+//! let mut card = Card::new(VirtualCard::new());
+//! let status = card.pin_status(PinKind::UserAuth)?;
+//! assert_eq!(status.tries_left(), Some(3));
+//! card.verify(&AuthPin::parse("1234")?)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Layers, each depending only on those below it (see `design.md` in the project's shared
+//! notes): [`apdu`] and [`tlv`] (pure codecs), [`transport`] (bytes in, bytes out),
+//! [`session`] (selection cache, `61xx`/`6Cxx`, reads with capability fallback), [`credential`]
+//! (typed secrets), [`pin`] (kinds and status), [`Card`] (the operations), and [`sim`] (the
+//! virtual card, feature `sim`).
+//!
+//! Facts about the card are cited from `card-facts.md` by section (§).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod apdu;
+pub mod applets;
+mod card;
+pub mod credential;
+pub mod error;
+pub mod pin;
+pub mod session;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod tlv;
+pub mod transport;
+
+pub use card::{Card, LastTry};
+pub use error::{Error, Result};

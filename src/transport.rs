@@ -1,0 +1,315 @@
+//! The transport: bytes in, bytes out.
+//!
+//! [`Transport`] is all a backend implements: the virtual card ([`crate::sim`]), the PC/SC
+//! backend (feature `pcsc`), or your own. [`Recorder`] wraps any transport and keeps a log of
+//! exchanges in which the data of VERIFY, CHANGE REFERENCE DATA, CHANGE KEY and RESET RETRY
+//! COUNTER is masked, so the log can be printed or stored.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use zeroize::Zeroizing;
+
+use crate::apdu::{CommandView, StatusWord};
+
+/// A failure below the APDU layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// No card is present (it was removed, or never inserted).
+    #[error("no card in the reader (it was removed or never inserted)")]
+    CardRemoved,
+    /// The card was reset or unpowered by someone else since the last exchange: its security
+    /// status (verified PINs) and selection are gone.
+    #[error("the card was reset; PIN verification and the current selection are lost")]
+    CardReset,
+    /// No response arrived (a dropped response or a timeout). Whether the card executed the
+    /// command is unknown.
+    #[error("no response from the card; whether it executed the command is unknown")]
+    NoResponse,
+    /// A response of fewer than two bytes.
+    #[error("malformed response of {0} bytes from the card")]
+    Malformed(usize),
+    /// The reader cannot send this command (for example, an extended-length APDU on a reader
+    /// that only supports short APDUs).
+    #[error("the reader cannot send this command: {0}")]
+    Unsupported(String),
+    /// Another backend-specific failure.
+    #[error("reader error: {0}")]
+    Backend(String),
+}
+
+/// What a transport can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransportCaps {
+    /// Whether the reader passes extended-length APDUs.
+    pub extended_length: bool,
+}
+
+impl Default for TransportCaps {
+    fn default() -> Self {
+        TransportCaps {
+            extended_length: true,
+        }
+    }
+}
+
+/// A channel to a card: one command APDU in, one response APDU (data and status word) out.
+///
+/// Implementations must not re-send a command on their own: a re-sent VERIFY spends a second
+/// try. The optional methods let the [`crate::session::Session`] group a multi-APDU operation
+/// into one exclusive transaction and unpower the card after PIN use.
+pub trait Transport {
+    /// Sends one command and returns the whole response, status word included.
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// What the transport can carry.
+    fn caps(&self) -> TransportCaps {
+        TransportCaps::default()
+    }
+
+    /// Begins an exclusive transaction (PC/SC `SCardBeginTransaction`). Default: nothing.
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+
+    /// Ends the transaction begun by [`Transport::begin_transaction`]. Default: nothing.
+    fn end_transaction(&mut self) {}
+
+    /// Removes power from the card so that its security status does not outlive the program.
+    /// Default: nothing.
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(command)
+    }
+    fn caps(&self) -> TransportCaps {
+        (**self).caps()
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        (**self).begin_transaction()
+    }
+    fn end_transaction(&mut self) {
+        (**self).end_transaction()
+    }
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        (**self).unpower()
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(command)
+    }
+    fn caps(&self) -> TransportCaps {
+        (**self).caps()
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        (**self).begin_transaction()
+    }
+    fn end_transaction(&mut self) {
+        (**self).end_transaction()
+    }
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        (**self).unpower()
+    }
+}
+
+/// One logged exchange: the command with secret data masked, and the response.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// The command bytes; the data of secret-carrying commands is replaced by `*` (0x2A).
+    pub command: Vec<u8>,
+    /// The response bytes (data and status word), or the transport error.
+    pub response: Result<Vec<u8>, TransportError>,
+}
+
+impl Exchange {
+    /// Records a command, masking secret data.
+    pub fn new(command: &[u8], response: Result<Vec<u8>, TransportError>) -> Self {
+        Exchange {
+            command: mask_command(command),
+            response,
+        }
+    }
+
+    /// The instruction byte, if the command had a header.
+    pub fn ins(&self) -> Option<u8> {
+        self.command.get(1).copied()
+    }
+
+    /// The status word of the response, if there was one.
+    pub fn sw(&self) -> Option<StatusWord> {
+        match &self.response {
+            Ok(r) if r.len() >= 2 => Some(StatusWord::from_bytes(r[r.len() - 2], r[r.len() - 1])),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl fmt::Display for Exchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "> {}", hex::encode_upper(&self.command))?;
+        match &self.response {
+            Ok(r) if r.len() > 40 => write!(
+                f,
+                "  < [{} bytes] {}",
+                r.len() - 2,
+                hex::encode_upper(&r[r.len() - 2..])
+            ),
+            Ok(r) => write!(f, "  < {}", hex::encode_upper(r)),
+            Err(e) => write!(f, "  < error: {e}"),
+        }
+    }
+}
+
+/// Returns a copy of an encoded command with the data of VERIFY, CHANGE REFERENCE DATA, CHANGE
+/// KEY and RESET RETRY COUNTER replaced by `*` bytes. A command that does not parse is masked
+/// from the fifth byte on when its instruction carries secrets.
+pub fn mask_command(command: &[u8]) -> Vec<u8> {
+    let secret = command
+        .get(1)
+        .is_some_and(|&i| crate::apdu::ins::carries_secret(i));
+    if !secret {
+        return command.to_vec();
+    }
+    match CommandView::parse(command) {
+        Ok(v) => {
+            let mut c = v.to_owned().masked().to_bytes();
+            std::mem::take(&mut *c)
+        }
+        Err(_) => {
+            let mut out = command.to_vec();
+            for b in out.iter_mut().skip(4) {
+                *b = b'*';
+            }
+            out
+        }
+    }
+}
+
+/// A shared, append-only log of exchanges, safe to print.
+#[derive(Clone, Default)]
+pub struct ExchangeLog(Arc<Mutex<Vec<Exchange>>>);
+
+impl ExchangeLog {
+    /// A new, empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Appends an exchange.
+    pub fn push(&self, e: Exchange) {
+        self.lock().push(e);
+    }
+    /// A copy of the entries.
+    pub fn entries(&self) -> Vec<Exchange> {
+        self.lock().clone()
+    }
+    /// The number of exchanges logged.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+    /// Whether nothing was logged.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Empties the log.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Exchange>> {
+        // A panic while holding the lock cannot leave the Vec half-written; keep using it.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl fmt::Debug for ExchangeLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.entries()).finish()
+    }
+}
+
+/// A transport wrapper that records every exchange, secrets masked, into an [`ExchangeLog`].
+pub struct Recorder<T> {
+    inner: T,
+    log: ExchangeLog,
+}
+
+impl<T: Transport> Recorder<T> {
+    /// Wraps a transport with a new log.
+    pub fn new(inner: T) -> Self {
+        Recorder {
+            inner,
+            log: ExchangeLog::new(),
+        }
+    }
+    /// The log (a shared handle: it keeps filling as the recorder is used).
+    pub fn log(&self) -> ExchangeLog {
+        self.log.clone()
+    }
+    /// The wrapped transport.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+    /// The wrapped transport, mutably.
+    pub fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+    /// Unwraps.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<T: Transport> Transport for Recorder<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let r = self.inner.transmit(command);
+        self.log.push(Exchange::new(command, r.clone()));
+        r
+    }
+    fn caps(&self) -> TransportCaps {
+        self.inner.caps()
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        self.inner.begin_transaction()
+    }
+    fn end_transaction(&mut self) {
+        self.inner.end_transaction()
+    }
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        self.inner.unpower()
+    }
+}
+
+/// Zeroizing byte buffer, for callers that build commands carrying secrets by hand.
+pub type SecretBytes = Zeroizing<Vec<u8>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_all_four_secret_instructions() {
+        for (cla, ins) in [(0x00, 0x20), (0x00, 0x24), (0x80, 0x32), (0x00, 0x2C)] {
+            let cmd = [cla, ins, 0x01, 0x80, 0x04, b'4', b'8', b'2', b'1'];
+            let m = mask_command(&cmd);
+            assert_eq!(&m[..5], &cmd[..5]);
+            assert_eq!(&m[5..], b"****");
+        }
+        let read = [0x00, 0xB0, 0x8A, 0x00, 0x00];
+        assert_eq!(mask_command(&read), read);
+        // Malformed but secret-carrying: masked from byte 5 on.
+        let bad = [0x00, 0x20, 0x00, 0x80, 0x09, b'1', b'2'];
+        assert_eq!(&mask_command(&bad)[4..], b"***");
+    }
+}
