@@ -310,7 +310,10 @@ impl fmt::Debug for Command {
             .field("p1", &format_args!("{:02X}", self.p1))
             .field("p2", &format_args!("{:02X}", self.p2));
         if self.is_secret() {
-            d.field("data", &format_args!("<{} bytes redacted>", self.data.len()));
+            d.field(
+                "data",
+                &format_args!("<{} bytes redacted>", self.data.len()),
+            );
         } else {
             d.field("data", &format_args!("{}", hex::encode_upper(&*self.data)));
         }
@@ -429,7 +432,10 @@ impl fmt::Debug for CommandView<'_> {
             .field("p1", &format_args!("{:02X}", self.p1))
             .field("p2", &format_args!("{:02X}", self.p2));
         if secret {
-            d.field("data", &format_args!("<{} bytes redacted>", self.data.len()));
+            d.field(
+                "data",
+                &format_args!("<{} bytes redacted>", self.data.len()),
+            );
         } else {
             d.field("data", &format_args!("{}", hex::encode_upper(self.data)));
         }

@@ -81,7 +81,10 @@ impl<T: Transport> Card<T> {
 
     /// Runs a multi-APDU operation inside one transport transaction, and forgets what is known
     /// of the counters if the card was reset meanwhile.
-    pub(crate) fn in_transaction<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+    pub(crate) fn in_transaction<R>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<R>,
+    ) -> Result<R> {
         let r = self.session.begin_transaction().and_then(|_| {
             let r = f(self);
             self.session.end_transaction();
@@ -208,7 +211,13 @@ impl<T: Transport> Card<T> {
         }
     }
 
-    fn verify_key(&mut self, kind: PinKind, key: KeyRef, secret: &[u8], last: LastTry) -> Result<()> {
+    fn verify_key(
+        &mut self,
+        kind: PinKind,
+        key: KeyRef,
+        secret: &[u8],
+        last: LastTry,
+    ) -> Result<()> {
         self.session.select_df(&key.aid)?;
         let guard = self.guard;
         self.guard_check(kind, key, last, guard)?;
@@ -247,7 +256,13 @@ impl<T: Transport> Card<T> {
         self.in_transaction(|card| card.change_inner(P::KIND, current.expose(), new.expose(), last))
     }
 
-    fn change_inner(&mut self, kind: PinKind, current: &[u8], new: &[u8], last: LastTry) -> Result<()> {
+    fn change_inner(
+        &mut self,
+        kind: PinKind,
+        current: &[u8],
+        new: &[u8],
+        last: LastTry,
+    ) -> Result<()> {
         let refs = kind.key_refs();
         // With the guard on, check every key reference before changing any, in reverse order so
         // that the first application stays selected.
@@ -300,7 +315,14 @@ impl<T: Transport> Card<T> {
         }
     }
 
-    fn roll_back(&mut self, kind: PinKind, key: KeyRef, new: &[u8], old: &[u8], cause: Error) -> Error {
+    fn roll_back(
+        &mut self,
+        kind: PinKind,
+        key: KeyRef,
+        new: &[u8],
+        old: &[u8],
+        cause: Error,
+    ) -> Error {
         if let Error::UnknownOutcome { .. } | Error::Transport(_) | Error::CardReset = cause {
             // The card may be gone: do not guess. Say exactly what is known.
             return Error::UnknownOutcome {
@@ -309,10 +331,11 @@ impl<T: Transport> Card<T> {
                     Error::UnknownOutcome { cause, .. } | Error::Transport(cause) => cause.clone(),
                     _ => TransportError::CardReset,
                 },
-                advice: "住基AP has the new PIN; 共通カードAP may still have the old one. Check the \
+                advice:
+                    "住基AP has the new PIN; 共通カードAP may still have the old one. Check the \
                          status (it spends no try), then change the PIN again from the old value \
                          to the new one, or ask the municipal counter."
-                    .into(),
+                        .into(),
             };
         }
         match self.change_key(kind, key, new, old) {

@@ -366,10 +366,8 @@ impl MatchingNumberB {
             kind,
             rule: Rule::Date("birth date"),
         })?;
-        check_digits(kind, security_code.as_bytes(), 4).map_err(|e| CredentialError {
-            kind,
-            rule: e.rule,
-        })?;
+        check_digits(kind, security_code.as_bytes(), 4)
+            .map_err(|e| CredentialError { kind, rule: e.rule })?;
         if !(1000..=9999).contains(&expiry_year) {
             return Err(CredentialError {
                 kind,
@@ -445,7 +443,9 @@ mod tests {
     fn signature_rules() {
         assert!(SignaturePassword::parse("ABC123").is_ok());
         let e = SignaturePassword::parse("abc123").unwrap_err();
-        assert!(e.to_string().contains("lower-case letters are not accepted"));
+        assert!(e
+            .to_string()
+            .contains("lower-case letters are not accepted"));
         assert_eq!(
             SignaturePassword::parse("ABCDEF").unwrap_err().rule,
             Rule::NoDigit

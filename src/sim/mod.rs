@@ -261,7 +261,10 @@ impl std::fmt::Debug for VirtualCard {
             .field("options", &self.options)
             .field("powered", &self.powered)
             .field("removed", &self.removed)
-            .field("state_file", &self.file.as_ref().map(|f| f.path().to_owned()))
+            .field(
+                "state_file",
+                &self.file.as_ref().map(|f| f.path().to_owned()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -277,12 +280,32 @@ fn initial_keys(h: &Holder) -> Vec<(App, u16, String, u8)> {
     let (y, m, d) = h.birth;
     vec![
         (App::Jpki, jpki::AUTH_PIN.0, DEFAULT_PIN.into(), 3),
-        (App::Jpki, jpki::SIGN_PIN.0, DEFAULT_SIGNATURE_PASSWORD.into(), 5),
+        (
+            App::Jpki,
+            jpki::SIGN_PIN.0,
+            DEFAULT_SIGNATURE_PASSWORD.into(),
+            5,
+        ),
         (App::TextAssist, text::PIN.0, DEFAULT_PIN.into(), 3),
-        (App::TextAssist, text::MATCHING_A.0, h.my_number.clone(), MATCHING_LIMIT),
-        (App::TextAssist, text::MATCHING_B.0, h.matching_b(), MATCHING_LIMIT),
+        (
+            App::TextAssist,
+            text::MATCHING_A.0,
+            h.my_number.clone(),
+            MATCHING_LIMIT,
+        ),
+        (
+            App::TextAssist,
+            text::MATCHING_B.0,
+            h.matching_b(),
+            MATCHING_LIMIT,
+        ),
         (App::Juki, applets::residence::PIN.0, DEFAULT_PIN.into(), 3),
-        (App::Common, applets::residence::PIN.0, DEFAULT_PIN.into(), 3),
+        (
+            App::Common,
+            applets::residence::PIN.0,
+            DEFAULT_PIN.into(),
+            3,
+        ),
         (App::Surface, 0x0013, h.my_number.clone(), MATCHING_LIMIT),
         (App::Surface, 0x0012, h.matching_b(), MATCHING_LIMIT),
         (
@@ -546,10 +569,7 @@ impl VirtualCard {
 
     /// Tries left on a key reference, for tests and inspection.
     pub fn tries_left(&self, app: App, fid: u16) -> Option<u8> {
-        self.state
-            .keys
-            .get(&key_id(app, fid))
-            .map(|k| k.tries_left)
+        self.state.keys.get(&key_id(app, fid)).map(|k| k.tries_left)
     }
 
     /// Whether a key is verified in the current power cycle.
@@ -683,7 +703,14 @@ impl VirtualCard {
                 let _ = r.sw;
                 Response::new(
                     data,
-                    StatusWord(0x6100 | if remaining >= 256 { 0 } else { remaining as u16 }),
+                    StatusWord(
+                        0x6100
+                            | if remaining >= 256 {
+                                0
+                            } else {
+                                remaining as u16
+                            },
+                    ),
                 )
             }
             _ => r,
@@ -700,7 +727,9 @@ impl VirtualCard {
             (0x80, ins::CHANGE_KEY) => self.change(c, true),
             (0x80, ins::SIGN) => self.sign(c),
             (0x00, ins::GET_RESPONSE) => self.get_response(c),
-            (0x00, ins::RESET_RETRY_COUNTER) => Response::status(Status::SecurityStatusNotSatisfied),
+            (0x00, ins::RESET_RETRY_COUNTER) => {
+                Response::status(Status::SecurityStatusNotSatisfied)
+            }
             (0x00 | 0x80, _) => Response::status(Status::InstructionNotSupported),
             _ => Response::status(Status::ClassNotSupported),
         }
@@ -738,9 +767,7 @@ impl VirtualCard {
                         self.vol.ef = None;
                         Response::status(Status::Success)
                     }
-                    None => {
-                        Response::status(Status::FileNotFound)
-                    }
+                    None => Response::status(Status::FileNotFound),
                 }
             }
             0x02 => {
@@ -767,7 +794,11 @@ impl VirtualCard {
     fn resolve_key_p2(&self, p2: u8) -> Result<(App, u16), Status> {
         let app = self.vol.df.ok_or(Status::CommandNotAllowed)?;
         if p2 == 0x80 {
-            return self.vol.ef.map(|f| (app, f)).ok_or(Status::CommandNotAllowed);
+            return self
+                .vol
+                .ef
+                .map(|f| (app, f))
+                .ok_or(Status::CommandNotAllowed);
         }
         if p2 & 0xE0 != 0x80 {
             return Err(Status::IncorrectP1P2);

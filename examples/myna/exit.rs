@@ -1,0 +1,85 @@
+//! Exit codes, and the failure type that carries one.
+
+use mynacard::Error;
+
+/// Success.
+pub const OK: u8 = 0;
+/// Any other failure (card error, I/O).
+pub const FAILURE: u8 = 1;
+/// Bad command-line usage.
+pub const USAGE: u8 = 2;
+/// A PIN was wrong (a try was spent).
+pub const WRONG_PIN: u8 = 3;
+/// The PIN is blocked; nothing was sent.
+pub const BLOCKED: u8 = 4;
+/// The lockout guard refused to spend the last try (`--allow-last-try` overrides).
+pub const LAST_TRY: u8 = 5;
+/// A PIN or other input broke a format rule; nothing was sent.
+pub const INVALID_INPUT: u8 = 6;
+/// No card, no reader, the card was removed or reset, or the virtual card's state is unusable.
+pub const NO_CARD: u8 = 7;
+/// The outcome of a PIN change is unknown (check `status`).
+pub const UNKNOWN_OUTCOME: u8 = 8;
+/// A residence-PIN change failed half-way and was rolled back: the old PIN still works.
+pub const ROLLED_BACK: u8 = 9;
+
+/// The exit-code table for `--help`.
+pub const HELP: &str = "Exit codes:
+  0  success
+  1  other failure (card error, I/O)
+  2  bad usage
+  3  wrong PIN (a try was spent)
+  4  PIN blocked (nothing was sent)
+  5  refused: the last try needs --allow-last-try (nothing was sent)
+  6  invalid input, e.g. a PIN of the wrong format (nothing was sent)
+  7  no card or reader, card removed or reset, or virtual-card state unusable
+  8  outcome unknown: run `status` (it spends no try)
+  9  residence-PIN change rolled back: the old PIN still works";
+
+/// A failure with its exit code and message.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code.
+    pub code: u8,
+    /// Message (never a secret).
+    pub message: String,
+    /// Tries left, where known.
+    pub tries_left: Option<u8>,
+}
+
+impl Failure {
+    /// A failure with a code.
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            tries_left: None,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let code = match &e {
+            Error::WrongPin { .. } => WRONG_PIN,
+            Error::Blocked { .. } => BLOCKED,
+            Error::LastTry { .. } => LAST_TRY,
+            Error::Credential(_) => INVALID_INPUT,
+            Error::Transport(_) | Error::CardReset => NO_CARD,
+            Error::UnknownOutcome { .. } => UNKNOWN_OUTCOME,
+            Error::ChangeRolledBack { .. } => ROLLED_BACK,
+            _ => FAILURE,
+        };
+        Failure {
+            code,
+            tries_left: e.tries_left(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<mynacard::credential::CredentialError> for Failure {
+    fn from(e: mynacard::credential::CredentialError) -> Self {
+        Failure::from(Error::from(e))
+    }
+}

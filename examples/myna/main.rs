@@ -1,0 +1,113 @@
+//! `myna`: the My Number Card from the command line.
+//!
+//! ```text
+//! cargo run --example myna -- status
+//! cargo run --example myna -- verify auth
+//! cargo run --example myna -- change sign --pin-stdin < answers.txt
+//! ```
+//!
+//! The default backend is the virtual card, whose state lives in the user's state directory
+//! (`--sim-state PATH` chooses another file), so counters persist across invocations. PINs are
+//! never taken from the command line: they are prompted for without echo, or read one per line
+//! from standard input with `--pin-stdin`.
+//!
+//! Exit codes: see [`exit`].
+
+mod backend;
+mod exit;
+mod output;
+mod pins;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Command-line arguments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "myna",
+    version,
+    about = "My Number Card PINs, certificates and data, on the virtual card or a real reader",
+    after_help = exit::HELP
+)]
+pub struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The virtual card's state file (default: in the user's state directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub sim_state: Option<PathBuf>,
+    /// A real reader: its name, or `auto` for the first one holding a My Number Card
+    /// (needs feature `pcsc`).
+    #[arg(long, global = true, value_name = "NAME|auto")]
+    pub reader: Option<String>,
+    /// Read PINs from standard input, one per line, instead of prompting.
+    #[arg(long, global = true)]
+    pub pin_stdin: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the four PINs' retry counters (spends no try).
+    Status,
+    /// Verify a PIN.
+    Verify {
+        /// sign, auth, residence or text.
+        kind: pins::KindArg,
+        /// Let this verify spend the last try (a wrong value then locks the PIN).
+        #[arg(long)]
+        allow_last_try: bool,
+    },
+    /// Change a PIN: asks for the current value, then the new one twice (once with --pin-stdin).
+    Change {
+        /// sign, auth, residence or text.
+        kind: pins::KindArg,
+        /// Let the verify of the current value spend the last try.
+        #[arg(long)]
+        allow_last_try: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => {
+            output::error(json, &e);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), exit::Failure> {
+    let mut secrets = pins::SecretSource::new(cli.pin_stdin);
+    let mut card = backend::open(&cli)?;
+    match cli.command {
+        Command::Status => pins::status(&mut card, cli.json),
+        Command::Verify {
+            kind,
+            allow_last_try,
+        } => pins::verify(&mut card, &mut secrets, kind.0, allow_last_try, cli.json),
+        Command::Change {
+            kind,
+            allow_last_try,
+        } => pins::change(&mut card, &mut secrets, kind.0, allow_last_try, cli.json),
+    }
+}
