@@ -39,3 +39,8 @@ pub mod transport;
 
 pub use card::{Card, LastTry};
 pub use error::{Error, Result};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,188 @@
+//! Session behaviour against scripted transports: 61xx, 6Cxx, no other re-sends, cache.
+
+use std::collections::VecDeque;
+
+use mynacard::apdu::Command;
+use mynacard::applets::{self, Fid};
+use mynacard::session::{FileSize, Session, Support, MAX_GET_RESPONSE};
+use mynacard::sim::{SimOptions, VirtualCard};
+use mynacard::transport::{Recorder, Transport, TransportError};
+use mynacard::Error;
+
+/// Answers from a script and records what it was sent.
+struct Script {
+    answers: VecDeque<Result<Vec<u8>, TransportError>>,
+    sent: Vec<Vec<u8>>,
+}
+
+impl Script {
+    fn new(answers: Vec<Result<Vec<u8>, TransportError>>) -> Self {
+        Script {
+            answers: answers.into(),
+            sent: Vec::new(),
+        }
+    }
+}
+
+impl Transport for Script {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.sent.push(command.to_vec());
+        self.answers
+            .pop_front()
+            .unwrap_or(Err(TransportError::NoResponse))
+    }
+}
+
+#[test]
+fn get_response_loop_collects_all_data() {
+    let mut s = Session::new(Script::new(vec![
+        Ok(vec![1, 2, 0x61, 0x02]),
+        Ok(vec![3, 4, 0x61, 0x01]),
+        Ok(vec![5, 0x90, 0x00]),
+    ]));
+    let r = s
+        .transmit(&Command::new(0, 0xB0, 0, 0).with_ne(256).unwrap())
+        .unwrap();
+    assert_eq!(r.data, vec![1, 2, 3, 4, 5]);
+    let sent = &s.transport().sent;
+    assert_eq!(sent[1], vec![0x00, 0xC0, 0x00, 0x00, 0x02]);
+    assert_eq!(sent[2], vec![0x00, 0xC0, 0x00, 0x00, 0x01]);
+    assert_eq!(s.exchanges(), 3);
+}
+
+#[test]
+fn get_response_loop_is_bounded() {
+    let answers = (0..MAX_GET_RESPONSE + 5)
+        .map(|_| Ok(vec![0, 0x61, 0x01]))
+        .collect();
+    let mut s = Session::new(Script::new(answers));
+    let e = s
+        .transmit(&Command::new(0, 0xB0, 0, 0).with_ne(1).unwrap())
+        .unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)));
+    assert_eq!(s.exchanges() as usize, MAX_GET_RESPONSE + 1);
+}
+
+#[test]
+fn wrong_le_is_resent_exactly_once() {
+    let mut s = Session::new(Script::new(vec![
+        Ok(vec![0x6C, 0x03]),
+        Ok(vec![0x6C, 0x02]),
+        Ok(vec![0x90, 0x00]),
+    ]));
+    let r = s
+        .transmit(&Command::new(0, 0xB0, 0, 0).with_ne(8).unwrap())
+        .unwrap();
+    // The second 6Cxx is returned, not followed.
+    assert_eq!(r.sw.0, 0x6C02);
+    assert_eq!(s.transport().sent.len(), 2);
+    assert_eq!(s.transport().sent[1], vec![0, 0xB0, 0, 0, 0x03]);
+}
+
+#[test]
+fn a_verify_is_never_resent_even_on_6cxx_or_errors() {
+    for answer in [
+        Ok(vec![0x6C, 0x04]),
+        Err(TransportError::NoResponse),
+        Ok(vec![0x6F]),
+    ] {
+        let mut s = Session::new(Script::new(vec![answer, Ok(vec![0x90, 0x00])]));
+        let cmd = Command::new(0, 0x20, 0, 0x80).with_data(b"1234").unwrap();
+        let _ = s.transmit(&cmd);
+        assert_eq!(s.transport().sent.len(), 1);
+    }
+}
+
+#[test]
+fn selection_is_cached_and_forgotten_on_error_and_reset() {
+    let mut s = Session::new(Script::new(vec![
+        Ok(vec![0x90, 0x00]),
+        Ok(vec![0x6A, 0x82]),
+        Ok(vec![0x90, 0x00]),
+        Err(TransportError::CardReset),
+        Ok(vec![0x90, 0x00]),
+    ]));
+    s.select_df(&applets::JPKI).unwrap();
+    s.select_df(&applets::JPKI).unwrap();
+    assert_eq!(s.exchanges(), 1);
+    // An error status forgets the selection.
+    assert!(s.select_ef(Fid(0x0030)).is_err());
+    assert_eq!(s.selected(), (None, None));
+    s.select_df(&applets::JPKI).unwrap();
+    assert_eq!(s.exchanges(), 3);
+    // A reset is reported, not hidden, and forgets the selection.
+    let e = s
+        .transmit(&Command::new(0, 0xB0, 0x8A, 0).with_ne(4).unwrap())
+        .unwrap_err();
+    assert_eq!(e, Error::CardReset);
+    assert!(s.reset_seen());
+    assert_eq!(s.selected(), (None, None));
+    s.select_df(&applets::JPKI).unwrap();
+    assert_eq!(s.exchanges(), 5);
+}
+
+#[test]
+fn reads_fall_back_when_sfi_and_extended_are_refused() {
+    for (sfi, ext) in [(true, true), (true, false), (false, true), (false, false)] {
+        let vc = VirtualCard::new().with_options(SimOptions {
+            sfi,
+            extended: ext,
+            ..SimOptions::default()
+        });
+        let mut s = Session::new(Recorder::new(vc));
+        s.select_df(&applets::JPKI).unwrap();
+        let data = s
+            .read_file(applets::jpki::TOKEN_INFO, FileSize::Fixed(160))
+            .unwrap();
+        assert_eq!(&data[..15], b"JPKIAPICCTOKEN2");
+        let caps = s.capabilities();
+        assert_eq!(caps.extended == Support::No, !ext, "{sfi} {ext}");
+        // Reading again uses what was learnt: no refused attempt is repeated.
+        let before = s.exchanges();
+        s.forget();
+        s.select_df(&applets::JPKI).unwrap();
+        s.read_file(applets::jpki::TOKEN_INFO, FileSize::Fixed(160))
+            .unwrap();
+        let second = s.exchanges() - before;
+        let expected = 1 + if sfi { 1 } else { 2 };
+        assert_eq!(second, expected, "sfi={sfi} ext={ext}");
+    }
+}
+
+#[test]
+fn reader_without_extended_length_is_never_sent_one() {
+    let vc = VirtualCard::new().with_options(SimOptions {
+        reader_extended: false,
+        ..SimOptions::default()
+    });
+    let log = vc.log();
+    let mut s = Session::new(vc);
+    s.select_df(&applets::TEXT_ASSIST).unwrap();
+    s.select_df(&applets::JPKI).unwrap();
+    let data = s
+        .read_file(applets::jpki::TOKEN_INFO, FileSize::Fixed(160))
+        .unwrap();
+    assert_eq!(data.len(), 160);
+    assert!(!log.is_empty());
+    for e in log.entries() {
+        let view = mynacard::apdu::CommandView::parse(&e.command).unwrap();
+        assert!(!view.case.is_extended(), "{e}");
+    }
+}
+
+#[test]
+fn responses_chained_with_61xx_are_reassembled() {
+    let vc = VirtualCard::new().with_options(SimOptions {
+        chunk_responses: Some(64),
+        ..SimOptions::default()
+    });
+    let mut s = Session::new(vc);
+    s.select_df(&applets::JPKI).unwrap();
+    let data = s
+        .read_file(applets::jpki::TOKEN_INFO, FileSize::Fixed(160))
+        .unwrap();
+    assert_eq!(&data[..15], b"JPKIAPICCTOKEN2");
+    assert_eq!(data.len(), 160);
+    // SELECT + READ + two GET RESPONSE rounds (64 + 64 + 32).
+    assert_eq!(s.exchanges(), 4);
+}
