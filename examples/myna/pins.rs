@@ -105,11 +105,35 @@ fn state_text(s: RetryState, limit: u8) -> String {
     }
 }
 
+/// Terminal display width: East Asian wide and full-width characters take two columns.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Pads `s` with spaces to `cols` display columns.
+fn pad(s: &str, cols: usize) -> String {
+    format!("{s}{}", " ".repeat(cols.saturating_sub(width(s))))
+}
+
 /// Prints a status table.
 pub fn print_status(all: &[PinStatus]) {
     println!(
-        "{:<10} {:<48} {:<14} {:<22} {}",
-        "kind", "PIN", "format", "application", "tries left"
+        "{} {} {} {} tries left",
+        pad("kind", 10),
+        pad("PIN", 48),
+        pad("format", 14),
+        pad("application", 20)
     );
     for s in all {
         for (i, r) in s.refs.iter().enumerate() {
@@ -123,11 +147,11 @@ pub fn print_status(all: &[PinStatus]) {
                 ("", "", String::new())
             };
             println!(
-                "{:<10} {:<48} {:<14} {:<22} {}",
-                name,
-                desc,
-                fmt,
-                short_app(r.application),
+                "{} {} {} {} {}",
+                pad(name, 10),
+                pad(desc, 48),
+                pad(&fmt, 14),
+                pad(short_app(r.application), 20),
                 state_text(r.state, s.limit)
             );
         }
