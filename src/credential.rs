@@ -11,7 +11,21 @@
 //!
 //! Every value lives in a zeroizing buffer, its `Debug` is redacted, and it has no `Display`.
 //! Errors name the rule that failed, never the value. The types are distinct, so an
-//! authentication PIN cannot be passed where the signature password is expected.
+//! authentication PIN cannot be passed where the signature password is expected:
+//!
+//! ```compile_fail
+//! use mynacard::{Card, credential::{AuthPin, SignaturePassword}, sim::VirtualCard};
+//! let mut card = Card::new(VirtualCard::new());
+//! let current = SignaturePassword::parse("ABC123").unwrap();
+//! let new = AuthPin::parse("1234").unwrap();
+//! card.change(&current, &new); // error: expected `SignaturePassword`, found `AuthPin`
+//! ```
+//!
+//! ```compile_fail
+//! // No `Display`: a PIN cannot be formatted into a message by accident.
+//! let pin = mynacard::credential::AuthPin::parse("1234").unwrap();
+//! println!("{pin}");
+//! ```
 
 use std::fmt;
 

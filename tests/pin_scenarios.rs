@@ -413,3 +413,29 @@ fn change_exchange_counts() {
         .count();
     assert_eq!(changes, 2);
 }
+
+#[test]
+fn status_and_verify_work_on_a_card_that_refuses_sfi() {
+    use mynacard::sim::SimOptions;
+    let vc = VirtualCard::new().with_options(SimOptions {
+        sfi: false,
+        ..SimOptions::default()
+    });
+    let log = vc.log();
+    let mut card = Card::new(vc);
+    let all = card.status_all().unwrap();
+    let tries: Vec<_> = all.iter().map(|s| s.tries_left()).collect();
+    assert_eq!(tries, vec![Some(5), Some(3), Some(3), Some(3)]);
+    // One refused SFI attempt, then SELECT EF + query per key reference: 1 + 15.
+    assert_eq!(log.len(), 16, "{:?}", log.entries());
+    let refused = log
+        .entries()
+        .iter()
+        .filter(|e| e.sw() == Some(StatusWord(0x6A86)))
+        .count();
+    assert_eq!(refused, 1);
+    card.verify(&AuthPin::parse("1234").unwrap()).unwrap();
+    card.verify(&SignaturePassword::parse("ABC123").unwrap())
+        .unwrap();
+    assert_eq!(verifies_with_data(&log), 2);
+}
