@@ -165,21 +165,31 @@ impl<T: Transport> Card<T> {
         let r = self.session.transmit_addressed(key.fid, &|p2| {
             Ok(Command::new(0x00, ins::VERIFY, 0x00, p2).with_data(secret)?)
         });
+        let unknown = |cause| Error::UnknownOutcome {
+            operation: "VERIFY",
+            advice: format!(
+                "The card may or may not have counted the try. Check the {kind} status (it spends \
+                 no try) before trying again."
+            ),
+            cause,
+        };
         let r = match r {
             Ok(r) => r,
-            Err(Error::Transport(cause)) => {
+            Err(e) => {
                 self.known.remove(&key);
-                return Err(Error::UnknownOutcome {
-                    operation: "VERIFY",
-                    advice: format!(
-                        "The card may or may not have counted the try. Check the {kind} status \
-                         (it spends no try) before trying again."
-                    ),
-                    cause,
+                return Err(match in_flight_cause(e) {
+                    Ok(cause) => unknown(cause),
+                    Err(e) => e,
                 });
             }
-            Err(e) => return Err(e),
         };
+        if !is_defined_answer(r.sw) {
+            self.known.remove(&key);
+            return Err(unknown(TransportError::Backend(format!(
+                "unexpected status word {}",
+                r.sw
+            ))));
+        }
         self.interpret_verify(kind, key, r.sw)
     }
 
@@ -295,23 +305,30 @@ impl<T: Transport> Card<T> {
             ChangeCommand::ChangeKey => Command::new(0x80, ins::CHANGE_KEY, 0x00, 0x80),
         }
         .with_data(new)?;
+        let unknown = |cause| Error::UnknownOutcome {
+            operation: "CHANGE",
+            cause,
+            advice: format!(
+                "The new {kind} may or may not be in effect on {}. Check the status (it spends no \
+                 try), then verify with the new value; if that is refused, the old value is still \
+                 in effect.",
+                key.app_name()
+            ),
+        };
         match self.session.transmit(&cmd) {
             Ok(r) if r.sw.is_success() => {
                 self.known.insert(key, RetryState::Verified);
                 Ok(())
             }
-            Ok(r) => Err(card_error("CHANGE", r.sw)),
-            Err(Error::Transport(cause)) => Err(Error::UnknownOutcome {
-                operation: "CHANGE",
-                cause,
-                advice: format!(
-                    "The new {kind} may or may not be in effect on {}. Check the status (it spends \
-                     no try), then verify with the new value; if that is refused, the old value is \
-                     still in effect.",
-                    key.app_name()
-                ),
+            Ok(r) if is_defined_answer(r.sw) => Err(card_error("CHANGE", r.sw)),
+            Ok(r) => Err(unknown(TransportError::Backend(format!(
+                "unexpected status word {}",
+                r.sw
+            )))),
+            Err(e) => Err(match in_flight_cause(e) {
+                Ok(cause) => unknown(cause),
+                Err(e) => e,
             }),
-            Err(e) => Err(e),
         }
     }
 
@@ -365,4 +382,41 @@ fn status_op(kind: PinKind) -> &'static str {
         PinKind::Residence => "status of the residence PIN",
         PinKind::TextAssist => "status of the text-assist PIN",
     }
+}
+
+/// For a command that changes the card (VERIFY with a value, CHANGE, RESET), the transport
+/// failure whose outcome is unknown: the card may have executed the command. `Err` passes other
+/// errors through.
+pub(crate) fn in_flight_cause(e: Error) -> std::result::Result<TransportError, Error> {
+    match e {
+        Error::Transport(cause) => Ok(cause),
+        Error::CardReset => Ok(TransportError::CardReset),
+        other => Err(other),
+    }
+}
+
+/// Whether a status word is a defined answer to VERIFY or a change: success, a counter, or a
+/// refusal that leaves the card unchanged. Anything else (`6F00`, a corrupted word) leaves the
+/// outcome unknown.
+pub(crate) fn is_defined_answer(sw: StatusWord) -> bool {
+    matches!(
+        sw.status(),
+        Status::Success
+            | Status::TriesLeft(_)
+            | Status::VerificationFailed
+            | Status::WrongLength
+            | Status::SecurityStatusNotSatisfied
+            | Status::AuthenticationBlocked
+            | Status::ReferenceDataBlocked
+            | Status::ConditionsNotSatisfied
+            | Status::CommandNotAllowed
+            | Status::IncorrectData
+            | Status::FunctionNotSupported
+            | Status::FileNotFound
+            | Status::IncorrectP1P2
+            | Status::ReferencedDataNotFound
+            | Status::InstructionNotSupported
+            | Status::ClassNotSupported
+            | Status::MemoryFailure
+    )
 }

@@ -655,21 +655,23 @@ impl VirtualCard {
     }
 
     fn take_fault(&mut self, app: Option<App>, cmd: Option<&CommandView<'_>>) -> Option<Fault> {
-        let idx = self.faults.iter_mut().position(|(t, _)| {
+        // Every armed trigger counts every exchange it matches; the first one due fires.
+        let mut fire = None;
+        for (i, (t, _)) in self.faults.iter_mut().enumerate() {
             let matches = t.app.is_none_or(|a| Some(a) == app)
                 && t.ins.is_none_or(|i| cmd.is_some_and(|c| c.ins == i))
                 && t.with_data
                     .is_none_or(|d| cmd.is_some_and(|c| c.data.is_empty() != d));
             if !matches {
-                return false;
+                continue;
             }
             if t.skip > 0 {
                 t.skip -= 1;
-                return false;
+            } else if fire.is_none() {
+                fire = Some(i);
             }
-            true
-        })?;
-        Some(self.faults.remove(idx).1)
+        }
+        fire.map(|i| self.faults.remove(i).1)
     }
 
     /// Processes one command APDU and returns the response (data and status word). This is the

@@ -1,0 +1,241 @@
+//! Fault injection: every PIN operation, every failure point, every kind of fault.
+//!
+//! For each, the library must either complete, or report what may have happened; and the virtual
+//! card must be left in a state the real card could be in: every counter within its limit, every
+//! key holding either its old or its new value, and the residence PIN's two references differing
+//! only when the error says the outcome is unknown.
+
+use mynacard::credential::{AuthPin, Pin, ResidencePin, SignaturePassword, TextAssistPin};
+use mynacard::pin::PinKind;
+use mynacard::sim::{App, Fault, Trigger, VirtualCard};
+use mynacard::transport::TransportError;
+use mynacard::{Card, Error};
+
+type Op = fn(&mut Card<VirtualCard>) -> Result<(), Error>;
+
+fn change<P: Pin>(card: &mut Card<VirtualCard>, old: &str, new: &str) -> Result<(), Error> {
+    card.change(&P::new(old).unwrap(), &P::new(new).unwrap())
+}
+
+fn verify<P: Pin>(card: &mut Card<VirtualCard>, v: &str) -> Result<(), Error> {
+    card.verify(&P::new(v).unwrap())
+}
+
+fn ops() -> Vec<(&'static str, PinKind, Op)> {
+    vec![
+        ("status all", PinKind::Residence, |c| {
+            c.status_all().map(|_| ())
+        }),
+        ("verify sign", PinKind::Signature, |c| {
+            verify::<SignaturePassword>(c, "ABC123")
+        }),
+        ("verify auth", PinKind::UserAuth, |c| {
+            verify::<AuthPin>(c, "1234")
+        }),
+        ("verify residence", PinKind::Residence, |c| {
+            verify::<ResidencePin>(c, "1234")
+        }),
+        ("verify text", PinKind::TextAssist, |c| {
+            verify::<TextAssistPin>(c, "1234")
+        }),
+        ("change sign", PinKind::Signature, |c| {
+            change::<SignaturePassword>(c, "ABC123", "NEW2026")
+        }),
+        ("change auth", PinKind::UserAuth, |c| {
+            change::<AuthPin>(c, "1234", "4821")
+        }),
+        ("change residence", PinKind::Residence, |c| {
+            change::<ResidencePin>(c, "1234", "4821")
+        }),
+        ("change text", PinKind::TextAssist, |c| {
+            change::<TextAssistPin>(c, "1234", "4821")
+        }),
+    ]
+}
+
+fn faults() -> Vec<Fault> {
+    vec![
+        Fault::DropResponse,
+        Fault::Truncate(1),
+        Fault::CorruptStatus,
+        Fault::RemoveCard,
+        Fault::PowerLossBefore,
+        Fault::PowerLossAfter,
+    ]
+}
+
+fn app_of(aid: mynacard::applets::Aid) -> App {
+    App::ALL.into_iter().find(|a| a.aid() == aid).unwrap()
+}
+
+fn old_new(kind: PinKind) -> (&'static [u8], &'static [u8]) {
+    if kind == PinKind::Signature {
+        (b"ABC123", b"NEW2026")
+    } else {
+        (b"1234", b"4821")
+    }
+}
+
+#[test]
+fn every_failure_point_of_every_operation() {
+    let mut points = 0;
+    for (name, kind, op) in ops() {
+        // How many exchanges the operation takes without faults.
+        let mut clean = Card::new(VirtualCard::new());
+        op(&mut clean).unwrap();
+        let n = clean.exchanges() as usize;
+        assert!(n >= 2, "{name}");
+        for i in 0..n {
+            for fault in faults() {
+                points += 1;
+                let mut vc = VirtualCard::new();
+                vc.inject(Trigger::nth(i), fault);
+                let mut card = Card::new(vc);
+                let r = op(&mut card);
+                let ctx = format!("{name}, exchange {i}, {fault:?}: {r:?}");
+                // Every error says something precise; none is a panic or a silent success.
+                if let Err(e) = &r {
+                    let msg = e.to_string();
+                    assert!(!msg.is_empty(), "{ctx}");
+                    match e {
+                        Error::UnknownOutcome { advice, .. } => {
+                            assert!(advice.contains("status"), "{ctx}")
+                        }
+                        Error::Transport(
+                            TransportError::NoResponse
+                            | TransportError::Malformed(_)
+                            | TransportError::CardRemoved,
+                        )
+                        | Error::CardReset
+                        | Error::Card { .. }
+                        | Error::ChangeRolledBack { .. } => {}
+                        other => panic!("unexpected error kind: {other:?} ({ctx})"),
+                    }
+                }
+                let mut vc = card.into_transport();
+                // The state is one a real card could be in.
+                let (old, new) = old_new(kind);
+                let mut values = Vec::new();
+                for key in kind.key_refs() {
+                    let app = app_of(key.aid);
+                    let tries = vc.tries_left(app, key.fid.0).unwrap();
+                    assert!(tries <= kind.retry_limit(), "{ctx}");
+                    let is_old = vc.key_matches(app, key.fid.0, old);
+                    let is_new = vc.key_matches(app, key.fid.0, new);
+                    assert!(is_old || is_new, "{ctx}");
+                    values.push(is_new);
+                    if name.starts_with("verify") || name.starts_with("status") {
+                        assert!(is_old, "{ctx}");
+                    }
+                    if r.is_ok() && name.starts_with("change") {
+                        assert!(is_new, "{ctx}");
+                    }
+                    if matches!(r, Err(Error::ChangeRolledBack { .. })) {
+                        assert!(is_old, "{ctx}");
+                    }
+                }
+                if values.windows(2).any(|w| w[0] != w[1]) {
+                    assert!(
+                        matches!(r, Err(Error::UnknownOutcome { .. })),
+                        "references diverged without saying so: {ctx}"
+                    );
+                }
+                // No try was spent on a right value: counters are full or one was used by a
+                // verify whose answer was lost and that the library reported as unknown.
+                for key in kind.key_refs() {
+                    let tries = vc.tries_left(app_of(key.aid), key.fid.0).unwrap();
+                    assert_eq!(tries, kind.retry_limit(), "{ctx}");
+                }
+                // The card recovers: put it back and ask for the status.
+                vc.clear_faults();
+                if !vc.is_present() {
+                    vc.insert();
+                }
+                let mut card = Card::new(vc);
+                card.status_all().unwrap();
+            }
+        }
+    }
+    eprintln!("failure points tested: {points}");
+    // 6 faults x (status 9 + four verifies of 3 + three changes of 5 + residence change 11).
+    assert_eq!(points, 6 * (9 + 4 * 3 + 3 * 5 + 11));
+}
+
+#[test]
+fn every_failure_point_of_the_residence_rollback() {
+    let mut points = 0;
+    // The rollback after 共通カードAP refuses the change: SELECT 住基, SELECT EF, VERIFY, CHANGE KEY.
+    for j in 0..4 {
+        for fault in faults() {
+            points += 1;
+            let mut vc = VirtualCard::new();
+            vc.inject(
+                Trigger::ins(mynacard::apdu::ins::CHANGE_KEY).in_app(App::Common),
+                Fault::Refuse(mynacard::apdu::StatusWord(0x6581)),
+            );
+            // Exchange 11 of the change is the refused one; the rollback starts after it.
+            vc.inject(Trigger::nth(11 + j), fault);
+            let mut card = Card::new(vc);
+            let r = change::<ResidencePin>(&mut card, "1234", "4821");
+            let ctx = format!("rollback exchange {j}, {fault:?}: {r:?}");
+            let vc = card.into_transport();
+            let juki_new = vc.key_matches(App::Juki, 0x1C, b"4821");
+            let common_old = vc.key_matches(App::Common, 0x1C, b"1234");
+            assert!(common_old, "{ctx}");
+            match &r {
+                Err(Error::ChangeRolledBack { .. }) => assert!(!juki_new, "{ctx}"),
+                Err(Error::UnknownOutcome { advice, .. }) => {
+                    assert!(advice.contains("住基AP"), "{ctx}")
+                }
+                other => panic!("{ctx}: {other:?}"),
+            }
+            if juki_new {
+                assert!(matches!(r, Err(Error::UnknownOutcome { .. })), "{ctx}");
+            }
+            // The fault really hit the rollback: a pulled card leaves it unfinished.
+            if fault == Fault::RemoveCard {
+                assert!(matches!(r, Err(Error::UnknownOutcome { .. })), "{ctx}");
+            }
+        }
+    }
+    assert_eq!(points, 24);
+}
+
+#[test]
+fn a_lost_verify_answer_is_reported_as_unknown_with_advice() {
+    let mut vc = VirtualCard::new();
+    // SELECT, status, then the VERIFY with the value: its answer is lost.
+    vc.inject(Trigger::nth(2), Fault::DropResponse);
+    let mut card = Card::new(vc);
+    let e = card.verify(&AuthPin::parse("1234").unwrap()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::UnknownOutcome {
+                operation: "VERIFY",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("spends no try"));
+}
+
+#[test]
+fn a_lost_change_answer_says_the_new_pin_may_or_may_not_be_in_effect() {
+    let mut vc = VirtualCard::new();
+    vc.inject(
+        Trigger::ins(mynacard::apdu::ins::CHANGE_REFERENCE_DATA),
+        Fault::PowerLossAfter,
+    );
+    let mut card = Card::new(vc);
+    let e = card
+        .change(
+            &AuthPin::parse("1234").unwrap(),
+            &AuthPin::parse("4821").unwrap(),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("may or may not be in effect"), "{e}");
+    // It was in fact changed before the power went.
+    assert!(card.into_transport().key_matches(App::Jpki, 0x18, b"4821"));
+}
