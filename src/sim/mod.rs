@@ -608,6 +608,37 @@ impl VirtualCard {
         }
     }
 
+    /// Checks the card's internal invariants, for fuzzing and property tests: every counter is
+    /// within its limit, every verified key exists and is not blocked, and the selected EF
+    /// belongs to the selected DF. Returns a description of the first violation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for (name, k) in &self.state.keys {
+            if k.tries_left > k.limit {
+                return Err(format!(
+                    "{name}: {} tries left over a limit of {}",
+                    k.tries_left, k.limit
+                ));
+            }
+        }
+        for (app, fid) in &self.vol.verified {
+            match self.state.keys.get(&key_id(*app, *fid)) {
+                Some(k) if k.tries_left > 0 => {}
+                Some(_) => return Err(format!("{app:?}/{fid:04X} verified while blocked")),
+                None => return Err(format!("{app:?}/{fid:04X} verified but not a key")),
+            }
+            if self.vol.security_df != Some(*app) {
+                return Err(format!("{app:?}/{fid:04X} verified outside its DF"));
+            }
+        }
+        if let (Some(ef), df) = (self.vol.ef, self.vol.df) {
+            match df {
+                Some(app) if self.files.contains_key(&(app, ef)) => {}
+                _ => return Err(format!("EF {ef:04X} selected outside its DF")),
+            }
+        }
+        Ok(())
+    }
+
     /// Removes power: security status and selection are lost.
     pub fn power_off(&mut self) {
         self.powered = false;
