@@ -97,7 +97,7 @@ impl<T: Transport> Card<T> {
     }
 
     /// Reads one key reference's counter with a case-1 VERIFY: spends no try.
-    fn query_ref(&mut self, kind: PinKind, key: KeyRef) -> Result<RetryState> {
+    pub(crate) fn query_ref(&mut self, kind: PinKind, key: KeyRef) -> Result<RetryState> {
         self.session.select_df(&key.aid)?;
         let r = self
             .session

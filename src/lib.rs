@@ -17,8 +17,9 @@
 //! Layers, each depending only on those below it (see `design.md` in the project's shared
 //! notes): [`apdu`] and [`tlv`] (pure codecs), [`transport`] (bytes in, bytes out),
 //! [`session`] (selection cache, `61xx`/`6Cxx`, reads with capability fallback), [`credential`]
-//! (typed secrets), [`pin`] (kinds and status), [`Card`] (the operations), and [`sim`] (the
-//! virtual card, feature `sim`).
+//! (typed secrets), [`pin`] (kinds and status), [`Card`] (the operations), [`reset`] (PIN
+//! reset through a terminal authority), [`policy`] (who may reset which PIN where), and [`sim`]
+//! (the virtual card, feature `sim`).
 //!
 //! Facts about the card are cited from `card-facts.md` by section (§).
 
@@ -31,6 +32,8 @@ mod card;
 pub mod credential;
 pub mod error;
 pub mod pin;
+pub mod policy;
+pub mod reset;
 pub mod session;
 #[cfg(feature = "sim")]
 pub mod sim;

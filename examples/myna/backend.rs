@@ -15,11 +15,7 @@ pub type AnyCard = Card<Box<dyn Transport>>;
 /// Where the virtual card's state lives by default: `$XDG_STATE_HOME/mynacard/virtual-card.json`
 /// (or the platform's equivalent).
 pub fn default_state_path() -> PathBuf {
-    dirs::state_dir()
-        .or_else(dirs::data_local_dir)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("mynacard")
-        .join("virtual-card.json")
+    mynacard::sim::default_state_path()
 }
 
 /// Opens the backend named on the command line.

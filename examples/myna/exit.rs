@@ -22,6 +22,10 @@ pub const NO_CARD: u8 = 7;
 pub const UNKNOWN_OUTCOME: u8 = 8;
 /// A residence-PIN change failed half-way and was rolled back: the old PIN still works.
 pub const ROLLED_BACK: u8 = 9;
+/// The reset is not possible on this route (the rules of card-facts.md §11); nothing was sent.
+pub const NOT_POSSIBLE: u8 = 10;
+/// A residence-PIN reset reached only one of its two key references.
+pub const PARTIAL_RESET: u8 = 11;
 
 /// The exit-code table for `--help`.
 pub const HELP: &str = "Exit codes:
@@ -34,7 +38,9 @@ pub const HELP: &str = "Exit codes:
   6  invalid input, e.g. a PIN of the wrong format (nothing was sent)
   7  no card or reader, card removed or reset, or virtual-card state unusable
   8  outcome unknown: run `status` (it spends no try)
-  9  residence-PIN change rolled back: the old PIN still works";
+  9  residence-PIN change rolled back: the old PIN still works
+ 10  reset not possible on this route; the message says where to go (nothing was sent)
+ 11  residence-PIN reset reached only one of its two key references: run it again";
 
 /// A failure with its exit code and message.
 #[derive(Debug)]

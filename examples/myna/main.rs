@@ -4,6 +4,7 @@
 //! cargo run --example myna -- status
 //! cargo run --example myna -- verify auth
 //! cargo run --example myna -- change sign --pin-stdin < answers.txt
+//! cargo run --example myna -- reset residence --terminal counter
 //! ```
 //!
 //! The default backend is the virtual card, whose state lives in the user's state directory
@@ -17,6 +18,7 @@ mod backend;
 mod exit;
 mod output;
 mod pins;
+mod reset;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +73,9 @@ pub enum Command {
         #[arg(long)]
         allow_last_try: bool,
     },
+    /// Reset a PIN through a terminal: asks for the other JPKI PIN where the route needs it,
+    /// then the new value twice (once with --pin-stdin).
+    Reset(reset::ResetArgs),
 }
 
 fn main() -> ExitCode {
@@ -109,5 +114,6 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             kind,
             allow_last_try,
         } => pins::change(&mut card, &mut secrets, kind.0, allow_last_try, cli.json),
+        Command::Reset(args) => reset::reset(&mut card, &mut secrets, &args, cli.json),
     }
 }

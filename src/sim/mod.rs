@@ -12,16 +12,19 @@
 //!   over a warm reset (§3, myna-card measured);
 //! * switchable strictness ([`SimOptions`]): refuse SFI addressing, refuse extended length,
 //!   answer in `61xx` chunks;
-//! * fault injection ([`Fault`]) and an exchange log with PINs masked.
+//! * fault injection ([`Fault`]) and an exchange log with PINs masked;
+//! * PIN reset (RESET RETRY COUNTER) behind the **stand-in** terminal authentication of
+//!   [`crate::reset::stand_in`], which is not the real issuer protocol (card-facts.md §5).
 //!
 //! Default values: the three 4-digit PINs are `1234`, the signature password is `ABC123`. The
 //! holder is synthetic ([`Holder::default`]).
 
 mod content;
 mod state;
+mod terminal;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use content::{push_tlv, Holder};
 pub use state::{KeyState, PersistentState, StateError, StateFile};
@@ -36,6 +39,17 @@ pub const ATR_CONTACT: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45
 pub const ATR_CONTACTLESS: [u8; 13] = [
     0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x05, 0xE0, 0xB3, 0x81, 0xA1, 0x00, 0x7F,
 ];
+
+/// Where a persistent virtual card's state lives by default:
+/// `$XDG_STATE_HOME/mynacard/virtual-card.json` (or the platform's equivalent state or local
+/// data directory; the temporary directory if there is none).
+pub fn default_state_path() -> PathBuf {
+    dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("mynacard")
+        .join("virtual-card.json")
+}
 
 /// The default 4-digit PINs (auth, residence, text assist).
 pub const DEFAULT_PIN: &str = "1234";
@@ -238,6 +252,8 @@ struct Volatile {
     security_df: Option<App>,
     verified: HashSet<(App, u16)>,
     pending: Vec<u8>,
+    /// The stand-in terminal authentication (cleared with `verified`).
+    terminal: terminal::TerminalStatus,
 }
 
 /// The virtual My Number Card.
@@ -636,6 +652,9 @@ impl VirtualCard {
                 _ => return Err(format!("EF {ef:04X} selected outside its DF")),
             }
         }
+        if self.vol.terminal.role().is_some() && self.vol.security_df.is_none() {
+            return Err("a terminal is authenticated outside any DF".into());
+        }
         Ok(())
     }
 
@@ -751,6 +770,12 @@ impl VirtualCard {
     }
 
     fn dispatch(&mut self, c: &CommandView<'_>) -> Response {
+        // A stand-in challenge is good for the next command only (GET RESPONSE aside).
+        let challenge = if c.ins == ins::GET_RESPONSE {
+            None
+        } else {
+            self.vol.terminal.take_challenge()
+        };
         match (c.cla, c.ins) {
             (0x00, ins::SELECT) => self.select(c),
             (0x00, ins::READ_BINARY) => self.read_binary(c),
@@ -760,9 +785,9 @@ impl VirtualCard {
             (0x80, ins::CHANGE_KEY) => self.change(c, true),
             (0x80, ins::SIGN) => self.sign(c),
             (0x00, ins::GET_RESPONSE) => self.get_response(c),
-            (0x00, ins::RESET_RETRY_COUNTER) => {
-                Response::status(Status::SecurityStatusNotSatisfied)
-            }
+            (0x00, ins::GET_CHALLENGE) => self.get_challenge(c),
+            (0x00, ins::EXTERNAL_AUTHENTICATE) => self.external_authenticate(c, challenge),
+            (0x00, ins::RESET_RETRY_COUNTER) => self.reset_retry_counter(c),
             (0x00 | 0x80, _) => Response::status(Status::InstructionNotSupported),
             _ => Response::status(Status::ClassNotSupported),
         }
@@ -794,6 +819,7 @@ impl VirtualCard {
                     Some(app) => {
                         if self.vol.security_df != Some(app) {
                             self.vol.verified.clear();
+                            self.vol.terminal = Default::default();
                         }
                         self.vol.security_df = Some(app);
                         self.vol.df = Some(app);

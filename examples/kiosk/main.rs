@@ -1,0 +1,178 @@
+//! `kiosk`: a guided PIN-reset flow, as a self-service kiosk or a counter terminal would run it.
+//!
+//! ```text
+//! cargo run --example kiosk                          # self-service kiosk, both JPKI PINs
+//! cargo run --example kiosk -- --place kiosk-sign-only
+//! cargo run --example kiosk -- --place counter       # any of the four PINs
+//! cargo run --example kiosk -- --place proxy         # counter, by proxy: checklist first
+//! cargo run --example kiosk -- --script answers.txt  # answers one per line; transcript on stdout
+//! ```
+//!
+//! The card is the virtual card (state in the user's state directory, or `--sim-state PATH`,
+//! shared with the `myna` CLI), or a real reader with `--reader` (feature `pcsc`). The terminal
+//! authentication is the **stand-in** of `mynacard::reset::stand_in`, which is **not the real
+//! issuer protocol**: a real card refuses it, so on a real reader only an integrator's own
+//! `ResetAuthority` can complete a reset.
+//!
+//! Secrets are read without echo and never shown; in a script's transcript they appear as
+//! `[hidden]`. Exit codes: see [`flow::Outcome::exit_code`].
+
+mod console;
+mod flow;
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use mynacard::policy::{KioskSupport, Place};
+use mynacard::reset::{StandInAuthority, TerminalRole};
+use mynacard::sim::VirtualCard;
+use mynacard::transport::{ExchangeLog, Recorder, Transport};
+use mynacard::Card;
+
+use console::{Console, ScriptConsole, TerminalConsole};
+
+/// Where the terminal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlaceArg {
+    /// A self-service kiosk that resets both JPKI PINs.
+    Kiosk,
+    /// A self-service kiosk that resets only the signature password.
+    KioskSignOnly,
+    /// The municipal counter (any PIN, cardholder in person).
+    Counter,
+    /// The municipal counter, by proxy (checklist of documents first).
+    Proxy,
+}
+
+/// Command-line arguments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kiosk",
+    about = "Guided My Number Card PIN reset (stand-in terminal authentication, not the real issuer protocol)"
+)]
+struct Opts {
+    /// Where the terminal stands.
+    #[arg(long, value_enum, default_value = "kiosk")]
+    place: PlaceArg,
+    /// The virtual card's state file (default: the one the `myna` CLI uses).
+    #[arg(long, value_name = "PATH")]
+    sim_state: Option<PathBuf>,
+    /// A real reader: its name, or `auto` (needs feature `pcsc`).
+    #[arg(long, value_name = "NAME|auto")]
+    reader: Option<String>,
+    /// Take the answers from FILE, one per line, and print a transcript (secrets masked).
+    #[arg(long, value_name = "FILE")]
+    script: Option<PathBuf>,
+    /// Print the APDU exchanges at the end (PINs masked).
+    #[arg(long)]
+    show_apdus: bool,
+}
+
+/// The card the kiosk uses.
+type AnyCard = Card<Box<dyn Transport>>;
+
+/// Opens the card named on the command line: the one place that chooses the backend.
+fn open_backend(opts: &Opts) -> Result<Box<dyn Transport>, String> {
+    if let Some(reader) = &opts.reader {
+        return open_reader(reader);
+    }
+    let path = opts
+        .sim_state
+        .clone()
+        .unwrap_or_else(mynacard::sim::default_state_path);
+    VirtualCard::open(&path)
+        .map(|vc| Box::new(vc) as Box<dyn Transport>)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn open_reader(_reader: &str) -> Result<Box<dyn Transport>, String> {
+    Err(
+        "real readers need feature `pcsc`: `cargo run --features pcsc --example kiosk -- \
+         --reader auto`"
+            .into(),
+    )
+}
+
+#[cfg(feature = "pcsc")]
+fn open_reader(_reader: &str) -> Result<Box<dyn Transport>, String> {
+    Err("the PC/SC backend is not wired into the kiosk yet".into())
+}
+
+fn card_label(opts: &Opts) -> String {
+    match &opts.reader {
+        Some(r) => format!("reader {r}"),
+        None => format!(
+            "virtual card (state: {})",
+            opts.sim_state
+                .clone()
+                .unwrap_or_else(mynacard::sim::default_state_path)
+                .display()
+        ),
+    }
+}
+
+fn config(opts: &Opts) -> flow::Config {
+    let (place, role) = match opts.place {
+        PlaceArg::Kiosk => (
+            Place::Kiosk(KioskSupport::BothJpkiPins),
+            TerminalRole::SelfServiceKiosk,
+        ),
+        PlaceArg::KioskSignOnly => (
+            Place::Kiosk(KioskSupport::SignatureOnly),
+            TerminalRole::SelfServiceKiosk,
+        ),
+        PlaceArg::Counter => (Place::Counter, TerminalRole::MunicipalCounter),
+        PlaceArg::Proxy => (Place::CounterByProxy, TerminalRole::MunicipalCounter),
+    };
+    flow::Config {
+        place,
+        authority: Box::new(StandInAuthority::new(role)),
+        card_label: card_label(opts),
+    }
+}
+
+fn main() -> ExitCode {
+    let opts = match Opts::try_parse() {
+        Ok(o) => o,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let mut console: Box<dyn Console> = match &opts.script {
+        Some(path) => match File::open(path) {
+            Ok(f) => Box::new(ScriptConsole::new(BufReader::new(f), std::io::stdout())),
+            Err(e) => {
+                eprintln!("kiosk: cannot read the script {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(TerminalConsole),
+    };
+    let mut config = config(&opts);
+    let mut log: Option<ExchangeLog> = None;
+    let mut open = || -> Result<AnyCard, String> {
+        let transport = open_backend(&opts)?;
+        if opts.show_apdus {
+            let recorder = Recorder::new(transport);
+            log = Some(recorder.log());
+            Ok(Card::new(Box::new(recorder) as Box<dyn Transport>))
+        } else {
+            Ok(Card::new(transport))
+        }
+    };
+    let outcome = flow::run(&mut config, console.as_mut(), &mut open);
+    if let Some(log) = log {
+        console.say("");
+        console.say(&format!("APDU exchanges ({}; PINs masked):", log.len()));
+        for e in log.entries() {
+            console.say(&format!("  {e}"));
+        }
+    }
+    ExitCode::from(outcome.exit_code())
+}

@@ -1,0 +1,154 @@
+//! `reset <kind>`: reset a PIN through a terminal.
+//!
+//! On the virtual card the terminal is the **stand-in** terminal authentication of
+//! `mynacard::reset::stand_in`, which is not the real issuer protocol (a real card refuses it).
+//! The rules of the route (card-facts.md §11) are checked first; then the other JPKI PIN (for a
+//! kiosk) and the new value are asked for, without echo.
+
+use clap::{Args, ValueEnum};
+use mynacard::pin::PinKind;
+use mynacard::policy::{assess, other_jpki_pin, KioskSupport, Place, Situation};
+use mynacard::reset::{AnyPin, ResetError, StandInAuthority, TerminalRole};
+use mynacard::LastTry;
+
+use crate::backend::AnyCard;
+use crate::exit::{self, Failure};
+use crate::output;
+use crate::pins::{self, KindArg, SecretSource};
+
+/// The terminal a reset goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TerminalArg {
+    /// The municipal counter: any of the four PINs.
+    Counter,
+    /// A self-service kiosk: the two JPKI PINs, each after the other one is verified.
+    Kiosk,
+}
+
+/// What a kiosk supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KioskArg {
+    /// Both JPKI PINs.
+    Both,
+    /// Only the signature password (as at some store chains).
+    SignOnly,
+}
+
+/// `reset` arguments.
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// sign, auth, residence or text.
+    pub kind: KindArg,
+    /// The terminal (stand-in terminal authentication on the virtual card).
+    #[arg(long, value_enum, default_value = "counter")]
+    pub terminal: TerminalArg,
+    /// With --terminal kiosk: which PINs the kiosk resets.
+    #[arg(long, value_enum, default_value = "both")]
+    pub kiosk_supports: KioskArg,
+    /// Let the verify of the other JPKI PIN spend its last try.
+    #[arg(long)]
+    pub allow_last_try: bool,
+}
+
+impl From<ResetError> for Failure {
+    fn from(e: ResetError) -> Self {
+        let code = match &e {
+            ResetError::Card(inner) => return Failure::from(inner.clone()),
+            ResetError::NotPermitted { .. } | ResetError::OtherPinNeeded { .. } => {
+                exit::NOT_POSSIBLE
+            }
+            ResetError::Partial { .. } => exit::PARTIAL_RESET,
+            _ => exit::FAILURE,
+        };
+        Failure::new(code, e.to_string())
+    }
+}
+
+fn new_any(src: &mut SecretSource, kind: PinKind) -> Result<AnyPin, Failure> {
+    let what = kind.description();
+    Ok(match kind {
+        PinKind::Signature => AnyPin::Signature(src.new_pin(what)?),
+        PinKind::UserAuth => AnyPin::UserAuth(src.new_pin(what)?),
+        PinKind::Residence => AnyPin::Residence(src.new_pin(what)?),
+        PinKind::TextAssist => AnyPin::TextAssist(src.new_pin(what)?),
+    })
+}
+
+/// `reset <kind>`.
+pub fn reset(
+    card: &mut AnyCard,
+    src: &mut SecretSource,
+    args: &ResetArgs,
+    json: bool,
+) -> Result<(), Failure> {
+    let r = reset_inner(card, src, args, json);
+    // End the card's security status (PINs and terminal) with the program.
+    let _ = card.unpower();
+    r
+}
+
+fn reset_inner(
+    card: &mut AnyCard,
+    src: &mut SecretSource,
+    args: &ResetArgs,
+    json: bool,
+) -> Result<(), Failure> {
+    let kind = args.kind.0;
+    let (role, place) = match args.terminal {
+        TerminalArg::Counter => (TerminalRole::MunicipalCounter, Place::Counter),
+        TerminalArg::Kiosk => (
+            TerminalRole::SelfServiceKiosk,
+            Place::Kiosk(match args.kiosk_supports {
+                KioskArg::Both => KioskSupport::BothJpkiPins,
+                KioskArg::SignOnly => KioskSupport::SignatureOnly,
+            }),
+        ),
+    };
+    // The rules first: what the card says, and that the person knows the other PIN (they are
+    // about to type it).
+    let mut situation = Situation::new(kind);
+    if let Place::Kiosk(_) = place {
+        situation = situation.with_both_certificates(card.jpki_certificates()?.both());
+        if let Some(other) = other_jpki_pin(kind) {
+            situation = situation.knowing([other]);
+            if card.pin_status(other)?.is_blocked() {
+                situation = situation.with_blocked([other]);
+            }
+        }
+    }
+    let assessment = assess(&situation, &place);
+    if !assessment.is_possible() {
+        return Err(Failure::new(
+            exit::NOT_POSSIBLE,
+            assessment.to_string().trim_end().to_owned(),
+        ));
+    }
+    let other = match assessment.other_pin() {
+        Some(k) => {
+            let v = src.next(&format!("Current {}", k.description()))?;
+            Some(AnyPin::parse(k, &v)?)
+        }
+        None => None,
+    };
+    let new = new_any(src, kind)?;
+    let mut authority = StandInAuthority::new(role);
+    let last = if args.allow_last_try {
+        LastTry::Allow
+    } else {
+        LastTry::Refuse
+    };
+    let status = card.reset_any(&mut authority, &new, other.as_ref(), last)?;
+    if json {
+        output::json(&serde_json::json!({
+            "ok": true,
+            "kind": kind,
+            "reset": true,
+            "terminal": role,
+            "status": status,
+        }));
+    } else {
+        println!("{}: reset", kind.description());
+        pins::print_status(std::slice::from_ref(&status));
+    }
+    Ok(())
+}

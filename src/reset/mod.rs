@@ -1,0 +1,617 @@
+//! Resetting a PIN: RESET RETRY COUNTER through a terminal authority (card-facts.md §5).
+//!
+//! The real card resets a PIN only for issuer terminals: the municipal counter systems, and the
+//! self-service route through the issuer's servers. That terminal protocol is not public. This
+//! module fixes everything around it:
+//!
+//! * [`ResetAuthority`] is the terminal side: it says which PINs its route may reset and what the
+//!   route demands, authenticates the terminal to the card, and wraps commands as the real
+//!   terminal must (secure messaging, for example). An authorised integrator implements it with
+//!   their terminal credentials.
+//! * [`Card::reset`] runs the sequence, for each key reference of the PIN (two for the residence
+//!   PIN: 住基AP, then 共通カードAP):
+//!   1. select the application;
+//!   2. authenticate the terminal through the authority;
+//!   3. where the route requires it, verify the *other* JPKI PIN, with the lockout guard of
+//!      [`Card::verify_with`] (a blocked PIN is never sent, the last try only when allowed);
+//!   4. RESET RETRY COUNTER `00 2C 02 (80|SFI) Lc <new value>` (P2 as for VERIFY: the key EF
+//!      by its short identifier, or `80` with the key EF selected), wrapped by the authority;
+//!   5. confirm with a status query (a case-1 VERIFY, which spends nothing).
+//!
+//!   The new PIN is a typed, validated credential; the route and the other PIN are checked
+//!   before anything is sent.
+//! * [`StandInAuthority`] is a **stand-in** for terminal authentication, **not the real issuer
+//!   protocol**: GET CHALLENGE, then EXTERNAL AUTHENTICATE with an HMAC under a published test
+//!   key per [`TerminalRole`]. The virtual card ([`crate::sim`]) accepts it, so that every reset
+//!   flow can be tested end to end today. A real card refuses it.
+//!
+//! ```
+//! use mynacard::credential::{AuthPin, SignaturePassword};
+//! use mynacard::reset::{OtherPin, StandInAuthority, TerminalRole};
+//! use mynacard::{sim::VirtualCard, Card, LastTry};
+//!
+//! let mut card = Card::new(VirtualCard::new());
+//! // Self-service: the signature password is reset after the user-authentication PIN is verified.
+//! let mut kiosk = StandInAuthority::new(TerminalRole::SelfServiceKiosk);
+//! let auth = AuthPin::parse("1234")?;
+//! let status = card.reset(
+//!     &mut kiosk,
+//!     &SignaturePassword::parse("NEWPASS1")?,
+//!     Some(OtherPin::Auth(&auth)),
+//!     LastTry::Refuse,
+//! )?;
+//! assert_eq!(status.tries_left(), Some(5));
+//! card.unpower()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod stand_in;
+
+use serde::Serialize;
+
+pub use stand_in::{StandInAuthority, TerminalRole};
+
+use crate::apdu::{ins, Command, Response, StatusWord};
+use crate::applets::Aid;
+use crate::card::{Card, LastTry};
+use crate::credential::{AuthPin, Pin, SignaturePassword};
+use crate::error::{sw_meaning, Error};
+use crate::pin::{KeyRef, PinKind, PinStatus, RefStatus, RetryState};
+use crate::session::{sfi_refused, Session};
+use crate::transport::{Transport, TransportError};
+
+/// A channel to the card for a [`ResetAuthority`]: one command in, one response out (with the
+/// session's `61xx`/`6Cxx` handling). Implemented by [`Session`].
+pub trait TerminalChannel {
+    /// Sends one command and returns the final response, whatever its status word.
+    fn transmit(&mut self, command: &Command) -> Result<Response, Error>;
+}
+
+impl<T: Transport> TerminalChannel for Session<T> {
+    fn transmit(&mut self, command: &Command) -> Result<Response, Error> {
+        Session::transmit(self, command)
+    }
+}
+
+/// What a terminal's route demands before it resets a PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "route", content = "other_pin", rename_all = "snake_case")]
+pub enum Route {
+    /// The authenticated terminal alone may reset it (the municipal counter, where staff check
+    /// the person's identity).
+    Direct,
+    /// The cardholder must first verify this other PIN in the same card session (self-service:
+    /// the signature password for the user-authentication PIN and the reverse, card-facts.md §11).
+    AfterVerifying(PinKind),
+}
+
+/// The terminal side of a PIN reset. See the [module documentation](self) for the sequence.
+///
+/// Implement it with real terminal credentials to reset PINs on real cards; use
+/// [`StandInAuthority`] against the virtual card.
+pub trait ResetAuthority {
+    /// What this terminal is, for messages (never a key).
+    fn describe(&self) -> String;
+
+    /// Whether this terminal's route can reset `kind` at all, and what it then demands. `None`
+    /// refuses the reset before anything is sent.
+    fn route(&self, kind: PinKind) -> Option<Route>;
+
+    /// Authenticates the terminal to the card. `application` is selected when this is called;
+    /// the card keeps the authentication until another application is selected or it is
+    /// unpowered, so this is called once per key reference's application.
+    fn authenticate(
+        &mut self,
+        application: &Aid,
+        channel: &mut dyn TerminalChannel,
+    ) -> Result<(), ResetError>;
+
+    /// Wraps RESET RETRY COUNTER as the terminal must send it (for example under secure
+    /// messaging). The default sends it as it is.
+    fn wrap(&mut self, command: Command) -> Result<Command, ResetError> {
+        Ok(command)
+    }
+
+    /// Unwraps the card's answer to a wrapped command. The default takes it as it is.
+    fn unwrap(&mut self, response: Response) -> Result<Response, ResetError> {
+        Ok(response)
+    }
+}
+
+impl<A: ResetAuthority + ?Sized> ResetAuthority for &mut A {
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+    fn route(&self, kind: PinKind) -> Option<Route> {
+        (**self).route(kind)
+    }
+    fn authenticate(
+        &mut self,
+        application: &Aid,
+        channel: &mut dyn TerminalChannel,
+    ) -> Result<(), ResetError> {
+        (**self).authenticate(application, channel)
+    }
+    fn wrap(&mut self, command: Command) -> Result<Command, ResetError> {
+        (**self).wrap(command)
+    }
+    fn unwrap(&mut self, response: Response) -> Result<Response, ResetError> {
+        (**self).unwrap(response)
+    }
+}
+
+/// The other JPKI PIN, given on a self-service route.
+#[derive(Debug, Clone, Copy)]
+pub enum OtherPin<'a> {
+    /// The user-authentication PIN (to reset the signature password).
+    Auth(&'a AuthPin),
+    /// The signature password (to reset the user-authentication PIN).
+    Signature(&'a SignaturePassword),
+}
+
+impl OtherPin<'_> {
+    /// Which PIN this is.
+    pub fn kind(&self) -> PinKind {
+        match self {
+            OtherPin::Auth(_) => PinKind::UserAuth,
+            OtherPin::Signature(_) => PinKind::Signature,
+        }
+    }
+}
+
+/// Why a reset failed. Never contains a PIN.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResetError {
+    /// From the card machinery: the other PIN was wrong, blocked or on its last try; a
+    /// transport failure; an outcome that is unknown; an unexpected status word.
+    #[error(transparent)]
+    Card(#[from] Error),
+    /// The terminal's route cannot reset this PIN. Nothing was sent.
+    #[error("the {terminal} cannot reset the {kind}; nothing was sent. {}", .kind.where_to_reset())]
+    NotPermitted {
+        /// The PIN.
+        kind: PinKind,
+        /// The terminal, as it describes itself.
+        terminal: String,
+    },
+    /// The route needs the other JPKI PIN, and it was not given. Nothing was sent.
+    #[error("resetting the {kind} through the {terminal} needs the {needs}; nothing was sent")]
+    OtherPinNeeded {
+        /// The PIN to reset.
+        kind: PinKind,
+        /// The PIN that must be verified first.
+        needs: PinKind,
+        /// The terminal.
+        terminal: String,
+    },
+    /// The card refused the terminal's authentication.
+    #[error("{application}: the card refused the terminal authentication ({operation}: {sw}, {})", sw_meaning(*.sw))]
+    TerminalRefused {
+        /// The application.
+        application: &'static str,
+        /// The refused command.
+        operation: &'static str,
+        /// The card's answer.
+        sw: StatusWord,
+    },
+    /// The card refused RESET RETRY COUNTER: the PIN is unchanged in that application.
+    #[error("{application}: the card refused to reset the {kind} ({sw}, {}); it is unchanged there", sw_meaning(*.sw))]
+    Refused {
+        /// The PIN.
+        kind: PinKind,
+        /// The application.
+        application: &'static str,
+        /// The card's answer.
+        sw: StatusWord,
+    },
+    /// The card accepted the reset, but the status query afterwards does not show a full counter.
+    #[error("{application}: the card accepted the reset of the {kind}, but its counter now reads {state:?}")]
+    NotConfirmed {
+        /// The PIN.
+        kind: PinKind,
+        /// The application.
+        application: &'static str,
+        /// What the status query answered.
+        state: RetryState,
+    },
+    /// The residence PIN was reset on its first key reference (住基AP) but not on the second
+    /// (共通カードAP). A reset cannot be rolled back (the old value is not known), so the two
+    /// references now differ; `advice` says what to do.
+    #[error("the {kind} was reset in {reset} but not in {not_reset} ({cause}). {advice}")]
+    Partial {
+        /// The PIN (the residence PIN).
+        kind: PinKind,
+        /// The application where it was reset.
+        reset: &'static str,
+        /// The application where it was not (or may not have been) reset.
+        not_reset: &'static str,
+        /// Why the second failed.
+        cause: Box<ResetError>,
+        /// The status of both references, read after the failure where the card still answered.
+        status: Option<PinStatus>,
+        /// What to do next.
+        advice: String,
+    },
+}
+
+impl ResetError {
+    /// The PIN whose try count is involved, and the tries left, where known (a wrong, blocked
+    /// or last-try other PIN).
+    pub fn tries_left(&self) -> Option<(PinKind, u8)> {
+        match self {
+            ResetError::Card(e) => Some((e.pin_kind()?, e.tries_left()?)),
+            _ => None,
+        }
+    }
+
+    /// Whether nothing was sent to the card (the refusal came from the route or the input).
+    pub fn nothing_sent(&self) -> bool {
+        matches!(
+            self,
+            ResetError::NotPermitted { .. }
+                | ResetError::OtherPinNeeded { .. }
+                | ResetError::Card(Error::Credential(_))
+        )
+    }
+}
+
+fn unknown_outcome(cause: TransportError, kind: PinKind, key: KeyRef) -> ResetError {
+    ResetError::Card(Error::UnknownOutcome {
+        operation: "RESET RETRY COUNTER",
+        cause,
+        advice: format!(
+            "The {kind} may or may not have been reset in {}. Check the status (it spends no \
+             try); if its counter is not full, run the reset again with the same new value.",
+            key.app_name()
+        ),
+    })
+}
+
+impl<T: Transport> Card<T> {
+    /// Resets a PIN to `new` through a terminal authority: see the [module
+    /// documentation](crate::reset) for the sequence. Returns the PIN's status afterwards (a full
+    /// counter on each key reference).
+    ///
+    /// `other` is the other JPKI PIN where the authority's [`Route`] requires it; it is verified
+    /// with the lockout guard, so a wrong value costs a try of *that* PIN, a blocked one is never
+    /// sent and its last try is spent only with [`LastTry::Allow`]. Where the route does not
+    /// require it, it is not sent.
+    ///
+    /// The residence PIN is reset on both its key references. If the second fails,
+    /// [`ResetError::Partial`] says exactly where it was reset and what to do.
+    ///
+    /// Terminal authentication stays in effect in the last application until another one is
+    /// selected or the card is unpowered: call [`Card::unpower`] when done.
+    pub fn reset<P: Pin>(
+        &mut self,
+        authority: &mut dyn ResetAuthority,
+        new: &P,
+        other: Option<OtherPin<'_>>,
+        last: LastTry,
+    ) -> Result<PinStatus, ResetError> {
+        let kind = P::KIND;
+        let route = authority
+            .route(kind)
+            .ok_or_else(|| ResetError::NotPermitted {
+                kind,
+                terminal: authority.describe(),
+            })?;
+        let proof = match route {
+            Route::Direct => None,
+            Route::AfterVerifying(needs) => match other {
+                Some(o) if o.kind() == needs => Some(o),
+                _ => {
+                    return Err(ResetError::OtherPinNeeded {
+                        kind,
+                        needs,
+                        terminal: authority.describe(),
+                    })
+                }
+            },
+        };
+        let secret = new.expose();
+        let mut outcome = None;
+        let r = self.in_transaction(|card| {
+            let r = card.reset_refs(authority, kind, secret, proof, last);
+            // Let the transaction see a card reset, so it forgets what it knew of the counters.
+            if let Err(ResetError::Card(Error::CardReset)) = r {
+                return Err(Error::CardReset);
+            }
+            outcome = Some(r);
+            Ok(())
+        });
+        match (r, outcome) {
+            (_, Some(o)) => o,
+            (Err(e), None) => Err(e.into()),
+            (Ok(()), None) => Err(ResetError::Card(Error::Protocol(
+                "reset ended without an outcome",
+            ))),
+        }
+    }
+
+    fn reset_refs(
+        &mut self,
+        authority: &mut dyn ResetAuthority,
+        kind: PinKind,
+        new: &[u8],
+        proof: Option<OtherPin<'_>>,
+        last: LastTry,
+    ) -> Result<PinStatus, ResetError> {
+        let refs = kind.key_refs();
+        let mut done = Vec::with_capacity(refs.len());
+        for (i, key) in refs.iter().enumerate() {
+            match self.reset_one(authority, kind, *key, new, proof, last) {
+                Ok(state) => done.push(RefStatus {
+                    application: key.app_name(),
+                    key: key.fid,
+                    state,
+                }),
+                Err(e) if i == 0 => return Err(e),
+                Err(cause) => return Err(self.partial(kind, refs, &done, cause)),
+            }
+        }
+        Ok(PinStatus {
+            kind,
+            limit: kind.retry_limit(),
+            refs: done,
+        })
+    }
+
+    /// The reset succeeded on `done` and failed on the next key reference with `cause`.
+    fn partial(
+        &mut self,
+        kind: PinKind,
+        refs: &[KeyRef],
+        done: &[RefStatus],
+        cause: ResetError,
+    ) -> ResetError {
+        let failed = refs[done.len()];
+        let unknown = matches!(
+            cause,
+            ResetError::Card(Error::UnknownOutcome { .. } | Error::Transport(_) | Error::CardReset)
+        );
+        // Read where the card still answers; a status query spends nothing.
+        let status = if unknown {
+            None
+        } else {
+            let mut all = done.to_vec();
+            let mut ok = true;
+            for key in &refs[done.len()..] {
+                match self.query_ref(kind, *key) {
+                    Ok(state) => all.push(RefStatus {
+                        application: key.app_name(),
+                        key: key.fid,
+                        state,
+                    }),
+                    Err(_) => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            ok.then(|| PinStatus {
+                kind,
+                limit: kind.retry_limit(),
+                refs: all,
+            })
+        };
+        let reset = done.last().map(|r| r.application).unwrap_or("");
+        let advice = if unknown {
+            format!(
+                "{reset} has the new PIN with a full counter; {} may or may not have it. Check \
+                 the status (it spends no try), then run the reset again with the same new PIN: \
+                 it resets both references.",
+                failed.app_name()
+            )
+        } else {
+            format!(
+                "{reset} has the new PIN with a full counter; {} still has the old value and \
+                 counter. Run the reset again with the same new PIN: it resets both references.",
+                failed.app_name()
+            )
+        };
+        ResetError::Partial {
+            kind,
+            reset,
+            not_reset: failed.app_name(),
+            cause: Box::new(cause),
+            status,
+            advice,
+        }
+    }
+
+    fn reset_one(
+        &mut self,
+        authority: &mut dyn ResetAuthority,
+        kind: PinKind,
+        key: KeyRef,
+        new: &[u8],
+        proof: Option<OtherPin<'_>>,
+        last: LastTry,
+    ) -> Result<RetryState, ResetError> {
+        // 1. Select the application (a fresh security status if it was not selected).
+        self.session_mut().select_df(&key.aid)?;
+        // 2. Authenticate the terminal.
+        authority.authenticate(&key.aid, self.session_mut())?;
+        // 3. The other JPKI PIN, with the lockout guard.
+        match proof {
+            Some(OtherPin::Auth(p)) => self.verify_with(p, last)?,
+            Some(OtherPin::Signature(p)) => self.verify_with(p, last)?,
+            None => {}
+        }
+        // 4. RESET RETRY COUNTER.
+        let response = match self.send_reset(authority, key, new) {
+            Ok(r) => r,
+            Err(ResetError::Card(Error::Transport(cause))) => {
+                return Err(unknown_outcome(cause, kind, key))
+            }
+            Err(ResetError::Card(Error::CardReset)) => {
+                return Err(unknown_outcome(TransportError::CardReset, kind, key))
+            }
+            Err(e) => return Err(e),
+        };
+        if !response.sw.is_success() {
+            return Err(ResetError::Refused {
+                kind,
+                application: key.app_name(),
+                sw: response.sw,
+            });
+        }
+        // 5. Confirm.
+        match self.query_ref(kind, key)? {
+            s @ (RetryState::Verified | RetryState::TriesLeft(_))
+                if s.tries_left(kind.retry_limit()) == Some(kind.retry_limit()) =>
+            {
+                Ok(s)
+            }
+            state => Err(ResetError::NotConfirmed {
+                kind,
+                application: key.app_name(),
+                state,
+            }),
+        }
+    }
+
+    /// Sends RESET RETRY COUNTER addressed by SFI (`P2 = 80|SFI`) or, where the card refuses
+    /// that, with the key EF selected (`P2 = 80`), as for VERIFY (card-facts.md §2, §5).
+    fn send_reset(
+        &mut self,
+        authority: &mut dyn ResetAuthority,
+        key: KeyRef,
+        new: &[u8],
+    ) -> Result<Response, ResetError> {
+        let build = |p2| Command::new(0x00, ins::RESET_RETRY_COUNTER, 0x02, p2).with_data(new);
+        let session = self.session_mut();
+        if session.selected().1 != Some(key.fid) {
+            if let Some(sfi) = session.use_sfi(key.fid) {
+                let cmd = authority.wrap(build(0x80 | sfi)?)?;
+                let r = authority.unwrap(self.session_mut().transmit(&cmd)?)?;
+                let session = self.session_mut();
+                if !sfi_refused(r.sw) {
+                    session.learn_sfi(true);
+                    return Ok(r);
+                }
+                session.learn_sfi(false);
+            }
+            self.session_mut().select_ef(key.fid)?;
+        }
+        let cmd = authority.wrap(build(0x80)?)?;
+        let r = self.session_mut().transmit(&cmd)?;
+        authority.unwrap(r)
+    }
+}
+
+impl From<crate::apdu::ApduError> for ResetError {
+    fn from(e: crate::apdu::ApduError) -> Self {
+        ResetError::Card(Error::Apdu(e))
+    }
+}
+
+/// Which JPKI certificates are on the card (EF `0008` of the JPKI AP, card-facts.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Certificates {
+    /// The signature certificate (byte 0 is `8F`).
+    pub signature: bool,
+    /// The user-authentication certificate (byte 1 is `8F`).
+    pub user_auth: bool,
+}
+
+impl Certificates {
+    /// Whether both are present, as self-service reset requires (card-facts.md §11).
+    pub fn both(&self) -> bool {
+        self.signature && self.user_auth
+    }
+}
+
+impl<T: Transport> Card<T> {
+    /// Reads which JPKI certificates are on the card: EF `0008`, free to read, `8F 8F 00` when
+    /// both exist (card-facts.md §2). Two exchanges at most (SELECT, READ BINARY by SFI).
+    pub fn jpki_certificates(&mut self) -> Result<Certificates, Error> {
+        self.in_transaction(|card| {
+            let s = card.session_mut();
+            s.select_df(&crate::applets::JPKI)?;
+            let data = s.read_file(
+                crate::applets::jpki::CERT_AVAILABILITY,
+                crate::session::FileSize::Fixed(3),
+            )?;
+            if data.len() < 2 {
+                return Err(Error::Parse {
+                    fid: crate::applets::jpki::CERT_AVAILABILITY,
+                    what: "certificate availability",
+                    reason: format!("{} bytes, expected 3", data.len()),
+                });
+            }
+            Ok(Certificates {
+                signature: data[0] == 0x8F,
+                user_auth: data[1] == 0x8F,
+            })
+        })
+    }
+}
+
+/// A validated PIN of a kind chosen at run time (for user interfaces that ask which PIN).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyPin {
+    /// The signature password.
+    Signature(SignaturePassword),
+    /// The user-authentication PIN.
+    UserAuth(AuthPin),
+    /// The residence PIN.
+    Residence(crate::credential::ResidencePin),
+    /// The text-assist PIN.
+    TextAssist(crate::credential::TextAssistPin),
+}
+
+impl AnyPin {
+    /// Validates `value` as a PIN of `kind`.
+    pub fn parse(kind: PinKind, value: &str) -> Result<AnyPin, crate::credential::CredentialError> {
+        Ok(match kind {
+            PinKind::Signature => AnyPin::Signature(SignaturePassword::parse(value)?),
+            PinKind::UserAuth => AnyPin::UserAuth(AuthPin::parse(value)?),
+            PinKind::Residence => AnyPin::Residence(crate::credential::ResidencePin::parse(value)?),
+            PinKind::TextAssist => {
+                AnyPin::TextAssist(crate::credential::TextAssistPin::parse(value)?)
+            }
+        })
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> PinKind {
+        match self {
+            AnyPin::Signature(_) => PinKind::Signature,
+            AnyPin::UserAuth(_) => PinKind::UserAuth,
+            AnyPin::Residence(_) => PinKind::Residence,
+            AnyPin::TextAssist(_) => PinKind::TextAssist,
+        }
+    }
+
+    /// As the other PIN of a self-service reset (only the two JPKI PINs serve).
+    pub fn as_other(&self) -> Option<OtherPin<'_>> {
+        match self {
+            AnyPin::Signature(p) => Some(OtherPin::Signature(p)),
+            AnyPin::UserAuth(p) => Some(OtherPin::Auth(p)),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Transport> Card<T> {
+    /// [`Card::reset`] for a PIN whose kind is chosen at run time. `other`, where given, must be
+    /// a JPKI PIN.
+    pub fn reset_any(
+        &mut self,
+        authority: &mut dyn ResetAuthority,
+        new: &AnyPin,
+        other: Option<&AnyPin>,
+        last: LastTry,
+    ) -> Result<PinStatus, ResetError> {
+        let other = other.and_then(AnyPin::as_other);
+        match new {
+            AnyPin::Signature(p) => self.reset(authority, p, other, last),
+            AnyPin::UserAuth(p) => self.reset(authority, p, other, last),
+            AnyPin::Residence(p) => self.reset(authority, p, other, last),
+            AnyPin::TextAssist(p) => self.reset(authority, p, other, last),
+        }
+    }
+}
