@@ -1,5 +1,6 @@
-//! Model-based test: random sequences of PIN operations run against the virtual card through the
-//! library, and against a small reference model of the PIN rules. The two must agree after every
+//! Model-based test: random sequences of PIN operations (status, verify, change, reset at the
+//! counter and at a kiosk, select, power-off) run against the virtual card through the library,
+//! and against a small reference model of the PIN rules. The two must agree after every
 //! step, and the rules must hold: tries never go up except by success (or reset), blocked stays
 //! blocked, and a wrong PIN never succeeds.
 
@@ -7,6 +8,8 @@ use std::collections::HashMap;
 
 use mynacard::credential::{AuthPin, Pin, ResidencePin, SignaturePassword, TextAssistPin};
 use mynacard::pin::{KeyRef, PinKind};
+use mynacard::reset::stand_in::{StandInAuthority, TerminalRole};
+use mynacard::reset::{OtherPin, ResetError};
 use mynacard::sim::{App, VirtualCard};
 use mynacard::{Card, Error, LastTry};
 use proptest::prelude::*;
@@ -27,6 +30,10 @@ enum Op {
     Status(PinKind),
     Verify(PinKind, usize, bool),
     Change(PinKind, usize, usize, bool),
+    /// Reset at the municipal counter to a value.
+    CounterReset(PinKind, usize),
+    /// Reset a JPKI PIN at a kiosk, giving a value for the other JPKI PIN.
+    KioskReset(bool, usize, usize, bool),
     Select(usize),
     PowerOff,
 }
@@ -46,6 +53,9 @@ fn op() -> impl Strategy<Value = Op> {
         6 => (kind(), 0..3usize, any::<bool>()).prop_map(|(k, v, a)| Op::Verify(k, v, a)),
         3 => (kind(), 0..3usize, 0..3usize, any::<bool>())
             .prop_map(|(k, c, n, a)| Op::Change(k, c, n, a)),
+        1 => (kind(), 0..3usize).prop_map(|(k, n)| Op::CounterReset(k, n)),
+        2 => (any::<bool>(), 0..3usize, 0..3usize, any::<bool>())
+            .prop_map(|(s, n, o, a)| Op::KioskReset(s, n, o, a)),
         1 => (0..5usize).prop_map(Op::Select),
         1 => Just(Op::PowerOff),
     ]
@@ -59,6 +69,20 @@ enum Outcome {
     Blocked,
     LastTry,
     Invalid,
+}
+
+fn reset_outcome(r: Result<mynacard::pin::PinStatus, ResetError>) -> Outcome {
+    match r {
+        Ok(st) => {
+            assert!(st
+                .refs
+                .iter()
+                .all(|r| r.state.tries_left(st.limit) == Some(st.limit)));
+            Outcome::Ok
+        }
+        Err(ResetError::Card(e)) => outcome(Err(e)),
+        Err(e) => panic!("unexpected reset error {e:?}"),
+    }
 }
 
 fn outcome(r: Result<(), Error>) -> Outcome {
@@ -147,6 +171,36 @@ impl Model {
         }
         Outcome::Ok
     }
+
+    fn reset(&mut self, kind: PinKind, new: &'static str) {
+        for r in kind.key_refs() {
+            let k = self.keys.get_mut(r).unwrap();
+            k.value = new;
+            k.tries = k.limit;
+        }
+    }
+
+    /// A kiosk reset of `kind`: the other JPKI PIN is verified first, under the guard.
+    fn kiosk_reset(
+        &mut self,
+        kind: PinKind,
+        new: &'static str,
+        other: &str,
+        allow: bool,
+    ) -> Outcome {
+        let other_kind = if kind == PinKind::Signature {
+            PinKind::UserAuth
+        } else {
+            PinKind::Signature
+        };
+        match self.verify(other_kind, other, allow) {
+            Outcome::Ok => {
+                self.reset(kind, new);
+                Outcome::Ok
+            }
+            o => o,
+        }
+    }
 }
 
 fn app_of(key: &KeyRef) -> App {
@@ -226,6 +280,39 @@ proptest! {
                         succeeded = Some(kind);
                     }
                 }
+                Op::CounterReset(kind, n) => {
+                    let nv = pool(kind)[n];
+                    let mut auth = StandInAuthority::new(TerminalRole::MunicipalCounter);
+                    let c = &mut card;
+                    let got = reset_outcome(match kind {
+                        PinKind::Signature => c.reset(&mut auth, &SignaturePassword::new(nv).unwrap(), None, LastTry::Refuse),
+                        PinKind::UserAuth => c.reset(&mut auth, &AuthPin::new(nv).unwrap(), None, LastTry::Refuse),
+                        PinKind::Residence => c.reset(&mut auth, &ResidencePin::new(nv).unwrap(), None, LastTry::Refuse),
+                        PinKind::TextAssist => c.reset(&mut auth, &TextAssistPin::new(nv).unwrap(), None, LastTry::Refuse),
+                    });
+                    prop_assert_eq!(&got, &Outcome::Ok);
+                    model.reset(kind, nv);
+                    succeeded = Some(kind);
+                }
+                Op::KioskReset(sign, n, o, allow) => {
+                    let mut auth = StandInAuthority::new(TerminalRole::SelfServiceKiosk);
+                    let last = if allow { LastTry::Allow } else { LastTry::Refuse };
+                    let (kind, got) = if sign {
+                        let other = AuthPin::new(FOUR[o]).unwrap();
+                        let new = SignaturePassword::new(SIGN[n]).unwrap();
+                        (PinKind::Signature, reset_outcome(card.reset(&mut auth, &new, Some(OtherPin::Auth(&other)), last)))
+                    } else {
+                        let other = SignaturePassword::new(SIGN[o]).unwrap();
+                        let new = AuthPin::new(FOUR[n]).unwrap();
+                        (PinKind::UserAuth, reset_outcome(card.reset(&mut auth, &new, Some(OtherPin::Signature(&other)), last)))
+                    };
+                    let other_pool = if sign { FOUR } else { SIGN };
+                    let want = model.kiosk_reset(kind, pool(kind)[n], other_pool[o], allow);
+                    prop_assert_eq!(&got, &want, "{:?}", op);
+                    if got == Outcome::Ok {
+                        succeeded = Some(kind);
+                    }
+                }
                 Op::Select(i) => {
                     let aid = App::ALL[i].aid();
                     card.session_mut().select_df(&aid).unwrap();
@@ -239,10 +326,15 @@ proptest! {
                 prop_assert!(vc.key_matches(app_of(r), r.fid.0, m.value.as_bytes()));
                 // Tries never go up except by success; blocked stays blocked.
                 let was = before[r];
-                if succeeded.is_none_or(|k| !k.key_refs().contains(r)) {
+                let other_verified = matches!(op, Op::KioskReset(..)) && succeeded.is_some()
+                    && matches!(r.fid.0, 0x18 | 0x1B);
+                if !other_verified && succeeded.is_none_or(|k| !k.key_refs().contains(r)) {
                     prop_assert!(m.tries <= was, "{:?}: {} -> {}", r, was, m.tries);
                 }
-                if was == 0 {
+                // Blocked stays blocked, except by a reset of that PIN.
+                let reset_here = matches!(op, Op::CounterReset(..) | Op::KioskReset(..))
+                    && succeeded.is_some_and(|k| k.key_refs().contains(r));
+                if was == 0 && !reset_here {
                     prop_assert_eq!(m.tries, 0);
                 }
             }
