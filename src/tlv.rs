@@ -105,14 +105,7 @@ pub fn parse_one(data: &[u8]) -> Result<Tlv<'_>, TlvError> {
         return Err(TlvError::FillerOnly);
     }
     let (tag, h, len) = header(data)?;
-    let available = data.len() - h;
-    if len > available {
-        return Err(TlvError::LengthPastEnd {
-            offset: 0,
-            len,
-            available,
-        });
-    }
+    check_fits(data, h, len)?;
     Ok(Tlv {
         tag,
         value: &data[h..h + len],
@@ -195,7 +188,13 @@ pub fn simple_tlv(data: &[u8]) -> Result<(u8, &[u8], usize), TlvError> {
     } else {
         (2, l0 as usize)
     };
-    let available = data.len() - h;
+    check_fits(data, h, len)?;
+    Ok((tag, &data[h..h + len], h + len))
+}
+
+/// Whether a value of `len` bytes after a header of `h` bytes fits in `data`.
+fn check_fits(data: &[u8], h: usize, len: usize) -> Result<(), TlvError> {
+    let available = data.len().saturating_sub(h);
     if len > available {
         return Err(TlvError::LengthPastEnd {
             offset: 0,
@@ -203,7 +202,7 @@ pub fn simple_tlv(data: &[u8]) -> Result<(u8, &[u8], usize), TlvError> {
             available,
         });
     }
-    Ok((tag, &data[h..h + len], h + len))
+    Ok(())
 }
 
 #[cfg(test)]

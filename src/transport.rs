@@ -83,41 +83,30 @@ pub trait Transport {
     }
 }
 
-impl<T: Transport + ?Sized> Transport for &mut T {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        (**self).transmit(command)
-    }
-    fn caps(&self) -> TransportCaps {
-        (**self).caps()
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        (**self).begin_transaction()
-    }
-    fn end_transaction(&mut self) {
-        (**self).end_transaction()
-    }
-    fn unpower(&mut self) -> Result<(), TransportError> {
-        (**self).unpower()
-    }
+/// Forwards every method of [`Transport`] through a pointer type.
+macro_rules! forward_transport {
+    ($($ty:ty),*) => {$(
+        impl<T: Transport + ?Sized> Transport for $ty {
+            fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+                (**self).transmit(command)
+            }
+            fn caps(&self) -> TransportCaps {
+                (**self).caps()
+            }
+            fn begin_transaction(&mut self) -> Result<(), TransportError> {
+                (**self).begin_transaction()
+            }
+            fn end_transaction(&mut self) {
+                (**self).end_transaction()
+            }
+            fn unpower(&mut self) -> Result<(), TransportError> {
+                (**self).unpower()
+            }
+        }
+    )*};
 }
 
-impl<T: Transport + ?Sized> Transport for Box<T> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        (**self).transmit(command)
-    }
-    fn caps(&self) -> TransportCaps {
-        (**self).caps()
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        (**self).begin_transaction()
-    }
-    fn end_transaction(&mut self) {
-        (**self).end_transaction()
-    }
-    fn unpower(&mut self) -> Result<(), TransportError> {
-        (**self).unpower()
-    }
-}
+forward_transport!(&mut T, Box<T>);
 
 /// One logged exchange: the command with secret data masked, and the response.
 #[derive(Clone, PartialEq, Eq)]
