@@ -31,6 +31,8 @@ pub mod applets;
 mod card;
 pub mod credential;
 pub mod error;
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
 pub mod pin;
 pub mod policy;
 pub mod reset;

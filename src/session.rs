@@ -128,9 +128,14 @@ impl<T: Transport> Session<T> {
     }
 
     /// Begins a transport transaction; pair with [`Session::end_transaction`]. Nested calls
-    /// reach the transport only at the outermost level.
+    /// reach the transport only at the outermost level. On a shared transport
+    /// ([`Transport::shared`]) the selection cache is forgotten first, because another program
+    /// may have selected something else since the last transaction.
     pub fn begin_transaction(&mut self) -> Result<()> {
         if self.tx_depth == 0 {
+            if self.transport.shared() {
+                self.forget();
+            }
             self.transport
                 .begin_transaction()
                 .map_err(|e| self.map_transport(e))?;

@@ -81,6 +81,14 @@ pub trait Transport {
     fn unpower(&mut self) -> Result<(), TransportError> {
         Ok(())
     }
+
+    /// Whether other programs may send commands to the card between this transport's
+    /// transactions (a PC/SC connection in shared mode). When they may, the card's current
+    /// application can change behind the session's back, so the session selects again at the
+    /// start of every transaction instead of trusting its cache. Default: `false`.
+    fn shared(&self) -> bool {
+        false
+    }
 }
 
 /// Forwards every method of [`Transport`] through a pointer type.
@@ -101,6 +109,9 @@ macro_rules! forward_transport {
             }
             fn unpower(&mut self) -> Result<(), TransportError> {
                 (**self).unpower()
+            }
+            fn shared(&self) -> bool {
+                (**self).shared()
             }
         }
     )*};
@@ -277,6 +288,9 @@ impl<T: Transport> Transport for Recorder<T> {
     }
     fn unpower(&mut self) -> Result<(), TransportError> {
         self.inner.unpower()
+    }
+    fn shared(&self) -> bool {
+        self.inner.shared()
     }
 }
 

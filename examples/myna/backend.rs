@@ -12,8 +12,7 @@ use crate::Cli;
 /// The card the commands use.
 pub type AnyCard = Card<Box<dyn Transport>>;
 
-/// Where the virtual card's state lives by default: `$XDG_STATE_HOME/mynacard/virtual-card.json`
-/// (or the platform's equivalent).
+/// Where the virtual card's state lives by default (shared with the `virtual_card` example).
 pub fn default_state_path() -> PathBuf {
     mynacard::sim::default_state_path()
 }
@@ -21,7 +20,7 @@ pub fn default_state_path() -> PathBuf {
 /// Opens the backend named on the command line.
 pub fn open(cli: &Cli) -> Result<AnyCard, Failure> {
     if let Some(reader) = &cli.reader {
-        return open_reader(reader);
+        return open_reader(reader, cli);
     }
     let path = cli.sim_state.clone().unwrap_or_else(default_state_path);
     let vc = VirtualCard::open(&path).map_err(|e| Failure::new(exit::NO_CARD, e.to_string()))?;
@@ -29,7 +28,7 @@ pub fn open(cli: &Cli) -> Result<AnyCard, Failure> {
 }
 
 #[cfg(not(feature = "pcsc"))]
-fn open_reader(_reader: &str) -> Result<AnyCard, Failure> {
+fn open_reader(_reader: &str, _cli: &Cli) -> Result<AnyCard, Failure> {
     Err(Failure::new(
         exit::NO_CARD,
         "real readers need feature `pcsc`: build with `cargo run --features pcsc --example myna -- \
@@ -37,11 +36,24 @@ fn open_reader(_reader: &str) -> Result<AnyCard, Failure> {
     ))
 }
 
+/// Opens a real reader: `auto` finds the reader holding a My Number Card by selecting its JPKI
+/// application. Commands that use a PIN connect exclusively, so that no other program can reach
+/// the card while the PIN is verified; `status` connects shared.
 #[cfg(feature = "pcsc")]
-fn open_reader(reader: &str) -> Result<AnyCard, Failure> {
-    let _ = reader;
-    Err(Failure::new(
-        exit::NO_CARD,
-        "the PC/SC backend is not built yet",
-    ))
+fn open_reader(reader: &str, cli: &Cli) -> Result<AnyCard, Failure> {
+    use mynacard::pcsc::{self, Options, ReaderChoice, Share};
+    let share = match cli.command {
+        crate::Command::Status => Share::Shared,
+        _ => Share::Exclusive,
+    };
+    let options = Options {
+        share,
+        timeout: std::time::Duration::from_secs(cli.wait),
+        ..Options::default()
+    };
+    let transport = pcsc::open(&ReaderChoice::parse(reader), &options, &mut |notice| {
+        eprintln!("myna: {notice}")
+    })
+    .map_err(|e| Failure::new(exit::NO_CARD, e.to_string()))?;
+    Ok(Card::new(Box::new(transport) as Box<dyn Transport>))
 }

@@ -44,6 +44,10 @@ pub struct Cli {
     /// (needs feature `pcsc`).
     #[arg(long, global = true, value_name = "NAME|auto")]
     pub reader: Option<String>,
+    /// With --reader: how long to wait for a reader, a card, or another program to release
+    /// the card.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    pub wait: u64,
     /// Read PINs from standard input, one per line, instead of prompting.
     #[arg(long, global = true)]
     pub pin_stdin: bool,

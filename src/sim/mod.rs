@@ -22,6 +22,7 @@
 mod content;
 mod state;
 mod terminal;
+pub mod vpcd;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -40,9 +41,10 @@ pub const ATR_CONTACTLESS: [u8; 13] = [
     0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x05, 0xE0, 0xB3, 0x81, 0xA1, 0x00, 0x7F,
 ];
 
-/// Where a persistent virtual card's state lives by default:
-/// `$XDG_STATE_HOME/mynacard/virtual-card.json` (or the platform's equivalent state or local
-/// data directory; the temporary directory if there is none).
+/// Where a persistent virtual card keeps its state unless told otherwise:
+/// `$XDG_STATE_HOME/mynacard/virtual-card.json` (or the platform's equivalent of the user's state
+/// or local data directory; the temporary directory if there is none). The `myna` CLI and the
+/// `virtual_card` example both use it, so by default they share one card.
 pub fn default_state_path() -> PathBuf {
     dirs::state_dir()
         .or_else(dirs::data_local_dir)

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# End-to-end tests through a real PC/SC stack (feature `pcsc`): pcscd with vsmartcard's vpcd
+# reader driver, the virtual card served into it by examples/virtual_card, and the myna CLI, the
+# library and OpenSC as clients (tests/e2e_pcsc.rs).
+#
+# Installs what is missing with apt-get (as root: CI runs it so on a fresh Debian machine),
+# starts pcscd unless one is already running, runs `cargo test --features pcsc`, and stops the
+# pcscd it started. Takes about two minutes on a warm build, most of it compiling.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libpcsclite-dev pcscd vsmartcard-vpcd opensc)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# The pcsc-sys crate finds libpcsclite with pkg-config.
+command -v pkg-config >/dev/null || missing+=(pkgconf)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "e2e: missing packages: ${missing[*]} (run as root, or install them)" >&2
+        exit 1
+    fi
+    echo "e2e: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# vpcd's reader entry: pcscd reads it from /etc/reader.conf.d/ at start.
+if ! grep -qs libifdvpcd /etc/reader.conf.d/*; then
+    echo "e2e: no vpcd entry in /etc/reader.conf.d/ (is vsmartcard-vpcd installed?)" >&2
+    exit 1
+fi
+
+pcscd_pid=""
+pcscd_log="$(mktemp -t mynacard-pcscd.XXXXXX)"
+cleanup() {
+    if [ -n "$pcscd_pid" ]; then
+        kill "$pcscd_pid" 2>/dev/null || true
+        wait "$pcscd_pid" 2>/dev/null || true
+    fi
+    rm -f "$pcscd_log"
+}
+trap cleanup EXIT
+
+readers_ready() {
+    opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD 00 01"
+}
+
+if readers_ready; then
+    echo "e2e: using the pcscd already running"
+else
+    # In the foreground (so that this script owns the process), without auto-exit.
+    pcscd --foreground >"$pcscd_log" 2>&1 &
+    pcscd_pid=$!
+    for _ in $(seq 1 100); do
+        readers_ready && break
+        if ! kill -0 "$pcscd_pid" 2>/dev/null; then
+            echo "e2e: pcscd exited:" >&2
+            cat "$pcscd_log" >&2
+            pcscd_pid=""
+            exit 1
+        fi
+        sleep 0.1
+    done
+    if ! readers_ready; then
+        echo "e2e: pcscd started but vpcd's readers did not appear:" >&2
+        cat "$pcscd_log" >&2
+        exit 1
+    fi
+    echo "e2e: started pcscd (pid $pcscd_pid) with vpcd's readers"
+fi
+
+cargo test --features pcsc

@@ -1,0 +1,1064 @@
+//! End to end through a real PC/SC stack: pcscd with vsmartcard's vpcd reader driver, the
+//! virtual card served into it by `examples/virtual_card`, and three kinds of client: the `myna`
+//! CLI (`--reader`), the library's `PcscTransport`, and OpenSC.
+//!
+//! Needs pcscd running with vsmartcard-vpcd (readers "Virtual PCD 00 00" and "... 00 01" on
+//! 127.0.0.1:35963 and :35964) and OpenSC's tools; `.ci/e2e.sh` installs and starts them. The
+//! tests share the two reader slots, so they take turns (one lock); each starts its own virtual
+//! card with a fresh state file.
+
+#![cfg(feature = "pcsc")]
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use mynacard::applets::{self, jpki};
+use mynacard::credential::AuthPin;
+use mynacard::pcsc::{self as mpcsc, Extended, Options, PcscTransport, ReaderChoice, Share};
+use mynacard::pin::PinKind;
+use mynacard::session::{FileSize, Support};
+use mynacard::sim::{App, VirtualCard};
+use mynacard::transport::{Transport, TransportCaps, TransportError};
+use mynacard::{Card, Error};
+
+const AUTH_CERT: &[u8] = include_bytes!("data/jpki-auth-cert.der");
+const AUTH_CA_CERT: &[u8] = include_bytes!("data/jpki-auth-ca-cert.der");
+const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
+const SELECT_TEXT: &str = "00A4040C0AD3921000310001010408";
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+/// One test at a time: they share vpcd's two slots.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    require_stack();
+    guard
+}
+
+/// The target directory's profile folder (`target/debug`), from this test binary's path
+/// (`target/debug/deps/e2e_pcsc-…`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps")
+        .to_path_buf()
+}
+
+/// Builds the two examples (a no-op when `cargo test --features pcsc` already did) and returns
+/// their directory.
+fn examples() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let profile = profile_dir();
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+            "build",
+            "--features",
+            "pcsc",
+            "--example",
+            "virtual_card",
+            "--example",
+            "myna",
+        ]);
+        if profile.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        if let Some(target) = profile.parent() {
+            cmd.env("CARGO_TARGET_DIR", target);
+        }
+        let out = cmd.output().expect("run cargo build for the examples");
+        assert!(
+            out.status.success(),
+            "building the examples failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        profile.join("examples")
+    })
+}
+
+/// Fails clearly when pcscd or vpcd is missing, instead of timing out test by test.
+fn require_stack() {
+    let readers = match mpcsc::list_readers() {
+        Ok(r) => r,
+        Err(e) => panic!(
+            "the PC/SC end-to-end tests need pcscd with vsmartcard-vpcd ({e}); run .ci/e2e.sh, \
+             or install pcscd and vsmartcard-vpcd and start `pcscd`"
+        ),
+    };
+    assert!(
+        readers
+            .iter()
+            .filter(|r| r.starts_with("Virtual PCD"))
+            .count()
+            >= 2,
+        "vpcd's readers are missing (found {readers:?}); is vsmartcard-vpcd installed and its \
+         /etc/reader.conf.d entry loaded by pcscd?"
+    );
+}
+
+/// The name pcscd gives vpcd's slot `n`.
+fn reader_name(slot: u8) -> String {
+    let mut v: Vec<String> = mpcsc::list_readers()
+        .expect("list readers")
+        .into_iter()
+        .filter(|r| r.starts_with("Virtual PCD"))
+        .collect();
+    v.sort();
+    v.get(slot as usize)
+        .cloned()
+        .unwrap_or_else(|| panic!("no vpcd slot {slot} in {v:?}"))
+}
+
+/// Waits until pcscd sees a card in `reader` (or sees none, with `present == false`).
+fn wait_presence(reader: &str, present: bool) {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("PC/SC context");
+    let name = std::ffi::CString::new(reader).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let mut st = [pcsc::ReaderState::new(name.clone(), pcsc::State::UNAWARE)];
+        ctx.get_status_change(Duration::ZERO, &mut st)
+            .expect("reader state");
+        if st[0].event_state().contains(pcsc::State::PRESENT) == present {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pcscd never saw the card {} in {reader}",
+            if present { "arrive" } else { "leave" }
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A running `virtual_card`, logging to a file; killed (the card pulled out) when dropped.
+struct VCard {
+    child: Option<Child>,
+    reader: String,
+    dir: tempfile::TempDir,
+}
+
+impl VCard {
+    fn start(slot: u8, extra: &[&str]) -> VCard {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(dir, slot, extra)
+    }
+
+    fn start_in(dir: tempfile::TempDir, slot: u8, extra: &[&str]) -> VCard {
+        let reader = reader_name(slot);
+        // A card left over from an aborted test would confuse this one.
+        wait_presence(&reader, false);
+        let log = fs::File::create(dir.path().join("card.log")).unwrap();
+        let child = Command::new(examples().join("virtual_card"))
+            .arg("--sim-state")
+            .arg(dir.path().join("state.json"))
+            .arg("--vpcd")
+            .arg(format!("127.0.0.1:{}", 35963 + slot as u16))
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start virtual_card");
+        let vc = VCard {
+            child: Some(child),
+            reader,
+            dir,
+        };
+        wait_presence(&vc.reader, true);
+        vc
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.dir.path().join("state.json")
+    }
+
+    /// The card's log so far.
+    fn log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("card.log")).unwrap_or_default()
+    }
+
+    /// The log as tokens: each command's hex, and `OFF` for a power-off. Power-ons, resets and
+    /// connection notes are left out.
+    fn tokens(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter_map(|l| {
+                let text = l.split_once("] ").map(|(_, t)| t)?;
+                if let Some(cmd) = text.strip_prefix("> ") {
+                    cmd.split_whitespace().next().map(str::to_owned)
+                } else if text.starts_with("power off") {
+                    Some("OFF".into())
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn log_len(&self) -> usize {
+        self.tokens().len()
+    }
+
+    /// Pulls the card out: stops the process and waits until pcscd sees the reader empty.
+    fn stop(mut self) -> tempfile::TempDir {
+        self.kill();
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+            wait_presence(&self.reader, false);
+        }
+    }
+}
+
+impl Drop for VCard {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs the `myna` CLI with PINs on standard input.
+fn myna(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(examples().join("myna"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start myna");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("myna output")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", text(&o.stdout), text(&o.stderr)))
+}
+
+/// The auth PIN's tries left in `myna status --json` output.
+fn auth_tries(v: &serde_json::Value) -> u64 {
+    v["pins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "user_auth")
+        .unwrap()["refs"][0]["tries_left"]
+        .as_u64()
+        .unwrap()
+}
+
+fn shared() -> Options {
+    Options {
+        share: Share::Shared,
+        timeout: Duration::from_secs(10),
+        extended: Extended::Auto,
+    }
+}
+
+/// Reads the auth certificate with the library, in one transaction.
+fn read_auth_cert<T: Transport>(card: &mut Card<T>) -> Result<Vec<u8>, Error> {
+    card.session_mut().transaction(|s| {
+        s.select_df(&applets::JPKI)?;
+        s.read_file(jpki::AUTH_CERT, FileSize::Tlv { likely_large: true })
+    })
+}
+
+fn opensc(tool: &str, args: &[&str]) -> Output {
+    Command::new(tool)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (OpenSC) not runnable: {e}"))
+}
+
+/// Decodes the body of a PEM block.
+fn pem_to_der(pem: &str) -> Vec<u8> {
+    let body: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    let val = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => (c - b'A') as u32,
+            b'a'..=b'z' => (c - b'a') as u32 + 26,
+            b'0'..=b'9' => (c - b'0') as u32 + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => panic!("not base64: {c}"),
+        }
+    };
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in body.bytes().filter(|&c| c != b'=') {
+        acc = (acc << 6) | val(c);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CLI
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn cli_status_verify_change_through_pcscd() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let reader = vc.reader.clone();
+
+    let st = myna(&["--reader", "auto", "--json", "status"], "");
+    assert!(st.status.success(), "{}", text(&st.stderr));
+    assert_eq!(auth_tries(&json(&st)), 3);
+
+    let ok = myna(
+        &["--reader", "auto", "verify", "auth", "--pin-stdin"],
+        "1234\n",
+    );
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("verified"));
+
+    let wrong = myna(
+        &[
+            "--reader",
+            &reader,
+            "--json",
+            "verify",
+            "auth",
+            "--pin-stdin",
+        ],
+        "9999\n",
+    );
+    assert_eq!(wrong.status.code(), Some(3), "{}", text(&wrong.stdout));
+    assert_eq!(json(&wrong)["tries_left"], 2);
+
+    let st = myna(&["--reader", "auto", "--json", "status"], "");
+    assert_eq!(auth_tries(&json(&st)), 2);
+
+    let ch = myna(
+        &["--reader", "auto", "change", "auth", "--pin-stdin"],
+        "1234\n5678\n",
+    );
+    assert!(ch.status.success(), "{}", text(&ch.stderr));
+    let old = myna(
+        &["--reader", "auto", "verify", "auth", "--pin-stdin"],
+        "1234\n",
+    );
+    assert_eq!(
+        old.status.code(),
+        Some(3),
+        "the old PIN must no longer work"
+    );
+    let new = myna(
+        &["--reader", "auto", "verify", "auth", "--pin-stdin"],
+        "5678\n",
+    );
+    assert!(new.status.success(), "{}", text(&new.stderr));
+
+    // The card's log: PINs masked, and every command that sent a PIN is followed by a
+    // power-off (the CLI disconnects with "unpower") before any other command.
+    let log = vc.log();
+    for pin in ["1234", "9999", "5678"] {
+        assert!(
+            !log.contains(&hex::encode_upper(pin)),
+            "PIN {pin} in the card log"
+        );
+    }
+    let t = vc.tokens();
+    let secret_at: Vec<usize> = t
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| (c.starts_with("002000") || c.starts_with("00240180")) && c.len() > 8)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(secret_at.len(), 6, "{t:?}"); // 4 verifies + the change's verify and change
+    for i in secret_at {
+        let next = &t[i + 1];
+        assert!(
+            next == "OFF" || next.starts_with("00240180"),
+            "after {} came {next}, not a power-off",
+            t[i]
+        );
+    }
+
+    // The counters and the new PIN reached the state file through the whole stack.
+    let dir = vc.stop();
+    let card = VirtualCard::open(&dir.path().join("state.json")).unwrap();
+    assert!(card.key_matches(App::Jpki, jpki::AUTH_PIN.0, b"5678"));
+    assert_eq!(card.tries_left(App::Jpki, jpki::AUTH_PIN.0), Some(3));
+}
+
+#[test]
+fn cli_finds_the_card_by_its_application_not_its_atr() {
+    let _g = serial();
+    // Slot 0: a card with the My Number ATR but no JPKI application. Slot 1: the real thing.
+    let decoy = VCard::start(0, &["--decoy"]);
+    let vc = VCard::start(1, &[]);
+
+    let out = myna(&["--reader", "auto", "--json", "status"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(auth_tries(&json(&out)), 3);
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "the card in \"{}\" is not a My Number Card",
+            decoy.reader
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(vc.tokens().iter().any(|c| c == "0020009B"));
+    // The decoy was asked by AID and answered 6A82.
+    assert!(decoy.log().contains(&format!("> {SELECT_JPKI}  < 6A82")));
+
+    // Naming the decoy's reader: it is not a My Number Card, and waiting does not change that.
+    let out = myna(&["--reader", &decoy.reader, "--wait", "1", "status"], "");
+    assert_eq!(out.status.code(), Some(7));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no My Number Card found") && err.contains("other cards in"),
+        "{err}"
+    );
+
+    // An unknown reader name lists the readers there are.
+    let out = myna(&["--reader", "no such reader", "status"], "");
+    assert_eq!(out.status.code(), Some(7));
+    assert!(
+        text(&out.stderr).contains(&vc.reader),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn cli_waits_for_the_card_with_a_message_and_a_timeout() {
+    let _g = serial();
+    for slot in [0, 1] {
+        wait_presence(&reader_name(slot), false);
+    }
+    let t0 = Instant::now();
+    let out = myna(&["--reader", "auto", "--wait", "1", "status"], "");
+    assert_eq!(out.status.code(), Some(7));
+    assert!(t0.elapsed() >= Duration::from_secs(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("insert a My Number Card into"), "{err}");
+    assert!(err.contains("no My Number Card found"), "{err}");
+
+    // Insert the card while the CLI waits.
+    let waiting = Command::new(examples().join("myna"))
+        .args(["--reader", "auto", "--wait", "20", "--json", "status"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(800));
+    let _vc = VCard::start(0, &[]);
+    let out = waiting.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("(waiting up to 20 s)"));
+    assert_eq!(auth_tries(&json(&out)), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The library's PcscTransport
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn library_reads_the_auth_certificate_with_and_without_extended_length() {
+    let _g = serial();
+    let cert = tests_data("jpki-auth-cert.der");
+    let vc = VCard::start(0, &["--auth-cert", &cert]);
+
+    // The reader (vpcd) does not tell; extended length is tried and works: SELECT + one READ.
+    let t = mpcsc::open(&ReaderChoice::Auto, &shared(), &mut |_| {}).unwrap();
+    assert_eq!(t.reader(), vc.reader);
+    assert_eq!(t.atr(), mynacard::sim::ATR_CONTACT);
+    let mut card = Card::new(t);
+    assert_eq!(read_auth_cert(&mut card).unwrap(), AUTH_CERT);
+    assert_eq!(card.session().capabilities().extended, Support::Yes);
+    assert_eq!(card.exchanges(), 2);
+    drop(card);
+
+    // Short APDUs only (a reader that cannot carry extended ones): the same bytes, in chunks.
+    let before = vc.log_len();
+    let opts = Options {
+        extended: Extended::Never,
+        ..shared()
+    };
+    let t = PcscTransport::connect(&vc.reader, &opts).unwrap();
+    assert_eq!(
+        t.caps(),
+        TransportCaps {
+            extended_length: false
+        }
+    );
+    let mut card = Card::new(t);
+    assert_eq!(read_auth_cert(&mut card).unwrap(), AUTH_CERT);
+    assert!(card.exchanges() >= 8, "{} exchanges", card.exchanges());
+    let reads: Vec<String> = vc.tokens()[before..]
+        .iter()
+        .filter(|c| c.starts_with("00B0"))
+        .cloned()
+        .collect();
+    assert!(!reads.is_empty());
+    assert!(
+        reads.iter().all(|c| c.len() == 10),
+        "an extended APDU was sent: {reads:?}"
+    );
+    drop(card);
+    drop(vc);
+
+    // A card that refuses extended length (6700): the session learns it and falls back.
+    let vc = VCard::start(0, &["--auth-cert", &cert, "--no-extended"]);
+    let t = PcscTransport::connect(&vc.reader, &shared()).unwrap();
+    let mut card = Card::new(t);
+    assert_eq!(read_auth_cert(&mut card).unwrap(), AUTH_CERT);
+    assert_eq!(card.session().capabilities().extended, Support::No);
+    // The card refused the extended READ BINARY; nothing failed because of it.
+    assert!(
+        vc.log().contains("> 00B08A00000000  < [0 bytes] 6700"),
+        "{}",
+        vc.log()
+    );
+}
+
+fn tests_data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn a_reset_by_another_program_is_reported_and_the_next_operation_reselects() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let mut card = Card::new(PcscTransport::connect(&vc.reader, &shared()).unwrap());
+    card.verify(&AuthPin::parse("1234").unwrap()).unwrap();
+    assert_eq!(
+        card.pin_status(PinKind::UserAuth).unwrap().refs[0].state,
+        mynacard::pin::RetryState::Verified
+    );
+
+    // Another program resets the card.
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let other = ctx
+        .connect(
+            &std::ffi::CString::new(vc.reader.clone()).unwrap(),
+            pcsc::ShareMode::Shared,
+            pcsc::Protocols::ANY,
+        )
+        .unwrap();
+    other
+        .disconnect(pcsc::Disposition::ResetCard)
+        .map_err(|(_, e)| e)
+        .unwrap();
+    assert!(vc.log().contains("reset"));
+
+    // The next operation says so, and sends nothing after the failure.
+    let before = vc.log_len();
+    let err = card.pin_status(PinKind::UserAuth).unwrap_err();
+    assert_eq!(err, Error::CardReset);
+    assert!(err.to_string().contains("PIN verification is lost"));
+    assert!(card.session().reset_seen());
+    assert_eq!(card.session().selected(), (None, None));
+    assert!(vc.log_len() - before <= 1, "{:?}", &vc.tokens()[before..]);
+
+    // The connection was re-established: the next operation selects again and works.
+    let before = vc.log_len();
+    card.pin_status(PinKind::UserAuth).unwrap();
+    assert_eq!(vc.tokens()[before], SELECT_JPKI);
+}
+
+/// A transport that pulls the card (stops the virtual card) just before its `n`-th command.
+struct PullAt<'a> {
+    inner: PcscTransport,
+    n: usize,
+    vc: &'a mut VCard,
+}
+
+impl Transport for PullAt<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if self.n == 0 {
+            self.vc.kill();
+        }
+        self.n = self.n.wrapping_sub(1);
+        self.inner.transmit(command)
+    }
+    fn caps(&self) -> TransportCaps {
+        self.inner.caps()
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        self.inner.begin_transaction()
+    }
+    fn end_transaction(&mut self) {
+        self.inner.end_transaction()
+    }
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        self.inner.unpower()
+    }
+    fn shared(&self) -> bool {
+        self.inner.shared()
+    }
+}
+
+#[test]
+fn a_card_pulled_out_mid_operation_gives_a_clear_error() {
+    let _g = serial();
+    let mut vc = VCard::start(0, &[]);
+    let reader = vc.reader.clone();
+    let inner = PcscTransport::connect(&reader, &shared()).unwrap();
+    // status_all is nine commands in one transaction; pull the card before the fourth.
+    let mut card = Card::new(PullAt {
+        inner,
+        n: 3,
+        vc: &mut vc,
+    });
+    let err = card.status_all().unwrap_err();
+    assert_eq!(err, Error::Transport(TransportError::CardRemoved));
+    assert!(err.to_string().contains("no card in the reader"), "{err}");
+    let inner = card.into_transport().inner;
+
+    // Put a card back: the same transport connects again.
+    let dir = vc.stop();
+    let vc = VCard::start_in(dir, 0, &[]);
+    let mut card = Card::new(inner);
+    assert_eq!(card.status_all().unwrap().len(), 4);
+    drop(vc);
+
+    // The CLI's message when the card is gone before it starts.
+    let out = myna(&["--reader", &reader, "--wait", "1", "status"], "");
+    assert_eq!(out.status.code(), Some(7));
+}
+
+#[test]
+fn pin_use_ends_with_unpower_even_without_an_explicit_call() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let excl = Options {
+        share: Share::Exclusive,
+        ..shared()
+    };
+    // Exclusive: nobody else can even connect while the PIN is verified.
+    let mut card = Card::new(PcscTransport::connect(&vc.reader, &excl).unwrap());
+    card.verify(&AuthPin::parse("1234").unwrap()).unwrap();
+    let err = PcscTransport::connect(
+        &vc.reader,
+        &Options {
+            timeout: Duration::from_millis(300),
+            ..shared()
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("in use"), "{err}");
+    // Dropped without unpower(): the transport unpowers because a PIN was sent.
+    drop(card);
+    let t = vc.tokens();
+    assert_eq!(t.last().map(String::as_str), Some("OFF"), "{t:?}");
+    // The verification did not outlive the connection.
+    let mut card = Card::new(PcscTransport::connect(&vc.reader, &shared()).unwrap());
+    assert_eq!(
+        card.pin_status(PinKind::UserAuth).unwrap().refs[0].state,
+        mynacard::pin::RetryState::TriesLeft(3)
+    );
+    // A read-only connection leaves the card powered.
+    let n = vc.log_len();
+    drop(card);
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(vc.log_len(), n, "{:?}", &vc.tokens()[n..]);
+}
+
+#[test]
+fn cli_pin_commands_wait_for_another_program_to_release_the_card() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    // Another program has the card open (shared): an exclusive connection must wait for it.
+    let other = PcscTransport::connect(&vc.reader, &shared()).unwrap();
+    let out = myna(
+        &[
+            "--reader",
+            "auto",
+            "--wait",
+            "1",
+            "verify",
+            "auth",
+            "--pin-stdin",
+        ],
+        "1234\n",
+    );
+    assert_eq!(out.status.code(), Some(7));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("another program is using the card in")
+            && err.contains("stayed in use by another program"),
+        "{err}"
+    );
+    // Nothing reached the card but the probe's SELECT.
+    assert!(!vc.tokens().iter().any(|c| c.starts_with("0020")));
+
+    let waiting = Command::new(examples().join("myna"))
+        .args([
+            "--reader",
+            "auto",
+            "--wait",
+            "20",
+            "verify",
+            "auth",
+            "--pin-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waiting = waiting;
+    waiting.stdin.take().unwrap().write_all(b"1234\n").unwrap();
+    thread::sleep(Duration::from_millis(700));
+    drop(other);
+    let out = waiting.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("another program is using the card in"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two processes contending for the card
+// ---------------------------------------------------------------------------------------------
+
+/// Checks that the card's log is made of whole transactions: every PIN VERIFY (`00200098`
+/// with data) comes right after `SELECT JPKI, 00200098` and is followed by `then`, and every
+/// text-assist query (`SELECT text, 00200091`) is whole. The contender only sends text-assist
+/// commands and the PIN process only JPKI ones, so any interleaving breaks one of the two.
+fn assert_not_interleaved(t: &[String], then: Option<&str>) -> (usize, usize) {
+    let mut pins = 0;
+    let mut texts = 0;
+    for (i, c) in t.iter().enumerate() {
+        if c.starts_with("00200098") && c.len() > 8 {
+            pins += 1;
+            assert!(
+                i >= 2 && t[i - 2] == SELECT_JPKI && t[i - 1] == "00200098",
+                "PIN operation interleaved before #{i}: {:?}",
+                &t[i.saturating_sub(4)..(i + 2).min(t.len())]
+            );
+            if let Some(next) = then {
+                assert_eq!(
+                    t.get(i + 1).map(String::as_str),
+                    Some(next),
+                    "PIN operation interleaved after #{i}: {:?}",
+                    &t[i.saturating_sub(2)..(i + 4).min(t.len())]
+                );
+            }
+        }
+        if c == SELECT_TEXT {
+            texts += 1;
+            assert_eq!(
+                t.get(i + 1).map(String::as_str),
+                Some("00200091"),
+                "text-assist query interleaved at #{i}: {:?}",
+                &t[i..(i + 3).min(t.len())]
+            );
+        }
+        if c == "00200091" {
+            assert_eq!(t[i - 1], SELECT_TEXT, "query without its SELECT at #{i}");
+        }
+    }
+    (pins, texts)
+}
+
+#[test]
+fn the_interleaving_check_catches_interleaving() {
+    // Pure: no reader needed. The check must fail on each kind of interleaving.
+    let t = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let pin = "00200098042A2A2A2A";
+    let whole = t(&[SELECT_JPKI, "00200098", pin, "OFF", SELECT_TEXT, "00200091"]);
+    assert_eq!(assert_not_interleaved(&whole, Some("OFF")), (1, 1));
+    for bad in [
+        t(&[SELECT_JPKI, SELECT_TEXT, "00200098", pin, "OFF", "00200091"]),
+        t(&[SELECT_JPKI, "00200098", SELECT_TEXT, pin, "OFF", "00200091"]),
+        t(&[SELECT_JPKI, "00200098", pin, SELECT_TEXT, "OFF", "00200091"]),
+        t(&[SELECT_TEXT, SELECT_JPKI, "00200098", pin, "OFF", "00200091"]),
+    ] {
+        let caught = std::panic::catch_unwind(|| assert_not_interleaved(&bad, Some("OFF")));
+        assert!(caught.is_err(), "not caught: {bad:?}");
+    }
+}
+
+/// Child-process half of the contention tests: queries the text-assist PIN's counter in a
+/// loop, each query one transaction (SELECT text-assist + case-1 VERIFY).
+#[test]
+#[ignore = "helper: run as a child process by the contention tests"]
+fn contender_child() {
+    let reader = std::env::var("MYNACARD_E2E_READER")
+        .expect("run by the contention tests, with MYNACARD_E2E_READER set");
+    let rounds: usize = std::env::var("MYNACARD_E2E_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
+    let reconnect = std::env::var("MYNACARD_E2E_RECONNECT").is_ok();
+    let opts = Options {
+        timeout: Duration::from_secs(30),
+        ..shared()
+    };
+    let mut card = Card::new(PcscTransport::connect(&reader, &opts).unwrap());
+    for _ in 0..rounds {
+        if reconnect {
+            card = Card::new(PcscTransport::connect(&reader, &opts).unwrap());
+        }
+        let st = card.pin_status(PinKind::TextAssist).unwrap();
+        assert_eq!(st.tries_left(), Some(3));
+        // A pause between operations, as a real program has. (A program that begins its next
+        // transaction the instant it ends one keeps others waiting: pcsc-lite's waiters poll.)
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn spawn_contender(reader: &str, rounds: usize, reconnect: bool) -> Child {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["contender_child", "--exact", "--ignored", "--nocapture"])
+        .env("MYNACARD_E2E_READER", reader)
+        .env("MYNACARD_E2E_ROUNDS", rounds.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if reconnect {
+        cmd.env("MYNACARD_E2E_RECONNECT", "1");
+    }
+    cmd.spawn().expect("start the contender process")
+}
+
+fn finish_contender(c: Child) {
+    let out = c.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && text(&out.stdout).contains("1 passed"),
+        "contender failed:\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn cli_pin_operations_are_not_interleaved_with_another_process() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    // The other process connects shared for each query, as a well-behaved reader app does.
+    let contender = spawn_contender(&vc.reader, 60, true);
+    for _ in 0..5 {
+        let out = myna(
+            &["--reader", &vc.reader, "verify", "auth", "--pin-stdin"],
+            "1234\n",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    finish_contender(contender);
+    let (pins, texts) = assert_not_interleaved(&vc.tokens(), Some("OFF"));
+    assert_eq!(pins, 5);
+    assert_eq!(texts, 60);
+}
+
+#[test]
+fn shared_connections_keep_each_operation_in_one_transaction() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    // Both processes hold shared connections for the whole test; only transactions separate
+    // their commands.
+    let mut contender = spawn_contender(&vc.reader, 80, false);
+    let mut card = Card::new(PcscTransport::connect(&vc.reader, &shared()).unwrap());
+    let pin = AuthPin::parse("1234").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut rounds = 0;
+    // Keep going for as long as the contender runs.
+    while contender.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        card.verify(&pin).unwrap();
+        rounds += 1;
+        thread::sleep(Duration::from_millis(5));
+    }
+    finish_contender(contender);
+    // Only now: dropping a connection that sent a PIN unpowers the card, and the contender's
+    // connection would see that as a reset.
+    drop(card);
+    let t = vc.tokens();
+    let (pins, texts) = assert_not_interleaved(&t, None);
+    assert_eq!(pins, rounds);
+    assert_eq!(texts, 80);
+    // They did run alongside: some PIN operations came between two of the other's queries.
+    let first_text = t.iter().position(|c| c == SELECT_TEXT).unwrap();
+    let last_text = t.iter().rposition(|c| c == SELECT_TEXT).unwrap();
+    let pins_between = t[first_text..last_text]
+        .iter()
+        .filter(|c| c.starts_with("00200098") && c.len() > 8)
+        .count();
+    assert!(
+        pins_between > 0,
+        "the two processes never overlapped: {}",
+        t.iter()
+            .map(|c| if c == SELECT_TEXT {
+                "T"
+            } else if c.len() > 8 && c.starts_with("002000") {
+                "P"
+            } else {
+                ""
+            })
+            .collect::<String>()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenSC, an independent PC/SC client
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn opensc_identifies_the_card_and_reads_the_same_certificate() {
+    let _g = serial();
+    let vc = VCard::start(
+        0,
+        &[
+            "--auth-cert",
+            &tests_data("jpki-auth-cert.der"),
+            "--auth-ca-cert",
+            &tests_data("jpki-auth-ca-cert.der"),
+        ],
+    );
+
+    let name = opensc("opensc-tool", &["--reader", &vc.reader, "--name"]);
+    assert!(name.status.success(), "{}", text(&name.stderr));
+    assert_eq!(text(&name.stdout).trim(), "jpki", "OpenSC's JPKI driver");
+
+    let list = opensc(
+        "pkcs15-tool",
+        &["--reader", &vc.reader, "--list-certificates"],
+    );
+    assert!(list.status.success(), "{}", text(&list.stderr));
+    let listing = text(&list.stdout);
+    assert!(
+        listing.contains("X.509 Certificate [User Authentication Certificate]"),
+        "{listing}"
+    );
+    let auth_block = listing
+        .split("X.509 Certificate [")
+        .find(|b| b.starts_with("User Authentication Certificate]"))
+        .unwrap();
+    assert!(auth_block.contains("Path           : 000a"), "{auth_block}");
+    let id = auth_block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("ID             : "))
+        .expect("certificate ID")
+        .trim()
+        .to_owned();
+
+    let read = opensc(
+        "pkcs15-tool",
+        &["--reader", &vc.reader, "--read-certificate", &id],
+    );
+    assert!(read.status.success(), "{}", text(&read.stderr));
+    let opensc_der = pem_to_der(&text(&read.stdout));
+
+    let mut card = Card::new(PcscTransport::connect(&vc.reader, &shared()).unwrap());
+    let ours = read_auth_cert(&mut card).unwrap();
+    assert_eq!(
+        opensc_der, ours,
+        "OpenSC and the library read different bytes"
+    );
+    assert_eq!(ours, AUTH_CERT);
+
+    // The CA certificate too, through OpenSC's own path.
+    let ca_id = listing
+        .split("X.509 Certificate [")
+        .find(|b| b.starts_with("User Authentication Certificate CA]"))
+        .and_then(|b| {
+            b.lines()
+                .find_map(|l| l.trim().strip_prefix("ID             : "))
+        })
+        .unwrap()
+        .trim()
+        .to_owned();
+    let read = opensc(
+        "pkcs15-tool",
+        &["--reader", &vc.reader, "--read-certificate", &ca_id],
+    );
+    assert_eq!(pem_to_der(&text(&read.stdout)), AUTH_CA_CERT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates and signing through the CLI (issue 3 adds the `cert` and `sign` commands)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs the CLI's `cert` command (issue 3)"]
+fn cli_cert_reads_the_auth_certificate_through_pcscd() {
+    let _g = serial();
+    let vc = VCard::start(0, &["--auth-cert", &tests_data("jpki-auth-cert.der")]);
+    let out_file = vc.dir.path().join("auth.der");
+    let out = myna(
+        &[
+            "--reader",
+            "auto",
+            "cert",
+            "auth",
+            "--format",
+            "der",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fs::read(&out_file).unwrap(), AUTH_CERT);
+}
+
+#[test]
+#[ignore = "needs the CLI's `sign` command and the virtual card's keys (issue 3)"]
+fn cli_sign_through_pcscd_unpowers_after_the_pin() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let input = vc.dir.path().join("in.txt");
+    let sig = vc.dir.path().join("out.sig");
+    fs::write(&input, b"hello").unwrap();
+    let out = myna(
+        &[
+            "--reader",
+            "auto",
+            "sign",
+            "--key",
+            "auth",
+            "--in",
+            input.to_str().unwrap(),
+            "--out",
+            sig.to_str().unwrap(),
+            "--pin-stdin",
+        ],
+        "1234\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fs::read(&sig).unwrap().len(), 256);
+    let t = vc.tokens();
+    let sign_at = t.iter().rposition(|c| c.starts_with("802A")).unwrap();
+    assert_eq!(t.get(sign_at + 1).map(String::as_str), Some("OFF"));
+    let _ = vc.state_path();
+}
