@@ -1062,3 +1062,62 @@ fn cli_sign_through_pcscd_unpowers_after_the_pin() {
     assert_eq!(t.get(sign_at + 1).map(String::as_str), Some("OFF"));
     let _ = vc.state_path();
 }
+
+/// Runs the kiosk example with a script of answers.
+fn kiosk(args: &[&str], answers: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("answers.txt");
+    fs::write(&script, answers).unwrap();
+    Command::new(examples().join("kiosk"))
+        .args(args)
+        .arg("--script")
+        .arg(&script)
+        .stdin(Stdio::null())
+        .output()
+        .expect("start kiosk")
+}
+
+#[test]
+fn kiosk_resets_the_signature_password_through_pcscd() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    // Block the signature password first: five wrong tries, the last one explicitly allowed.
+    for _ in 0..5 {
+        let o = myna(
+            &[
+                "--reader",
+                "auto",
+                "verify",
+                "sign",
+                "--pin-stdin",
+                "--allow-last-try",
+            ],
+            "WRONG99\n",
+        );
+        assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    }
+    let o = kiosk(
+        &["--reader", "auto", "--place", "kiosk", "--show-apdus"],
+        "\n1\ny\n1234\nNEWPASS1\nNEWPASS1\n",
+    );
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
+    assert!(out.contains("BLOCKED"), "{out}");
+    assert!(out.contains("5 of 5 tries left"), "{out}");
+    assert!(
+        !out.contains("NEWPASS1") && !out.contains(": 1234"),
+        "{out}"
+    );
+    // The card took the new password, through PC/SC, and the log holds no secret.
+    let ok = myna(
+        &["--reader", "auto", "verify", "sign", "--pin-stdin"],
+        "NEWPASS1\n",
+    );
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let log = vc.log();
+    assert!(!log.contains(&hex::encode_upper("NEWPASS1")), "{log}");
+    assert!(
+        vc.tokens().iter().any(|t| t.starts_with("002C029B")),
+        "{log}"
+    );
+}

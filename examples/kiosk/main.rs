@@ -97,9 +97,21 @@ fn open_reader(_reader: &str) -> Result<Box<dyn Transport>, String> {
     )
 }
 
+/// A real reader, connected exclusively: no other program reaches the card while the kiosk
+/// verifies and resets its PINs. Waits up to a minute for the card, saying so.
 #[cfg(feature = "pcsc")]
-fn open_reader(_reader: &str) -> Result<Box<dyn Transport>, String> {
-    Err("the PC/SC backend is not wired into the kiosk yet".into())
+fn open_reader(reader: &str) -> Result<Box<dyn Transport>, String> {
+    use mynacard::pcsc::{self, Options, ReaderChoice, Share};
+    let options = Options {
+        share: Share::Exclusive,
+        timeout: std::time::Duration::from_secs(60),
+        ..Options::default()
+    };
+    pcsc::open(&ReaderChoice::parse(reader), &options, &mut |notice| {
+        eprintln!("kiosk: {notice}")
+    })
+    .map(|t| Box::new(t) as Box<dyn Transport>)
+    .map_err(|e| e.to_string())
 }
 
 fn card_label(opts: &Opts) -> String {
