@@ -28,6 +28,9 @@ pub struct Card<T> {
     session: Session<T>,
     guard: bool,
     known: HashMap<KeyRef, RetryState>,
+    /// Certificates read in this card session (cleared on unpower and reset), so that checking
+    /// a signature does not read the certificate again.
+    pub(crate) certs: HashMap<crate::cert::CertKind, crate::cert::Certificate>,
 }
 
 impl<T: Transport> Card<T> {
@@ -37,6 +40,7 @@ impl<T: Transport> Card<T> {
             session: Session::new(transport),
             guard: true,
             known: HashMap::new(),
+            certs: HashMap::new(),
         }
     }
 
@@ -76,6 +80,7 @@ impl<T: Transport> Card<T> {
     /// Ends PIN use: removes power from the card so that no verified state outlives the program.
     pub fn unpower(&mut self) -> Result<()> {
         self.known.clear();
+        self.certs.clear();
         self.session.unpower()
     }
 
@@ -92,6 +97,7 @@ impl<T: Transport> Card<T> {
         });
         if matches!(r, Err(Error::CardReset)) {
             self.known.clear();
+            self.certs.clear();
         }
         r
     }

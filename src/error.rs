@@ -3,7 +3,7 @@
 
 use crate::apdu::{ApduError, StatusWord};
 use crate::applets::Fid;
-use crate::credential::CredentialError;
+use crate::credential::{CredentialError, CredentialKind};
 use crate::pin::PinKind;
 use crate::transport::TransportError;
 
@@ -99,6 +99,42 @@ pub enum Error {
     /// The card answered with more data than the protocol allows, or GET RESPONSE never ended.
     #[error("{0}")]
     Protocol(&'static str),
+    /// Data read from the card, or a signature the card made, failed its check (a digest that
+    /// does not match, a signature that does not verify under the certificate's key).
+    #[error("{what}: {reason}")]
+    Integrity {
+        /// What was checked.
+        what: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// A certificate chain did not verify to a trusted root.
+    #[error("certificate chain: {0}")]
+    Trust(#[from] crate::cert::TrustError),
+    /// Something this library, the card or the reader cannot do (the message says what to do
+    /// instead).
+    #[error("not supported: {0}")]
+    Unsupported(String),
+    /// A 照合番号 (matching number A or B) was wrong.
+    #[error("wrong {kind}: {tries_left} tries left before it locks")]
+    WrongMatchingNumber {
+        /// Which one.
+        kind: CredentialKind,
+        /// Tries left.
+        tries_left: u8,
+    },
+    /// A 照合番号 is blocked; nothing was sent. Only the municipal counter can reset it.
+    #[error("the {kind} is blocked and was not sent; use the PIN, or ask the municipal counter (市区町村窓口)")]
+    MatchingNumberBlocked {
+        /// Which one.
+        kind: CredentialKind,
+    },
+    /// The lockout guard refused a VERIFY of a 照合番号 that would be the last try.
+    #[error("refused: the {kind} has 1 try left and a wrong value would lock it; nothing was sent (allow the last try explicitly to go on)")]
+    MatchingNumberLastTry {
+        /// Which one.
+        kind: CredentialKind,
+    },
 }
 
 impl Error {
@@ -106,8 +142,9 @@ impl Error {
     pub fn tries_left(&self) -> Option<u8> {
         match self {
             Error::WrongPin { tries_left, .. } => Some(*tries_left),
-            Error::Blocked { .. } => Some(0),
-            Error::LastTry { .. } => Some(1),
+            Error::WrongMatchingNumber { tries_left, .. } => Some(*tries_left),
+            Error::Blocked { .. } | Error::MatchingNumberBlocked { .. } => Some(0),
+            Error::LastTry { .. } | Error::MatchingNumberLastTry { .. } => Some(1),
             _ => None,
         }
     }

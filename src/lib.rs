@@ -17,9 +17,32 @@
 //! Layers, each depending only on those below it (see `design.md` in the project's shared
 //! notes): [`apdu`] and [`tlv`] (pure codecs), [`transport`] (bytes in, bytes out),
 //! [`session`] (selection cache, `61xx`/`6Cxx`, reads with capability fallback), [`credential`]
-//! (typed secrets), [`pin`] (kinds and status), [`Card`] (the operations), [`reset`] (PIN
-//! reset through a terminal authority), [`policy`] (who may reset which PIN where), and [`sim`]
-//! (the virtual card, feature `sim`).
+//! (typed secrets), [`pin`] (kinds and status), [`Card`] (the operations), [`cert`] (JPKI
+//! certificates, token info, the chain to the J-LIS roots), [`sign`] (the six signing schemes,
+//! every signature checked), [`text_assist`] (the basic four attributes and the My Number with
+//! their integrity record), [`reset`] (PIN reset through a terminal authority), [`policy`] (who
+//! may reset which PIN where), [`pcsc`] (real readers, feature `pcsc`), and [`sim`] (the virtual
+//! card, feature `sim`).
+//!
+//! ```
+//! use mynacard::cert::CertKind;
+//! use mynacard::credential::AuthPin;
+//! use mynacard::sign::{HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+//! use mynacard::{sim::VirtualCard, Card};
+//!
+//! let mut card = Card::new(VirtualCard::new());
+//! let cert = card.read_certificate(CertKind::Auth)?;
+//! println!("{}", cert.subject());
+//! let sig = card.sign(
+//!     &AuthPin::parse("1234")?,
+//!     SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256),
+//!     ToSign::Message(b"hello"),
+//!     &SignOptions::default(),
+//! )?;
+//! assert!(sig.checked);
+//! card.unpower()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! Facts about the card are cited from `card-facts.md` by section (§).
 
@@ -29,6 +52,7 @@
 pub mod apdu;
 pub mod applets;
 mod card;
+pub mod cert;
 pub mod credential;
 pub mod error;
 #[cfg(feature = "pcsc")]
@@ -37,8 +61,10 @@ pub mod pin;
 pub mod policy;
 pub mod reset;
 pub mod session;
+pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod text_assist;
 pub mod tlv;
 pub mod transport;
 

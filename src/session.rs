@@ -302,12 +302,20 @@ impl<T: Transport> Session<T> {
     ) -> Result<Response> {
         if self.ef != Some(fid) {
             if let Some(sfi) = self.use_sfi(fid) {
+                let df = self.df;
                 let r = self.transmit(&build(0x80 | sfi)?)?;
                 if !sfi_refused(r.sw) {
-                    self.learn_sfi(true);
+                    // `6700` may be a refusal of something else in the command (an extended
+                    // length), so it says nothing about SFI addressing.
+                    if r.sw.status() != Status::WrongLength {
+                        self.learn_sfi(true);
+                    }
                     return Ok(r);
                 }
                 self.learn_sfi(false);
+                // A command refused for its parameters changes no selection on the card; keep
+                // the application so that the fallback does not select it again.
+                self.df = df;
             }
             self.select_ef(fid)?;
         }
@@ -325,6 +333,7 @@ impl<T: Transport> Session<T> {
     /// remembered and the read falls back.
     pub fn read_file(&mut self, fid: Fid, size: FileSize) -> Result<Vec<u8>> {
         if self.use_extended() {
+            let df = self.df;
             let r = self.transmit_addressed(fid, &|p1| {
                 // SFI goes in P1 for READ BINARY: 1 0 0 SFI; offset in P2.
                 let (p1, p2) = if p1 == 0x80 { (0x00, 0x00) } else { (p1, 0x00) };
@@ -340,10 +349,14 @@ impl<T: Transport> Session<T> {
                 }
                 Ok(r) if r.sw.status() == Status::WrongLength => {
                     self.caps.extended = Support::No;
+                    // The refused command changed no selection on the card.
+                    self.df = df;
                 }
                 Ok(r) => return Err(card_error("READ BINARY", r.sw)),
                 Err(Error::Transport(TransportError::Unsupported(_))) => {
                     self.caps.extended = Support::No;
+                    // Nothing reached the card.
+                    self.df = df;
                 }
                 Err(e) => return Err(e),
             }
@@ -384,7 +397,20 @@ impl<T: Transport> Session<T> {
                 likely_large: false,
             } => 8,
         };
-        let mut out = self.read_chunk(fid, 0, first_len)?;
+        let mut out = match self.read_chunk(fid, 0, first_len) {
+            Ok(c) => c,
+            // End of file at offset 0 (6282 with no data, or 6B00): an empty file.
+            Err(Error::Card { sw, .. })
+                if matches!(sw.status(), Status::EndOfFile | Status::WrongParameters) =>
+            {
+                return Err(Error::Parse {
+                    fid,
+                    what: "file",
+                    reason: "the file is empty".into(),
+                })
+            }
+            Err(e) => return Err(e),
+        };
         let total = match size {
             FileSize::Fixed(n) => n,
             FileSize::Tlv { .. } => match crate::tlv::object_len(&out) {
@@ -409,19 +435,34 @@ impl<T: Transport> Session<T> {
                 reason: format!("declared length {total} is larger than a file can be"),
             });
         }
+        let short_file = |offset: usize| Error::Parse {
+            fid,
+            what: "file",
+            reason: format!("ends at {offset} bytes, but its header says {total}"),
+        };
         while out.len() < total {
             let offset = out.len();
+            if offset > 0x7FFF {
+                // READ BINARY cannot address past 7FFF (card-facts.md §6).
+                return Err(short_file(offset));
+            }
             // With an SFI in P1 the offset must fit in P2 (one byte); past that, select the EF.
             if offset > 0xFF && self.ef != Some(fid) {
                 self.select_ef(fid)?;
             }
-            let chunk = self.read_chunk(fid, offset, (total - offset).min(256))?;
+            let chunk = match self.read_chunk(fid, offset, (total - offset).min(256)) {
+                Ok(c) => c,
+                // End of file (6282 with no data) or an offset past it (6B00): the file is
+                // shorter than its header says.
+                Err(Error::Card { sw, .. })
+                    if matches!(sw.status(), Status::EndOfFile | Status::WrongParameters) =>
+                {
+                    return Err(short_file(offset))
+                }
+                Err(e) => return Err(e),
+            };
             if chunk.is_empty() {
-                return Err(Error::Parse {
-                    fid,
-                    what: "file",
-                    reason: format!("ends at {offset} bytes, but its header says {total}"),
-                });
+                return Err(short_file(offset));
             }
             out.extend_from_slice(&chunk);
         }

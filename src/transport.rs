@@ -198,9 +198,68 @@ pub fn mask_command(command: &[u8]) -> Vec<u8> {
     }
 }
 
-/// A shared, append-only log of exchanges, safe to print.
+/// Follows the selection seen in logged commands, to mask responses that carry the My Number:
+/// text-assist EF `0001` (card-facts.md §2), whether read by SFI or after a SELECT, and the
+/// GET RESPONSE rounds that continue such a read.
+#[derive(Debug, Clone, Default)]
+struct SecretTracker {
+    text_assist: bool,
+    ef: Option<u16>,
+    /// The last command's response carried My Number bytes (a GET RESPONSE continues it).
+    secret_pending: bool,
+}
+
+impl SecretTracker {
+    /// Whether the response to `command` must be masked; updates the tracked selection.
+    fn observe(&mut self, command: &[u8]) -> bool {
+        const MY_NUMBER: u16 = 0x0001;
+        let Ok(v) = CommandView::parse(command) else {
+            self.secret_pending = false;
+            return false;
+        };
+        let secret = match (v.cla, v.ins, v.p1) {
+            (0x00, 0xA4, 0x04) => {
+                self.text_assist = v.data == crate::applets::TEXT_ASSIST.as_bytes();
+                self.ef = None;
+                false
+            }
+            (0x00, 0xA4, 0x02) => {
+                self.ef = match v.data {
+                    [hi, lo] => Some(u16::from_be_bytes([*hi, *lo])),
+                    _ => None,
+                };
+                false
+            }
+            (0x00, 0xB0, p1) => {
+                if p1 & 0x80 != 0 {
+                    self.ef = Some((p1 & 0x1F) as u16);
+                }
+                self.text_assist && self.ef == Some(MY_NUMBER)
+            }
+            (0x00, 0xC0, _) => self.secret_pending,
+            _ => false,
+        };
+        self.secret_pending = secret;
+        secret
+    }
+}
+
+/// A response with its data replaced by `*` bytes (the status word kept).
+fn mask_response(r: &Result<Vec<u8>, TransportError>) -> Result<Vec<u8>, TransportError> {
+    match r {
+        Ok(b) if b.len() > 2 => {
+            let mut m = vec![b'*'; b.len() - 2];
+            m.extend_from_slice(&b[b.len() - 2..]);
+            Ok(m)
+        }
+        other => other.clone(),
+    }
+}
+
+/// A shared, append-only log of exchanges, safe to print: the data of commands carrying PINs
+/// is masked, and so is the data of responses carrying the My Number.
 #[derive(Clone, Default)]
-pub struct ExchangeLog(Arc<Mutex<Vec<Exchange>>>);
+pub struct ExchangeLog(Arc<Mutex<Vec<Exchange>>>, Arc<Mutex<SecretTracker>>);
 
 impl ExchangeLog {
     /// A new, empty log.
@@ -208,7 +267,15 @@ impl ExchangeLog {
         Self::default()
     }
     /// Appends an exchange.
-    pub fn push(&self, e: Exchange) {
+    pub fn push(&self, mut e: Exchange) {
+        let secret = self
+            .1
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .observe(&e.command);
+        if secret {
+            e.response = mask_response(&e.response);
+        }
         self.lock().push(e);
     }
     /// A copy of the entries.
@@ -300,6 +367,47 @@ pub type SecretBytes = Zeroizing<Vec<u8>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_my_number_responses() {
+        let log = ExchangeLog::new();
+        let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+        select.extend_from_slice(crate::applets::TEXT_ASSIST.as_bytes());
+        log.push(Exchange::new(&select, Ok(vec![0x90, 0x00])));
+        let mut number = vec![0xFF, 0x10, 0x0C];
+        number.extend_from_slice(b"123456789018");
+        number.extend_from_slice(&[0xFF, 0xFF, 0x90, 0x00]);
+        // By SFI, in 61xx chunks.
+        log.push(Exchange::new(
+            &[0x00, 0xB0, 0x81, 0x00, 0x11],
+            Ok([&number[..8], &[0x61, 0x09]].concat()),
+        ));
+        log.push(Exchange::new(
+            &[0x00, 0xC0, 0x00, 0x00, 0x09],
+            Ok(number[8..].to_vec()),
+        ));
+        // After SELECT EF.
+        log.push(Exchange::new(
+            &[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01],
+            Ok(vec![0x90, 0x00]),
+        ));
+        log.push(Exchange::new(
+            &[0x00, 0xB0, 0x00, 0x00, 0x11],
+            Ok(number.clone()),
+        ));
+        // Another file is not masked.
+        log.push(Exchange::new(
+            &[0x00, 0xB0, 0x82, 0x00, 0x11],
+            Ok(number.clone()),
+        ));
+        let shown = format!("{log:?}");
+        assert_eq!(shown.matches("313233").count(), 1, "{shown}");
+        let e = log.entries();
+        assert_eq!(e[1].sw().map(|s| s.0), Some(0x6109));
+        assert!(e[4].response.as_ref().unwrap()[..17]
+            .iter()
+            .all(|&b| b == b'*'));
+    }
 
     #[test]
     fn masks_all_four_secret_instructions() {

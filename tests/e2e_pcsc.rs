@@ -1006,11 +1006,10 @@ fn opensc_identifies_the_card_and_reads_the_same_certificate() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Certificates and signing through the CLI (issue 3 adds the `cert` and `sign` commands)
+// Certificates and signing through the CLI
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs the CLI's `cert` command (issue 3)"]
 fn cli_cert_reads_the_auth_certificate_through_pcscd() {
     let _g = serial();
     let vc = VCard::start(0, &["--auth-cert", &tests_data("jpki-auth-cert.der")]);
@@ -1033,7 +1032,6 @@ fn cli_cert_reads_the_auth_certificate_through_pcscd() {
 }
 
 #[test]
-#[ignore = "needs the CLI's `sign` command and the virtual card's keys (issue 3)"]
 fn cli_sign_through_pcscd_unpowers_after_the_pin() {
     let _g = serial();
     let vc = VCard::start(0, &[]);

@@ -426,8 +426,8 @@ fn status_and_verify_work_on_a_card_that_refuses_sfi() {
     let all = card.status_all().unwrap();
     let tries: Vec<_> = all.iter().map(|s| s.tries_left()).collect();
     assert_eq!(tries, vec![Some(5), Some(3), Some(3), Some(3)]);
-    // One refused SFI attempt, then SELECT EF + query per key reference: 1 + 15.
-    assert_eq!(log.len(), 16, "{:?}", log.entries());
+    // Four SELECT AP, one refused SFI attempt, then SELECT EF + query per key reference (5).
+    assert_eq!(log.len(), 4 + 1 + 2 * 5, "{:?}", log.entries());
     let refused = log
         .entries()
         .iter()

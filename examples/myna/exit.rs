@@ -67,9 +67,9 @@ impl Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let code = match &e {
-            Error::WrongPin { .. } => WRONG_PIN,
-            Error::Blocked { .. } => BLOCKED,
-            Error::LastTry { .. } => LAST_TRY,
+            Error::WrongPin { .. } | Error::WrongMatchingNumber { .. } => WRONG_PIN,
+            Error::Blocked { .. } | Error::MatchingNumberBlocked { .. } => BLOCKED,
+            Error::LastTry { .. } | Error::MatchingNumberLastTry { .. } => LAST_TRY,
             Error::Credential(_) => INVALID_INPUT,
             Error::Transport(_) | Error::CardReset => NO_CARD,
             Error::UnknownOutcome { .. } => UNKNOWN_OUTCOME,

@@ -5,6 +5,9 @@
 //! cargo run --example myna -- verify auth
 //! cargo run --example myna -- change sign --pin-stdin < answers.txt
 //! cargo run --example myna -- reset residence --terminal counter
+//! cargo run --example myna -- cert auth --format pem --out auth.pem
+//! cargo run --example myna -- sign --key sign --in contract.pdf --out contract.sig
+//! cargo run --example myna -- info --my-number
 //! ```
 //!
 //! The default backend is the virtual card, whose state lives in the user's state directory
@@ -15,6 +18,7 @@
 //! Exit codes: see [`exit`].
 
 mod backend;
+mod data;
 mod exit;
 mod output;
 mod pins;
@@ -80,6 +84,56 @@ pub enum Command {
     /// Reset a PIN through a terminal: asks for the other JPKI PIN where the route needs it,
     /// then the new value twice (once with --pin-stdin).
     Reset(reset::ResetArgs),
+    /// Show or save a JPKI certificate (the signature certificate asks for the signature
+    /// password).
+    Cert {
+        /// auth, auth-ca, sign or sign-ca.
+        kind: data::CertArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = data::CertFormat::Text)]
+        format: data::CertFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Also check the chain to the J-LIS production roots.
+        #[arg(long)]
+        check_chain: bool,
+        /// With --check-chain, also accept the O=JPKI-TEST hierarchy of test cards.
+        #[arg(long, requires = "check_chain")]
+        accept_test_hierarchy: bool,
+        /// Let the verify of the signature password spend the last try.
+        #[arg(long)]
+        allow_last_try: bool,
+    },
+    /// Sign a file: a detached raw signature over its SHA-256 DigestInfo (PKCS#1 v1.5), checked
+    /// against the key's certificate before it is written.
+    Sign {
+        /// auth or sign.
+        #[arg(long)]
+        key: data::KeyArg,
+        /// The file to sign.
+        #[arg(long = "in", value_name = "FILE")]
+        input: PathBuf,
+        /// Where to write the signature.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Let the verify of the PIN spend the last try.
+        #[arg(long)]
+        allow_last_try: bool,
+    },
+    /// Show the name, address, birth date and sex from the text-input-assist AP, checked against
+    /// the card's integrity record.
+    Info {
+        /// Also show the My Number.
+        #[arg(long)]
+        my_number: bool,
+        /// What opens the data.
+        #[arg(long, value_enum, default_value_t = data::OpenWith::Pin)]
+        open_with: data::OpenWith,
+        /// Let the verify spend the last try.
+        #[arg(long)]
+        allow_last_try: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -119,5 +173,49 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             allow_last_try,
         } => pins::change(&mut card, &mut secrets, kind.0, allow_last_try, cli.json),
         Command::Reset(args) => reset::reset(&mut card, &mut secrets, &args, cli.json),
+        Command::Cert {
+            kind,
+            format,
+            out,
+            check_chain,
+            accept_test_hierarchy,
+            allow_last_try,
+        } => data::cert(
+            &mut card,
+            &mut secrets,
+            kind.0,
+            format,
+            out,
+            check_chain,
+            accept_test_hierarchy,
+            allow_last_try,
+            cli.json,
+        ),
+        Command::Sign {
+            key,
+            input,
+            out,
+            allow_last_try,
+        } => data::sign(
+            &mut card,
+            &mut secrets,
+            key.0,
+            &input,
+            &out,
+            allow_last_try,
+            cli.json,
+        ),
+        Command::Info {
+            my_number,
+            open_with,
+            allow_last_try,
+        } => data::info(
+            &mut card,
+            &mut secrets,
+            open_with,
+            my_number,
+            allow_last_try,
+            cli.json,
+        ),
     }
 }

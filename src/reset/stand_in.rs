@@ -20,7 +20,7 @@
 //!   verified in the same card session (card-facts.md §11);
 //! * **municipal counter**: any of the four.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
@@ -107,7 +107,8 @@ impl TerminalRole {
 /// The stand-in MAC: the first [`MAC_LEN`] bytes of HMAC-SHA256(`key`, `challenge`).
 pub fn mac(key: &[u8], challenge: &[u8]) -> [u8; MAC_LEN] {
     // HMAC takes keys of any length (longer ones are hashed), so this cannot fail.
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts any key length");
+    let mut m =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
     m.update(challenge);
     let full = m.finalize().into_bytes();
     let mut out = [0u8; MAC_LEN];

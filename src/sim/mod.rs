@@ -20,6 +20,7 @@
 //! holder is synthetic ([`Holder::default`]).
 
 mod content;
+pub mod pki;
 mod state;
 mod terminal;
 pub mod vpcd;
@@ -439,20 +440,13 @@ impl VirtualCard {
         // Text-input assist AP.
         let my_number = text_my_number(h);
         let basic = text_basic_four(h);
+        // Certificates, the signed integrity record, the CV certificate and the AP info.
+        let pki_files = pki::files(h, self.state.seed, &my_number, &basic);
         let pin_or = |alts: &[u16]| {
             let mut v = vec![text::PIN.0];
             v.extend_from_slice(alts);
             Access::AnyOf(v)
         };
-        let mut integrity = Vec::new();
-        push_tlv(&mut integrity, 0xDF31, &sha256(&my_number));
-        push_tlv(
-            &mut integrity,
-            0xDF32,
-            &sha256(basic_four_digest_input(&basic).unwrap_or(&[])),
-        );
-        let mut integrity_file = Vec::new();
-        push_tlv(&mut integrity_file, 0xFF30, &integrity);
         f.insert(
             (App::TextAssist, text::MY_NUMBER.0),
             Ef::Binary {
@@ -465,13 +459,6 @@ impl VirtualCard {
             Ef::Binary {
                 data: basic,
                 access: pin_or(&[text::MATCHING_B.0]),
-            },
-        );
-        f.insert(
-            (App::TextAssist, text::INTEGRITY.0),
-            Ef::Binary {
-                data: integrity_file,
-                access: pin_or(&[text::MATCHING_A.0, text::MATCHING_B.0]),
             },
         );
         f.insert((App::TextAssist, text::PIN.0), key4.clone());
@@ -521,6 +508,7 @@ impl VirtualCard {
                 },
             );
         }
+        f.extend(pki_files);
         self.files = f;
     }
 
@@ -751,7 +739,9 @@ impl VirtualCard {
         match self.options.chunk_responses {
             Some(n) if r.data.len() > n && n > 0 => {
                 let mut data = r.data;
-                let rest = data.split_off(n);
+                let mut rest = data.split_off(n);
+                // A GET RESPONSE answer is chunked again: what it left pending follows.
+                rest.extend_from_slice(&self.vol.pending);
                 let remaining = rest.len();
                 self.vol.pending = rest;
                 let _ = r.sw;
@@ -1102,6 +1092,11 @@ impl VirtualCard {
         }
         match &self.signer {
             Some(s) => match s(app, fid, c.p1, c.data) {
+                Ok(sig) => Response::new(sig, StatusWord::OK),
+                Err(sw) => Response::status(sw),
+            },
+            // The card's own keys (sim/pki.rs).
+            None if app == App::Jpki => match pki::sign(self.state.seed, fid, c.p1, c.data) {
                 Ok(sig) => Response::new(sig, StatusWord::OK),
                 Err(sw) => Response::status(sw),
             },

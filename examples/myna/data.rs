@@ -1,0 +1,359 @@
+//! `cert`, `sign` and `info`: certificates, signatures and the text-assist data.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::SystemTime;
+
+use mynacard::cert::{CertKind, Certificate, TrustStore};
+use mynacard::credential::{AuthPin, MatchingNumberB, MyNumber, SignaturePassword, TextAssistPin};
+use mynacard::pin::PinKind;
+use mynacard::sign::{HashAlgorithm, KeyKind, SignOptions, SignatureScheme, ToSign};
+use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
+use mynacard::LastTry;
+use zeroize::Zeroizing;
+
+use crate::backend::AnyCard;
+use crate::exit::{self, Failure};
+use crate::output;
+use crate::pins::SecretSource;
+
+/// A certificate as named on the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct CertArg(pub CertKind);
+
+impl FromStr for CertArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        CertKind::from_cli_name(s)
+            .map(CertArg)
+            .ok_or_else(|| format!("unknown certificate `{s}`: use auth, auth-ca, sign or sign-ca"))
+    }
+}
+
+/// A private key as named on the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyArg(pub KeyKind);
+
+impl FromStr for KeyArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        KeyKind::from_cli_name(s)
+            .map(KeyArg)
+            .ok_or_else(|| format!("unknown key `{s}`: use auth or sign"))
+    }
+}
+
+/// Output format of `cert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CertFormat {
+    /// A readable summary.
+    Text,
+    /// PEM.
+    Pem,
+    /// DER (binary; needs --out when standard output is a terminal).
+    Der,
+}
+
+/// What opens the text-assist data for `info`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OpenWith {
+    /// The 4-digit text-input-assist PIN: name, address, birth date, sex, and the My Number.
+    Pin,
+    /// 照合番号A (the 12-digit My Number): the My Number only.
+    MatchingA,
+    /// 照合番号B (14 digits): name, address, birth date and sex only.
+    MatchingB,
+}
+
+fn last(allow: bool) -> LastTry {
+    if allow {
+        LastTry::Allow
+    } else {
+        LastTry::Refuse
+    }
+}
+
+fn io_failure(what: &str, path: &Path, e: std::io::Error) -> Failure {
+    Failure::new(exit::FAILURE, format!("{what} {}: {e}", path.display()))
+}
+
+/// Writes `bytes` to `path`, replacing it only when complete (temporary file, then rename).
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    let r = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_failure("cannot write", path, e));
+    }
+    Ok(())
+}
+
+/// `cert <kind>`.
+#[allow(clippy::too_many_arguments)]
+pub fn cert(
+    card: &mut AnyCard,
+    secrets: &mut SecretSource,
+    kind: CertKind,
+    format: CertFormat,
+    out: Option<PathBuf>,
+    check_chain: bool,
+    accept_test: bool,
+    allow_last_try: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    if format == CertFormat::Der && out.is_none() && !json && std::io::stdout().is_terminal() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "refusing to write DER (binary) to a terminal: add --out FILE or redirect the output",
+        ));
+    }
+    let r = (|| {
+        if kind.needs_signature_password() {
+            let pw: SignaturePassword = secrets.pin(&format!(
+                "Current {} (needed to read the signature certificate)",
+                PinKind::Signature.description()
+            ))?;
+            card.verify_with(&pw, last(allow_last_try))?;
+        }
+        let c = card.read_certificate(kind)?;
+        let chain = if check_chain {
+            let trust = if accept_test {
+                TrustStore::production_and_test()
+            } else {
+                TrustStore::production()
+            };
+            Some(card.verify_certificate_chain(kind, &trust, SystemTime::now()))
+        } else {
+            None
+        };
+        Ok::<_, Failure>((c, chain))
+    })();
+    if kind.needs_signature_password() {
+        let _ = card.unpower();
+    }
+    let (c, chain) = r?;
+    let chain_text = chain.as_ref().map(|r| match r {
+        Ok(rep) => format!("trusted ({})", rep.hierarchy),
+        Err(e) => format!("NOT trusted: {e}"),
+    });
+    let bytes = match format {
+        CertFormat::Der => c.der().to_vec(),
+        CertFormat::Pem => c.to_pem().into_bytes(),
+        CertFormat::Text => {
+            let mut t = format!("{}: EF {}\n{}\n", kind, kind.fid(), c.summary());
+            if let Some(ct) = &chain_text {
+                t.push_str(&format!("Chain:        {ct}\n"));
+            }
+            t.into_bytes()
+        }
+    };
+    if let Some(path) = &out {
+        write_file(path, &bytes)?;
+    }
+    if json {
+        let mut v = serde_json::json!({
+            "ok": true,
+            "certificate": kind,
+            "ef": kind.fid().to_string(),
+            "summary": c.summary(),
+            "pem": c.to_pem(),
+        });
+        if let Some(path) = &out {
+            v["written"] = serde_json::json!(path.display().to_string());
+        }
+        if let Some(r) = &chain {
+            v["chain"] = match r {
+                Ok(rep) => serde_json::json!({ "trusted": true, "hierarchy": rep.hierarchy,
+                    "production": rep.is_production() }),
+                Err(e) => serde_json::json!({ "trusted": false, "error": e.to_string() }),
+            };
+        }
+        output::json(&v);
+    } else if let Some(path) = &out {
+        eprintln!("{} written to {}", kind, path.display());
+    } else {
+        std::io::stdout()
+            .write_all(&bytes)
+            .map_err(|e| Failure::new(exit::FAILURE, format!("writing the output: {e}")))?;
+    }
+    Ok(())
+}
+
+/// `sign --key K --in FILE --out FILE`: a detached raw signature (PKCS#1 v1.5 over the SHA-256
+/// DigestInfo of the file, P1=00), checked against the key's certificate before it is written.
+pub fn sign(
+    card: &mut AnyCard,
+    secrets: &mut SecretSource,
+    key: KeyKind,
+    input: &Path,
+    out: &Path,
+    allow_last_try: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    // Everything that can fail without the card, before the PIN is asked for.
+    let data = std::fs::read(input).map_err(|e| io_failure("cannot read", input, e))?;
+    if input == out {
+        return Err(Failure::new(
+            exit::USAGE,
+            "--in and --out are the same file: the signature would replace the data",
+        ));
+    }
+    let scheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256);
+    let options = SignOptions {
+        last_try: last(allow_last_try),
+        ..Default::default()
+    };
+    let prompt = format!("Current {}", key.pin().description());
+    let r = match key {
+        KeyKind::Auth => {
+            let pin: AuthPin = secrets.pin(&prompt)?;
+            card.sign(&pin, scheme, ToSign::Message(&data), &options)
+        }
+        KeyKind::Sign => {
+            let pw: SignaturePassword = secrets.pin(&prompt)?;
+            card.sign(&pw, scheme, ToSign::Message(&data), &options)
+        }
+    };
+    let cert = if r.is_ok() {
+        card.read_certificate(key.cert()).ok()
+    } else {
+        None
+    };
+    let _ = card.unpower();
+    let sig = r?;
+    if !sig.checked {
+        return Err(Failure::new(
+            exit::FAILURE,
+            "the signature could not be checked; nothing was written",
+        ));
+    }
+    write_file(out, &sig.bytes)?;
+    let digest = hex::encode_upper(HashAlgorithm::Sha256.digest(&data));
+    if json {
+        output::json(&serde_json::json!({
+            "ok": true,
+            "key": key,
+            "scheme": scheme,
+            "sha256": digest,
+            "signature_bytes": sig.bytes.len(),
+            "checked": sig.checked,
+            "written": out.display().to_string(),
+            "certificate_subject": cert.as_ref().map(Certificate::subject),
+        }));
+    } else {
+        println!(
+            "{}-byte signature by the {key} ({scheme}) over SHA-256 {digest}, checked against the \
+             certificate, written to {}",
+            sig.bytes.len(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `info`: the basic four attributes; the My Number only with `--my-number`.
+pub fn info(
+    card: &mut AnyCard,
+    secrets: &mut SecretSource,
+    open_with: OpenWith,
+    my_number: bool,
+    allow_last_try: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    if open_with == OpenWith::MatchingA && !my_number {
+        return Err(Failure::new(
+            exit::USAGE,
+            "照合番号A opens only the My Number: add --my-number, or open with the PIN or 照合番号B",
+        ));
+    }
+    if open_with == OpenWith::MatchingB && my_number {
+        return Err(Failure::new(
+            exit::USAGE,
+            "照合番号B does not open the My Number: open with the PIN or 照合番号A",
+        ));
+    }
+    let options = TextAssistOptions {
+        last_try: last(allow_last_try),
+        ..Default::default()
+    };
+    let r = (|| {
+        let (pin, a, b): (
+            Option<TextAssistPin>,
+            Option<MyNumber>,
+            Option<MatchingNumberB>,
+        ) = match open_with {
+            OpenWith::Pin => (
+                Some(secrets.pin(&format!("Current {}", PinKind::TextAssist.description()))?),
+                None,
+                None,
+            ),
+            OpenWith::MatchingA => {
+                let v = secrets.next("照合番号A (the 12-digit My Number)")?;
+                (None, Some(MyNumber::parse(&v)?), None)
+            }
+            OpenWith::MatchingB => {
+                let v = secrets
+                    .next("照合番号B (era birth date YYMMDD, expiry year YYYY, security code)")?;
+                (None, None, Some(MatchingNumberB::parse(&v)?))
+            }
+        };
+        let key = match (&pin, &a, &b) {
+            (Some(p), _, _) => TextAssistKey::Pin(p),
+            (_, Some(a), _) => TextAssistKey::MatchingA(a),
+            (_, _, Some(b)) => TextAssistKey::MatchingB(b),
+            _ => unreachable!("one key is always read above"),
+        };
+        let mut t = card.open_text_assist(key, options)?;
+        let basic = if open_with == OpenWith::MatchingA {
+            None
+        } else {
+            Some(t.basic_four()?)
+        };
+        let number = if my_number {
+            Some(t.my_number()?)
+        } else {
+            None
+        };
+        Ok::<_, Failure>((basic, number))
+    })();
+    let _ = card.unpower();
+    let (basic, number) = r?;
+    // The digits are shown only because --my-number asked for them.
+    let digits = number
+        .as_ref()
+        .map(|n| Zeroizing::new(n.expose_str().to_owned()));
+    if json {
+        let mut v = serde_json::json!({ "ok": true, "integrity": "digests checked" });
+        if let Some(b) = &basic {
+            v["name"] = serde_json::json!(b.name);
+            v["family_name"] = serde_json::json!(b.family_name());
+            v["given_name"] = serde_json::json!(b.given_name());
+            v["address"] = serde_json::json!(b.address);
+            v["birth_date"] = serde_json::json!(b.birth_date);
+            v["sex"] = serde_json::json!(b.sex);
+            v["sex_code"] = serde_json::json!(b.sex.code().to_string());
+        }
+        if let Some(d) = &digits {
+            v["my_number"] = serde_json::json!(d.as_str());
+        }
+        output::json(&v);
+    } else {
+        if let Some(b) = &basic {
+            println!("Name:        {}", b.name);
+            println!("Address:     {}", b.address);
+            println!("Birth date:  {}", b.birth_date);
+            println!("Sex:         {}", b.sex);
+        }
+        if let Some(d) = &digits {
+            println!("My Number:   {}", d.as_str());
+        }
+        println!("(checked against the card's integrity record)");
+    }
+    Ok(())
+}

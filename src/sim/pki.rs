@@ -1,0 +1,490 @@
+//! The virtual card's keys, certificates and signed records.
+//!
+//! Everything is generated deterministically, so tests are reproducible:
+//!
+//! * the card's two RSA-2048 key pairs (user authentication and signature) from the card's seed;
+//! * a **virtual test hierarchy**, the same for every virtual card: two self-signed roots,
+//!   `O=mynacard-VIRTUAL-TEST`, that issue the auth and sign certificates with the JPKI profile
+//!   (key usage, extended key usage, certificate policies, key identifiers, and on the signature
+//!   certificate the holder's name, birth date, sex and address as `otherName`s, as on the
+//!   test card). These roots are in no [`crate::cert::TrustStore`] unless a caller adds them,
+//!   and then only as [`crate::cert::Hierarchy::Custom`]: never production.
+//! * the text-assist integrity record `0003` with its `DF33` signature by a virtual issuer key,
+//!   the CV certificate `0004` carrying that key, and an AP info `0005` of the real shape.
+//!
+//! Keys come from ChaCha20 streams seeded with SHA-256 of a label and the seed, and are kept in
+//! a process-wide cache, so a test binary generates each key once (RSA-2048 generation takes a
+//! noticeable fraction of a second in debug builds).
+//!
+//! The card signs with the six schemes of card-facts.md §7 (see [`crate::sign`]); PSS salts come
+//! from a stream seeded by the key and the data, so signatures are reproducible too.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use der::asn1::{BitString, ObjectIdentifier, OctetString, Utf8StringRef};
+use der::{Any, Encode};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use rsa::pkcs8::EncodePublicKey;
+use rsa::traits::PublicKeyParts;
+use rsa::{Pkcs1v15Sign, PrivateKey};
+use sha2::{Digest, Sha256};
+use x509_cert::ext::pkix::certpolicy::PolicyInformation;
+use x509_cert::ext::pkix::name::{GeneralName, OtherName};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, CertificatePolicies, ExtendedKeyUsage, KeyUsage,
+    KeyUsages, SubjectAltName, SubjectKeyIdentifier,
+};
+use x509_cert::ext::Extension;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::{Time, Validity};
+
+use super::content::{push_tlv, sha256, Holder};
+use super::{Access, App, Ef};
+use crate::apdu::{Status, StatusWord};
+use crate::applets::{jpki, text};
+
+/// The organisation of the virtual test hierarchy. Never a production name.
+pub const VIRTUAL_ORGANIZATION: &str = "mynacard-VIRTUAL-TEST";
+
+/// RSA key size of every virtual key (as on today's card, card-facts.md §1).
+pub const KEY_BITS: usize = 2048;
+
+type KeyCache = Mutex<HashMap<(String, u64), Arc<PrivateKey>>>;
+
+fn cache() -> &'static KeyCache {
+    static CACHE: OnceLock<KeyCache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn stream(label: &str, seed: u64, extra: &[u8]) -> ChaCha20Rng {
+    let mut h = Sha256::new();
+    h.update(b"mynacard virtual card v1\0");
+    h.update(label.as_bytes());
+    h.update([0]);
+    h.update(seed.to_le_bytes());
+    h.update(extra);
+    ChaCha20Rng::from_seed(h.finalize().into())
+}
+
+/// The RSA key for `label` and `seed`, generated once per process.
+fn key(label: &str, seed: u64) -> Arc<PrivateKey> {
+    let id = (label.to_owned(), seed);
+    if let Some(k) = cache().lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+        return k.clone();
+    }
+    // Generate outside the lock; two threads racing generate the same key.
+    let mut rng = stream(label, seed, b"");
+    let k = Arc::new(
+        PrivateKey::new(&mut rng, KEY_BITS)
+            .expect("RSA key generation with a 2048-bit size and an infallible RNG"),
+    );
+    cache()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(id)
+        .or_insert(k)
+        .clone()
+}
+
+const AUTH_CA: &str = "virtual-auth-ca";
+const SIGN_CA: &str = "virtual-sign-ca";
+const TEXT_ISSUER: &str = "virtual-text-issuer";
+const CV_ROOT: &str = "virtual-cv-root";
+const CARD_AUTH: &str = "card-auth";
+const CARD_SIGN: &str = "card-sign";
+/// The seed of the keys every virtual card shares (the hierarchy and the issuers).
+const SHARED: u64 = 0;
+
+fn oid(s: &str) -> ObjectIdentifier {
+    ObjectIdentifier::new_unwrap(s)
+}
+
+fn ext<T: Encode>(id: &str, critical: bool, value: &T) -> der::Result<Extension> {
+    Ok(Extension {
+        extn_id: oid(id),
+        critical,
+        extn_value: OctetString::new(value.to_der()?)?,
+    })
+}
+
+fn time(y: u16, m: u8, d: u8, hh: u8, mm: u8, ss: u8) -> der::Result<Time> {
+    Ok(Time::from(der::DateTime::new(y, m, d, hh, mm, ss)?))
+}
+
+fn spki_der(k: &PrivateKey) -> der::Result<Vec<u8>> {
+    k.to_public_key()
+        .to_public_key_der()
+        .map(|d| d.as_bytes().to_vec())
+        .map_err(|_| der::Error::from(der::ErrorKind::Failed))
+}
+
+/// A key identifier: the first 20 bytes of SHA-256 of the SPKI.
+fn key_id(k: &PrivateKey) -> der::Result<Vec<u8>> {
+    Ok(sha256(&spki_der(k)?)[..20].to_vec())
+}
+
+fn seq(parts: &[&[u8]]) -> Vec<u8> {
+    let body: Vec<u8> = parts.concat();
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0x30, &body);
+    out
+}
+
+/// What a certificate to issue looks like.
+struct Profile<'a> {
+    serial: &'a [u8],
+    issuer: &'a Name,
+    subject: &'a Name,
+    not_before: Time,
+    not_after: Time,
+    subject_key: &'a PrivateKey,
+    issuer_key: &'a PrivateKey,
+    extensions: Vec<Extension>,
+}
+
+/// sha256WithRSAEncryption with NULL parameters.
+const SHA256_WITH_RSA: [u8; 15] = [
+    0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B, 0x05, 0x00,
+];
+
+fn issue(p: Profile<'_>) -> der::Result<Vec<u8>> {
+    let version = [0xA0, 0x03, 0x02, 0x01, 0x02];
+    let serial = SerialNumber::<x509_cert::certificate::Rfc5280>::new(p.serial)?.to_der()?;
+    let validity =
+        Validity::<x509_cert::certificate::Rfc5280>::new(p.not_before, p.not_after).to_der()?;
+    let mut exts = Vec::new();
+    for e in &p.extensions {
+        exts.extend_from_slice(&e.to_der()?);
+    }
+    let exts = seq(&[&exts]);
+    let mut exts_explicit = Vec::new();
+    push_tlv(&mut exts_explicit, 0xA3, &exts);
+    let tbs = seq(&[
+        &version,
+        &serial,
+        &SHA256_WITH_RSA,
+        &p.issuer.to_der()?,
+        &validity,
+        &p.subject.to_der()?,
+        &spki_der(p.subject_key)?,
+        &exts_explicit,
+    ]);
+    let sig = p
+        .issuer_key
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &sha256(&tbs))
+        .map_err(|_| der::Error::from(der::ErrorKind::Failed))?;
+    let sig = BitString::from_bytes(&sig)?.to_der()?;
+    Ok(seq(&[&tbs, &SHA256_WITH_RSA, &sig]))
+}
+
+/// JPKI certificate policies as seen on the test card (user authentication `…0.30`, signature
+/// `…0.20`).
+const POLICY_AUTH: &str = "1.2.392.200149.8.5.1.0.30";
+const POLICY_SIGN: &str = "1.2.392.200149.8.5.1.0.20";
+
+fn ca_name(purpose: &str) -> der::Result<Name> {
+    Name::from_str(&format!(
+        "OU=mynacard virtual card - TEST ONLY - never production,OU={purpose},O={VIRTUAL_ORGANIZATION},C=JP"
+    ))
+}
+
+fn ca_cert(label: &str, purpose: &str) -> der::Result<Vec<u8>> {
+    let k = key(label, SHARED);
+    let name = ca_name(purpose)?;
+    let ski = key_id(&k)?;
+    issue(Profile {
+        serial: &[0x01],
+        issuer: &name,
+        subject: &name,
+        not_before: time(2020, 1, 1, 0, 0, 0)?,
+        not_after: time(2049, 12, 31, 23, 59, 59)?,
+        subject_key: &k,
+        issuer_key: &k,
+        extensions: vec![
+            ext(
+                "2.5.29.15",
+                true,
+                &KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
+            )?,
+            ext(
+                "2.5.29.19",
+                true,
+                &BasicConstraints {
+                    ca: true,
+                    path_len_constraint: None,
+                },
+            )?,
+            ext(
+                "2.5.29.14",
+                false,
+                &SubjectKeyIdentifier(OctetString::new(ski)?),
+            )?,
+        ],
+    })
+}
+
+/// The virtual hierarchy's root for user-authentication certificates (DER). Callers that want
+/// to check the virtual card's chain add it with [`crate::cert::TrustStore::with_custom_anchor`].
+pub fn virtual_auth_ca() -> Vec<u8> {
+    static C: OnceLock<Vec<u8>> = OnceLock::new();
+    C.get_or_init(|| ca_cert(AUTH_CA, "JPKI for user authentication").unwrap_or_default())
+        .clone()
+}
+
+/// The virtual hierarchy's root for signature certificates (DER).
+pub fn virtual_sign_ca() -> Vec<u8> {
+    static C: OnceLock<Vec<u8>> = OnceLock::new();
+    C.get_or_init(|| ca_cert(SIGN_CA, "JPKI for digital signature").unwrap_or_default())
+        .clone()
+}
+
+/// The SPKI (DER) of the public key of the card with `seed`: the signature key if `sign_key`,
+/// else the user-authentication key (for checking signatures independently of the card).
+pub fn card_public_key_spki(seed: u64, sign_key: bool) -> Vec<u8> {
+    let k = key(if sign_key { CARD_SIGN } else { CARD_AUTH }, seed);
+    spki_der(&k).unwrap_or_default()
+}
+
+/// A 12-hex-digit id per card, for certificate subjects and serials.
+fn card_id(seed: u64) -> String {
+    hex::encode_upper(&sha256(&seed.to_be_bytes())[..6])
+}
+
+/// The Japanese era code used before a Gregorian birth date in the signature certificate's
+/// birth-date `otherName` (the test card shows `3` for a 1980 birth: 昭和). Inferred from that one
+/// sample: 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和.
+fn era_code(y: u16, m: u8, d: u8) -> u8 {
+    let date = (y, m, d);
+    if date >= (2019, 5, 1) {
+        5
+    } else if date >= (1989, 1, 8) {
+        4
+    } else if date >= (1926, 12, 25) {
+        3
+    } else if date >= (1912, 7, 30) {
+        2
+    } else {
+        1
+    }
+}
+
+fn other_name(suffix: u8, value: &str) -> der::Result<GeneralName> {
+    Ok(GeneralName::OtherName(OtherName {
+        type_id: oid(&format!("1.2.392.200149.8.5.5.{suffix}")),
+        value: Any::encode_from(&Utf8StringRef::new(value)?)?,
+    }))
+}
+
+fn leaf_cert(h: &Holder, seed: u64, sign: bool) -> der::Result<Vec<u8>> {
+    let (ca_label, card_label, purpose) = if sign {
+        (SIGN_CA, CARD_SIGN, "JPKI for digital signature")
+    } else {
+        (AUTH_CA, CARD_AUTH, "JPKI for user authentication")
+    };
+    let ca = key(ca_label, SHARED);
+    let k = key(card_label, seed);
+    let issuer = ca_name(purpose)?;
+    let id = card_id(seed);
+    let subject = if sign {
+        Name::from_str(&format!(
+            "CN=VIRTUAL{id}{:04}A,L=Mihon-shi,L=Tokyo-to,C=JP",
+            h.expiry_year
+        ))?
+    } else {
+        Name::from_str(&format!("CN=VIRTUAL{id}A,C=JP"))?
+    };
+    let mut extensions = vec![
+        ext(
+            "2.5.29.15",
+            true,
+            &KeyUsage(if sign {
+                KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
+            } else {
+                KeyUsages::DigitalSignature.into()
+            }),
+        )?,
+        ext(
+            "2.5.29.32",
+            true,
+            &CertificatePolicies(vec![PolicyInformation {
+                policy_identifier: oid(if sign { POLICY_SIGN } else { POLICY_AUTH }),
+                policy_qualifiers: None,
+            }]),
+        )?,
+        ext(
+            "2.5.29.35",
+            false,
+            &AuthorityKeyIdentifier {
+                key_identifier: Some(OctetString::new(key_id(&ca)?)?),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            },
+        )?,
+        ext(
+            "2.5.29.14",
+            false,
+            &SubjectKeyIdentifier(OctetString::new(key_id(&k)?)?),
+        )?,
+    ];
+    if sign {
+        let (y, m, d) = h.birth;
+        let names = vec![
+            other_name(1, &format!("{}\u{3000}{}", h.family_name, h.given_name))?,
+            other_name(4, &format!("{}{}", era_code(y, m, d), h.birth_yyyymmdd()))?,
+            other_name(3, &h.sex.to_string())?,
+            other_name(5, &h.address)?,
+        ];
+        extensions.push(ext("2.5.29.17", false, &SubjectAltName(names))?);
+    } else {
+        // TLS client authentication, as on the test card.
+        extensions.push(ext(
+            "2.5.29.37",
+            false,
+            &ExtendedKeyUsage(vec![oid("1.3.6.1.5.5.7.3.2")]),
+        )?);
+    }
+    let mut serial = vec![if sign { 0x5A } else { 0xA5 }];
+    serial.extend_from_slice(&seed.to_be_bytes());
+    issue(Profile {
+        serial: &serial,
+        issuer: &issuer,
+        subject: &subject,
+        not_before: time(2020, 1, 1, 0, 0, 0)?,
+        not_after: time(h.expiry_year.clamp(2021, 2049), 12, 31, 14, 59, 59)?,
+        subject_key: &k,
+        issuer_key: &ca,
+        extensions,
+    })
+}
+
+/// Text-assist `0004`: a CV certificate for the virtual issuer key, signed by a virtual CV root
+/// (PKCS#1 v1.5 SHA-256 over the `5F4E` object: the virtual card's choice, since the real
+/// signature format is not public).
+fn cv_certificate() -> Vec<u8> {
+    let issuer = key(TEXT_ISSUER, SHARED);
+    let root = key(CV_ROOT, SHARED);
+    let mut body = Vec::new();
+    body.extend_from_slice(b"VIRTUAL-CVROOT\0\0");
+    body.extend_from_slice(b"VIRTUAL-ISSUER\0\0");
+    push_tlv(&mut body, 0x90, &issuer.e().to_be_bytes_trimmed_vartime());
+    push_tlv(&mut body, 0x91, &issuer.n().to_be_bytes_trimmed_vartime());
+    let mut obj = Vec::new();
+    push_tlv(&mut obj, 0x5F4E, &body);
+    let sig = root
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &sha256(&obj))
+        .unwrap_or_default();
+    let mut inner = obj;
+    push_tlv(&mut inner, 0x5F37, &sig);
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0x7F21, &inner);
+    out
+}
+
+/// Text-assist `0003`: `FF30 { DF31 DF32 DF33 }`, `DF33` signing the `DF31` and `DF32` objects
+/// with the virtual issuer key (the layout the test-card fixture shows).
+fn integrity_record(my_number_file: &[u8], basic_four_file: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    push_tlv(&mut body, 0xDF31, &sha256(my_number_file));
+    let input = super::content::basic_four_digest_input(basic_four_file).unwrap_or(&[]);
+    push_tlv(&mut body, 0xDF32, &sha256(input));
+    let sig = key(TEXT_ISSUER, SHARED)
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &sha256(&body))
+        .unwrap_or_default();
+    push_tlv(&mut body, 0xDF33, &sig);
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0xFF30, &body);
+    out
+}
+
+/// Text-assist `0005`: `FF40 { DF41 DF42 DF43 }` and `FF` filler to 164 bytes, the shape of the
+/// test card's file. What the fields mean is not public; these values are placeholders.
+fn ap_info(seed: u64) -> Vec<u8> {
+    let mut body = Vec::new();
+    push_tlv(&mut body, 0xDF41, &[0x01, 0x03, 0x0E, 0x01]);
+    push_tlv(&mut body, 0xDF42, b"VIRTUAL-ISSUER\0\0");
+    let mut filler = Vec::new();
+    let mut h = sha256(&seed.to_be_bytes());
+    while filler.len() < 128 {
+        filler.extend_from_slice(&h);
+        h = sha256(&h);
+    }
+    push_tlv(&mut body, 0xDF43, &filler[..128]);
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0xFF40, &body);
+    out.resize(out.len().max(164), 0xFF);
+    out
+}
+
+/// The files this module adds to the virtual card, by `(application, EF)`.
+pub(super) fn files(
+    h: &Holder,
+    seed: u64,
+    my_number_file: &[u8],
+    basic_four_file: &[u8],
+) -> Vec<((App, u16), Ef)> {
+    let free = |data: Vec<u8>| Ef::Binary {
+        data,
+        access: Access::Free,
+    };
+    let text_rec = |data: Vec<u8>| Ef::Binary {
+        data,
+        access: Access::AnyOf(vec![text::PIN.0, text::MATCHING_A.0, text::MATCHING_B.0]),
+    };
+    vec![
+        (
+            (App::Jpki, jpki::AUTH_CERT.0),
+            free(leaf_cert(h, seed, false).unwrap_or_default()),
+        ),
+        ((App::Jpki, jpki::AUTH_CA_CERT.0), free(virtual_auth_ca())),
+        (
+            (App::Jpki, jpki::SIGN_CERT.0),
+            Ef::Binary {
+                data: leaf_cert(h, seed, true).unwrap_or_default(),
+                access: Access::AnyOf(vec![jpki::SIGN_PIN.0]),
+            },
+        ),
+        ((App::Jpki, jpki::SIGN_CA_CERT.0), free(virtual_sign_ca())),
+        (
+            (App::TextAssist, text::INTEGRITY.0),
+            text_rec(integrity_record(my_number_file, basic_four_file)),
+        ),
+        ((App::TextAssist, text::CV_CERT.0), free(cv_certificate())),
+        ((App::TextAssist, text::AP_INFO.0), free(ap_info(seed))),
+    ]
+}
+
+/// Signs as the card does for `SIGN` with P1 = `p1` (card-facts.md §7), with the key in EF
+/// `fid` (`0017` auth, `001A` sign) of the card with `seed`.
+pub(super) fn sign(seed: u64, fid: u16, p1: u8, data: &[u8]) -> Result<Vec<u8>, StatusWord> {
+    let label = match fid {
+        0x0017 => CARD_AUTH,
+        0x001A => CARD_SIGN,
+        _ => return Err(Status::ConditionsNotSatisfied.status_word()),
+    };
+    let k = key(label, seed);
+    let wrong_length = || Status::WrongLength.status_word();
+    let max = k.size() - 11;
+    let pss = |hash: &[u8]| {
+        let mut rng = stream(label, seed, hash);
+        k.sign_with_rng(&mut rng, rsa::pss::Pss::<Sha256>::new(), hash)
+    };
+    let r = match p1 {
+        // The data is signed as given (a DigestInfo, 1-245 bytes for RSA-2048).
+        0x00 if !data.is_empty() && data.len() <= max => {
+            k.sign(Pkcs1v15Sign::new_unprefixed(), data)
+        }
+        0x00 => return Err(wrong_length()),
+        0x01 => k.sign(Pkcs1v15Sign::new_unprefixed(), &sha256(data)),
+        0x02 if data.len() == 32 => k.sign(Pkcs1v15Sign::new::<Sha256>(), data),
+        0x03 => k.sign(Pkcs1v15Sign::new::<Sha256>(), &sha256(data)),
+        0x04 if data.len() == 32 => pss(data),
+        0x05 => pss(&sha256(data)),
+        0x02 | 0x04 => return Err(wrong_length()),
+        _ => return Err(Status::IncorrectP1P2.status_word()),
+    };
+    r.map_err(|_| Status::IncorrectData.status_word())
+}

@@ -1,0 +1,771 @@
+//! 券面事項入力補助AP (text-input assist): the basic four attributes, the My Number, and their
+//! integrity record (card-facts.md §2, §6, §8).
+//!
+//! Access rules (myna-card, measured; the virtual card enforces the same): the 4-digit
+//! text-assist PIN opens `0001` (My Number) and `0002` (basic four); 照合番号A (the My Number
+//! itself) opens `0001` only; 照合番号B opens `0002` only; the integrity record `0003` opens
+//! with any of them; `0004` (CV certificate) and `0005` (AP info) are free. [`TextAssist`] knows
+//! these rules and refuses a read the key it was opened with cannot satisfy, without sending it.
+//!
+//! Integrity: `0003` holds `DF31` = SHA-256 of the **physical** 17 bytes of `0001` (filler
+//! included), `DF32` = SHA-256 of `0002` from the `DF22` tag to the end of its object, and
+//! `DF33`, a signature. By default every read of `0001` or `0002` is checked against its digest.
+//! `DF33` is an RSA PKCS#1 v1.5 SHA-256 signature that verifies under the public key of the CV
+//! certificate in `0004`; it covers the `DF31` and `DF32` objects as they stand in `0003` (tags,
+//! lengths and digests: found by checking the test-card fixture, since no public source says;
+//! see [`IntegrityRecord::signed_data`]). The CV certificate itself is signed by an issuer key
+//! that is not public, so the `DF33` check shows that the record is as the card's issuer made
+//! it only as far as `0004` can be trusted.
+
+use std::fmt;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::apdu::{ins, Command, Status};
+use crate::applets::{self, text, Fid};
+use crate::cert::{PublicKey, RsaKey};
+use crate::credential::{CredentialKind, MatchingNumberB, MyNumber, Secret, TextAssistPin};
+use crate::error::{Error, Result};
+use crate::session::{card_error, FileSize};
+use crate::sign::HashAlgorithm;
+use crate::tlv::{self, Tlv};
+use crate::transport::Transport;
+use crate::{Card, LastTry};
+
+/// The physical size of text-assist `0001`: `FF 10 0C <12 digits> FF FF` (card-facts.md §8).
+pub const MY_NUMBER_FILE_LEN: usize = 17;
+
+fn parse_err(fid: Fid, what: &'static str) -> impl Fn(String) -> Error {
+    move |reason| Error::Parse { fid, what, reason }
+}
+
+fn tlv_reason(e: tlv::TlvError) -> String {
+    e.to_string()
+}
+
+/// Parses the one object at the start of a file, requiring `tag`.
+fn outer(data: &[u8], tag: u32) -> Result<Tlv<'_>, String> {
+    let t = tlv::parse_one(data).map_err(tlv_reason)?;
+    if t.tag != tag {
+        return Err(format!("expected tag {tag:04X}, found {:X}", t.tag));
+    }
+    Ok(t)
+}
+
+/// Finds exactly one child with `tag`.
+fn child<'a>(parent: &Tlv<'a>, tag: u32) -> Result<Tlv<'a>, String> {
+    let mut found = None;
+    for c in parent.children() {
+        let c = c.map_err(tlv_reason)?;
+        if c.tag == tag {
+            if found.is_some() {
+                return Err(format!("tag {tag:04X} appears twice"));
+            }
+            found = Some(c);
+        }
+    }
+    found.ok_or_else(|| format!("tag {tag:04X} is missing"))
+}
+
+/// Parses text-assist `0001`: `FF 10 0C <12 ASCII digits>` followed by filler. The digits must
+/// pass the My Number check digit. Errors never contain the digits.
+pub fn parse_my_number(data: &[u8]) -> Result<MyNumber, String> {
+    let t = outer(data, 0xFF10)?;
+    if t.value.len() != 12 {
+        return Err(format!("the number is {} bytes, not 12", t.value.len()));
+    }
+    let s = std::str::from_utf8(t.value).map_err(|_| "the number is not ASCII".to_string())?;
+    MyNumber::parse(s).map_err(|e| e.rule.to_string())
+}
+
+/// A date of birth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BirthDate {
+    /// Year (Gregorian).
+    pub year: u16,
+    /// Month, 1-12.
+    pub month: u8,
+    /// Day, 1-31.
+    pub day: u8,
+}
+
+impl BirthDate {
+    /// Parses `YYYYMMDD`.
+    pub fn parse_yyyymmdd(s: &[u8]) -> Result<Self, String> {
+        if s.len() != 8 || !s.iter().all(u8::is_ascii_digit) {
+            return Err(format!("birth date is not 8 digits ({} bytes)", s.len()));
+        }
+        let n =
+            |r: std::ops::Range<usize>| s[r].iter().fold(0u16, |a, &b| a * 10 + (b - b'0') as u16);
+        let (year, month, day) = (n(0..4), n(4..6) as u8, n(6..8) as u8);
+        let max_day = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+            2 => 28,
+            _ => return Err(format!("birth month {month} is impossible")),
+        };
+        if day == 0 || day > max_day {
+            return Err(format!("birth day {day} is impossible in month {month}"));
+        }
+        Ok(BirthDate { year, month, day })
+    }
+}
+
+impl fmt::Display for BirthDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for BirthDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+/// Sex as ISO/IEC 5218 codes it (card-facts.md §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    /// `0`: not known.
+    NotKnown,
+    /// `1`: male.
+    Male,
+    /// `2`: female.
+    Female,
+    /// `9`: not applicable.
+    NotApplicable,
+}
+
+impl Sex {
+    /// From the ISO 5218 digit.
+    pub fn from_code(b: u8) -> Option<Self> {
+        Some(match b {
+            b'0' => Sex::NotKnown,
+            b'1' => Sex::Male,
+            b'2' => Sex::Female,
+            b'9' => Sex::NotApplicable,
+            _ => return None,
+        })
+    }
+
+    /// The ISO 5218 digit.
+    pub fn code(self) -> char {
+        match self {
+            Sex::NotKnown => '0',
+            Sex::Male => '1',
+            Sex::Female => '2',
+            Sex::NotApplicable => '9',
+        }
+    }
+}
+
+impl fmt::Display for Sex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Sex::NotKnown => "not known",
+            Sex::Male => "male (男)",
+            Sex::Female => "female (女)",
+            Sex::NotApplicable => "not applicable",
+        })
+    }
+}
+
+/// The basic four attributes (基本4情報) from text-assist `0002`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BasicFour {
+    /// The name as stored: family and given name separated by U+3000 (ideographic space).
+    pub name: String,
+    /// The address; digits are full-width as on the card.
+    pub address: String,
+    /// Date of birth.
+    pub birth_date: BirthDate,
+    /// Sex.
+    pub sex: Sex,
+    /// The four offsets of `DF21`, as stored (on the test card, the file offsets of the
+    /// `DF22`..`DF25` tags).
+    #[serde(skip)]
+    pub offsets: [u16; 4],
+}
+
+impl BasicFour {
+    /// Parses text-assist `0002`:
+    /// `FF 20 L { DF21 (4 × u16) DF22 name DF23 address DF24 YYYYMMDD DF25 sex }`, then filler.
+    pub fn parse(data: &[u8]) -> Result<Self, String> {
+        let o = outer(data, 0xFF20)?;
+        let df21 = child(&o, 0xDF21)?;
+        let offsets: [u16; 4] = match df21.value {
+            [a, b, c, d, e, f, g, h] => [
+                u16::from_be_bytes([*a, *b]),
+                u16::from_be_bytes([*c, *d]),
+                u16::from_be_bytes([*e, *f]),
+                u16::from_be_bytes([*g, *h]),
+            ],
+            v => return Err(format!("DF21 is {} bytes, not 8", v.len())),
+        };
+        let text = |tag: u32, what: &str| -> Result<String, String> {
+            let v = child(&o, tag)?.value;
+            String::from_utf8(v.to_vec()).map_err(|_| format!("{what} is not UTF-8"))
+        };
+        let name = text(0xDF22, "the name")?;
+        let address = text(0xDF23, "the address")?;
+        let birth_date = BirthDate::parse_yyyymmdd(child(&o, 0xDF24)?.value)?;
+        let sex = match child(&o, 0xDF25)?.value {
+            [b] => Sex::from_code(*b).ok_or_else(|| format!("sex code {b:02X} is not ISO 5218"))?,
+            v => return Err(format!("sex is {} bytes, not 1", v.len())),
+        };
+        Ok(BasicFour {
+            name,
+            address,
+            birth_date,
+            sex,
+            offsets,
+        })
+    }
+
+    /// The family name (before the first U+3000), or the whole name if there is no separator.
+    pub fn family_name(&self) -> &str {
+        self.name.split('\u{3000}').next().unwrap_or(&self.name)
+    }
+
+    /// The given name (after the first U+3000), if there is a separator.
+    pub fn given_name(&self) -> Option<&str> {
+        self.name.split_once('\u{3000}').map(|(_, g)| g)
+    }
+}
+
+/// The part of text-assist `0002` that `DF32` covers: from the `DF22` tag to the end of the
+/// `FF20` object (card-facts.md §8). `None` if the file does not parse that far.
+pub fn basic_four_digest_input(data: &[u8]) -> Option<&[u8]> {
+    let o = tlv::parse_one(data).ok()?;
+    let header = o.total_len - o.value.len();
+    let mut pos = header;
+    for c in o.children() {
+        let c = c.ok()?;
+        if c.tag == 0xDF22 {
+            return data.get(pos..o.total_len);
+        }
+        pos += c.total_len;
+    }
+    None
+}
+
+/// The integrity record, text-assist `0003`: `FF 30 { DF31 DF32 DF33 }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrityRecord {
+    /// `DF31`: SHA-256 of the physical 17 bytes of `0001`.
+    pub my_number_digest: [u8; 32],
+    /// `DF32`: SHA-256 of `0002` from `DF22` to the end of its object.
+    pub basic_four_digest: [u8; 32],
+    /// `DF33`: the issuer's signature, if present.
+    pub signature: Option<Vec<u8>>,
+    signed: Vec<u8>,
+}
+
+impl IntegrityRecord {
+    /// Parses the file.
+    pub fn parse(data: &[u8]) -> Result<Self, String> {
+        let o = outer(data, 0xFF30)?;
+        let digest = |tag: u32| -> Result<[u8; 32], String> {
+            let v = child(&o, tag)?.value;
+            v.try_into()
+                .map_err(|_| format!("{tag:04X} is {} bytes, not 32", v.len()))
+        };
+        let my_number_digest = digest(0xDF31)?;
+        let basic_four_digest = digest(0xDF32)?;
+        let header = o.total_len - o.value.len();
+        let mut signature = None;
+        let mut signed = Vec::new();
+        let mut pos = header;
+        for c in o.children() {
+            let c = c.map_err(tlv_reason)?;
+            if c.tag == 0xDF33 {
+                if signature.is_some() {
+                    return Err("tag DF33 appears twice".into());
+                }
+                signature = Some(c.value.to_vec());
+                // Every object before DF33 (DF31 and DF32), as stored.
+                signed = data[header..pos].to_vec();
+            }
+            pos += c.total_len;
+        }
+        Ok(IntegrityRecord {
+            my_number_digest,
+            basic_four_digest,
+            signature,
+            signed,
+        })
+    }
+
+    /// The bytes `DF33` signs: the objects before it (`DF31` and `DF32`, tags and lengths
+    /// included), as the test-card fixture shows. Empty when there is no `DF33`.
+    pub fn signed_data(&self) -> &[u8] {
+        &self.signed
+    }
+
+    /// Checks the physical `0001` against `DF31`.
+    pub fn check_my_number(&self, physical_0001: &[u8]) -> Result<(), String> {
+        if Sha256::digest(physical_0001).as_slice() == self.my_number_digest {
+            Ok(())
+        } else {
+            Err(format!(
+                "SHA-256 of the {} bytes of EF 0001 does not match DF31 of EF 0003",
+                physical_0001.len()
+            ))
+        }
+    }
+
+    /// Checks `0002` against `DF32`.
+    pub fn check_basic_four(&self, file_0002: &[u8]) -> Result<(), String> {
+        let input =
+            basic_four_digest_input(file_0002).ok_or("EF 0002 has no DF22..DF25 part to digest")?;
+        if Sha256::digest(input).as_slice() == self.basic_four_digest {
+            Ok(())
+        } else {
+            Err("SHA-256 of EF 0002 from DF22 on does not match DF32 of EF 0003".into())
+        }
+    }
+
+    /// Checks `DF33` under the CV certificate's key (RSA PKCS#1 v1.5, SHA-256).
+    pub fn check_signature(&self, cv: &CvCertificate) -> Result<(), String> {
+        let sig = self
+            .signature
+            .as_ref()
+            .ok_or("EF 0003 has no DF33 signature")?;
+        let key = cv.public_key();
+        key.verify_pkcs1v15(
+            Some(HashAlgorithm::Sha256),
+            &HashAlgorithm::Sha256.digest(&self.signed),
+            sig,
+        )
+        .map_err(|e| format!("DF33 of EF 0003 does not verify under the key of EF 0004: {e}"))
+    }
+}
+
+/// A card-verifiable certificate (text-assist `0004`):
+/// `7F21 { 5F4E { <16-byte issuer id> <16-byte subject id> 90 <exponent> 91 <modulus> } 5F37 <signature> }`
+/// (card-facts.md §8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CvCertificate {
+    /// The issuer key's id (16 bytes).
+    pub issuer_id: [u8; 16],
+    /// The subject key's id (16 bytes).
+    pub subject_id: [u8; 16],
+    /// The public exponent.
+    pub exponent: Vec<u8>,
+    /// The modulus.
+    pub modulus: Vec<u8>,
+    /// The issuer's signature over the certificate body.
+    pub signature: Vec<u8>,
+    /// The `5F4E` object as signed (tag, length and value).
+    pub body: Vec<u8>,
+}
+
+impl CvCertificate {
+    /// Parses the file.
+    pub fn parse(data: &[u8]) -> Result<Self, String> {
+        let o = outer(data, 0x7F21)?;
+        let body = child(&o, 0x5F4E)?;
+        let signature = child(&o, 0x5F37)?.value.to_vec();
+        let v = body.value;
+        if v.len() < 32 {
+            return Err(format!(
+                "5F4E is {} bytes, too short for two key ids",
+                v.len()
+            ));
+        }
+        let mut issuer_id = [0u8; 16];
+        issuer_id.copy_from_slice(&v[..16]);
+        let mut subject_id = [0u8; 16];
+        subject_id.copy_from_slice(&v[16..32]);
+        let rest = &v[32..];
+        let e = tlv::find(rest, 0x90)
+            .map_err(tlv_reason)?
+            .ok_or("tag 90 (exponent) is missing")?;
+        let n = tlv::find(rest, 0x91)
+            .map_err(tlv_reason)?
+            .ok_or("tag 91 (modulus) is missing")?;
+        if e.value.is_empty() || n.value.is_empty() {
+            return Err("empty exponent or modulus".into());
+        }
+        let start = body.value.as_ptr() as usize - o.value.as_ptr() as usize;
+        let header = body.total_len - body.value.len();
+        let body_bytes = o.value[start - header..start + body.value.len()].to_vec();
+        Ok(CvCertificate {
+            issuer_id,
+            subject_id,
+            exponent: e.value.to_vec(),
+            modulus: n.value.to_vec(),
+            signature,
+            body: body_bytes,
+        })
+    }
+
+    /// The public key.
+    pub fn rsa_key(&self) -> RsaKey {
+        RsaKey::new(&self.modulus, &self.exponent)
+    }
+
+    fn public_key(&self) -> RsaKey {
+        self.rsa_key()
+    }
+
+    /// The public key as a [`PublicKey`].
+    pub fn to_public_key(&self) -> PublicKey {
+        PublicKey::Rsa(self.rsa_key())
+    }
+}
+
+/// The AP info, text-assist `0005`: `FF 40 { DF41 .. DF42 .. DF43 .. }` then filler. No public
+/// source describes its fields, so they are given as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApInfo {
+    /// The objects inside `FF40`, by tag.
+    pub entries: Vec<(u32, Vec<u8>)>,
+}
+
+impl ApInfo {
+    /// Parses the file.
+    pub fn parse(data: &[u8]) -> Result<Self, String> {
+        let o = outer(data, 0xFF40)?;
+        let mut entries = Vec::new();
+        for c in o.children() {
+            let c = c.map_err(tlv_reason)?;
+            entries.push((c.tag, c.value.to_vec()));
+        }
+        Ok(ApInfo { entries })
+    }
+}
+
+/// What opens the text-assist files.
+#[derive(Debug, Clone, Copy)]
+pub enum TextAssistKey<'a> {
+    /// The 4-digit text-assist PIN: opens `0001` and `0002`.
+    Pin(&'a TextAssistPin),
+    /// 照合番号A (the My Number): opens `0001` only.
+    MatchingA(&'a MyNumber),
+    /// 照合番号B: opens `0002` only.
+    MatchingB(&'a MatchingNumberB),
+}
+
+/// Which key opened a [`TextAssist`] session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenedBy {
+    /// The text-assist PIN.
+    Pin,
+    /// 照合番号A.
+    MatchingA,
+    /// 照合番号B.
+    MatchingB,
+}
+
+impl OpenedBy {
+    /// Whether this key opens `0001` (My Number).
+    pub fn opens_my_number(self) -> bool {
+        matches!(self, OpenedBy::Pin | OpenedBy::MatchingA)
+    }
+    /// Whether this key opens `0002` (basic four).
+    pub fn opens_basic_four(self) -> bool {
+        matches!(self, OpenedBy::Pin | OpenedBy::MatchingB)
+    }
+}
+
+/// Options for [`Card::open_text_assist`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextAssistOptions {
+    /// Check `0001` and `0002` against the digests in `0003` (default on; one READ BINARY of
+    /// `0003` per session).
+    pub check_digests: bool,
+    /// Also check the `DF33` signature of `0003` under the key of the CV certificate `0004`
+    /// (default off; one more READ BINARY).
+    pub check_signature: bool,
+    /// Whether the VERIFY may spend the last try.
+    pub last_try: LastTry,
+}
+
+impl Default for TextAssistOptions {
+    fn default() -> Self {
+        TextAssistOptions {
+            check_digests: true,
+            check_signature: false,
+            last_try: LastTry::Refuse,
+        }
+    }
+}
+
+/// The text-assist AP, opened with a PIN or 照合番号. Reads keep the AP selected, so each costs
+/// one READ BINARY where the card accepts SFI and extended length.
+pub struct TextAssist<'c, T: Transport> {
+    card: &'c mut Card<T>,
+    opened_by: OpenedBy,
+    options: TextAssistOptions,
+    integrity: Option<IntegrityRecord>,
+    signature_checked: bool,
+}
+
+impl<T: Transport> fmt::Debug for TextAssist<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TextAssist")
+            .field("opened_by", &self.opened_by)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> Card<T> {
+    /// Selects the text-assist AP and verifies `key` (with the lockout guard if it is on).
+    /// The returned handle reads what that key opens.
+    pub fn open_text_assist(
+        &mut self,
+        key: TextAssistKey<'_>,
+        options: TextAssistOptions,
+    ) -> Result<TextAssist<'_, T>> {
+        let opened_by = match key {
+            TextAssistKey::Pin(pin) => {
+                self.verify_with(pin, options.last_try)?;
+                OpenedBy::Pin
+            }
+            TextAssistKey::MatchingA(a) => {
+                self.verify_matching(a, text::MATCHING_A, options.last_try)?;
+                OpenedBy::MatchingA
+            }
+            TextAssistKey::MatchingB(b) => {
+                self.verify_matching(b, text::MATCHING_B, options.last_try)?;
+                OpenedBy::MatchingB
+            }
+        };
+        Ok(TextAssist {
+            card: self,
+            opened_by,
+            options,
+            integrity: None,
+            signature_checked: false,
+        })
+    }
+
+    /// VERIFY of a 照合番号, with the lockout guard (when on) as for the PINs: the counter is
+    /// read first with a case-1 VERIFY (spends nothing), a blocked one is never sent, and the
+    /// last try is refused unless allowed.
+    fn verify_matching<S: Secret>(&mut self, secret: &S, fid: Fid, last: LastTry) -> Result<()> {
+        let kind = secret.credential_kind();
+        let guard = self.lockout_guard();
+        self.in_transaction(|card| {
+            let s = card.session_mut();
+            s.select_df(&applets::TEXT_ASSIST)?;
+            if guard {
+                let r =
+                    s.transmit_addressed(fid, &|p2| Ok(Command::new(0x00, ins::VERIFY, 0x00, p2)))?;
+                match r.sw.status() {
+                    Status::TriesLeft(0)
+                    | Status::ReferenceDataBlocked
+                    | Status::AuthenticationBlocked => {
+                        return Err(Error::MatchingNumberBlocked { kind })
+                    }
+                    Status::TriesLeft(1) if last == LastTry::Refuse => {
+                        return Err(Error::MatchingNumberLastTry { kind })
+                    }
+                    Status::TriesLeft(_) | Status::Success | Status::VerificationFailed => {}
+                    _ => return Err(card_error("status of a 照合番号", r.sw)),
+                }
+            }
+            let value = secret.expose();
+            let r = match s.transmit_addressed(fid, &|p2| {
+                Ok(Command::new(0x00, ins::VERIFY, 0x00, p2).with_data(value)?)
+            }) {
+                Ok(r) => r,
+                Err(Error::Transport(cause)) => {
+                    return Err(Error::UnknownOutcome {
+                        operation: "VERIFY",
+                        cause,
+                        advice: format!(
+                            "The card may or may not have counted the try of the {kind}; read its \
+                             status (it spends no try) before trying again."
+                        ),
+                    })
+                }
+                Err(e) => return Err(e),
+            };
+            match r.sw.status() {
+                Status::Success => Ok(()),
+                Status::TriesLeft(n) => Err(Error::WrongMatchingNumber {
+                    kind,
+                    tries_left: n,
+                }),
+                Status::ReferenceDataBlocked | Status::AuthenticationBlocked => {
+                    Err(Error::MatchingNumberBlocked { kind })
+                }
+                _ => Err(card_error("VERIFY", r.sw)),
+            }
+        })
+    }
+}
+
+impl<T: Transport> TextAssist<'_, T> {
+    /// Which key opened this session.
+    pub fn opened_by(&self) -> OpenedBy {
+        self.opened_by
+    }
+
+    /// Exchanges sent so far on the card (as [`Card::exchanges`]).
+    pub fn exchanges(&self) -> u64 {
+        self.card.exchanges()
+    }
+
+    fn read(&mut self, fid: Fid, size: FileSize, what: &'static str) -> Result<Vec<u8>> {
+        self.card
+            .in_transaction(|card| {
+                let s = card.session_mut();
+                s.select_df(&applets::TEXT_ASSIST)?;
+                s.read_file(fid, size)
+            })
+            .map_err(|e| match e {
+                Error::Card { sw, .. } if sw.status() == Status::SecurityStatusNotSatisfied => {
+                    Error::NeedsVerification {
+                        what,
+                        needs: "the text-assist PIN or the 照合番号 that opens it",
+                    }
+                }
+                Error::Card { sw, .. } if sw.status() == Status::FileNotFound => {
+                    Error::NotFound { what }
+                }
+                Error::NotFound { .. } => Error::NotFound { what },
+                other => other,
+            })
+    }
+
+    /// The integrity record (`0003`), read once per session.
+    pub fn integrity_record(&mut self) -> Result<IntegrityRecord> {
+        if let Some(r) = &self.integrity {
+            return Ok(r.clone());
+        }
+        let data = self.read(
+            text::INTEGRITY,
+            FileSize::Tlv { likely_large: true },
+            "the text-assist integrity record (EF 0003)",
+        )?;
+        let rec = IntegrityRecord::parse(&data)
+            .map_err(parse_err(text::INTEGRITY, "integrity record"))?;
+        if self.options.check_signature && !self.signature_checked {
+            let cv = self.cv_certificate()?;
+            rec.check_signature(&cv)
+                .map_err(|reason| Error::Integrity {
+                    what: "text-assist integrity record (EF 0003)",
+                    reason,
+                })?;
+            self.signature_checked = true;
+        }
+        self.integrity = Some(rec.clone());
+        Ok(rec)
+    }
+
+    /// The basic four attributes (`0002`), checked against `DF32` unless turned off. Needs the
+    /// PIN or 照合番号B; with 照合番号A this is refused without sending anything.
+    pub fn basic_four(&mut self) -> Result<BasicFour> {
+        const WHAT: &str = "the basic four attributes (EF 0002)";
+        if !self.opened_by.opens_basic_four() {
+            return Err(Error::NeedsVerification {
+                what: WHAT,
+                needs: "the text-assist PIN or 照合番号B (照合番号A opens only the My Number)",
+            });
+        }
+        let data = self.read(
+            text::BASIC_FOUR,
+            FileSize::Tlv {
+                likely_large: false,
+            },
+            WHAT,
+        )?;
+        let b = BasicFour::parse(&data).map_err(parse_err(text::BASIC_FOUR, "basic four"))?;
+        if self.options.check_digests {
+            let rec = self.integrity_record()?;
+            rec.check_basic_four(&data)
+                .map_err(|reason| Error::Integrity { what: WHAT, reason })?;
+        }
+        Ok(b)
+    }
+
+    /// The My Number (`0001`), checked against `DF31` unless turned off. Needs the PIN or
+    /// 照合番号A; with 照合番号B this is refused without sending anything.
+    pub fn my_number(&mut self) -> Result<MyNumber> {
+        const WHAT: &str = "the My Number (EF 0001)";
+        if !self.opened_by.opens_my_number() {
+            return Err(Error::NeedsVerification {
+                what: WHAT,
+                needs: "the text-assist PIN or 照合番号A (照合番号B opens only the basic four)",
+            });
+        }
+        let data = zeroize::Zeroizing::new(self.read(
+            text::MY_NUMBER,
+            FileSize::Fixed(MY_NUMBER_FILE_LEN),
+            WHAT,
+        )?);
+        let n = parse_my_number(&data).map_err(parse_err(text::MY_NUMBER, "My Number"))?;
+        if self.options.check_digests {
+            let rec = self.integrity_record()?;
+            rec.check_my_number(&data)
+                .map_err(|reason| Error::Integrity { what: WHAT, reason })?;
+        }
+        Ok(n)
+    }
+
+    /// The CV certificate (`0004`, free).
+    pub fn cv_certificate(&mut self) -> Result<CvCertificate> {
+        let data = self.read(
+            text::CV_CERT,
+            FileSize::Tlv { likely_large: true },
+            "the text-assist CV certificate (EF 0004)",
+        )?;
+        CvCertificate::parse(&data).map_err(parse_err(text::CV_CERT, "CV certificate"))
+    }
+
+    /// The AP info (`0005`, free).
+    pub fn ap_info(&mut self) -> Result<ApInfo> {
+        let data = self.read(
+            text::AP_INFO,
+            FileSize::Tlv {
+                likely_large: false,
+            },
+            "the text-assist AP info (EF 0005)",
+        )?;
+        ApInfo::parse(&data).map_err(parse_err(text::AP_INFO, "AP info"))
+    }
+}
+
+/// Whether a credential kind is a 照合番号 (for error handling in callers).
+pub fn is_matching_number(kind: CredentialKind) -> bool {
+    matches!(
+        kind,
+        CredentialKind::MatchingNumberA | CredentialKind::MatchingNumberB
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn birth_dates() {
+        assert_eq!(
+            BirthDate::parse_yyyymmdd(b"19800217").unwrap().to_string(),
+            "1980-02-17"
+        );
+        assert!(BirthDate::parse_yyyymmdd(b"19800230").is_err());
+        assert!(BirthDate::parse_yyyymmdd(b"19801301").is_err());
+        assert!(BirthDate::parse_yyyymmdd(b"2000022").is_err());
+        assert!(BirthDate::parse_yyyymmdd(b"20000229").is_ok());
+        assert!(BirthDate::parse_yyyymmdd(b"19000229").is_err());
+    }
+
+    #[test]
+    fn my_number_errors_never_show_digits() {
+        let mut f = vec![0xFF, 0x10, 0x0C];
+        f.extend_from_slice(b"537686677189");
+        f.extend_from_slice(&[0xFF, 0xFF]);
+        let e = parse_my_number(&f).unwrap_err();
+        assert!(!e.contains("53768667718"), "{e}");
+        assert!(parse_my_number(&[0xFF; 17]).is_err());
+    }
+}

@@ -1,0 +1,337 @@
+//! JPKI on the virtual card: the four certificates, the chain to the virtual TEST hierarchy
+//! (never production), token info, availability, and signing with both keys in every scheme,
+//! each signature checked with the `rsa` crate.
+
+#![cfg(feature = "sim")]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use mynacard::cert::{
+    CertKind, Certificate, Hierarchy, KeyUsageBit, Presence, PublicKey, TokenKind, TrustError,
+    TrustStore,
+};
+use mynacard::credential::{AuthPin, SignaturePassword};
+use mynacard::sign::{
+    verify_signature, KeyKind, SignOptions, SignatureScheme, ToSign, Verification,
+};
+use mynacard::sim::{pki, Access, App, Ef, VirtualCard};
+use mynacard::{Card, Error};
+
+fn at_2030() -> SystemTime {
+    // 2030-06-01T00:00:00Z
+    UNIX_EPOCH + Duration::from_secs(1_906_502_400)
+}
+
+fn auth_pin() -> AuthPin {
+    AuthPin::parse("1234").unwrap()
+}
+fn sign_pw() -> SignaturePassword {
+    SignaturePassword::parse("ABC123").unwrap()
+}
+
+#[test]
+fn reads_the_free_certificates_and_parses_the_jpki_profile() {
+    let mut card = Card::new(VirtualCard::new());
+    let auth = card.read_certificate(CertKind::Auth).unwrap();
+    assert!(
+        auth.subject().starts_with("CN=VIRTUAL"),
+        "{}",
+        auth.subject()
+    );
+    assert!(auth.issuer().contains("O=mynacard-VIRTUAL-TEST"));
+    assert_eq!(
+        auth.key_usage().unwrap().unwrap(),
+        vec![KeyUsageBit::DigitalSignature]
+    );
+    assert!(!auth.is_ca());
+    match auth.public_key().unwrap() {
+        PublicKey::Rsa(k) => assert_eq!(k.bits(), 2048),
+        other => panic!("unexpected key {other}"),
+    }
+    assert!(auth.not_before() < auth.not_after());
+    let ca = card.read_certificate(CertKind::AuthCa).unwrap();
+    assert!(ca.is_ca());
+    assert!(ca.is_self_issued());
+    assert_eq!(auth.is_signed_by(&ca), Ok(true));
+    let sign_ca = card.read_certificate(CertKind::SignCa).unwrap();
+    assert_eq!(auth.is_signed_by(&sign_ca), Ok(false));
+    // PEM round trip.
+    let pem = auth.to_pem();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
+}
+
+#[test]
+fn signature_certificate_needs_the_password() {
+    let mut card = Card::new(VirtualCard::new());
+    let e = card.read_certificate(CertKind::Sign).unwrap_err();
+    assert!(
+        matches!(e, Error::NeedsVerification { .. }),
+        "expected NeedsVerification, got {e:?}"
+    );
+    card.verify(&sign_pw()).unwrap();
+    let sign = card.read_certificate(CertKind::Sign).unwrap();
+    assert_eq!(
+        sign.key_usage().unwrap().unwrap(),
+        vec![KeyUsageBit::DigitalSignature, KeyUsageBit::NonRepudiation]
+    );
+    // The holder's data rides in the subject alternative name, as on the test card.
+    let names = sign.other_names();
+    let name = names.iter().find(|o| o.meaning == Some("name")).unwrap();
+    assert_eq!(name.value.as_deref(), Some("見本\u{3000}花子"));
+    let birth = names
+        .iter()
+        .find(|o| o.meaning == Some("date of birth"))
+        .unwrap();
+    assert_eq!(birth.value.as_deref(), Some("319850401"));
+    // Unpowered: the password is gone, and the certificate is not handed out from a cache.
+    card.unpower().unwrap();
+    assert!(matches!(
+        card.read_certificate(CertKind::Sign),
+        Err(Error::NeedsVerification { .. })
+    ));
+}
+
+#[test]
+fn virtual_hierarchy_is_never_production() {
+    let mut card = Card::new(VirtualCard::new());
+    for trust in [TrustStore::production(), TrustStore::production_and_test()] {
+        let e = card
+            .verify_certificate_chain(CertKind::Auth, &trust, at_2030())
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Trust(TrustError::UnknownIssuer { .. })),
+            "{e:?}"
+        );
+    }
+    let custom = TrustStore::production()
+        .with_custom_anchor(Certificate::from_der(&pki::virtual_auth_ca()).unwrap())
+        .with_custom_anchor(Certificate::from_der(&pki::virtual_sign_ca()).unwrap());
+    let report = card
+        .verify_certificate_chain(CertKind::Auth, &custom, at_2030())
+        .unwrap();
+    assert_eq!(report.hierarchy, Hierarchy::Custom);
+    assert!(!report.is_production());
+    assert_eq!(report.path.len(), 2);
+    card.verify(&sign_pw()).unwrap();
+    let report = card
+        .verify_certificate_chain(CertKind::Sign, &custom, at_2030())
+        .unwrap();
+    assert_eq!(report.hierarchy, Hierarchy::Custom);
+    // After expiry the chain is refused.
+    let late = UNIX_EPOCH + Duration::from_secs(2_524_608_000); // 2050-01-01
+    assert!(matches!(
+        card.verify_certificate_chain(CertKind::Auth, &custom, late),
+        Err(Error::Trust(TrustError::NotValidAt { .. }))
+    ));
+}
+
+#[test]
+fn token_info_and_availability() {
+    let mut card = Card::new(VirtualCard::new());
+    let t = card.token_info().unwrap();
+    assert_eq!(t.label, "JPKIAPICCTOKEN2");
+    assert_eq!(t.kind, TokenKind::PhysicalCard);
+    let a = card.certificate_availability().unwrap();
+    assert_eq!(a.sign, Presence::Present);
+    assert_eq!(a.auth, Presence::Present);
+    // A phone token.
+    let mut vc = VirtualCard::new();
+    let mut label = vec![b' '; 160];
+    label[..15].copy_from_slice(b"JPKIAPGPSETOKEN");
+    vc.put_file(
+        App::Jpki,
+        0x0006,
+        Ef::Binary {
+            data: label,
+            access: Access::Free,
+        },
+    );
+    vc.put_file(
+        App::Jpki,
+        0x0008,
+        Ef::Binary {
+            data: vec![0x00, 0x8F, 0x00],
+            access: Access::Free,
+        },
+    );
+    let mut card = Card::new(vc);
+    assert_eq!(card.token_info().unwrap().kind, TokenKind::AndroidPhone);
+    assert_eq!(
+        card.certificate_availability().unwrap().sign,
+        Presence::Absent
+    );
+}
+
+#[test]
+fn every_scheme_with_both_keys_verifies_under_the_certificate() {
+    let msg = b"mynacard: a message to sign";
+    let mut card = Card::new(VirtualCard::new());
+    for scheme in SignatureScheme::ALL {
+        let sig = card
+            .sign(
+                &auth_pin(),
+                scheme,
+                ToSign::Message(msg),
+                &SignOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{scheme}: {e}"));
+        assert!(sig.checked);
+        assert_eq!(sig.bytes.len(), 256);
+        assert_eq!(sig.key, KeyKind::Auth);
+        let key = card
+            .read_certificate(CertKind::Auth)
+            .unwrap()
+            .public_key()
+            .unwrap();
+        verify_signature(&key, scheme, ToSign::Message(msg), &sig.bytes).unwrap();
+        // A different message does not verify.
+        assert!(verify_signature(&key, scheme, ToSign::Message(b"other"), &sig.bytes).is_err());
+
+        let sig = card
+            .sign(
+                &sign_pw(),
+                scheme,
+                ToSign::Message(msg),
+                &SignOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{scheme}: {e}"));
+        assert!(sig.checked);
+        assert_eq!(sig.key, KeyKind::Sign);
+    }
+}
+
+#[test]
+fn digest_input_matches_message_input() {
+    let msg = b"digest me";
+    let mut card = Card::new(VirtualCard::new());
+    let a = card
+        .sign(
+            &auth_pin(),
+            SignatureScheme::Pkcs1v15(mynacard::sign::HashAlgorithm::Sha256),
+            ToSign::Message(msg),
+            &SignOptions::default(),
+        )
+        .unwrap();
+    let digest = mynacard::sign::HashAlgorithm::Sha256.digest(msg);
+    for scheme in [
+        SignatureScheme::Pkcs1v15(mynacard::sign::HashAlgorithm::Sha256),
+        SignatureScheme::Pkcs1v15Sha256Digest,
+        SignatureScheme::Pkcs1v15Sha256,
+    ] {
+        let input = if scheme == SignatureScheme::Pkcs1v15Sha256 {
+            ToSign::Message(msg)
+        } else {
+            ToSign::Digest(&digest)
+        };
+        let b = card
+            .sign(&auth_pin(), scheme, input, &SignOptions::default())
+            .unwrap();
+        // PKCS#1 v1.5 is deterministic: P1=00, 02 and 03 give the same signature.
+        assert_eq!(a.bytes, b.bytes, "{scheme}");
+    }
+    // A card-hashing scheme refuses a digest, before anything is sent.
+    let before = card.exchanges();
+    assert!(matches!(
+        card.sign(
+            &auth_pin(),
+            SignatureScheme::PssSha256,
+            ToSign::Digest(&digest),
+            &SignOptions::default()
+        ),
+        Err(Error::Unsupported(_))
+    ));
+    assert_eq!(card.exchanges(), before);
+}
+
+#[test]
+fn a_signature_under_the_wrong_key_is_an_error() {
+    let mut card = Card::new(VirtualCard::new());
+    // Check the auth key's signature against the signature certificate's key.
+    card.verify(&sign_pw()).unwrap();
+    let sign_key = card
+        .read_certificate(CertKind::Sign)
+        .unwrap()
+        .public_key()
+        .unwrap();
+    let e = card
+        .sign(
+            &auth_pin(),
+            SignatureScheme::Pkcs1v15Sha256,
+            ToSign::Message(b"x"),
+            &SignOptions {
+                verification: Verification::Key(sign_key),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::Integrity { .. }), "{e:?}");
+    // Opting out returns the signature unchecked.
+    let s = card
+        .sign(
+            &auth_pin(),
+            SignatureScheme::Pkcs1v15Sha256,
+            ToSign::Message(b"x"),
+            &SignOptions::unchecked(),
+        )
+        .unwrap();
+    assert!(!s.checked);
+}
+
+#[test]
+fn a_corrupted_signature_from_the_card_is_caught() {
+    let mut vc = VirtualCard::new();
+    // A faulty card: answers SIGN with bytes that are no signature.
+    vc.set_signer(Box::new(|_app, _fid, _p1, _data| Ok(vec![0x42; 256])));
+    let mut card = Card::new(vc);
+    let e = card
+        .sign(
+            &auth_pin(),
+            SignatureScheme::Pkcs1v15Sha256,
+            ToSign::Message(b"x"),
+            &SignOptions::default(),
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::Integrity { .. }), "{e:?}");
+}
+
+#[test]
+fn signing_without_the_pin_says_which_pin() {
+    let mut card = Card::new(VirtualCard::new());
+    let e = card
+        .sign_verified(
+            KeyKind::Sign,
+            SignatureScheme::PssSha256,
+            ToSign::Message(b"x"),
+            &SignOptions::default(),
+        )
+        .unwrap_err();
+    match e {
+        Error::NeedsVerification { needs, .. } => assert!(needs.contains("signature")),
+        other => panic!("{other:?}"),
+    }
+    // After a VERIFY, several signatures need no further PIN.
+    card.verify(&sign_pw()).unwrap();
+    for _ in 0..2 {
+        card.sign_verified(
+            KeyKind::Sign,
+            SignatureScheme::PssSha256,
+            ToSign::Message(b"x"),
+            &SignOptions::default(),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn keys_are_deterministic_per_seed() {
+    let a = pki::card_public_key_spki(7, false);
+    assert_eq!(a, pki::card_public_key_spki(7, false));
+    assert_ne!(a, pki::card_public_key_spki(8, false));
+    assert_ne!(a, pki::card_public_key_spki(7, true));
+    let mut c1 = Card::new(VirtualCard::with_holder(Default::default(), 7));
+    let mut c2 = Card::new(VirtualCard::with_holder(Default::default(), 7));
+    assert_eq!(
+        c1.read_certificate(CertKind::Auth).unwrap(),
+        c2.read_certificate(CertKind::Auth).unwrap()
+    );
+}
