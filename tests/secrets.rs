@@ -1,0 +1,314 @@
+//! No secret leaves: a full session of every operation, through the library and the CLI, with
+//! everything it shows captured — exchange logs, errors and their Debug, Debug of every value
+//! handled, CLI output, the vpcd log lines, and the virtual card's state file — and none of it may
+//! hold a PIN, the signature password, the My Number or 照合番号B, as text or as hex.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use mynacard::cert::CertKind;
+use mynacard::credential::{
+    AuthPin, MatchingNumberB, MyNumber, ResidencePin, SignaturePassword, TextAssistPin,
+};
+use mynacard::reset::{AnyPin, StandInAuthority, TerminalRole};
+use mynacard::sign::{HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+use mynacard::sim::{App, VirtualCard};
+use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
+use mynacard::{Card, LastTry};
+
+/// Distinctive values, so that a match cannot be a coincidence.
+const AUTH: &str = "4821";
+const AUTH2: &str = "5930";
+const SIGN: &str = "QZ7381XK";
+const SIGN2: &str = "WV2468PL";
+const RES: &str = "7305";
+const RES2: &str = "8416";
+const TEXT: &str = "6142";
+const TEXT_NEW: &str = "2753";
+const WRONG: &str = "0987";
+
+fn secrets(card: &VirtualCard) -> Vec<String> {
+    let h = card.holder();
+    vec![
+        AUTH.into(),
+        AUTH2.into(),
+        SIGN.into(),
+        SIGN2.into(),
+        RES.into(),
+        RES2.into(),
+        TEXT.into(),
+        TEXT_NEW.into(),
+        WRONG.into(),
+        h.my_number.clone(),
+        h.matching_b(),
+    ]
+}
+
+fn assert_clean(what: &str, text: &str, secrets: &[String]) {
+    for s in secrets {
+        for form in [s.clone(), hex::encode_upper(s), hex::encode(s)] {
+            assert!(
+                !text.contains(&form),
+                "{what} holds a secret ({form}):\n{text}"
+            );
+        }
+    }
+}
+
+fn set_pins(vc: &mut VirtualCard) {
+    vc.set_key(App::Jpki, 0x18, AUTH.as_bytes()).unwrap();
+    vc.set_key(App::Jpki, 0x1B, SIGN.as_bytes()).unwrap();
+    vc.set_key(App::Juki, 0x1C, RES.as_bytes()).unwrap();
+    vc.set_key(App::Common, 0x1C, RES.as_bytes()).unwrap();
+    vc.set_key(App::TextAssist, 0x11, TEXT.as_bytes()).unwrap();
+}
+
+#[test]
+fn a_full_library_session_leaks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let mut vc = VirtualCard::open(&path).unwrap();
+    set_pins(&mut vc);
+    let secrets = secrets(&vc);
+    let log = vc.log();
+    let my_number = MyNumber::parse(&vc.holder().my_number).unwrap();
+    let matching_b = MatchingNumberB::parse(&vc.holder().matching_b()).unwrap();
+    let mut card = Card::new(vc);
+    let mut shown: Vec<String> = Vec::new();
+    let mut show = |s: String| shown.push(s);
+
+    show(format!("{:?}", card.status_all().unwrap()));
+    // Wrong values, then right ones.
+    let e = card.verify(&AuthPin::parse(WRONG).unwrap()).unwrap_err();
+    show(format!("{e} {e:?}"));
+    let auth = AuthPin::parse(AUTH).unwrap();
+    let sign = SignaturePassword::parse(SIGN).unwrap();
+    show(format!("{auth:?} {sign:?} {my_number:?} {matching_b:?}"));
+    card.verify(&auth).unwrap();
+    card.verify(&sign).unwrap();
+    card.verify(&ResidencePin::parse(RES).unwrap()).unwrap();
+    // Certificates, signing with both keys.
+    for kind in [CertKind::Auth, CertKind::AuthCa, CertKind::SignCa] {
+        show(format!(
+            "{:?}",
+            card.read_certificate(kind).unwrap().summary()
+        ));
+    }
+    for scheme in [
+        SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256),
+        SignatureScheme::Pkcs1v15(HashAlgorithm::Sha512),
+    ] {
+        let s = card
+            .sign(
+                &auth,
+                scheme,
+                ToSign::Message(b"doc"),
+                &SignOptions::default(),
+            )
+            .unwrap();
+        show(format!("{s:?}"));
+        let s = card
+            .sign(
+                &sign,
+                scheme,
+                ToSign::Message(b"doc"),
+                &SignOptions::default(),
+            )
+            .unwrap();
+        show(format!("{s:?}"));
+    }
+    // Text assist, opened each way.
+    let text = TextAssistPin::parse(TEXT).unwrap();
+    {
+        let mut ta = card
+            .open_text_assist(TextAssistKey::Pin(&text), TextAssistOptions::default())
+            .unwrap();
+        let basic = ta.basic_four().unwrap();
+        let n = ta.my_number().unwrap();
+        show(format!("{ta:?} {basic:?} {n:?}"));
+    }
+    {
+        let mut ta = card
+            .open_text_assist(
+                TextAssistKey::MatchingA(&my_number),
+                TextAssistOptions::default(),
+            )
+            .unwrap();
+        let n = ta.my_number().unwrap();
+        show(format!("{n:?}"));
+        let e = ta.basic_four().unwrap_err();
+        show(format!("{e} {e:?}"));
+    }
+    {
+        let mut ta = card
+            .open_text_assist(
+                TextAssistKey::MatchingB(&matching_b),
+                TextAssistOptions::default(),
+            )
+            .unwrap();
+        show(format!("{:?}", ta.basic_four().unwrap()));
+    }
+    // Changes of all four.
+    card.change(&auth, &AuthPin::parse(AUTH2).unwrap()).unwrap();
+    card.change(&sign, &SignaturePassword::parse(SIGN2).unwrap())
+        .unwrap();
+    card.change(
+        &ResidencePin::parse(RES).unwrap(),
+        &ResidencePin::parse(RES2).unwrap(),
+    )
+    .unwrap();
+    // Resets at the counter and the kiosk.
+    let mut counter = StandInAuthority::new(TerminalRole::MunicipalCounter);
+    let st = card
+        .reset_any(
+            &mut counter,
+            &AnyPin::parse(mynacard::pin::PinKind::TextAssist, TEXT_NEW).unwrap(),
+            None,
+            LastTry::Refuse,
+        )
+        .unwrap();
+    show(format!("{st:?}"));
+    let mut kiosk = StandInAuthority::new(TerminalRole::SelfServiceKiosk);
+    let e = card
+        .reset_any(
+            &mut kiosk,
+            &AnyPin::parse(mynacard::pin::PinKind::UserAuth, AUTH).unwrap(),
+            Some(&AnyPin::parse(mynacard::pin::PinKind::Signature, "WRONG1").unwrap()),
+            LastTry::Refuse,
+        )
+        .unwrap_err();
+    show(format!("{e} {e:?}"));
+    let st = card
+        .reset_any(
+            &mut kiosk,
+            &AnyPin::parse(mynacard::pin::PinKind::UserAuth, AUTH).unwrap(),
+            Some(&AnyPin::parse(mynacard::pin::PinKind::Signature, SIGN2).unwrap()),
+            LastTry::Refuse,
+        )
+        .unwrap();
+    show(format!("{st:?}"));
+    card.unpower().unwrap();
+    let vc = card.into_transport();
+    show(format!("{vc:?}"));
+
+    assert!(log.len() > 60, "a full session: {}", log.len());
+    let mut all = shown.join("\n");
+    for e in log.entries() {
+        all.push_str(&format!(
+            "\n{e}\n{e:?}\n{}",
+            mynacard::sim::vpcd::log_line(&e)
+        ));
+    }
+    assert_clean("the session's output and logs", &all, &secrets);
+    drop(vc);
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert_clean("the state file", &file, &secrets);
+}
+
+fn myna_path() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    dir.join("examples")
+        .join(format!("myna{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn myna(state: &Path, args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(myna_path())
+        .arg("--sim-state")
+        .arg(state)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    format!(
+        "$ myna {}\n[exit {:?}]\n{}{}",
+        args.join(" "),
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn the_cli_leaks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("state.json");
+    let secrets = {
+        let mut vc = VirtualCard::open(&st).unwrap();
+        set_pins(&mut vc);
+        secrets(&vc)
+    };
+    let input = dir.path().join("doc.txt");
+    std::fs::write(&input, b"a document").unwrap();
+    let sig = dir.path().join("doc.sig");
+    let (i, s) = (input.to_str().unwrap(), sig.to_str().unwrap());
+    let mut out = String::new();
+    for json in [false, true] {
+        let j: &[&str] = if json { &["--json"] } else { &[] };
+        let run = |args: &[&str], stdin: &str| myna(&st, &[j, args].concat(), stdin);
+        out += &run(&["status"], "");
+        out += &run(&["--pin-stdin", "verify", "auth"], &format!("{WRONG}\n"));
+        out += &run(&["--pin-stdin", "verify", "auth"], &format!("{AUTH}\n"));
+        out += &run(&["--pin-stdin", "verify", "sign"], &format!("{SIGN}\n"));
+        out += &run(&["--pin-stdin", "verify", "residence"], &format!("{RES}\n"));
+        out += &run(&["--pin-stdin", "verify", "text"], &format!("{TEXT}\n"));
+        out += &run(&["--pin-stdin", "cert", "sign"], &format!("{SIGN}\n"));
+        out += &run(&["cert", "auth"], "");
+        out += &run(
+            &[
+                "--pin-stdin",
+                "sign",
+                "--key",
+                "auth",
+                "--in",
+                i,
+                "--out",
+                s,
+            ],
+            &format!("{AUTH}\n"),
+        );
+        out += &run(&["--pin-stdin", "info"], &format!("{TEXT}\n"));
+        out += &run(
+            &["--pin-stdin", "change", "residence"],
+            &format!("{RES}\n{RES2}\n"),
+        );
+        out += &run(
+            &["--pin-stdin", "change", "residence"],
+            &format!("{RES2}\n{RES}\n"),
+        );
+        out += &run(
+            &["--pin-stdin", "reset", "text", "--terminal", "counter"],
+            &format!("{TEXT_NEW}\n"),
+        );
+        out += &run(
+            &["--pin-stdin", "reset", "text", "--terminal", "counter"],
+            &format!("{TEXT}\n"),
+        );
+    }
+    // Every command ran as intended: one wrong verify per pass (exit 3), all the rest succeeded.
+    assert_eq!(out.matches("[exit Some(3)]").count(), 2, "{out}");
+    assert_eq!(out.matches("[exit Some(0)]").count(), 26, "{out}");
+    assert_clean("the CLI's output", &out, &secrets);
+    assert_clean(
+        "the state file",
+        &std::fs::read_to_string(&st).unwrap(),
+        &secrets,
+    );
+    // The My Number is shown only when asked for.
+    let asked = myna(
+        &st,
+        &["--pin-stdin", "info", "--my-number"],
+        &format!("{TEXT}\n"),
+    );
+    assert!(asked.contains(&secrets[9]), "{asked}");
+}
