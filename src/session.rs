@@ -171,10 +171,12 @@ impl<T: Transport> Session<T> {
     fn send_once(&mut self, cmd: &Command) -> Result<Response> {
         let bytes = cmd.to_bytes();
         self.exchanges += 1;
-        let raw = self
-            .transport
-            .transmit(&bytes)
-            .map_err(|e| self.map_transport(e))?;
+        // The raw answer may hold the My Number: zeroized when dropped.
+        let raw = zeroize::Zeroizing::new(
+            self.transport
+                .transmit(&bytes)
+                .map_err(|e| self.map_transport(e))?,
+        );
         match Response::parse(&raw) {
             Ok(r) => Ok(r),
             Err(_) => Err(self.map_transport(TransportError::Malformed(raw.len()))),
@@ -206,9 +208,14 @@ impl<T: Transport> Session<T> {
             }
             let ne = if n == 0 { 256 } else { n as usize };
             let get = Command::new(0x00, ins::GET_RESPONSE, 0, 0).with_ne(ne)?;
-            let more = self.send_once(&get)?;
-            let mut data = std::mem::take(&mut resp.data);
+            let mut more = self.send_once(&get)?;
+            let mut old = std::mem::take(&mut resp.data);
+            let mut data = Vec::with_capacity(old.len() + more.data.len());
+            data.extend_from_slice(&old);
             data.extend_from_slice(&more.data);
+            // Neither partial buffer outlives the copy (the data may be secret).
+            zeroize::Zeroize::zeroize(&mut old);
+            zeroize::Zeroize::zeroize(&mut more.data);
             resp = Response::new(data, more.sw);
         }
         match resp.sw.status() {
@@ -435,6 +442,13 @@ impl<T: Transport> Session<T> {
                 reason: format!("declared length {total} is larger than a file can be"),
             });
         }
+        if total > out.len() {
+            // One buffer of the final size, so that growing it leaves no copy of the data
+            // behind in freed memory.
+            let mut first = std::mem::replace(&mut out, Vec::with_capacity(total));
+            out.extend_from_slice(&first);
+            zeroize::Zeroize::zeroize(&mut first);
+        }
         let short_file = |offset: usize| Error::Parse {
             fid,
             what: "file",
@@ -465,6 +479,8 @@ impl<T: Transport> Session<T> {
                 return Err(short_file(offset));
             }
             out.extend_from_slice(&chunk);
+            let mut chunk = chunk;
+            zeroize::Zeroize::zeroize(&mut chunk);
         }
         out.truncate(total);
         Ok(out)
