@@ -17,6 +17,9 @@ use mynacard::sim::{App, VirtualCard};
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
 use mynacard::{Card, LastTry};
 
+mod common;
+use common::assert_clean;
+
 /// Distinctive values, so that a match cannot be a coincidence.
 const AUTH: &str = "4821";
 const AUTH2: &str = "5930";
@@ -45,15 +48,14 @@ fn secrets(card: &VirtualCard) -> Vec<String> {
     ]
 }
 
-fn assert_clean(what: &str, text: &str, secrets: &[String]) {
-    for s in secrets {
-        for form in [s.clone(), hex::encode_upper(s), hex::encode(s)] {
-            assert!(
-                !text.contains(&form),
-                "{what} holds a secret ({form}):\n{text}"
-            );
-        }
-    }
+#[test]
+fn the_check_itself_catches_leaks_and_ignores_random_hex() {
+    let secrets = vec!["4821".to_string(), "123456789018".to_string()];
+    let caught = |t: &str| std::panic::catch_unwind(|| assert_clean("t", t, &secrets)).is_err();
+    assert!(caught("PIN 4821 in a message"));
+    assert!(caught("> 0020009804 34383231"));
+    assert!(caught("my number 123456789018"));
+    assert!(!caught("challenge 9F3A48214C5D6E7F8091A2B3"));
 }
 
 fn set_pins(vc: &mut VirtualCard) {

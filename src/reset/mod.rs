@@ -451,6 +451,15 @@ impl<T: Transport> Card<T> {
             }
             Err(e) => return Err(e),
         };
+        if !response.sw.is_success() && !crate::card::is_defined_answer(response.sw) {
+            // An answer no card gives to RESET RETRY COUNTER (a corrupted status word): it may
+            // have been executed.
+            return Err(unknown_outcome(
+                TransportError::Backend(format!("unexpected status word {}", response.sw)),
+                kind,
+                key,
+            ));
+        }
         if !response.sw.is_success() {
             return Err(ResetError::Refused {
                 kind,
@@ -458,8 +467,34 @@ impl<T: Transport> Card<T> {
                 sw: response.sw,
             });
         }
-        // 5. Confirm.
-        match self.query_ref(kind, key)? {
+        // 5. Confirm. The card said 9000, so the reset is in effect; if the confirmation is
+        // lost, say exactly that rather than a bare transport error.
+        let confirmed = match self.query_ref(kind, key) {
+            Ok(s) => s,
+            Err(e) => {
+                let cause = match e {
+                    Error::Transport(c) => c,
+                    Error::CardReset => TransportError::CardReset,
+                    other => TransportError::Backend(other.to_string()),
+                };
+                return Err(ResetError::Card(Error::UnknownOutcome {
+                    operation: "RESET RETRY COUNTER (confirmation)",
+                    cause,
+                    advice: format!(
+                        "The card accepted the reset of the {kind} in {} (9000), but the status \
+                         query that confirms it failed. Check the status (it spends no try){}.",
+                        key.app_name(),
+                        if kind.key_refs().len() > 1 {
+                            "; the other application may still hold the old value: run the reset \
+                             again with the same new value"
+                        } else {
+                            ""
+                        }
+                    ),
+                }));
+            }
+        };
+        match confirmed {
             s @ (RetryState::Verified | RetryState::TriesLeft(_))
                 if s.tries_left(kind.retry_limit()) == Some(kind.retry_limit()) =>
             {
