@@ -403,7 +403,15 @@ impl MatchingNumberB {
 /// The Japanese era year (和暦) of a Gregorian date, from Meiji onward. `None` before Meiji 1
 /// (1868-01-25 in the Gregorian calendar as used for this purpose) or for an impossible date.
 pub fn era_year(y: u16, m: u8, d: u8) -> Option<u16> {
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1..=days).contains(&d) {
         return None;
     }
     let date = (y, m, d);
@@ -451,6 +459,9 @@ mod tests {
         assert_eq!(era_year(2019, 4, 30), Some(31));
         assert_eq!(era_year(2019, 5, 1), Some(1));
         assert_eq!(era_year(1989, 1, 7), Some(64));
+        assert_eq!(era_year(1980, 2, 30), None);
+        assert_eq!(era_year(2024, 2, 29), Some(6));
+        assert_eq!(era_year(2023, 2, 29), None);
     }
 
     #[test]

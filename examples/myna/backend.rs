@@ -1,9 +1,10 @@
 //! Choosing the card: the virtual card (default) or a real reader (feature `pcsc`).
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use mynacard::sim::VirtualCard;
-use mynacard::transport::Transport;
+use mynacard::transport::{ExchangeLog, Recorder, Transport};
 use mynacard::Card;
 
 use crate::exit::{self, Failure};
@@ -17,18 +18,40 @@ pub fn default_state_path() -> PathBuf {
     mynacard::sim::default_state_path()
 }
 
+/// The exchange log of `--trace`.
+static TRACE: OnceLock<ExchangeLog> = OnceLock::new();
+
+/// Prints the exchanges recorded for `--trace` (secrets masked by the recorder) to standard
+/// error; nothing without `--trace`.
+pub fn print_trace() {
+    if let Some(log) = TRACE.get() {
+        eprintln!("myna: {} exchanges", log.len());
+        for e in log.entries() {
+            eprintln!("myna: {e}");
+        }
+    }
+}
+
 /// Opens the backend named on the command line.
 pub fn open(cli: &Cli) -> Result<AnyCard, Failure> {
-    if let Some(reader) = &cli.reader {
-        return open_reader(reader, cli);
+    let transport = if let Some(reader) = &cli.reader {
+        open_reader(reader, cli)?
+    } else {
+        let path = cli.sim_state.clone().unwrap_or_else(default_state_path);
+        let vc =
+            VirtualCard::open(&path).map_err(|e| Failure::new(exit::NO_CARD, e.to_string()))?;
+        Box::new(vc) as Box<dyn Transport>
+    };
+    if cli.trace {
+        let recorder = Recorder::new(transport);
+        let _ = TRACE.set(recorder.log());
+        return Ok(Card::new(Box::new(recorder) as Box<dyn Transport>));
     }
-    let path = cli.sim_state.clone().unwrap_or_else(default_state_path);
-    let vc = VirtualCard::open(&path).map_err(|e| Failure::new(exit::NO_CARD, e.to_string()))?;
-    Ok(Card::new(Box::new(vc) as Box<dyn Transport>))
+    Ok(Card::new(transport))
 }
 
 #[cfg(not(feature = "pcsc"))]
-fn open_reader(_reader: &str, _cli: &Cli) -> Result<AnyCard, Failure> {
+fn open_reader(_reader: &str, _cli: &Cli) -> Result<Box<dyn Transport>, Failure> {
     Err(Failure::new(
         exit::NO_CARD,
         "real readers need feature `pcsc`: build with `cargo run --features pcsc --example myna -- \
@@ -40,7 +63,7 @@ fn open_reader(_reader: &str, _cli: &Cli) -> Result<AnyCard, Failure> {
 /// application. Commands that use a PIN connect exclusively, so that no other program can reach
 /// the card while the PIN is verified; `status` connects shared.
 #[cfg(feature = "pcsc")]
-fn open_reader(reader: &str, cli: &Cli) -> Result<AnyCard, Failure> {
+fn open_reader(reader: &str, cli: &Cli) -> Result<Box<dyn Transport>, Failure> {
     use mynacard::pcsc::{self, Options, ReaderChoice, Share};
     let share = match cli.command {
         crate::Command::Status => Share::Shared,
@@ -55,5 +78,5 @@ fn open_reader(reader: &str, cli: &Cli) -> Result<AnyCard, Failure> {
         eprintln!("myna: {notice}")
     })
     .map_err(|e| Failure::new(exit::NO_CARD, e.to_string()))?;
-    Ok(Card::new(Box::new(transport) as Box<dyn Transport>))
+    Ok(Box::new(transport) as Box<dyn Transport>)
 }

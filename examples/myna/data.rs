@@ -78,9 +78,29 @@ fn io_failure(what: &str, path: &Path, e: std::io::Error) -> Failure {
     Failure::new(exit::FAILURE, format!("{what} {}: {e}", path.display()))
 }
 
+fn tmp_path(path: &Path) -> PathBuf {
+    path.with_extension(format!("tmp.{}", std::process::id()))
+}
+
+/// Checks, before the card is used, that `path` can be written: creates and removes the
+/// temporary file that [`write_file`] will use. A PIN is never spent on output that could not
+/// be saved.
+fn check_writable(path: &Path) -> Result<(), Failure> {
+    if path.is_dir() {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!("{} is a directory: name a file", path.display()),
+        ));
+    }
+    let tmp = tmp_path(path);
+    std::fs::File::create(&tmp).map_err(|e| io_failure("cannot write", path, e))?;
+    let _ = std::fs::remove_file(&tmp);
+    Ok(())
+}
+
 /// Writes `bytes` to `path`, replacing it only when complete (temporary file, then rename).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    let tmp = tmp_path(path);
     let r = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -112,6 +132,9 @@ pub fn cert(
             exit::USAGE,
             "refusing to write DER (binary) to a terminal: add --out FILE or redirect the output",
         ));
+    }
+    if let Some(out) = &out {
+        check_writable(out)?;
     }
     let r = (|| {
         if kind.needs_signature_password() {
@@ -198,12 +221,18 @@ pub fn sign(
 ) -> Result<(), Failure> {
     // Everything that can fail without the card, before the PIN is asked for.
     let data = std::fs::read(input).map_err(|e| io_failure("cannot read", input, e))?;
-    if input == out {
+    let same = input == out
+        || matches!(
+            (std::fs::canonicalize(input), std::fs::canonicalize(out)),
+            (Ok(a), Ok(b)) if a == b
+        );
+    if same {
         return Err(Failure::new(
             exit::USAGE,
             "--in and --out are the same file: the signature would replace the data",
         ));
     }
+    check_writable(out)?;
     let scheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256);
     let options = SignOptions {
         last_try: last(allow_last_try),

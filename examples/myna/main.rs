@@ -55,6 +55,9 @@ pub struct Cli {
     /// Read PINs from standard input, one per line, instead of prompting.
     #[arg(long, global = true)]
     pub pin_stdin: bool,
+    /// Print every APDU exchange to standard error when done (PINs and the My Number masked).
+    #[arg(long, global = true)]
+    pub trace: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -150,7 +153,9 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.json;
-    match run(cli) {
+    let result = run(cli);
+    backend::print_trace();
+    match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
             output::error(json, &e);

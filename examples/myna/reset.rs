@@ -107,6 +107,19 @@ fn reset_inner(
     // The rules first: what the card says, and that the person knows the other PIN (they are
     // about to type it).
     let mut situation = Situation::new(kind);
+    // What the place can never do is refused before the card is asked anything: judge first
+    // with the card in the best case (both certificates, the other PIN known and usable).
+    let mut best = situation.clone().with_both_certificates(true);
+    if let Some(other) = other_jpki_pin(kind) {
+        best = best.knowing([other]);
+    }
+    let best_case = assess(&best, &place);
+    if !best_case.is_possible() {
+        return Err(Failure::new(
+            exit::NOT_POSSIBLE,
+            best_case.to_string().trim_end().to_owned(),
+        ));
+    }
     if let Place::Kiosk(_) = place {
         situation = situation.with_both_certificates(card.jpki_certificates()?.both());
         if let Some(other) = other_jpki_pin(kind) {

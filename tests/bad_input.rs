@@ -1,0 +1,448 @@
+//! The bad-input table: every public entry point and every CLI argument, given bad input, gives
+//! a clear error, sends nothing to the card, and does not panic.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use mynacard::apdu::{ApduError, Command as Apdu, CommandView, Response};
+use mynacard::cert::{CertAvailability, Certificate, TokenInfo};
+use mynacard::credential::{
+    AuthPin, MatchingNumberB, MyNumber, ResidencePin, SignaturePassword, TextAssistPin,
+};
+use mynacard::reset::{OtherPin, ResetError, StandInAuthority, TerminalRole};
+use mynacard::sign::{HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+use mynacard::sim::VirtualCard;
+use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
+use mynacard::transport::ExchangeLog;
+use mynacard::{Card, Error, LastTry};
+
+fn card() -> (Card<VirtualCard>, ExchangeLog) {
+    let vc = VirtualCard::new();
+    let log = vc.log();
+    (Card::new(vc), log)
+}
+
+#[test]
+fn codecs_refuse_bad_input_with_an_error() {
+    assert_eq!(
+        Apdu::new(0, 0xD6, 0, 0).with_data(&vec![0; 70_000]),
+        Err(ApduError::DataTooLong(70_000))
+    );
+    assert_eq!(
+        Apdu::new(0, 0xB0, 0, 0).with_ne(0),
+        Err(ApduError::InvalidNe(0))
+    );
+    assert_eq!(
+        Apdu::new(0, 0xB0, 0, 0).with_ne(65_537),
+        Err(ApduError::InvalidNe(65_537))
+    );
+    for bad in [
+        &[][..],
+        &[0, 0xA4],
+        &[0, 0xA4, 4, 0, 5, 1],
+        &[0, 0xB0, 0, 0, 0, 1],
+    ] {
+        let e = CommandView::parse(bad).unwrap_err();
+        assert!(!e.to_string().is_empty());
+    }
+    assert!(Response::parse(&[0x90]).is_err());
+    assert!(mynacard::tlv::parse_one(&[]).is_err());
+    assert!(mynacard::tlv::parse_one(&[0xDF, 0x22, 0x85, 0, 0, 0, 0, 1]).is_err());
+    assert!(mynacard::tlv::simple_tlv(&[1, 0xFF, 0]).is_err());
+    assert!(mynacard::sim::vpcd::encode_frame(&vec![0; 70_000]).is_err());
+    assert!(Certificate::from_der(b"not a certificate").is_err());
+    assert!(Certificate::from_der(&[0x30, 0x82, 0xFF, 0xFF, 0x30]).is_err());
+    assert!(TokenInfo::parse(b"short").is_err());
+    assert!(CertAvailability::parse(&[]).is_err());
+    assert!(mynacard::text_assist::parse_my_number(&[0xFF; 17]).is_err());
+    assert!(mynacard::text_assist::BasicFour::parse(&[0xFF, 0x20, 0x05, 0xDF]).is_err());
+    assert!(mynacard::text_assist::CvCertificate::parse(&[0x7F, 0x21, 0x00]).is_err());
+}
+
+#[test]
+fn credentials_refuse_bad_values_and_never_echo_them() {
+    let cases: Vec<(&str, String)> = vec![
+        ("auth", AuthPin::parse("12a4").unwrap_err().to_string()),
+        (
+            "residence",
+            ResidencePin::parse("").unwrap_err().to_string(),
+        ),
+        (
+            "text",
+            TextAssistPin::parse("98765").unwrap_err().to_string(),
+        ),
+        (
+            "sign",
+            SignaturePassword::parse("pass12").unwrap_err().to_string(),
+        ),
+        (
+            "A",
+            MyNumber::parse("12345678901X").unwrap_err().to_string(),
+        ),
+        (
+            "A",
+            MyNumber::parse("123456789019").unwrap_err().to_string(),
+        ),
+        (
+            "B",
+            MatchingNumberB::parse("5513172035228")
+                .unwrap_err()
+                .to_string(),
+        ),
+        (
+            "B",
+            MatchingNumberB::from_parts((1980, 2, 30), 2035, "2285")
+                .unwrap_err()
+                .to_string(),
+        ),
+        (
+            "B",
+            MatchingNumberB::from_parts((1850, 1, 1), 2035, "2285")
+                .unwrap_err()
+                .to_string(),
+        ),
+        (
+            "B",
+            MatchingNumberB::from_parts((1980, 2, 17), 2035, "22a5")
+                .unwrap_err()
+                .to_string(),
+        ),
+    ];
+    for (what, msg) in cases {
+        assert!(msg.starts_with("invalid"), "{what}: {msg}");
+        for secret in [
+            "12a4",
+            "98765",
+            "pass12",
+            "12345678901X",
+            "123456789019",
+            "22a5",
+        ] {
+            assert!(!msg.contains(secret), "{what}: {msg}");
+        }
+    }
+}
+
+#[test]
+fn impossible_requests_cost_zero_exchanges() {
+    // Changing to the same value.
+    let (mut c, log) = card();
+    let p = AuthPin::parse("1234").unwrap();
+    assert!(matches!(c.change(&p, &p), Err(Error::Credential(_))));
+    assert!(log.is_empty());
+    // A digest of the wrong length for the scheme.
+    let (mut c, log) = card();
+    let e = c
+        .sign(
+            &p,
+            SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256),
+            ToSign::Digest(&[0; 31]),
+            &SignOptions::default(),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("32"), "{e}");
+    assert!(log.is_empty(), "{:?}", log.entries());
+    // A kiosk asked for a PIN it cannot reset, or without the other PIN.
+    let (mut c, log) = card();
+    let mut kiosk = StandInAuthority::new(TerminalRole::SelfServiceKiosk);
+    let e = c
+        .reset(
+            &mut kiosk,
+            &ResidencePin::parse("4821").unwrap(),
+            None,
+            LastTry::Refuse,
+        )
+        .unwrap_err();
+    assert!(matches!(e, ResetError::NotPermitted { .. }), "{e:?}");
+    let e = c
+        .reset(
+            &mut kiosk,
+            &SignaturePassword::parse("NEW2026").unwrap(),
+            None,
+            LastTry::Refuse,
+        )
+        .unwrap_err();
+    assert!(matches!(e, ResetError::OtherPinNeeded { .. }), "{e:?}");
+    // The wrong other PIN kind: the signature password offered to reset the signature password.
+    let sign = SignaturePassword::parse("ABC123").unwrap();
+    let e = c
+        .reset(
+            &mut kiosk,
+            &SignaturePassword::parse("NEW2026").unwrap(),
+            Some(OtherPin::Signature(&sign)),
+            LastTry::Refuse,
+        )
+        .unwrap_err();
+    assert!(e.nothing_sent(), "{e:?}");
+    assert!(log.is_empty(), "{:?}", log.entries());
+    // Text assist opened with 照合番号B: the My Number is refused without an exchange.
+    let (mut c, log) = card();
+    let b = MatchingNumberB::parse(&VirtualCard::new().holder().matching_b()).unwrap();
+    let mut ta = c
+        .open_text_assist(TextAssistKey::MatchingB(&b), TextAssistOptions::default())
+        .unwrap();
+    let before = log.len();
+    assert!(matches!(
+        ta.my_number(),
+        Err(Error::NeedsVerification { .. })
+    ));
+    assert_eq!(log.len(), before);
+}
+
+#[test]
+fn unusable_state_paths_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = VirtualCard::open(dir.path()).unwrap_err();
+    assert!(
+        e.to_string().contains(&dir.path().display().to_string()),
+        "{e}"
+    );
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let e = VirtualCard::open(&file.join("below")).unwrap_err();
+    assert!(!e.to_string().is_empty());
+}
+
+fn myna_path() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    dir.join("examples")
+        .join(format!("myna{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn myna(state: &Path, args: &[&str], stdin: &str) -> (Option<i32>, String) {
+    let mut child = Command::new(myna_path())
+        .arg("--sim-state")
+        .arg(state)
+        .arg("--trace")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let o = child.wait_with_output().unwrap();
+    (
+        o.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+#[test]
+fn every_cli_argument_refuses_bad_input_before_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    let doc = dir.path().join("doc.txt");
+    std::fs::write(&doc, b"data").unwrap();
+    let d = doc.to_str().unwrap();
+    let nowhere = "/nonexistent/dir/out.bin";
+    let dirpath = dir.path().to_str().unwrap();
+    // (arguments, standard input, exit code, part of the message)
+    let table: &[(&[&str], &str, i32, &str)] = &[
+        (&["bogus"], "", 2, "unrecognized subcommand"),
+        (&["status", "extra"], "", 2, "unexpected argument"),
+        (&["verify"], "", 2, "required"),
+        (&["verify", "bogus"], "", 2, "sign, auth, residence or text"),
+        (&["verify", "auth", "1234"], "", 2, "unexpected argument"),
+        (
+            &["--pin-stdin", "verify", "auth"],
+            "",
+            6,
+            "standard input ended",
+        ),
+        (
+            &["--pin-stdin", "verify", "auth"],
+            "12345\n",
+            6,
+            "exactly 4",
+        ),
+        (
+            &["--pin-stdin", "verify", "sign"],
+            "abc123\n",
+            6,
+            "lower-case",
+        ),
+        (&["verify", "auth"], "", 6, "--pin-stdin"),
+        (&["change", "bogus"], "", 2, "sign, auth, residence or text"),
+        (
+            &["--pin-stdin", "change", "auth"],
+            "1234\n1234\n",
+            6,
+            "same as the current",
+        ),
+        (
+            &["--pin-stdin", "change", "text"],
+            "1234\n12\n",
+            6,
+            "exactly 4",
+        ),
+        (
+            &["--pin-stdin", "change", "residence"],
+            "1234\n",
+            6,
+            "standard input ended",
+        ),
+        (&["cert"], "", 2, "required"),
+        (&["cert", "bogus"], "", 2, "auth, auth-ca, sign or sign-ca"),
+        (
+            &["cert", "auth", "--format", "xml"],
+            "",
+            2,
+            "possible values",
+        ),
+        (&["cert", "auth", "--out", nowhere], "", 1, "cannot write"),
+        (&["cert", "auth", "--out", dirpath], "", 2, "is a directory"),
+        (
+            &["--pin-stdin", "cert", "sign", "--out", nowhere],
+            "ABC123\n",
+            1,
+            "cannot write",
+        ),
+        (
+            &["cert", "auth", "--accept-test-hierarchy"],
+            "",
+            2,
+            "--check-chain",
+        ),
+        (
+            &["sign", "--key", "bogus", "--in", d, "--out", "x"],
+            "",
+            2,
+            "use auth or sign",
+        ),
+        (&["sign", "--key", "auth", "--out", "x"], "", 2, "required"),
+        (
+            &[
+                "--pin-stdin",
+                "sign",
+                "--key",
+                "auth",
+                "--in",
+                "/nonexistent",
+                "--out",
+                "x",
+            ],
+            "1234\n",
+            1,
+            "cannot read",
+        ),
+        (
+            &[
+                "--pin-stdin",
+                "sign",
+                "--key",
+                "auth",
+                "--in",
+                d,
+                "--out",
+                nowhere,
+            ],
+            "1234\n",
+            1,
+            "cannot write",
+        ),
+        (
+            &[
+                "--pin-stdin",
+                "sign",
+                "--key",
+                "auth",
+                "--in",
+                d,
+                "--out",
+                d,
+            ],
+            "1234\n",
+            2,
+            "same file",
+        ),
+        (
+            &[
+                "--pin-stdin",
+                "sign",
+                "--key",
+                "sign",
+                "--in",
+                d,
+                "--out",
+                "x",
+            ],
+            "abc\n",
+            6,
+            "lower-case",
+        ),
+        (&["info", "--open-with", "bogus"], "", 2, "possible values"),
+        (&["--pin-stdin", "info"], "12\n", 6, "exactly 4"),
+        (
+            &[
+                "--pin-stdin",
+                "info",
+                "--open-with",
+                "matching-a",
+                "--my-number",
+            ],
+            "123456789019\n",
+            6,
+            "check digit",
+        ),
+        (
+            &["--pin-stdin", "info", "--open-with", "matching-b"],
+            "55133120352285\n",
+            6,
+            "birth month",
+        ),
+        (&["reset"], "", 2, "required"),
+        (
+            &["reset", "text", "--terminal", "bogus"],
+            "",
+            2,
+            "possible values",
+        ),
+        (
+            &["--pin-stdin", "reset", "residence", "--terminal", "kiosk"],
+            "1234\n",
+            10,
+            "municipal counter",
+        ),
+        (
+            &["--pin-stdin", "reset", "text", "--terminal", "kiosk"],
+            "1234\n",
+            10,
+            "municipal counter",
+        ),
+        (
+            &["--pin-stdin", "reset", "text", "--terminal", "counter"],
+            "12\n",
+            6,
+            "exactly 4",
+        ),
+        (&["--wait", "abc", "status"], "", 2, "invalid digit"),
+        (&["--reader", "auto", "status"], "", 7, ""),
+    ];
+    for (args, stdin, code, msg) in table {
+        let (got, out) = myna(&st, args, stdin);
+        let ctx = format!("myna {}: {out}", args.join(" "));
+        assert_eq!(got, Some(*code), "{ctx}");
+        assert!(out.contains(msg), "{ctx}");
+        assert!(!out.contains("panicked"), "{ctx}");
+        // Nothing was sent: either the card was never opened, or the trace shows no exchange.
+        assert!(
+            !out.contains("myna: >")
+                && (out.contains("myna: 0 exchanges") || !out.contains(" exchanges")),
+            "{ctx}"
+        );
+    }
+    // No try was spent by any of it.
+    let (code, out) = myna(&st, &["--json", "status"], "");
+    assert_eq!(code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    for (i, limit) in [(0, 5), (1, 3), (3, 3)] {
+        assert_eq!(v["pins"][i]["refs"][0]["tries_left"], limit, "{out}");
+    }
+}
