@@ -117,17 +117,25 @@ fn the_images_are_valid_pngs_showing_their_digits() {
         assert_eq!(info.bit_depth, png::BitDepth::One);
         assert_eq!(info.color_type, png::ColorType::Grayscale);
     }
-    // The security code 1234: digit "1" is the 3×5 glyph scaled by two, so its middle column
-    // (x = 2..3 of the first 6-pixel cell) is black from y = 1 to 10; the cell's left edge in
-    // the first row of "1" is white.
+    // The security code 1234: digit "1" is the 3×5 glyph enlarged to 5×10, so its middle
+    // column (x = 2 of the first 6-pixel cell) is black from y = 1 to 10, and the cell's last
+    // column (x = 5) is the blank gap; "2" starts with a full top bar at y = 1..2.
     let (info, px) = decode_png(&face.security_code_image.data);
     let row_bytes = (info.width as usize).div_ceil(8);
     let black = |x: usize, y: usize| px[y * row_bytes + x / 8] & (0x80 >> (x % 8)) == 0;
     for y in 1..=10 {
-        assert!(black(2, y) && black(3, y), "row {y}");
+        assert!(black(2, y), "row {y}");
+        assert!(!black(5, y), "row {y}");
     }
     assert!(!black(0, 1));
-    assert!(!black(0, 0), "a blank top row");
+    assert!(
+        (6..11).all(|x| black(x, 1) && black(x, 2)),
+        "the top bar of 2"
+    );
+    assert!(
+        (0..24).all(|x| !black(x, 0) && !black(x, 11)),
+        "blank top and bottom rows"
+    );
     let img = MyNumberImage::parse(&file(&vc, 0x0005)).unwrap();
     let (info, _) = decode_png(&img.image.data);
     assert_eq!((info.width, info.height), (72, 12));

@@ -71,7 +71,7 @@ impl Holder {
     pub fn expiry_yyyymmdd(&self) -> String {
         let (_, m, mut d) = self.birth;
         let y = self.expiry_year;
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
         if m == 2 && d == 29 && !leap {
             d = 28;
         }

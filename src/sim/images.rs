@@ -49,18 +49,24 @@ const DIGITS: [[u8; 5]; 10] = [
     [0b111, 0b101, 0b111, 0b001, 0b111],
 ];
 
-/// Digits drawn 6×10 (the 3×5 font scaled by two) in 6×12 cells: 6 pixels wide per digit,
-/// 12 high. Non-digits are left blank.
+/// Digits drawn 5×10 in 6×12 cells (6 pixels wide per digit, 12 high): the 3×5 font with
+/// rows doubled and columns 2, 1 and 2 pixels wide, a blank column and blank top and bottom
+/// rows between digits. Non-digits are left blank.
 fn digits_bitmap(text: &str) -> Bitmap {
+    // Left edge and width of each font column inside a cell.
+    const COLUMNS: [(u32, u32); 3] = [(0, 2), (2, 1), (3, 2)];
     let n = text.chars().count().max(1) as u32;
     let mut b = Bitmap::new(6 * n, 12);
     for (i, c) in text.chars().enumerate() {
         let Some(d) = c.to_digit(10) else { continue };
         for (row, bits) in DIGITS[d as usize].iter().enumerate() {
-            for col in 0..3u32 {
-                if bits & (0b100 >> col) != 0 {
-                    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                        b.set(i as u32 * 6 + col * 2 + dx, 1 + row as u32 * 2 + dy);
+            for (col, (left, width)) in COLUMNS.iter().enumerate() {
+                if bits & (0b100 >> col) == 0 {
+                    continue;
+                }
+                for dx in 0..*width {
+                    for dy in 0..2 {
+                        b.set(i as u32 * 6 + left + dx, 1 + row as u32 * 2 + dy);
                     }
                 }
             }
@@ -270,9 +276,10 @@ mod tests {
     fn digits_are_drawn() {
         let b = digits_bitmap("18");
         assert_eq!((b.width, b.height), (12, 12));
-        // "1": the middle column is black all the way down.
+        // "1": the middle column (x = 2) is black all the way down; x = 5 is the gap.
         for y in 1..11 {
             assert!(b.black[(y * 12 + 2) as usize], "row {y}");
+            assert!(!b.black[(y * 12 + 5) as usize], "row {y}");
         }
         assert!(!b.black[0]);
     }
