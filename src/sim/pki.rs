@@ -13,8 +13,8 @@
 //!   the CV certificate `0004` carrying that key, an AP info `0005` of the real shape, and the
 //!   AP's card key `0007` signed by the issuer key;
 //! * the card-surface AP's files in the layouts of [`crate::surface`] (age record, card face
-//!   with synthetic images from [`super::images`], AP info, CV certificate, My Number image),
-//!   signed by a second virtual issuer key;
+//!   with synthetic images from the `images` module, AP info, CV certificate, My Number
+//!   image), signed by a second virtual issuer key;
 //! * the two CV certificates in the real format, signed by virtual CV roots whose public keys
 //!   [`virtual_issuer_keys`] gives (ids `9000033/001` and `9000023/001`);
 //! * the text-assist and card-surface AP card keys (one per AP and seed), which sign a
