@@ -465,38 +465,64 @@ pub struct SurfaceApInfo {
     pub municipality_code: Option<String>,
     /// `DF35`: a 16-byte key id and opaque bytes (meaning unknown).
     pub opaque: Option<(KeyId, Vec<u8>)>,
-    /// Objects of other tags, as read.
+    /// Objects of other tags, and known tags of an unexpected shape, as read.
     pub other: Vec<(u32, Vec<u8>)>,
 }
 
 impl SurfaceApInfo {
-    /// Parses the file (filler after the object is ignored).
+    /// Parses the file (filler after the object is ignored). Only the outer `FF30` object is
+    /// required; a known tag whose value does not have the expected shape (`DF31` not 4 bytes,
+    /// `DF32` not 16, `DF33` not 1, `DF34` not digits, `DF35` under 16 bytes) is kept in
+    /// [`SurfaceApInfo::other`] instead of failing the parse.
     pub fn parse(data: &[u8]) -> Result<Self, String> {
         let fs = fields(data, 0xFF30)?;
-        let get = |tag| fs.iter().find(|f| f.tag == tag).map(|f| f.value);
-        let id16 = |v: &[u8]| -> Option<KeyId> { v.try_into().ok().map(KeyId) };
-        let municipality_code = match get(0xDF34) {
-            Some(v) if v.iter().all(u8::is_ascii_digit) => {
-                Some(String::from_utf8_lossy(v).into_owned())
-            }
-            Some(v) => {
-                return Err(format!(
-                    "DF34 (municipality code) is not digits: {}",
-                    hex::encode_upper(v)
-                ))
-            }
-            None => None,
+        let mut info = SurfaceApInfo {
+            layout: None,
+            key_id: None,
+            version: None,
+            municipality_code: None,
+            opaque: None,
+            other: Vec::new(),
         };
-        Ok(SurfaceApInfo {
-            layout: get(0xDF31).map(<[u8]>::to_vec),
-            key_id: get(0xDF32).and_then(id16),
-            version: get(0xDF33).and_then(|v| v.first().copied()),
-            municipality_code,
-            opaque: get(0xDF35)
-                .filter(|v| v.len() >= 16)
-                .and_then(|v| Some((id16(&v[..16])?, v[16..].to_vec()))),
-            other: others(&fs, &[0xDF31, 0xDF32, 0xDF33, 0xDF34, 0xDF35]),
-        })
+        for f in &fs {
+            let v = f.value;
+            let kept = match f.tag {
+                0xDF31 if v.len() == 4 && info.layout.is_none() => {
+                    info.layout = Some(v.to_vec());
+                    true
+                }
+                0xDF32 if info.key_id.is_none() => match <[u8; 16]>::try_from(v) {
+                    Ok(id) => {
+                        info.key_id = Some(KeyId(id));
+                        true
+                    }
+                    Err(_) => false,
+                },
+                0xDF33 if v.len() == 1 && info.version.is_none() => {
+                    info.version = Some(v[0]);
+                    true
+                }
+                0xDF34
+                    if !v.is_empty()
+                        && v.iter().all(u8::is_ascii_digit)
+                        && info.municipality_code.is_none() =>
+                {
+                    info.municipality_code = Some(String::from_utf8_lossy(v).into_owned());
+                    true
+                }
+                0xDF35 if v.len() >= 16 && info.opaque.is_none() => {
+                    let mut id = [0u8; 16];
+                    id.copy_from_slice(&v[..16]);
+                    info.opaque = Some((KeyId(id), v[16..].to_vec()));
+                    true
+                }
+                _ => false,
+            };
+            if !kept {
+                info.other.push((f.tag, v.to_vec()));
+            }
+        }
+        Ok(info)
     }
 }
 
@@ -764,5 +790,83 @@ impl<T: Transport> Surface<'_, T> {
     /// signature ties it to the CV certificate. See [`crate::presence`].
     pub fn prove_presence(&mut self, ap_key: &RsaKey, nonce: &[u8]) -> Result<PresenceProof> {
         crate::presence::challenge(self.card, &applets::SURFACE, ap_key, nonce)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cvc::push_tlv;
+
+    #[test]
+    fn formats_and_dimensions() {
+        assert_eq!(ImageFormat::detect(b"\x89PNG\r\n\x1a\n"), ImageFormat::Png);
+        assert_eq!(
+            ImageFormat::detect(b"\x00\x00\x00\x0CjP  \r\n\x87\n"),
+            ImageFormat::Jp2
+        );
+        assert_eq!(
+            ImageFormat::detect(&[0xFF, 0x4F, 0xFF, 0x51]),
+            ImageFormat::J2k
+        );
+        assert_eq!(ImageFormat::detect(b"GIF89a"), ImageFormat::Unknown);
+        assert_eq!(ImageFormat::Jp2.extension(), "jp2");
+        // A PNG signature without a complete IHDR has no dimensions.
+        assert_eq!(
+            Image::new(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0".to_vec()).dimensions(),
+            None
+        );
+        // A bare codestream: SIZ gives 40×30 with offsets 0.
+        let mut j2k = vec![0xFF, 0x4F, 0xFF, 0x51, 0x00, 0x29, 0x00, 0x00];
+        for v in [40u32, 30, 0, 0] {
+            j2k.extend_from_slice(&v.to_be_bytes());
+        }
+        assert_eq!(Image::new(j2k).dimensions(), Some((40, 30)));
+        // JP2 boxes with lengths past the end, zero ("to the end") and one (64-bit).
+        assert_eq!(
+            jp2_box(&[0, 0, 0, 0x40, b'j', b'p', b'2', b'h'], b"jp2h"),
+            None
+        );
+        assert_eq!(
+            jp2_box(&[0, 0, 0, 0, b'j', b'p', b'2', b'h', 7], b"jp2h"),
+            Some(&[7u8][..])
+        );
+        let long = [
+            0, 0, 0, 1, b'a', b'b', b'c', b'd', 0, 0, 0, 0, 0, 0, 0, 17, 9,
+        ];
+        assert_eq!(jp2_box(&long, b"abcd"), Some(&[9u8][..]));
+        assert_eq!(
+            jp2_box(&[0, 0, 0, 3, b'a', b'b', b'c', b'd'], b"abcd"),
+            None
+        );
+    }
+
+    #[test]
+    fn ap_info_is_tolerant() {
+        let mut body = Vec::new();
+        push_tlv(&mut body, 0xDF31, &[6, 3, 0x0E, 1]);
+        push_tlv(&mut body, 0xDF32, &[1, 2, 3]); // not 16 bytes
+        push_tlv(&mut body, 0xDF34, b"13X21"); // not digits
+        push_tlv(&mut body, 0xDF36, b"new");
+        let mut file = Vec::new();
+        push_tlv(&mut file, 0xFF30, &body);
+        file.extend_from_slice(&[0xFF; 8]);
+        let info = SurfaceApInfo::parse(&file).unwrap();
+        assert_eq!(info.layout.as_deref(), Some(&[6, 3, 0x0E, 1][..]));
+        assert_eq!(info.key_id, None);
+        assert_eq!(info.municipality_code, None);
+        let tags: Vec<u32> = info.other.iter().map(|(t, _)| *t).collect();
+        assert_eq!(tags, [0xDF32, 0xDF34, 0xDF36]);
+        assert!(SurfaceApInfo::parse(&[0xFF, 0x31, 0x00]).is_err());
+    }
+
+    #[test]
+    fn opened_by_rules() {
+        use SurfaceOpenedBy::*;
+        assert!(MatchingA.opens_card_face() && MatchingA.opens_my_number_image());
+        assert!(MatchingB.opens_card_face() && !MatchingB.opens_my_number_image());
+        assert!(BirthDate.opens_age_record() && !BirthDate.opens_card_face());
+        assert!(!Nothing.opens_card_face() && !Nothing.opens_age_record());
+        assert!(!MatchingA.opens_age_record());
     }
 }

@@ -448,3 +448,158 @@ fn options_can_turn_the_signature_checks_off() {
     s.card_face().unwrap();
     assert_eq!(s.exchanges(), 4, "no read of 0004");
 }
+
+fn corruptions(good: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
+    let end = mynacard::tlv::object_len(good).unwrap();
+    let (_, h, _) = mynacard::tlv::header(good).unwrap();
+    let mut v = vec![
+        ("empty", Vec::new()),
+        ("filler only", vec![0xFF; good.len()]),
+        ("truncated to half", good[..end / 2].to_vec()),
+        ("truncated inside the header", good[..3].to_vec()),
+        ("another outer tag", {
+            let mut b = good.to_vec();
+            b[1] ^= 0x01;
+            b
+        }),
+        ("inner length past the end", {
+            let mut b = good.to_vec();
+            let (_, ch, _) = mynacard::tlv::header(&good[h..]).unwrap();
+            b[h + ch - 1] = b[h + ch - 1].wrapping_add(0x40);
+            b
+        }),
+        ("a byte of the signed data flipped", {
+            let mut b = good.to_vec();
+            b[h + 12] ^= 0x01;
+            b
+        }),
+    ];
+    // The second object dropped: a required field missing (and, in 0002, the offset table
+    // no longer matching).
+    let (_, ch, cl) = mynacard::tlv::header(&good[h..]).unwrap();
+    let second = h + ch + cl;
+    let (_, ch2, cl2) = mynacard::tlv::header(&good[second..]).unwrap();
+    let mut dropped = good[..second].to_vec();
+    dropped.extend_from_slice(&good[second + ch2 + cl2..]);
+    v.push(("second object dropped", dropped));
+    v
+}
+
+#[test]
+fn the_offset_table_is_optional_but_checked_when_present() {
+    let good = file(&VirtualCard::new(), 0x0002);
+    let (_, h, _) = mynacard::tlv::header(&good).unwrap();
+    let (_, ch, cl) = mynacard::tlv::header(&good[h..]).unwrap();
+    // Without DF21 (the rest as stored, filler after it): parses, and the signature, which does
+    // not cover DF21, still holds.
+    let mut without = good[..h].to_vec();
+    without.extend_from_slice(&good[h + ch + cl..]);
+    let face = CardFace::parse(&without).unwrap();
+    assert!(face.offsets.is_empty());
+    let cv = mynacard::cvc::CvCertificate::parse(&file(&VirtualCard::new(), 0x0004)).unwrap();
+    face.check_signature(&cv).unwrap();
+    // A wrong entry in DF21 is refused.
+    let mut wrong = good.clone();
+    wrong[h + ch + 1] ^= 0x01;
+    let e = CardFace::parse(&wrong).unwrap_err();
+    assert!(e.contains("DF21"), "{e}");
+}
+
+#[test]
+fn corrupted_surface_files_are_clear_errors() {
+    for (fid, key) in [(0x0001u16, 'd'), (0x0002, 'a'), (0x0005, 'a')] {
+        let good = file(&VirtualCard::new(), fid);
+        for (name, bad) in corruptions(&good) {
+            for sfi_ext in [true, false] {
+                let mut vc = VirtualCard::new().with_options(SimOptions {
+                    sfi: sfi_ext,
+                    extended: sfi_ext,
+                    reader_extended: sfi_ext,
+                    chunk_responses: None,
+                });
+                let access = match vc.file(App::Surface, fid) {
+                    Some(Ef::Binary { access, .. }) => access.clone(),
+                    _ => unreachable!(),
+                };
+                vc.put_file(
+                    App::Surface,
+                    fid,
+                    Ef::Binary {
+                        data: bad.clone(),
+                        access,
+                    },
+                );
+                let mut card = Card::new(vc);
+                let (a, d) = (a(), birth());
+                let k = if key == 'a' {
+                    SurfaceKey::MatchingA(&a)
+                } else {
+                    SurfaceKey::BirthDate(&d)
+                };
+                let mut s = card.open_surface(k, SurfaceOptions::default()).unwrap();
+                let r = match fid {
+                    1 => s.age_record().map(|_| ()),
+                    2 => s.card_face().map(|_| ()),
+                    _ => s.my_number_image().map(|_| ()),
+                };
+                let e = r.expect_err(name);
+                let ok = match &e {
+                    Error::Parse { fid: f, .. } => f.0 == fid,
+                    Error::Integrity { .. } => true,
+                    _ => false,
+                };
+                assert!(ok, "{fid:04X} {name}: {e:?}");
+                assert!(!e.to_string().contains("123456789018"));
+            }
+        }
+    }
+}
+
+mod props {
+    use super::*;
+    use mynacard::card_identity::CardIdentity;
+    use mynacard::surface::{Image, SurfaceApInfo};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn parsers_never_panic(data in proptest::collection::vec(any::<u8>(), 0..800)) {
+            let _ = AgeRecord::parse(&data);
+            let _ = CardFace::parse(&data);
+            let _ = MyNumberImage::parse(&data);
+            let _ = SurfaceApInfo::parse(&data);
+            let _ = CardIdentity::parse(&data);
+            let _ = mynacard::cvc::CvCertificate::parse(&data);
+            let _ = mynacard::cvc::SignedPublicKey::parse(&data);
+            let _ = Image::new(data.clone()).dimensions();
+        }
+
+        #[test]
+        fn mutated_real_layouts_never_panic(
+            which in 0usize..4,
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+            cut in any::<usize>(),
+        ) {
+            static FILES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+            let files = FILES.get_or_init(|| {
+                let vc = VirtualCard::new();
+                [1u16, 2, 3, 5].iter().map(|f| file(&vc, *f)).collect()
+            });
+            let mut d = files[which].clone();
+            for (at, x) in flips {
+                let i = at % d.len();
+                d[i] ^= x;
+            }
+            d.truncate(cut % (d.len() + 1));
+            let _ = AgeRecord::parse(&d);
+            if let Ok(f) = CardFace::parse(&d) {
+                let _ = f.signed_digest_info();
+                let _ = f.photo.dimensions();
+            }
+            let _ = MyNumberImage::parse(&d);
+            let _ = SurfaceApInfo::parse(&d);
+        }
+    }
+}
