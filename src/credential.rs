@@ -8,6 +8,7 @@
 //! | [`TextAssistPin`] | 券面入力補助用 PIN | exactly 4 ASCII digits |
 //! | [`MyNumber`] | 照合番号A: the 12-digit My Number | 12 digits, check digit valid |
 //! | [`MatchingNumberB`] | 照合番号B | 14 digits: era-year birth date `YYMMDD`, expiry year, security code |
+//! | [`BirthDateKey`] | 券面事項確認AP birth-date key | 6 digits: era-year birth date `YYMMDD` |
 //!
 //! Every value lives in a zeroizing buffer, its `Debug` is redacted, and it has no `Display`.
 //! Errors name the rule that failed, never the value. The types are distinct, so an
@@ -43,6 +44,8 @@ pub enum CredentialKind {
     MatchingNumberA,
     /// 照合番号B.
     MatchingNumberB,
+    /// The birth-date key of the card-surface AP (era-year `YYMMDD`).
+    BirthDateKey,
 }
 
 impl fmt::Display for CredentialKind {
@@ -51,6 +54,7 @@ impl fmt::Display for CredentialKind {
             CredentialKind::Pin(k) => write!(f, "{}", k.description()),
             CredentialKind::MatchingNumberA => f.write_str("照合番号A (My Number)"),
             CredentialKind::MatchingNumberB => f.write_str("照合番号B"),
+            CredentialKind::BirthDateKey => f.write_str("birth-date key (生年月日)"),
         }
     }
 }
@@ -128,6 +132,7 @@ fn check_digits(kind: CredentialKind, s: &[u8], len: usize) -> Result<(), Creden
             rule: Rule::Length {
                 expected: match len {
                     4 => "exactly 4",
+                    6 => "exactly 6",
                     12 => "exactly 12",
                     _ => "exactly 14",
                 },
@@ -400,6 +405,56 @@ impl MatchingNumberB {
     }
 }
 
+secret_type!(
+    /// The birth-date key of 券面事項確認AP (key `0011`): the date of birth as `YYMMDD` with the
+    /// **Japanese era year**, the first six digits of 照合番号B. It opens only the age record
+    /// (myna-card `src/ap/surface.rs`, measured: `550217` on the test card born 1980-02-17).
+    BirthDateKey
+);
+
+impl BirthDateKey {
+    /// Validates six digits with a possible month and day.
+    pub fn parse(value: &str) -> Result<Self, CredentialError> {
+        let kind = CredentialKind::BirthDateKey;
+        let b = value.as_bytes();
+        check_digits(kind, b, 6)?;
+        let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
+        if !(1..=12).contains(&two(2)) {
+            return Err(CredentialError {
+                kind,
+                rule: Rule::Date("birth month"),
+            });
+        }
+        if !(1..=31).contains(&two(4)) {
+            return Err(CredentialError {
+                kind,
+                rule: Rule::Date("birth day"),
+            });
+        }
+        Ok(BirthDateKey(Zeroizing::new(value.to_owned())))
+    }
+
+    /// Builds the value from a Gregorian date of birth (converted to the Japanese era year).
+    pub fn from_birth_date(birth: (u16, u8, u8)) -> Result<Self, CredentialError> {
+        let (y, m, d) = birth;
+        let era = era_year(y, m, d).ok_or(CredentialError {
+            kind: CredentialKind::BirthDateKey,
+            rule: Rule::Date("birth date"),
+        })?;
+        let s = Zeroizing::new(format!("{:02}{m:02}{d:02}", era % 100));
+        Self::parse(&s)
+    }
+}
+
+impl Secret for BirthDateKey {
+    fn credential_kind(&self) -> CredentialKind {
+        CredentialKind::BirthDateKey
+    }
+    fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
 /// The Japanese era year (和暦) of a Gregorian date, from Meiji onward. `None` before Meiji 1
 /// (1868-01-25 in the Gregorian calendar as used for this purpose) or for an impossible date.
 pub fn era_year(y: u16, m: u8, d: u8) -> Option<u16> {
@@ -462,6 +517,16 @@ mod tests {
         assert_eq!(era_year(1980, 2, 30), None);
         assert_eq!(era_year(2024, 2, 29), Some(6));
         assert_eq!(era_year(2023, 2, 29), None);
+    }
+
+    #[test]
+    fn birth_date_key() {
+        // The test card: born 1980-02-17 = 昭和55 (myna-card fixture README).
+        let k = BirthDateKey::from_birth_date((1980, 2, 17)).unwrap();
+        assert_eq!(k.expose(), b"550217");
+        assert!(BirthDateKey::parse("551317").is_err());
+        assert!(BirthDateKey::parse("55021").is_err());
+        assert!(!format!("{k:?}").contains("550217"));
     }
 
     #[test]

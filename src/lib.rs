@@ -20,7 +20,10 @@
 //! (typed secrets), [`pin`] (kinds and status), [`Card`] (the operations), [`cert`] (JPKI
 //! certificates, token info, the chain to the J-LIS roots), [`sign`] (the six signing schemes,
 //! every signature checked), [`text_assist`] (the basic four attributes and the My Number with
-//! their integrity record), [`reset`] (PIN reset through a terminal authority), [`policy`] (who
+//! their integrity record), [`surface`] (the card face, photo and age record of the card-surface
+//! AP), [`cvc`] (card-verifiable certificates and their issuer keys), [`presence`] (a challenge
+//! the card signs, proving it is present), [`card_identity`] (the 共通カードAP serial, municipality
+//! and expiry), [`reset`] (PIN reset through a terminal authority), [`policy`] (who
 //! may reset which PIN where), [`pcsc`] (real readers, feature `pcsc`), and [`sim`] (the virtual
 //! card, feature `sim`).
 //!
@@ -52,18 +55,22 @@
 pub mod apdu;
 pub mod applets;
 mod card;
+pub mod card_identity;
 pub mod cert;
 pub mod credential;
+pub mod cvc;
 pub mod error;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod pin;
 pub mod policy;
+pub mod presence;
 pub mod reset;
 pub mod session;
 pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod surface;
 pub mod text_assist;
 pub mod tlv;
 pub mod transport;

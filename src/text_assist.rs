@@ -24,7 +24,6 @@ use sha2::{Digest, Sha256};
 
 use crate::apdu::{ins, Command, Status};
 use crate::applets::{self, text, Fid};
-use crate::cert::{PublicKey, RsaKey};
 use crate::credential::{CredentialKind, MatchingNumberB, MyNumber, Secret, TextAssistPin};
 use crate::error::{Error, Result};
 use crate::session::{card_error, FileSize};
@@ -334,7 +333,7 @@ impl IntegrityRecord {
             .signature
             .as_ref()
             .ok_or("EF 0003 has no DF33 signature")?;
-        let key = cv.public_key();
+        let key = cv.rsa_key();
         key.verify_pkcs1v15(
             Some(HashAlgorithm::Sha256),
             &HashAlgorithm::Sha256.digest(&self.signed),
@@ -344,79 +343,8 @@ impl IntegrityRecord {
     }
 }
 
-/// A card-verifiable certificate (text-assist `0004`):
-/// `7F21 { 5F4E { <16-byte issuer id> <16-byte subject id> 90 <exponent> 91 <modulus> } 5F37 <signature> }`
-/// (card-facts.md §8).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CvCertificate {
-    /// The issuer key's id (16 bytes).
-    pub issuer_id: [u8; 16],
-    /// The subject key's id (16 bytes).
-    pub subject_id: [u8; 16],
-    /// The public exponent.
-    pub exponent: Vec<u8>,
-    /// The modulus.
-    pub modulus: Vec<u8>,
-    /// The issuer's signature over the certificate body.
-    pub signature: Vec<u8>,
-    /// The `5F4E` object as signed (tag, length and value).
-    pub body: Vec<u8>,
-}
-
-impl CvCertificate {
-    /// Parses the file.
-    pub fn parse(data: &[u8]) -> Result<Self, String> {
-        let o = outer(data, 0x7F21)?;
-        let body = child(&o, 0x5F4E)?;
-        let signature = child(&o, 0x5F37)?.value.to_vec();
-        let v = body.value;
-        if v.len() < 32 {
-            return Err(format!(
-                "5F4E is {} bytes, too short for two key ids",
-                v.len()
-            ));
-        }
-        let mut issuer_id = [0u8; 16];
-        issuer_id.copy_from_slice(&v[..16]);
-        let mut subject_id = [0u8; 16];
-        subject_id.copy_from_slice(&v[16..32]);
-        let rest = &v[32..];
-        let e = tlv::find(rest, 0x90)
-            .map_err(tlv_reason)?
-            .ok_or("tag 90 (exponent) is missing")?;
-        let n = tlv::find(rest, 0x91)
-            .map_err(tlv_reason)?
-            .ok_or("tag 91 (modulus) is missing")?;
-        if e.value.is_empty() || n.value.is_empty() {
-            return Err("empty exponent or modulus".into());
-        }
-        let start = body.value.as_ptr() as usize - o.value.as_ptr() as usize;
-        let header = body.total_len - body.value.len();
-        let body_bytes = o.value[start - header..start + body.value.len()].to_vec();
-        Ok(CvCertificate {
-            issuer_id,
-            subject_id,
-            exponent: e.value.to_vec(),
-            modulus: n.value.to_vec(),
-            signature,
-            body: body_bytes,
-        })
-    }
-
-    /// The public key.
-    pub fn rsa_key(&self) -> RsaKey {
-        RsaKey::new(&self.modulus, &self.exponent)
-    }
-
-    fn public_key(&self) -> RsaKey {
-        self.rsa_key()
-    }
-
-    /// The public key as a [`PublicKey`].
-    pub fn to_public_key(&self) -> PublicKey {
-        PublicKey::Rsa(self.rsa_key())
-    }
-}
+/// The card-verifiable certificate of `0004` (card-facts.md §8): see [`crate::cvc`].
+pub use crate::cvc::CvCertificate;
 
 /// The AP info, text-assist `0005`: `FF 40 { DF41 .. DF42 .. DF43 .. }` then filler. No public
 /// source describes its fields, so they are given as they are.
@@ -504,6 +432,7 @@ pub struct TextAssist<'c, T: Transport> {
     options: TextAssistOptions,
     integrity: Option<IntegrityRecord>,
     signature_checked: bool,
+    cv: Option<CvCertificate>,
 }
 
 impl<T: Transport> fmt::Debug for TextAssist<'_, T> {
@@ -529,11 +458,11 @@ impl<T: Transport> Card<T> {
                 OpenedBy::Pin
             }
             TextAssistKey::MatchingA(a) => {
-                self.verify_matching(a, text::MATCHING_A, options.last_try)?;
+                self.verify_matching(&applets::TEXT_ASSIST, a, text::MATCHING_A, options.last_try)?;
                 OpenedBy::MatchingA
             }
             TextAssistKey::MatchingB(b) => {
-                self.verify_matching(b, text::MATCHING_B, options.last_try)?;
+                self.verify_matching(&applets::TEXT_ASSIST, b, text::MATCHING_B, options.last_try)?;
                 OpenedBy::MatchingB
             }
         };
@@ -543,18 +472,26 @@ impl<T: Transport> Card<T> {
             options,
             integrity: None,
             signature_checked: false,
+            cv: None,
         })
     }
 
-    /// VERIFY of a 照合番号, with the lockout guard (when on) as for the PINs: the counter is
-    /// read first with a case-1 VERIFY (spends nothing), a blocked one is never sent, and the
-    /// last try is refused unless allowed.
-    fn verify_matching<S: Secret>(&mut self, secret: &S, fid: Fid, last: LastTry) -> Result<()> {
+    /// VERIFY of a 照合番号 (or the card-surface birth-date key) at key `fid` of application
+    /// `aid`, with the lockout guard (when on) as for the PINs: the counter is read first with a
+    /// case-1 VERIFY (spends nothing), a blocked one is never sent, and the last try is refused
+    /// unless allowed.
+    pub(crate) fn verify_matching<S: Secret>(
+        &mut self,
+        aid: &applets::Aid,
+        secret: &S,
+        fid: Fid,
+        last: LastTry,
+    ) -> Result<()> {
         let kind = secret.credential_kind();
         let guard = self.lockout_guard();
         self.in_transaction(|card| {
             let s = card.session_mut();
-            s.select_df(&applets::TEXT_ASSIST)?;
+            s.select_df(aid)?;
             if guard {
                 let r =
                     s.transmit_addressed(fid, &|p2| Ok(Command::new(0x00, ins::VERIFY, 0x00, p2)))?;
@@ -711,14 +648,50 @@ impl<T: Transport> TextAssist<'_, T> {
         Ok(n)
     }
 
-    /// The CV certificate (`0004`, free).
+    /// The CV certificate (`0004`, free), read once per session.
     pub fn cv_certificate(&mut self) -> Result<CvCertificate> {
+        if let Some(cv) = &self.cv {
+            return Ok(cv.clone());
+        }
         let data = self.read(
             text::CV_CERT,
             FileSize::Tlv { likely_large: true },
             "the text-assist CV certificate (EF 0004)",
         )?;
-        CvCertificate::parse(&data).map_err(parse_err(text::CV_CERT, "CV certificate"))
+        let cv = CvCertificate::parse(&data).map_err(parse_err(text::CV_CERT, "CV certificate"))?;
+        self.cv = Some(cv.clone());
+        Ok(cv)
+    }
+
+    /// The AP's card key with the issuer's signature over it (`0007`; opened by the PIN or
+    /// either 照合番号). With `check_signature` on, `DF52` is checked under the key of `0004`.
+    pub fn signed_public_key(&mut self) -> Result<crate::cvc::SignedPublicKey> {
+        const WHAT: &str = "the text-assist signed public key (EF 0007)";
+        let data = self.read(text::SIGNED_KEY, FileSize::Tlv { likely_large: true }, WHAT)?;
+        let k = crate::cvc::SignedPublicKey::parse(&data)
+            .map_err(parse_err(text::SIGNED_KEY, "signed public key"))?;
+        if self.options.check_signature {
+            let cv = self.cv_certificate()?;
+            k.check_signature(&cv)
+                .map_err(|reason| Error::Integrity { what: WHAT, reason })?;
+        }
+        Ok(k)
+    }
+
+    /// Proves the card is present: the card signs a fresh challenge with the AP's card key
+    /// (`80 2A 00 00`, no PIN), checked under the key of `0007`, whose signature is checked under
+    /// the CV certificate `0004` (see [`crate::presence`]). Reads `0007` and `0004` unless this
+    /// session already did.
+    pub fn prove_presence(&mut self, nonce: &[u8]) -> Result<crate::presence::PresenceProof> {
+        let cv = self.cv_certificate()?;
+        let signed = self.signed_public_key()?;
+        signed
+            .check_signature(&cv)
+            .map_err(|reason| Error::Integrity {
+                what: "the text-assist signed public key (EF 0007)",
+                reason,
+            })?;
+        crate::presence::challenge(self.card, &applets::TEXT_ASSIST, &signed.key, nonce)
     }
 
     /// The AP info (`0005`, free).
@@ -734,11 +707,14 @@ impl<T: Transport> TextAssist<'_, T> {
     }
 }
 
-/// Whether a credential kind is a 照合番号 (for error handling in callers).
+/// Whether a credential kind is a 照合番号 or the card-surface birth-date key: the keys that
+/// open data rather than PINs (for error handling in callers).
 pub fn is_matching_number(kind: CredentialKind) -> bool {
     matches!(
         kind,
-        CredentialKind::MatchingNumberA | CredentialKind::MatchingNumberB
+        CredentialKind::MatchingNumberA
+            | CredentialKind::MatchingNumberB
+            | CredentialKind::BirthDateKey
     )
 }
 

@@ -199,11 +199,13 @@ pub fn mask_command(command: &[u8]) -> Vec<u8> {
 }
 
 /// Follows the selection seen in logged commands, to mask responses that carry the My Number:
-/// text-assist EF `0001` (card-facts.md §2), whether read by SFI or after a SELECT, and the
-/// GET RESPONSE rounds that continue such a read.
+/// text-assist EF `0001` (card-facts.md §2) and card-surface EF `0005` (the My Number as an
+/// image), whether read by SFI or after a SELECT, and the GET RESPONSE rounds that continue
+/// such a read.
 #[derive(Debug, Clone, Default)]
 struct SecretTracker {
     text_assist: bool,
+    surface: bool,
     ef: Option<u16>,
     /// The last command's response carried My Number bytes (a GET RESPONSE continues it).
     secret_pending: bool,
@@ -213,6 +215,7 @@ impl SecretTracker {
     /// Whether the response to `command` must be masked; updates the tracked selection.
     fn observe(&mut self, command: &[u8]) -> bool {
         const MY_NUMBER: u16 = 0x0001;
+        const MY_NUMBER_IMAGE: u16 = 0x0005;
         let Ok(v) = CommandView::parse(command) else {
             self.secret_pending = false;
             return false;
@@ -220,6 +223,7 @@ impl SecretTracker {
         let secret = match (v.cla, v.ins, v.p1) {
             (0x00, 0xA4, 0x04) => {
                 self.text_assist = v.data == crate::applets::TEXT_ASSIST.as_bytes();
+                self.surface = v.data == crate::applets::SURFACE.as_bytes();
                 self.ef = None;
                 false
             }
@@ -234,7 +238,8 @@ impl SecretTracker {
                 if p1 & 0x80 != 0 {
                     self.ef = Some((p1 & 0x1F) as u16);
                 }
-                self.text_assist && self.ef == Some(MY_NUMBER)
+                (self.text_assist && self.ef == Some(MY_NUMBER))
+                    || (self.surface && self.ef == Some(MY_NUMBER_IMAGE))
             }
             (0x00, 0xC0, _) => self.secret_pending,
             _ => false,

@@ -8,6 +8,8 @@
 //! cargo run --example myna -- cert auth --format pem --out auth.pem
 //! cargo run --example myna -- sign --key sign --in contract.pdf --out contract.sig
 //! cargo run --example myna -- info --my-number
+//! cargo run --example myna -- surface --open-with matching-a --out face/
+//! cargo run --example myna -- card-info
 //! ```
 //!
 //! The default backend is the virtual card, whose state lives in the user's state directory
@@ -23,6 +25,7 @@ mod exit;
 mod output;
 mod pins;
 mod reset;
+mod surface;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -137,6 +140,14 @@ pub enum Command {
         #[arg(long)]
         allow_last_try: bool,
     },
+    /// Read the card-surface AP (券面事項確認AP): birth date, sex, expiry and the images of the
+    /// card face (--out saves them), with 照合番号A also the My Number image, or with the
+    /// birth-date key only the age record. Every record's signature is checked, the CV
+    /// certificate is checked under the known issuer keys, and the card proves it is present by
+    /// signing a fresh challenge.
+    Surface(surface::SurfaceArgs),
+    /// Show the card's serial number, issuing municipality and expiry date (共通カードAP; no PIN).
+    CardInfo,
 }
 
 fn main() -> ExitCode {
@@ -222,5 +233,13 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             allow_last_try,
             cli.json,
         ),
+        Command::Surface(args) => surface::surface(
+            &mut card,
+            &mut secrets,
+            &args,
+            cli.reader.is_none(),
+            cli.json,
+        ),
+        Command::CardInfo => surface::card_info(&mut card, cli.json),
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod jpki;
 pub mod residence;
+pub mod surface;
 pub mod text;
 
 use std::fmt;

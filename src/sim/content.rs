@@ -65,6 +65,19 @@ impl Holder {
         )
     }
 
+    /// The expiry date as `YYYYMMDD`: the birthday in the expiry year, as on the test card
+    /// (born 02-17, expires 2035-02-17; myna-card `CardInfo`). A 29 February birthday expires
+    /// on the 28th in a common year.
+    pub fn expiry_yyyymmdd(&self) -> String {
+        let (_, m, mut d) = self.birth;
+        let y = self.expiry_year;
+        let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+        if m == 2 && d == 29 && !leap {
+            d = 28;
+        }
+        format!("{y:04}{m:02}{d:02}")
+    }
+
     /// Birth date as `YYYYMMDD`.
     pub fn birth_yyyymmdd(&self) -> String {
         let (y, m, d) = self.birth;

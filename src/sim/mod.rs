@@ -20,6 +20,7 @@
 //! holder is synthetic ([`Holder::default`]).
 
 mod content;
+mod images;
 pub mod pki;
 mod state;
 mod terminal;
@@ -32,7 +33,7 @@ pub use content::{push_tlv, Holder};
 pub use state::{KeyState, PersistentState, StateError, StateFile};
 
 use crate::apdu::{ins, CommandView, Response, Status, StatusWord};
-use crate::applets::{self, jpki, text, Aid};
+use crate::applets::{self, jpki, surface, text, Aid};
 use crate::transport::{Exchange, ExchangeLog, Transport, TransportCaps, TransportError};
 
 /// The contact ATR the virtual card presents (OpenSC's table, card-facts.md §1).
@@ -325,12 +326,27 @@ fn initial_keys(h: &Holder) -> Vec<(App, u16, String, u8)> {
             DEFAULT_PIN.into(),
             3,
         ),
-        (App::Surface, 0x0013, h.my_number.clone(), MATCHING_LIMIT),
-        (App::Surface, 0x0012, h.matching_b(), MATCHING_LIMIT),
         (
             App::Surface,
-            0x0011,
-            format!("{:02}{m:02}{d:02}", y % 100),
+            surface::MATCHING_A.0,
+            h.my_number.clone(),
+            MATCHING_LIMIT,
+        ),
+        (
+            App::Surface,
+            surface::MATCHING_B.0,
+            h.matching_b(),
+            MATCHING_LIMIT,
+        ),
+        // The birth date with the Japanese era year, YYMMDD (myna-card: `550217` for a test
+        // card born 1980-02-17).
+        (
+            App::Surface,
+            surface::BIRTH_DATE_KEY.0,
+            format!(
+                "{:02}{m:02}{d:02}",
+                crate::credential::era_year(y, m, d).unwrap_or(0) % 100
+            ),
             MATCHING_LIMIT,
         ),
     ]
@@ -481,11 +497,12 @@ impl VirtualCard {
         // 住基AP and 共通カードAP.
         f.insert((App::Juki, applets::residence::PIN.0), key4.clone());
         f.insert((App::Common, applets::residence::PIN.0), key4);
+        // 共通カードAP record 1: `01 1C` + serial (15) + municipality (5) + expiry YYYYMMDD.
         let record = format!(
             "{:015}{}{}",
             self.state.seed % 1_000_000_000_000_000,
-            "13999",
-            format_args!("{}0401", h.expiry_year)
+            pki::MUNICIPALITY,
+            h.expiry_yyyymmdd()
         );
         let mut rec = Vec::new();
         rec.push(0x01);
@@ -498,8 +515,14 @@ impl VirtualCard {
                 access: Access::Free,
             },
         );
-        // 券面事項確認AP keys.
-        for k in [0x0011u16, 0x0012, 0x0013] {
+        // 券面事項確認AP keys (its files come from pki::files).
+        for k in [
+            surface::BIRTH_DATE_KEY,
+            surface::MATCHING_B,
+            surface::MATCHING_A,
+        ]
+        .map(|k| k.0)
+        {
             f.insert(
                 (App::Surface, k),
                 Ef::Key {
@@ -1075,6 +1098,14 @@ impl VirtualCard {
         let Some(app) = self.vol.df else {
             return Response::status(Status::CommandNotAllowed);
         };
+        // P2 = 00 in the text-assist and card-surface APs: the AP's own card key, no PIN
+        // (myna-card; see crate::presence).
+        if c.p2 == 0x00 && matches!(app, App::TextAssist | App::Surface) {
+            return match pki::sign_with_ap_key(app, self.state.seed, c.p1, c.data) {
+                Ok(sig) => Response::new(sig, StatusWord::OK),
+                Err(sw) => Response::status(sw),
+            };
+        }
         let fid = match self.resolve_key_p2(c.p2) {
             Ok((_, f)) => f,
             Err(s) => return Response::status(s),

@@ -10,7 +10,15 @@
 //!   test card). These roots are in no [`crate::cert::TrustStore`] unless a caller adds them,
 //!   and then only as [`crate::cert::Hierarchy::Custom`]: never production.
 //! * the text-assist integrity record `0003` with its `DF33` signature by a virtual issuer key,
-//!   the CV certificate `0004` carrying that key, and an AP info `0005` of the real shape.
+//!   the CV certificate `0004` carrying that key, an AP info `0005` of the real shape, and the
+//!   AP's card key `0007` signed by the issuer key;
+//! * the card-surface AP's files in the layouts of [`crate::surface`] (age record, card face
+//!   with synthetic images from the `images` module, AP info, CV certificate, My Number
+//!   image), signed by a second virtual issuer key;
+//! * the two CV certificates in the real format, signed by virtual CV roots whose public keys
+//!   [`virtual_issuer_keys`] gives (ids `9000033/001` and `9000023/001`);
+//! * the text-assist and card-surface AP card keys (one per AP and seed), which sign a
+//!   challenge with `80 2A 00 00` and no PIN (see [`crate::presence`]).
 //!
 //! Keys come from ChaCha20 streams seeded with SHA-256 of a label and the seed, and are kept in
 //! a process-wide cache, so a test binary generates each key once (RSA-2048 generation takes a
@@ -43,9 +51,11 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
 use super::content::{push_tlv, sha256, Holder};
-use super::{Access, App, Ef};
+use super::{images, Access, App, Ef};
 use crate::apdu::{Status, StatusWord};
-use crate::applets::{jpki, text};
+use crate::applets::{jpki, surface, text};
+use crate::cert::RsaKey;
+use crate::cvc::{self, CvHierarchy, IssuerKeys, KeyId};
 
 /// The organisation of the virtual test hierarchy. Never a production name.
 pub const VIRTUAL_ORGANIZATION: &str = "mynacard-VIRTUAL-TEST";
@@ -94,6 +104,10 @@ const AUTH_CA: &str = "virtual-auth-ca";
 const SIGN_CA: &str = "virtual-sign-ca";
 const TEXT_ISSUER: &str = "virtual-text-issuer";
 const CV_ROOT: &str = "virtual-cv-root";
+const SURFACE_ISSUER: &str = "virtual-surface-issuer";
+const CV_ROOT_SURFACE: &str = "virtual-cv-root-surface";
+const CARD_TEXT_AP: &str = "card-text-ap";
+const CARD_SURFACE_AP: &str = "card-surface-ap";
 const CARD_AUTH: &str = "card-auth";
 const CARD_SIGN: &str = "card-sign";
 /// The seed of the keys every virtual card shares (the hierarchy and the issuers).
@@ -361,27 +375,245 @@ fn leaf_cert(h: &Holder, seed: u64, sign: bool) -> der::Result<Vec<u8>> {
     })
 }
 
-/// Text-assist `0004`: a CV certificate for the virtual issuer key, signed by a virtual CV root
-/// (PKCS#1 v1.5 SHA-256 over the `5F4E` object: the virtual card's choice, since the real
-/// signature format is not public).
-fn cv_certificate() -> Vec<u8> {
-    let issuer = key(TEXT_ISSUER, SHARED);
-    let root = key(CV_ROOT, SHARED);
+/// The virtual CV root (issuer) key ids: `9000033/001` for the text-assist AP, `9000023/001`
+/// for the card-surface AP, shaped like the real ids (`5…` production, `6…` test; card-facts.md
+/// §8, myna-card `KeyId`) with a `9` that no real hierarchy uses.
+pub fn virtual_cv_root_id(app: App) -> KeyId {
+    match app {
+        App::Surface => cvc::key_id("9000023", "001"),
+        _ => cvc::key_id("9000033", "001"),
+    }
+}
+
+/// The ids of the keys the virtual CV certificates certify (the municipality's data-signing
+/// keys, whose real ids start with the municipality code; 13999 is the virtual card's).
+fn virtual_subject_id(app: App) -> KeyId {
+    match app {
+        App::Surface => cvc::key_id("1399923", "000"),
+        _ => cvc::key_id("1399931", "000"),
+    }
+}
+
+fn cv_labels(app: App) -> (&'static str, &'static str) {
+    match app {
+        App::Surface => (CV_ROOT_SURFACE, SURFACE_ISSUER),
+        _ => (CV_ROOT, TEXT_ISSUER),
+    }
+}
+
+/// The issuer keys of the virtual card's two CV certificates (text-assist and card-surface),
+/// as [`CvHierarchy::Virtual`]: pass them to [`crate::cvc::CvCertificate::verify`] to check the
+/// virtual card's certificates end to end. The same for every virtual card.
+pub fn virtual_issuer_keys() -> IssuerKeys {
+    let mut keys = IssuerKeys::empty();
+    for app in [App::TextAssist, App::Surface] {
+        let root = key(cv_labels(app).0, SHARED);
+        keys = keys.with(
+            virtual_cv_root_id(app),
+            RsaKey::new(
+                &root.n().to_be_bytes_trimmed_vartime(),
+                &root.e().to_be_bytes_trimmed_vartime(),
+            ),
+            CvHierarchy::Virtual,
+        );
+    }
+    keys
+}
+
+/// `0004` of the text-assist or card-surface AP: a CV certificate of the AP's virtual issuer
+/// (data-signing) key, signed by the virtual CV root in the real format: PKCS#1 v1.5 SHA-256
+/// over the value of `5F4E` (card-facts.md §8; checked on the test-card fixture, see
+/// [`crate::cvc`]).
+fn cv_certificate(app: App) -> Vec<u8> {
+    let (root_label, issuer_label) = cv_labels(app);
+    let issuer = key(issuer_label, SHARED);
+    let root = key(root_label, SHARED);
     let mut body = Vec::new();
-    body.extend_from_slice(b"VIRTUAL-CVROOT\0\0");
-    body.extend_from_slice(b"VIRTUAL-ISSUER\0\0");
-    push_tlv(&mut body, 0x90, &issuer.e().to_be_bytes_trimmed_vartime());
-    push_tlv(&mut body, 0x91, &issuer.n().to_be_bytes_trimmed_vartime());
-    let mut obj = Vec::new();
-    push_tlv(&mut obj, 0x5F4E, &body);
+    body.extend_from_slice(&virtual_cv_root_id(app).0);
+    body.extend_from_slice(&virtual_subject_id(app).0);
+    push_key(&mut body, &issuer);
     let sig = root
-        .sign(Pkcs1v15Sign::new::<Sha256>(), &sha256(&obj))
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &sha256(&body))
         .unwrap_or_default();
-    let mut inner = obj;
+    let mut inner = Vec::new();
+    push_tlv(&mut inner, 0x5F4E, &body);
     push_tlv(&mut inner, 0x5F37, &sig);
     let mut out = Vec::new();
     push_tlv(&mut out, 0x7F21, &inner);
     out
+}
+
+/// Appends `90 <exponent> 91 <modulus>`.
+fn push_key(out: &mut Vec<u8>, k: &PrivateKey) {
+    push_tlv(out, 0x90, &k.e().to_be_bytes_trimmed_vartime());
+    push_tlv(out, 0x91, &k.n().to_be_bytes_trimmed_vartime());
+}
+
+/// The AP's own card key (text-assist or card-surface) of the card with `seed`: it signs
+/// challenges without a PIN (see [`crate::presence`]).
+fn ap_card_key(app: App, seed: u64) -> Arc<PrivateKey> {
+    key(
+        if app == App::Surface {
+            CARD_SURFACE_AP
+        } else {
+            CARD_TEXT_AP
+        },
+        seed,
+    )
+}
+
+/// `DF12`/`DF24`/`DF42`/`DF51`: the AP's card key as `90`/`91` objects.
+fn ap_key_objects(app: App, seed: u64) -> Vec<u8> {
+    let mut v = Vec::new();
+    push_key(&mut v, &ap_card_key(app, seed));
+    v
+}
+
+fn issuer_sign_sha256(app: App, data: &[u8]) -> Vec<u8> {
+    key(cv_labels(app).1, SHARED)
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &sha256(data))
+        .unwrap_or_default()
+}
+
+/// Text-assist `0007`: `FF50 { DF51 <AP card key> DF52 <signature> }`, `DF52` signing the `DF51`
+/// object with the issuer key, as the test-card fixture shows.
+fn signed_public_key(seed: u64) -> Vec<u8> {
+    let mut body = Vec::new();
+    push_tlv(&mut body, 0xDF51, &ap_key_objects(App::TextAssist, seed));
+    let sig = issuer_sign_sha256(App::TextAssist, &body);
+    push_tlv(&mut body, 0xDF52, &sig);
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0xFF50, &body);
+    out
+}
+
+/// Pads a file with `FF` filler to a multiple of 64 bytes, as real files carry filler after
+/// their object (card-facts.md §6).
+fn with_filler(mut v: Vec<u8>) -> Vec<u8> {
+    v.resize(v.len().div_ceil(64) * 64, 0xFF);
+    v
+}
+
+/// Card-surface `0001`: `FF10 { DF11 birth date, DF12 AP key, DF13 signature }`.
+fn age_record(h: &Holder, seed: u64) -> Vec<u8> {
+    let mut body = Vec::new();
+    push_tlv(&mut body, 0xDF11, h.birth_yyyymmdd().as_bytes());
+    push_tlv(&mut body, 0xDF12, &ap_key_objects(App::Surface, seed));
+    let sig = issuer_sign_sha256(App::Surface, &body);
+    push_tlv(&mut body, 0xDF13, &sig);
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0xFF10, &body);
+    with_filler(out)
+}
+
+/// Card-surface `0002`: `FF20 { DF21 offsets, DF22..DF2A }` with synthetic images; `DF28` signs
+/// a DigestInfo of three SHA-256 digests (of `DF22-DF24`, `DF25-DF26`, `DF27`); `DF29` and
+/// `DF2A` follow it, unsigned (the layout of [`crate::surface`]).
+fn card_face(h: &Holder, seed: u64) -> Vec<u8> {
+    let obj = |tag: u16, value: &[u8]| {
+        let mut v = Vec::new();
+        push_tlv(&mut v, tag, value);
+        v
+    };
+    let name = format!("{}\u{3000}{}", h.family_name, h.given_name);
+    let signed: [Vec<u8>; 6] = [
+        obj(0xDF22, h.birth_yyyymmdd().as_bytes()),
+        obj(0xDF23, &[b'0' + h.sex]),
+        obj(0xDF24, &ap_key_objects(App::Surface, seed)),
+        obj(0xDF25, &images::text_png(&name, 96, 16)),
+        obj(0xDF26, &images::text_png(&h.address, 192, 32)),
+        obj(0xDF27, &images::synthetic_jp2(96, 120)),
+    ];
+    let mut digests = Vec::with_capacity(96);
+    for group in [&signed[0..3], &signed[3..5], &signed[5..6]] {
+        digests.extend_from_slice(&sha256(&group.concat()));
+    }
+    let sig = key(SURFACE_ISSUER, SHARED)
+        .sign(
+            Pkcs1v15Sign::new_unprefixed(),
+            &cvc::sha256_digest_info(&digests),
+        )
+        .unwrap_or_default();
+    let mut objects: Vec<Vec<u8>> = signed.to_vec();
+    objects.push(obj(0xDF28, &sig));
+    objects.push(obj(0xDF29, h.expiry_yyyymmdd().as_bytes()));
+    objects.push(obj(0xDF2A, &images::digits_png(&h.security_code)));
+    // DF21: the file offset of each object's tag, after the outer header and DF21 itself.
+    let table_len = 3 + 2 * objects.len();
+    let inner_len = table_len + objects.iter().map(Vec::len).sum::<usize>();
+    let header_len = 2 + match inner_len {
+        0..=0x7F => 1,
+        0x80..=0xFF => 2,
+        _ => 3,
+    };
+    let mut offsets = Vec::with_capacity(2 * objects.len());
+    let mut pos = header_len + table_len;
+    for o in &objects {
+        offsets.extend_from_slice(&(pos as u16).to_be_bytes());
+        pos += o.len();
+    }
+    let mut inner = obj(0xDF21, &offsets);
+    inner.extend_from_slice(&objects.concat());
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0xFF20, &inner);
+    with_filler(out)
+}
+
+/// Card-surface `0003`: `FF30 { DF31 layout, DF32 key id, DF33 version, DF34 municipality,
+/// DF35 key id + 256 bytes }`, the shape myna-card describes; the values are placeholders
+/// (what `DF35` means is not public).
+fn surface_ap_info(seed: u64) -> Vec<u8> {
+    let mut body = Vec::new();
+    push_tlv(&mut body, 0xDF31, &[0x06, 0x03, 0x0E, 0x01]);
+    push_tlv(&mut body, 0xDF32, &cvc::key_id("9000024", "001").0);
+    push_tlv(&mut body, 0xDF33, &[0x01]);
+    push_tlv(&mut body, 0xDF34, MUNICIPALITY.as_bytes());
+    let mut df35 = cvc::key_id("9000024", "001").0.to_vec();
+    let mut h = sha256(&[b"surface-df35".as_slice(), &seed.to_be_bytes()].concat());
+    while df35.len() < 16 + 256 {
+        df35.extend_from_slice(&h);
+        h = sha256(&h);
+    }
+    df35.truncate(16 + 256);
+    push_tlv(&mut body, 0xDF35, &df35);
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0xFF30, &body);
+    with_filler(out)
+}
+
+/// Card-surface `0005`: `FF40 { DF41 My Number PNG, DF42 AP key, DF43 signature }`.
+fn my_number_image(h: &Holder, seed: u64) -> Vec<u8> {
+    let mut body = Vec::new();
+    push_tlv(&mut body, 0xDF41, &images::digits_png(&h.my_number));
+    push_tlv(&mut body, 0xDF42, &ap_key_objects(App::Surface, seed));
+    let sig = issuer_sign_sha256(App::Surface, &body);
+    push_tlv(&mut body, 0xDF43, &sig);
+    let mut out = Vec::new();
+    push_tlv(&mut out, 0xFF40, &body);
+    with_filler(out)
+}
+
+/// The virtual card's municipality code (in 共通カードAP record 1 and card-surface `0003`).
+pub const MUNICIPALITY: &str = "13999";
+
+/// Signs for `SIGN` with P2 = `00` in the text-assist or card-surface AP: the AP's card key,
+/// no PIN, PKCS#1 v1.5 over the data as given (a DigestInfo), as myna-card describes. Other P1
+/// values are refused with `6A86` (no source says what they do there).
+pub(super) fn sign_with_ap_key(
+    app: App,
+    seed: u64,
+    p1: u8,
+    data: &[u8],
+) -> Result<Vec<u8>, StatusWord> {
+    if p1 != 0x00 {
+        return Err(Status::IncorrectP1P2.status_word());
+    }
+    let k = ap_card_key(app, seed);
+    if data.is_empty() || data.len() > k.size() - 11 {
+        return Err(Status::WrongLength.status_word());
+    }
+    k.sign(Pkcs1v15Sign::new_unprefixed(), data)
+        .map_err(|_| Status::IncorrectData.status_word())
 }
 
 /// Text-assist `0003`: `FF30 { DF31 DF32 DF33 }`, `DF33` signing the `DF31` and `DF32` objects
@@ -391,9 +623,7 @@ fn integrity_record(my_number_file: &[u8], basic_four_file: &[u8]) -> Vec<u8> {
     push_tlv(&mut body, 0xDF31, &sha256(my_number_file));
     let input = super::content::basic_four_digest_input(basic_four_file).unwrap_or(&[]);
     push_tlv(&mut body, 0xDF32, &sha256(input));
-    let sig = key(TEXT_ISSUER, SHARED)
-        .sign(Pkcs1v15Sign::new::<Sha256>(), &sha256(&body))
-        .unwrap_or_default();
+    let sig = issuer_sign_sha256(App::TextAssist, &body);
     push_tlv(&mut body, 0xDF33, &sig);
     let mut out = Vec::new();
     push_tlv(&mut out, 0xFF30, &body);
@@ -405,7 +635,7 @@ fn integrity_record(my_number_file: &[u8], basic_four_file: &[u8]) -> Vec<u8> {
 fn ap_info(seed: u64) -> Vec<u8> {
     let mut body = Vec::new();
     push_tlv(&mut body, 0xDF41, &[0x01, 0x03, 0x0E, 0x01]);
-    push_tlv(&mut body, 0xDF42, b"VIRTUAL-ISSUER\0\0");
+    push_tlv(&mut body, 0xDF42, &cvc::key_id("9000034", "001").0);
     let mut filler = Vec::new();
     let mut h = sha256(&seed.to_be_bytes());
     while filler.len() < 128 {
@@ -452,8 +682,44 @@ pub(super) fn files(
             (App::TextAssist, text::INTEGRITY.0),
             text_rec(integrity_record(my_number_file, basic_four_file)),
         ),
-        ((App::TextAssist, text::CV_CERT.0), free(cv_certificate())),
+        (
+            (App::TextAssist, text::CV_CERT.0),
+            free(cv_certificate(App::TextAssist)),
+        ),
         ((App::TextAssist, text::AP_INFO.0), free(ap_info(seed))),
+        (
+            (App::TextAssist, text::SIGNED_KEY.0),
+            text_rec(signed_public_key(seed)),
+        ),
+        (
+            (App::Surface, surface::AGE_RECORD.0),
+            Ef::Binary {
+                data: age_record(h, seed),
+                access: Access::AnyOf(vec![surface::BIRTH_DATE_KEY.0]),
+            },
+        ),
+        (
+            (App::Surface, surface::CARD_FACE.0),
+            Ef::Binary {
+                data: card_face(h, seed),
+                access: Access::AnyOf(vec![surface::MATCHING_A.0, surface::MATCHING_B.0]),
+            },
+        ),
+        (
+            (App::Surface, surface::AP_INFO.0),
+            free(surface_ap_info(seed)),
+        ),
+        (
+            (App::Surface, surface::CV_CERT.0),
+            free(cv_certificate(App::Surface)),
+        ),
+        (
+            (App::Surface, surface::MY_NUMBER_IMAGE.0),
+            Ef::Binary {
+                data: my_number_image(h, seed),
+                access: Access::AnyOf(vec![surface::MATCHING_A.0]),
+            },
+        ),
     ]
 }
 
