@@ -1,9 +1,7 @@
 //! The bad-input table: every public entry point and every CLI argument, given bad input, gives
 //! a clear error, sends nothing to the card, and does not panic.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 use mynacard::apdu::{ApduError, Command as Apdu, CommandView, Response};
 use mynacard::cert::{CertAvailability, Certificate, TokenInfo};
@@ -16,6 +14,8 @@ use mynacard::sim::VirtualCard;
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
 use mynacard::transport::ExchangeLog;
 use mynacard::{Card, Error, LastTry};
+
+mod common;
 
 fn card() -> (Card<VirtualCard>, ExchangeLog) {
     let vc = VirtualCard::new();
@@ -204,26 +204,8 @@ fn unusable_state_paths_give_clear_errors() {
     assert!(!e.to_string().is_empty());
 }
 
-fn myna_path() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    dir.join("examples")
-        .join(format!("myna{}", std::env::consts::EXE_SUFFIX))
-}
-
 fn myna(state: &Path, args: &[&str], stdin: &str) -> (Option<i32>, String) {
-    let mut child = Command::new(myna_path())
-        .arg("--sim-state")
-        .arg(state)
-        .arg("--trace")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let o = child.wait_with_output().unwrap();
+    let o = common::run_myna(state, &[&["--trace"], args].concat(), stdin);
     (
         o.status.code(),
         format!(

@@ -1,35 +1,9 @@
 //! The `myna` example CLI, run as a program against the persistent virtual card.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn myna_path() -> PathBuf {
-    // target/<profile>/deps/cli-xxxx -> target/<profile>/examples/myna
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    dir.join("examples")
-        .join(format!("myna{}", std::env::consts::EXE_SUFFIX))
-}
-
-fn myna(state: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(myna_path())
-        .arg("--sim-state")
-        .arg(state)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the myna example is built by `cargo test`");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+mod common;
+use common::run_myna as myna;
 
 fn text(o: &Output) -> String {
     format!(

@@ -2,53 +2,13 @@
 
 #![cfg(feature = "sim")]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::process::Output;
+
+mod common;
+use common::run_myna as run;
 
 use mynacard::cert::Certificate;
 use mynacard::sign::{verify_signature, HashAlgorithm, SignatureScheme, ToSign};
-
-/// The example binary, built once per test run.
-fn myna() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "myna"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the myna example failed");
-        let exe = std::env::current_exe().unwrap();
-        // target/<profile>/deps/<test> -> target/<profile>/examples/myna
-        exe.parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .join("examples")
-            .join(format!("myna{}", std::env::consts::EXE_SUFFIX))
-    })
-}
-
-fn run(state: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(myna())
-        .arg("--sim-state")
-        .arg(state)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
 
 fn text(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -1,26 +1,12 @@
 //! `myna reset`, run as the built example binary (`cargo test` builds the examples before it
 //! runs the tests; after `cargo test --test cli_reset` alone the binary may be stale).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+
+mod common;
 
 use mynacard::applets::{jpki, text};
 use mynacard::sim::{App, VirtualCard};
-
-fn myna() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let debug = exe.parent().and_then(Path::parent).unwrap();
-    let bin = debug
-        .join("examples")
-        .join(format!("myna{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo test` (which builds the examples)",
-        bin.display()
-    );
-    bin
-}
 
 struct Out {
     code: i32,
@@ -29,18 +15,7 @@ struct Out {
 }
 
 fn run(state: &Path, args: &[&str], stdin: &str) -> Out {
-    let mut child = Command::new(myna())
-        .arg("--sim-state")
-        .arg(state)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The program may exit before reading its input (a refusal): a broken pipe is fine.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let o = child.wait_with_output().unwrap();
+    let o = common::run_myna(state, args, stdin);
     Out {
         code: o.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&o.stdout).into(),

@@ -3,9 +3,7 @@
 //! handled, CLI output, the vpcd log lines, and the virtual card's state file — and none of it may
 //! hold a PIN, the signature password, the My Number or 照合番号B, as text or as hex.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 use mynacard::cert::CertKind;
 use mynacard::credential::{
@@ -208,30 +206,8 @@ fn a_full_library_session_leaks_nothing() {
     assert_clean("the state file", &file, &secrets);
 }
 
-fn myna_path() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    dir.join("examples")
-        .join(format!("myna{}", std::env::consts::EXE_SUFFIX))
-}
-
 fn myna(state: &Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(myna_path())
-        .arg("--sim-state")
-        .arg(state)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = common::run_myna(state, args, stdin);
     format!(
         "$ myna {}\n[exit {:?}]\n{}{}",
         args.join(" "),
