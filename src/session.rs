@@ -272,6 +272,12 @@ impl<T: Transport> Session<T> {
         }
     }
 
+    /// After a command refused for its parameters (which changes no selection on the card),
+    /// puts back the application selected before it, which `transmit` forgot.
+    pub(crate) fn keep_application(&mut self, df: Option<Aid>) {
+        self.df = df;
+    }
+
     /// Records that an SFI-addressed command was accepted or refused.
     pub(crate) fn learn_sfi(&mut self, accepted: bool) {
         self.caps.sfi = if accepted { Support::Yes } else { Support::No };
