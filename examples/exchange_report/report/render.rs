@@ -200,6 +200,32 @@ pub fn markdown(r: &Report) -> String {
         }
     }
 
+    // Peers.
+    let cert = find(
+        &r.main,
+        "read the user-authentication certificate",
+        &MAIN[0],
+    );
+    let short = find(
+        &r.main,
+        "read the user-authentication certificate",
+        &MAIN[1],
+    );
+    let _ = writeln!(
+        s,
+        "\n## Against other implementations\n\n\
+         How others read a certificate, as card-facts.md §6 records them: myna reads 7 bytes, \
+         parses the DER length, then 256-byte chunks (about 8 exchanges); OpenSC reads 4 bytes \
+         and then the rest; a public trace read 4 bytes, then the rest in one extended READ; \
+         jsapdu reads the whole file in one extended READ by SFI. This library reads it in one \
+         extended READ by SFI ({} exchanges with the SELECT, {} bytes received), and with short \
+         APDUs only in one 256-byte read per 256 bytes, with no separate header read ({} \
+         exchanges). Checking a signature reads the certificate once per card session.",
+        cert.library.figures.exchanges,
+        cert.library.figures.received,
+        short.library.figures.exchanges
+    );
+
     // Rules.
     let _ = writeln!(s, "\n## Why these are the fewest\n");
     for (name, text) in model::RULES {
