@@ -1,5 +1,7 @@
-//! APDU encoding, parsing and status-word classification, side by side with the trussed
-//! `iso7816` crate's equivalent operations in the same run.
+//! APDU encoding, parsing (borrowed and owned commands, responses) and status-word
+//! classification, side by side with the trussed `iso7816` crate's equivalent operations in the
+//! same run. Each group holds a `mynacard/<case>` and an `iso7816/<case>` benchmark; the
+//! exchange report (`--criterion target/criterion`) prints them as ratios.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
@@ -138,12 +140,71 @@ fn parse(c: &mut Criterion) {
     g.finish();
 }
 
+fn parse_owned(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse owned");
+    for case in cases() {
+        let bytes = ours(&case).to_bytes().to_vec();
+        g.bench_function(BenchmarkId::new("mynacard", case.0), |b| {
+            b.iter(|| {
+                let cmd = Command::parse(black_box(&bytes)).unwrap();
+                black_box((cmd.data().len(), cmd.ne()))
+            })
+        });
+        g.bench_function(BenchmarkId::new("iso7816", case.0), |b| {
+            b.iter(|| {
+                let cmd = iso7816::Command::<256>::try_from(black_box(&bytes[..])).unwrap();
+                black_box((cmd.data().len(), cmd.expected()))
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Splitting a response into data and status word, and classifying the word. `iso7816` has no
+/// response parser; its users split the two last bytes and convert them to its `Status`, which
+/// is what the `iso7816` side does.
+fn parse_response(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse response");
+    let cases: [(&str, Vec<u8>); 3] = [
+        ("status only 63C2", vec![0x63, 0xC2]),
+        (
+            "signature 256 + 9000",
+            [vec![0xA5; 256], vec![0x90, 0x00]].concat(),
+        ),
+        (
+            "certificate 1590 + 9000",
+            [vec![0x30; 1590], vec![0x90, 0x00]].concat(),
+        ),
+    ];
+    for (name, resp) in &cases {
+        g.bench_function(BenchmarkId::new("mynacard", name), |b| {
+            b.iter(|| {
+                let v = ResponseView::parse(black_box(resp)).unwrap();
+                black_box((v.data.len(), matches!(v.sw.status(), Status::TriesLeft(_))))
+            })
+        });
+        g.bench_function(BenchmarkId::new("iso7816", name), |b| {
+            b.iter(|| {
+                let r: &[u8] = black_box(resp);
+                let (data, sw) = r.split_at(r.len() - 2);
+                let st = iso7816::Status::from([sw[0], sw[1]]);
+                black_box((
+                    data.len(),
+                    matches!(st, iso7816::Status::RemainingRetries(_)),
+                ))
+            })
+        });
+    }
+    g.finish();
+}
+
 fn status(c: &mut Criterion) {
     let mut g = c.benchmark_group("status word");
     let words: Vec<u16> = vec![
         0x9000, 0x63C2, 0x6984, 0x6A82, 0x6108, 0x6C10, 0x6F00, 0x1234,
     ];
-    g.bench_function("mynacard", |b| {
+    let case = "classify 8 words";
+    g.bench_function(BenchmarkId::new("mynacard", case), |b| {
         b.iter(|| {
             let mut n = 0u32;
             for w in black_box(&words) {
@@ -154,7 +215,7 @@ fn status(c: &mut Criterion) {
             n
         })
     });
-    g.bench_function("iso7816", |b| {
+    g.bench_function(BenchmarkId::new("iso7816", case), |b| {
         b.iter(|| {
             let mut n = 0u32;
             for w in black_box(&words) {
@@ -168,12 +229,8 @@ fn status(c: &mut Criterion) {
             n
         })
     });
-    let resp = [vec![0u8; 256], vec![0x90, 0x00]].concat();
-    g.bench_function("mynacard response view", |b| {
-        b.iter(|| black_box(ResponseView::parse(black_box(&resp)).unwrap().sw))
-    });
     g.finish();
 }
 
-criterion_group!(benches, encode, parse, status);
+criterion_group!(benches, encode, parse, parse_owned, parse_response, status);
 criterion_main!(benches);

@@ -1,11 +1,17 @@
-//! The virtual card's throughput in-process: raw exchanges per second, and whole PIN scenarios
-//! (status of all four, verify, a verify-then-sign flow once signing lands) per second.
+//! The virtual card's throughput in-process: raw exchanges per second, and whole scenarios per
+//! second, each from a powered-off card as a program would meet it: the status of all four PINs,
+//! a VERIFY, and a signature (VERIFY, the certificate read for the check, SIGN, the check). The
+//! virtual card signs with real RSA-2048 keys, so the signing scenarios measure mostly that
+//! private-key operation and the host's check of the signature.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 
-use mynacard::credential::AuthPin;
+use mynacard::cert::CertKind;
+use mynacard::credential::{AuthPin, TextAssistPin};
+use mynacard::sign::{HashAlgorithm, SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::VirtualCard;
+use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
 use mynacard::transport::Transport;
 use mynacard::Card;
 
@@ -24,26 +30,96 @@ fn exchanges(c: &mut Criterion) {
     g.bench_function("exchange (READ BINARY 160 bytes, extended)", |b| {
         b.iter(|| black_box(card.transmit(black_box(&read)).unwrap()))
     });
+    let cert = [0x00, 0xB0, 0x8A, 0x00, 0x00, 0x00, 0x00];
+    g.bench_function("exchange (READ BINARY certificate, extended)", |b| {
+        b.iter(|| black_box(card.transmit(black_box(&cert)).unwrap()))
+    });
     g.finish();
+}
+
+/// Exchanges `f` sends from a powered-off card: the scenario names below state them.
+fn count(card: &mut Card<VirtualCard>, f: impl FnOnce(&mut Card<VirtualCard>)) -> u64 {
+    card.unpower().unwrap();
+    let before = card.exchanges();
+    f(card);
+    card.exchanges() - before
 }
 
 fn scenarios(c: &mut Criterion) {
     let mut g = c.benchmark_group("scenario");
     g.throughput(Throughput::Elements(1));
     let mut card = Card::new(VirtualCard::new());
-    g.bench_function("status of all four PINs", |b| {
+    let pin = AuthPin::parse("1234").unwrap();
+    let text = TextAssistPin::parse("1234").unwrap();
+    let scheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256);
+    let sign = |c: &mut Card<VirtualCard>, o: &SignOptions| {
+        c.sign(&pin, scheme, ToSign::Message(b"bench"), o).unwrap()
+    };
+    assert_eq!(count(&mut card, |c| drop(c.status_all().unwrap())), 9);
+    assert_eq!(count(&mut card, |c| c.verify(&pin).unwrap()), 3);
+    let read = |c: &mut Card<VirtualCard>| drop(c.read_certificate(CertKind::Auth).unwrap());
+    assert_eq!(count(&mut card, read), 2);
+    assert_eq!(
+        count(&mut card, |c| drop(sign(c, &SignOptions::unchecked()))),
+        4
+    );
+    assert_eq!(
+        count(&mut card, |c| drop(sign(c, &SignOptions::default()))),
+        5
+    );
+    let text_read = |c: &mut Card<VirtualCard>| {
+        let mut t = c
+            .open_text_assist(TextAssistKey::Pin(&text), TextAssistOptions::default())
+            .unwrap();
+        black_box(t.basic_four().unwrap());
+        black_box(t.my_number().unwrap().expose_str().len());
+    };
+    assert_eq!(count(&mut card, text_read), 6);
+    g.bench_function("status of all four PINs (9 exchanges)", |b| {
         b.iter(|| {
-            card.session_mut().forget();
+            card.unpower().unwrap();
             black_box(card.status_all().unwrap())
         })
     });
-    let pin = AuthPin::parse("1234").unwrap();
-    g.bench_function("verify (guard on)", |b| {
+    g.bench_function("verify, guard on (3 exchanges)", |b| {
         b.iter(|| {
-            card.session_mut().forget();
+            card.unpower().unwrap();
             card.verify(black_box(&pin)).unwrap()
         })
     });
+    g.bench_function("read the auth certificate (2 exchanges)", |b| {
+        b.iter(|| {
+            card.unpower().unwrap();
+            read(&mut card)
+        })
+    });
+    g.bench_function(
+        "sign: verify + SIGN, RSA-2048, unchecked (4 exchanges)",
+        |b| {
+            b.iter(|| {
+                card.unpower().unwrap();
+                black_box(sign(&mut card, &SignOptions::unchecked()))
+            })
+        },
+    );
+    g.bench_function(
+        "sign: verify + certificate + SIGN, RSA-2048, checked (5 exchanges)",
+        |b| {
+            b.iter(|| {
+                card.unpower().unwrap();
+                black_box(sign(&mut card, &SignOptions::default()))
+            })
+        },
+    );
+    g.bench_function(
+        "text assist: basic four + My Number, digests checked (6 exchanges)",
+        |b| {
+            b.iter(|| {
+                card.unpower().unwrap();
+                text_read(&mut card)
+            })
+        },
+    );
     g.finish();
 }
 

@@ -281,10 +281,16 @@ impl<T: Transport> Card<T> {
     ) -> Result<()> {
         let refs = kind.key_refs();
         // With the guard on, check every key reference before changing any, in reverse order so
-        // that the first application stays selected.
+        // that the first application stays selected. CHANGE addresses the selected key EF
+        // (`P2 = 80`, card-facts.md §4), so the first reference's EF is selected before its
+        // status query: the query, VERIFY and CHANGE then all address it without SFI, and a card
+        // that refuses SFI costs no refused attempt.
         if self.guard {
-            for key in refs.iter().rev() {
+            for (i, key) in refs.iter().enumerate().rev() {
                 self.session.select_df(&key.aid)?;
+                if i == 0 {
+                    self.session.select_ef(key.fid)?;
+                }
                 self.guard_check(kind, *key, last, true)?;
             }
         }

@@ -43,10 +43,12 @@ pub struct Capabilities {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileSize {
     /// A DER or BER-TLV object: the length comes from its header, and the filler after it is
-    /// not read. `likely_large` says the object is known to exceed 256 bytes (a certificate), so
-    /// the first short read can fetch 256 bytes instead of a header.
+    /// trimmed. `likely_large` says whether the object usually exceeds 256 bytes (a
+    /// certificate): such a read starts with one extended READ BINARY where extended length may
+    /// work; a small one starts with one short read of 256 bytes, which holds it whole, so that a
+    /// card refusing extended length never costs it a refused attempt.
     Tlv {
-        /// Known to be larger than 256 bytes.
+        /// Usually larger than 256 bytes.
         likely_large: bool,
     },
     /// Exactly this many bytes.
@@ -277,6 +279,12 @@ impl<T: Transport> Session<T> {
         }
     }
 
+    /// After a command refused for its parameters (which changes no selection on the card),
+    /// puts back the application selected before it, which `transmit` forgot.
+    pub(crate) fn keep_application(&mut self, df: Option<Aid>) {
+        self.df = df;
+    }
+
     /// Records that an SFI-addressed command was accepted or refused.
     pub(crate) fn learn_sfi(&mut self, accepted: bool) {
         self.caps.sfi = if accepted { Support::Yes } else { Support::No };
@@ -332,16 +340,28 @@ impl<T: Transport> Session<T> {
     /// Reads a whole transparent file in the current application, in the fewest exchanges the
     /// card and reader allow:
     ///
-    /// 1. extended length and SFI: one `00 B0 (80|SFI) 00 00 00 00`;
-    /// 2. extended length without SFI: SELECT EF, then one extended READ BINARY;
-    /// 3. short only: (SFI or SELECT) then chunks of up to 256 bytes, sized by the header.
+    /// 1. a file that one short READ BINARY can hold ([`FileSize::Fixed`] up to 256 bytes, or a
+    ///    TLV object not [`likely_large`](FileSize::Tlv) on a card whose extended length is not
+    ///    known to work): one short read, by SFI or after SELECT EF, and extended length is not
+    ///    even tried, since it could not save an exchange;
+    /// 2. extended length and SFI: one `00 B0 (80|SFI) 00 00 00 00`;
+    /// 3. extended length without SFI: SELECT EF, then one extended READ BINARY;
+    /// 4. short only: (SFI or SELECT) then chunks of up to 256 bytes, sized by the header of the
+    ///    first 256.
     ///
     /// A refused optimisation (`6A86` to SFI, `6700` or a reader error to extended length) is
-    /// remembered and the read falls back.
+    /// remembered and the read falls back; every refusal costs one exchange once per session.
     pub fn read_file(&mut self, fid: Fid, size: FileSize) -> Result<Vec<u8>> {
-        if self.use_extended() {
-            let df = self.df;
+        let one_short_read = match size {
+            FileSize::Fixed(n) => n <= 256,
+            FileSize::Tlv { likely_large } => !likely_large && self.caps.extended != Support::Yes,
+        };
+        if !one_short_read && self.use_extended() {
+            let (df, ef) = (self.df, self.ef);
+            // Whether the last command built addressed the current EF (after a SELECT EF).
+            let by_current_ef = std::cell::Cell::new(false);
             let r = self.transmit_addressed(fid, &|p1| {
+                by_current_ef.set(p1 == 0x80);
                 // SFI goes in P1 for READ BINARY: 1 0 0 SFI; offset in P2.
                 let (p1, p2) = if p1 == 0x80 { (0x00, 0x00) } else { (p1, 0x00) };
                 Ok(Command::new(0x00, ins::READ_BINARY, p1, p2)
@@ -356,14 +376,17 @@ impl<T: Transport> Session<T> {
                 }
                 Ok(r) if r.sw.status() == Status::WrongLength => {
                     self.caps.extended = Support::No;
-                    // The refused command changed no selection on the card.
+                    // The refused command changed no selection on the card: the application
+                    // stays, and so does the EF if it was selected for this read.
                     self.df = df;
+                    self.ef = if by_current_ef.get() { Some(fid) } else { ef };
                 }
                 Ok(r) => return Err(card_error("READ BINARY", r.sw)),
                 Err(Error::Transport(TransportError::Unsupported(_))) => {
                     self.caps.extended = Support::No;
                     // Nothing reached the card.
                     self.df = df;
+                    self.ef = if by_current_ef.get() { Some(fid) } else { ef };
                 }
                 Err(e) => return Err(e),
             }
@@ -396,13 +419,55 @@ impl<T: Transport> Session<T> {
         }
     }
 
+    /// One extended READ BINARY of `len` bytes at `offset` of the current EF `fid`. `None` when
+    /// the card or reader refuses extended length (remembered; nothing changed on the card).
+    fn read_rest_extended(
+        &mut self,
+        fid: Fid,
+        offset: usize,
+        len: usize,
+    ) -> Result<Option<Vec<u8>>> {
+        let cmd = Command::new(
+            0x00,
+            ins::READ_BINARY,
+            (offset >> 8) as u8 & 0x7F,
+            offset as u8,
+        )
+        .with_ne(len.min(MAX_NE))?
+        .extended();
+        let (df, ef) = (self.df, self.ef);
+        match self.transmit(&cmd) {
+            Ok(r)
+                if (r.sw.is_success() || r.sw.status() == Status::EndOfFile)
+                    && !r.data.is_empty() =>
+            {
+                self.caps.extended = Support::Yes;
+                self.after_read(fid);
+                Ok(Some(r.data))
+            }
+            Ok(r) if r.sw.status() == Status::WrongLength => {
+                self.caps.extended = Support::No;
+                (self.df, self.ef) = (df, ef);
+                Ok(None)
+            }
+            Ok(r) => Err(card_error("READ BINARY", r.sw)),
+            Err(Error::Transport(TransportError::Unsupported(_))) => {
+                self.caps.extended = Support::No;
+                (self.df, self.ef) = (df, ef);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     fn read_short(&mut self, fid: Fid, size: FileSize) -> Result<Vec<u8>> {
+        // A TLV object's first read asks for 256 bytes, not just its header: one exchange costs
+        // more than the bytes (see docs/PERFORMANCE.md), and most objects then need no second
+        // read. A card with fewer bytes left answers what it has (`9000` or `6282`), or `6Cxx`,
+        // which `transmit` answers with one re-send.
         let first_len = match size {
             FileSize::Fixed(n) => n.clamp(1, 256),
-            FileSize::Tlv { likely_large: true } => 256,
-            FileSize::Tlv {
-                likely_large: false,
-            } => 8,
+            FileSize::Tlv { .. } => 256,
         };
         let mut out = match self.read_chunk(fid, 0, first_len) {
             Ok(c) => c,
@@ -463,6 +528,13 @@ impl<T: Transport> Session<T> {
             // With an SFI in P1 the offset must fit in P2 (one byte); past that, select the EF.
             if offset > 0xFF && self.ef != Some(fid) {
                 self.select_ef(fid)?;
+            }
+            // More than one short read left: the rest in one extended read, where it may work.
+            if total - offset > 256 && self.ef == Some(fid) && self.use_extended() {
+                if let Some(rest) = self.read_rest_extended(fid, offset, total - offset)? {
+                    out.extend_from_slice(&rest);
+                    continue;
+                }
             }
             let chunk = match self.read_chunk(fid, offset, (total - offset).min(256)) {
                 Ok(c) => c,

@@ -160,21 +160,27 @@ fn card(sfi: bool, ext: bool, reader_ext: bool) -> Card<VirtualCard> {
 }
 
 /// Expected exchanges, one row per operation, one column per combination in `COMBOS`.
+///
+/// Lowered in issue 7: a file that fits one short read (token info, certificate availability,
+/// the basic four) is read with one short READ BINARY of up to 256 bytes, so a card that refuses
+/// extended length no longer costs a refused attempt there, and the basic four is no longer
+/// read as an 8-byte header and then the rest; and an extended read refused after a SELECT EF
+/// no longer makes the short reads select the EF again. docs/PERFORMANCE.md has the full report.
 const EXPECTED: [[u64; 6]; 14] = [
     [2, 6, 4, 8, 5, 7],
     [2, 9, 4, 11, 8, 10],
     [3, 10, 6, 13, 9, 12],
-    [4, 9, 7, 13, 8, 11],
-    [2, 3, 4, 5, 2, 4],
-    [2, 3, 4, 5, 2, 4],
+    [4, 9, 7, 12, 8, 11],
+    [2, 2, 4, 4, 2, 4],
+    [2, 2, 4, 4, 2, 4],
     [3, 3, 6, 6, 3, 6],
     [4, 4, 7, 7, 4, 7],
-    [5, 9, 9, 14, 8, 12],
-    [5, 10, 9, 15, 9, 13],
+    [5, 9, 9, 13, 8, 12],
+    [5, 10, 9, 14, 9, 13],
     [9, 9, 15, 15, 9, 15],
-    [5, 8, 9, 13, 7, 11],
-    [6, 9, 11, 15, 8, 13],
-    [7, 12, 13, 19, 11, 17],
+    [5, 7, 9, 11, 6, 10],
+    [6, 8, 11, 13, 7, 12],
+    [7, 11, 13, 17, 10, 16],
 ];
 
 #[test]

@@ -135,8 +135,11 @@ fn reads_fall_back_when_sfi_and_extended_are_refused() {
             .read_file(applets::jpki::TOKEN_INFO, FileSize::Fixed(160))
             .unwrap();
         assert_eq!(&data[..15], b"JPKIAPICCTOKEN2");
+        // 160 bytes fit one short read: extended length is not tried, so a card that refuses
+        // it costs no refused attempt, and nothing is learnt about it.
         let caps = s.capabilities();
-        assert_eq!(caps.extended == Support::No, !ext, "{sfi} {ext}");
+        assert_eq!(caps.extended, Support::Unknown, "{sfi} {ext}");
+        assert_eq!(caps.sfi == Support::Yes, sfi, "{sfi} {ext}");
         // Reading again uses what was learnt: no refused attempt is repeated.
         let before = s.exchanges();
         s.forget();
@@ -146,6 +149,73 @@ fn reads_fall_back_when_sfi_and_extended_are_refused() {
         let second = s.exchanges() - before;
         let expected = 1 + if sfi { 1 } else { 2 };
         assert_eq!(second, expected, "sfi={sfi} ext={ext}");
+        // A certificate does not fit: extended length is tried once, its refusal remembered.
+        let before = s.exchanges();
+        let cert = s
+            .read_file(
+                applets::jpki::AUTH_CERT,
+                FileSize::Tlv { likely_large: true },
+            )
+            .unwrap();
+        assert!(cert.len() > 256);
+        let expected_ext = if ext { Support::Yes } else { Support::No };
+        assert_eq!(s.capabilities().extended, expected_ext, "{sfi} {ext}");
+        let chunks = cert.len().div_ceil(256) as u64;
+        let addressing = if sfi { 0 } else { 1 };
+        let expected = if ext { 1 } else { 1 + chunks } + addressing;
+        assert_eq!(s.exchanges() - before, expected, "sfi={sfi} ext={ext}");
+    }
+}
+
+/// A file announced as small that turns out to need more than two short reads: the first 256
+/// bytes come in one short read, the rest in one extended read where it works, in short chunks
+/// where the card refuses it (learnt once).
+#[test]
+fn a_small_file_that_is_large_gets_its_rest_in_one_extended_read() {
+    use mynacard::sim::{Access, App, Ef};
+    let mut big = Vec::new();
+    mynacard::sim::push_tlv(&mut big, 0xFF20, &[0x5A; 900]);
+    for ext in [true, false] {
+        let mut vc = VirtualCard::new().with_options(SimOptions {
+            extended: ext,
+            ..SimOptions::default()
+        });
+        vc.put_file(
+            App::Jpki,
+            0x0005,
+            Ef::Binary {
+                data: big.clone(),
+                access: Access::Free,
+            },
+        );
+        let log = vc.log();
+        let mut s = Session::new(vc);
+        s.select_df(&applets::JPKI).unwrap();
+        let data = s
+            .read_file(
+                Fid(0x0005),
+                FileSize::Tlv {
+                    likely_large: false,
+                },
+            )
+            .unwrap();
+        assert_eq!(data, big);
+        let cmds: Vec<Vec<u8>> = log.entries().into_iter().map(|e| e.command).collect();
+        // The first read is short, by SFI, 256 bytes.
+        assert_eq!(cmds[1], [0x00, 0xB0, 0x85, 0x00, 0x00]);
+        if ext {
+            // The rest (905 - 256 = 649 bytes) at offset 256, in one extended read.
+            assert_eq!(big.len(), 905);
+            assert_eq!(cmds[2], [0x00, 0xB0, 0x01, 0x00, 0x00, 0x02, 0x89]);
+            assert_eq!(s.exchanges(), 3);
+            assert_eq!(s.capabilities().extended, Support::Yes);
+        } else {
+            // Refused once (6700), then 256 + 256 + 137 in short reads by offset.
+            assert_eq!(log.entries()[2].sw().map(|w| w.0), Some(0x6700));
+            assert_eq!(s.exchanges(), 6);
+            assert_eq!(s.capabilities().extended, Support::No);
+            assert!(cmds[3..].iter().all(|c| c.len() == 5 && c[1] == 0xB0));
+        }
     }
 }
 

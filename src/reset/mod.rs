@@ -520,6 +520,7 @@ impl<T: Transport> Card<T> {
         let session = self.session_mut();
         if session.selected().1 != Some(key.fid) {
             if let Some(sfi) = session.use_sfi(key.fid) {
+                let df = session.selected().0;
                 let cmd = authority.wrap(build(0x80 | sfi)?)?;
                 let r = authority.unwrap(self.session_mut().transmit(&cmd)?)?;
                 let session = self.session_mut();
@@ -528,6 +529,9 @@ impl<T: Transport> Card<T> {
                     return Ok(r);
                 }
                 session.learn_sfi(false);
+                // Refused for its addressing: the application (and the terminal's
+                // authentication in it) is still selected, so it is not selected again.
+                session.keep_application(df);
             }
             self.session_mut().select_ef(key.fid)?;
         }
