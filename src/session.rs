@@ -221,7 +221,13 @@ impl<T: Transport> Session<T> {
             resp = Response::new(data, more.sw);
         }
         match resp.sw.status() {
-            Status::Success | Status::EndOfFile | Status::TriesLeft(_) => {}
+            // Answers about a key's counter say nothing about the selection: a blocked PIN's
+            // status query (6984) does not cost a SELECT of the application afterwards.
+            Status::Success
+            | Status::EndOfFile
+            | Status::TriesLeft(_)
+            | Status::AuthenticationBlocked
+            | Status::ReferenceDataBlocked => {}
             _ => self.forget(),
         }
         Ok(resp)
@@ -531,9 +537,22 @@ impl<T: Transport> Session<T> {
             }
             // More than one short read left: the rest in one extended read, where it may work.
             if total - offset > 256 && self.ef == Some(fid) && self.use_extended() {
-                if let Some(rest) = self.read_rest_extended(fid, offset, total - offset)? {
-                    out.extend_from_slice(&rest);
-                    continue;
+                match self.read_rest_extended(fid, offset, total - offset) {
+                    Ok(Some(rest)) => {
+                        out.extend_from_slice(&rest);
+                        continue;
+                    }
+                    Ok(None) => {}
+                    // No data where the header promised more: the file is shorter than that.
+                    Err(Error::Card { sw, .. })
+                        if matches!(
+                            sw.status(),
+                            Status::Success | Status::EndOfFile | Status::WrongParameters
+                        ) =>
+                    {
+                        return Err(short_file(offset))
+                    }
+                    Err(e) => return Err(e),
                 }
             }
             let chunk = match self.read_chunk(fid, offset, (total - offset).min(256)) {
