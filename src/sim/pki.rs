@@ -649,8 +649,49 @@ fn ap_info(seed: u64) -> Vec<u8> {
     out
 }
 
-/// The files this module adds to the virtual card, by `(application, EF)`.
+/// The files this module adds to the virtual card, by `(application, EF)`. They are a pure
+/// function of their inputs, and issuing them takes several RSA signatures, so they are built
+/// once per process for each set of inputs (fuzzing builds a card per run).
 pub(super) fn files(
+    h: &Holder,
+    seed: u64,
+    my_number_file: &[u8],
+    basic_four_file: &[u8],
+) -> Vec<((App, u16), Ef)> {
+    type FileCache = Mutex<HashMap<[u8; 32], Vec<((App, u16), Ef)>>>;
+    static FILES: OnceLock<FileCache> = OnceLock::new();
+    let mut id = sha2::Sha256::new();
+    for part in [
+        h.family_name.as_bytes(),
+        h.given_name.as_bytes(),
+        h.address.as_bytes(),
+        h.my_number.as_bytes(),
+        h.security_code.as_bytes(),
+        my_number_file,
+        basic_four_file,
+    ] {
+        sha2::Digest::update(&mut id, (part.len() as u64).to_be_bytes());
+        sha2::Digest::update(&mut id, part);
+    }
+    let (y, m, d) = h.birth;
+    sha2::Digest::update(
+        &mut id,
+        format!("{y}-{m}-{d}/{}/{}/{seed}", h.sex, h.expiry_year).as_bytes(),
+    );
+    let id: [u8; 32] = sha2::Digest::finalize(id).into();
+    let cache = FILES.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(f) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+        return f.clone();
+    }
+    let f = build(h, seed, my_number_file, basic_four_file);
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(id, f.clone());
+    f
+}
+
+fn build(
     h: &Holder,
     seed: u64,
     my_number_file: &[u8],
