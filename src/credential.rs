@@ -143,6 +143,21 @@ fn check_digits(kind: CredentialKind, s: &[u8], len: usize) -> Result<(), Creden
     Ok(())
 }
 
+/// Checks the month and day of an era-year date `YYMMDD` at the start of `digits` (already known
+/// to be ASCII digits, at least six). The era year is not checked against the calendar: without
+/// the era it could be any of several Gregorian years.
+fn check_era_date(kind: CredentialKind, digits: &[u8]) -> Result<(), CredentialError> {
+    let two = |i: usize| (digits[i] - b'0') * 10 + (digits[i + 1] - b'0');
+    let rule = if !(1..=12).contains(&two(2)) {
+        Rule::Date("birth month")
+    } else if !(1..=31).contains(&two(4)) {
+        Rule::Date("birth day")
+    } else {
+        return Ok(());
+    };
+    Err(CredentialError { kind, rule })
+}
+
 /// Implemented by every typed secret: its kind and its bytes as the card compares them.
 pub trait Secret: private::Sealed {
     /// What this secret is.
@@ -356,19 +371,7 @@ impl MatchingNumberB {
         let kind = CredentialKind::MatchingNumberB;
         let b = value.as_bytes();
         check_digits(kind, b, 14)?;
-        let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
-        if !(1..=12).contains(&two(2)) {
-            return Err(CredentialError {
-                kind,
-                rule: Rule::Date("birth month"),
-            });
-        }
-        if !(1..=31).contains(&two(4)) {
-            return Err(CredentialError {
-                kind,
-                rule: Rule::Date("birth day"),
-            });
-        }
+        check_era_date(kind, b)?;
         Ok(MatchingNumberB(Zeroizing::new(value.to_owned())))
     }
 
@@ -418,19 +421,7 @@ impl BirthDateKey {
         let kind = CredentialKind::BirthDateKey;
         let b = value.as_bytes();
         check_digits(kind, b, 6)?;
-        let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
-        if !(1..=12).contains(&two(2)) {
-            return Err(CredentialError {
-                kind,
-                rule: Rule::Date("birth month"),
-            });
-        }
-        if !(1..=31).contains(&two(4)) {
-            return Err(CredentialError {
-                kind,
-                rule: Rule::Date("birth day"),
-            });
-        }
+        check_era_date(kind, b)?;
         Ok(BirthDateKey(Zeroizing::new(value.to_owned())))
     }
 

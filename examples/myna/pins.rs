@@ -198,6 +198,37 @@ fn verify_typed<P: Pin>(
     Ok(())
 }
 
+/// Calls `$f::<P>` with `P` the credential type of a run-time PIN kind.
+macro_rules! typed {
+    ($kind:expr, $f:ident($($arg:expr),*)) => {
+        match $kind {
+            PinKind::Signature => $f::<SignaturePassword>($($arg),*),
+            PinKind::UserAuth => $f::<AuthPin>($($arg),*),
+            PinKind::Residence => $f::<ResidencePin>($($arg),*),
+            PinKind::TextAssist => $f::<TextAssistPin>($($arg),*),
+        }
+    };
+}
+
+/// Ends the card's security status with the command, then reports `done` (`"verified"`,
+/// `"changed"`) for `kind`, or the failure.
+fn finish(
+    card: &mut AnyCard,
+    r: Result<(), Failure>,
+    kind: PinKind,
+    done: &str,
+    json: bool,
+) -> Result<(), Failure> {
+    let _ = card.unpower();
+    r?;
+    if json {
+        output::json(&serde_json::json!({ "ok": true, "kind": kind, done: true }));
+    } else {
+        println!("{}: {done}", kind.description());
+    }
+    Ok(())
+}
+
 /// `verify <kind>`.
 pub fn verify(
     card: &mut AnyCard,
@@ -206,21 +237,8 @@ pub fn verify(
     allow: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    let r = match kind {
-        PinKind::Signature => verify_typed::<SignaturePassword>(card, src, allow),
-        PinKind::UserAuth => verify_typed::<AuthPin>(card, src, allow),
-        PinKind::Residence => verify_typed::<ResidencePin>(card, src, allow),
-        PinKind::TextAssist => verify_typed::<TextAssistPin>(card, src, allow),
-    };
-    // End the card's security status with the program.
-    let _ = card.unpower();
-    r?;
-    if json {
-        output::json(&serde_json::json!({ "ok": true, "kind": kind, "verified": true }));
-    } else {
-        println!("{}: verified", kind.description());
-    }
-    Ok(())
+    let r = typed!(kind, verify_typed(card, src, allow));
+    finish(card, r, kind, "verified", json)
 }
 
 fn change_typed<P: Pin>(
@@ -242,18 +260,6 @@ pub fn change(
     allow: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    let r = match kind {
-        PinKind::Signature => change_typed::<SignaturePassword>(card, src, allow),
-        PinKind::UserAuth => change_typed::<AuthPin>(card, src, allow),
-        PinKind::Residence => change_typed::<ResidencePin>(card, src, allow),
-        PinKind::TextAssist => change_typed::<TextAssistPin>(card, src, allow),
-    };
-    let _ = card.unpower();
-    r?;
-    if json {
-        output::json(&serde_json::json!({ "ok": true, "kind": kind, "changed": true }));
-    } else {
-        println!("{}: changed", kind.description());
-    }
-    Ok(())
+    let r = typed!(kind, change_typed(card, src, allow));
+    finish(card, r, kind, "changed", json)
 }
