@@ -352,6 +352,25 @@ fn initial_keys(h: &Holder) -> Vec<(App, u16, String, u8)> {
     ]
 }
 
+/// Checks a new PIN value sent by CHANGE REFERENCE DATA, CHANGE KEY or RESET RETRY COUNTER
+/// against its key's allowed lengths: four digits for the 4-digit PINs, `A-Z`/`0-9` otherwise.
+fn check_new_value(data: &[u8], (min, max): (usize, usize)) -> Result<(), Status> {
+    if data.len() < min || data.len() > max {
+        return Err(Status::WrongLength);
+    }
+    let valid = if min == 4 && max == 4 {
+        data.iter().all(u8::is_ascii_digit)
+    } else {
+        data.iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(Status::IncorrectData)
+    }
+}
+
 fn key_id(app: App, fid: u16) -> String {
     format!("{}/{fid:04X}", app.key_name())
 }
@@ -1070,18 +1089,8 @@ impl VirtualCard {
         if !self.vol.verified.contains(&(app, fid)) {
             return Response::status(Status::SecurityStatusNotSatisfied);
         }
-        if c.data.len() < min || c.data.len() > max {
-            return Response::status(Status::WrongLength);
-        }
-        let valid = if min == 4 && max == 4 {
-            c.data.iter().all(u8::is_ascii_digit)
-        } else {
-            c.data
-                .iter()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        };
-        if !valid {
-            return Response::status(Status::IncorrectData);
+        if let Err(s) = check_new_value(c.data, (min, max)) {
+            return Response::status(s);
         }
         let before = key.clone();
         if let Some(k) = self.state.keys.get_mut(&id) {

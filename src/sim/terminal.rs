@@ -158,18 +158,8 @@ impl VirtualCard {
             return Response::status(Status::SecurityStatusNotSatisfied);
         }
         if with_value {
-            if c.data.len() < min || c.data.len() > max {
-                return Response::status(Status::WrongLength);
-            }
-            let valid = if min == 4 && max == 4 {
-                c.data.iter().all(u8::is_ascii_digit)
-            } else {
-                c.data
-                    .iter()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            };
-            if !valid {
-                return Response::status(Status::IncorrectData);
+            if let Err(s) = super::check_new_value(c.data, (min, max)) {
+                return Response::status(s);
             }
         } else if !c.data.is_empty() {
             return Response::status(Status::WrongLength);
