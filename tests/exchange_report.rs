@@ -12,7 +12,7 @@ mod report;
 
 use std::sync::OnceLock;
 
-use report::{Report, Row};
+use report::{Measured, Report, Row};
 
 fn measured() -> &'static Report {
     static R: OnceLock<Report> = OnceLock::new();
@@ -28,7 +28,11 @@ fn describe(row: &Row) -> String {
         row.library
             .records
             .iter()
-            .map(|r| format!("{:02X}{}", r.ins(), if r.refused() { "✗" } else { "" }))
+            .map(|r| format!(
+                "{:02X}{}",
+                r.ins().unwrap_or(0),
+                if r.refused() { "✗" } else { "" }
+            ))
             .collect::<Vec<_>>(),
         row.minimum.len(),
         report::model::summary(&row.minimum),

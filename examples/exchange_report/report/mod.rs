@@ -16,6 +16,7 @@ use mynacard::session::{Capabilities, Support};
 use mynacard::sim::{SimOptions, VirtualCard};
 use mynacard::Card;
 
+pub use meter::Measured;
 use meter::{Meter, Record};
 use model::Planned;
 use ops::Operation;
@@ -115,7 +116,7 @@ impl Row {
                 .records
                 .iter()
                 .zip(&self.minimum)
-                .all(|(r, p)| r.ins() == p.ins && r.refused() == p.refused)
+                .all(|(r, p)| r.ins() == Some(p.ins) && r.refused() == p.refused)
     }
 }
 
@@ -149,7 +150,7 @@ pub fn run_library(op: &Operation, c: Combo, k: Knowledge) -> Result<Run, String
         });
     }
     let outcome = (op.library)(&mut lib).map_err(|e| format!("{}, {}: {e}", op.name, c.name))?;
-    let records = lib.session().transport().records.clone();
+    let records = lib.session().transport().log().entries();
     if lib.exchanges() as usize != records.len() {
         return Err(format!(
             "{}: the session counted {} exchanges, the transport saw {}",
@@ -171,8 +172,8 @@ pub fn run_naive(op: &Operation, c: Combo) -> Result<Run, String> {
     let outcome = (op.naive)(&mut naive::Naive::new(&mut meter))
         .map_err(|e| format!("{} (naive), {}: {e}", op.name, c.name))?;
     Ok(Run {
-        figures: timing::figures(&meter.records),
-        records: meter.records,
+        figures: timing::figures(&meter.log().entries()),
+        records: meter.log().entries(),
         outcome,
     })
 }

@@ -61,7 +61,7 @@ fn text_pin() -> TextAssistPin {
 }
 
 fn vc(card: &LibCard) -> &VirtualCard {
-    &card.session().transport().inner
+    card.session().transport().inner()
 }
 
 /// What the card's keys show after a change or reset: the new value in place, the counter full.
@@ -204,7 +204,7 @@ pub fn operations() -> Vec<Operation> {
                 n.verify(&applets::JPKI, AUTH_PIN, b"1234")?;
                 Ok(format!(
                     "verified {}",
-                    n.transport().inner.is_verified(JPKI, AUTH_PIN)
+                    n.transport().inner().is_verified(JPKI, AUTH_PIN)
                 ))
             },
             steps: &[
@@ -225,7 +225,7 @@ pub fn operations() -> Vec<Operation> {
                 n.verify(&applets::JPKI, AUTH_PIN, b"1234")?;
                 n.change(&applets::JPKI, AUTH_PIN, false, NEW_PIN.as_bytes())?;
                 Ok(key_state(
-                    &n.transport().inner,
+                    n.transport().inner(),
                     &[(JPKI, AUTH_PIN)],
                     NEW_PIN,
                 ))
@@ -264,7 +264,7 @@ pub fn operations() -> Vec<Operation> {
                     n.change(&aid, RES_PIN, true, NEW_PIN.as_bytes())?;
                 }
                 Ok(key_state(
-                    &n.transport().inner,
+                    n.transport().inner(),
                     &[(App::Juki, RES_PIN), (App::Common, RES_PIN)],
                     NEW_PIN,
                 ))
@@ -300,7 +300,7 @@ pub fn operations() -> Vec<Operation> {
                     t => return Err(format!("not confirmed: {t:?}")),
                 }
                 Ok(key_state(
-                    &n.transport().inner,
+                    n.transport().inner(),
                     &[(JPKI, AUTH_PIN)],
                     NEW_PIN,
                 ))
@@ -335,7 +335,7 @@ pub fn operations() -> Vec<Operation> {
                     }
                 }
                 Ok(key_state(
-                    &n.transport().inner,
+                    n.transport().inner(),
                     &[(App::Juki, RES_PIN), (App::Common, RES_PIN)],
                     NEW_PIN,
                 ))

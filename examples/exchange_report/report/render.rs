@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{model, timing, Combo, Report, Row, FIRST_CONTACT, MAIN};
+use super::{model, timing, Combo, Measured, Report, Row, FIRST_CONTACT, MAIN};
 
 /// The command that regenerates docs/PERFORMANCE.md.
 pub const COMMAND: &str = "cargo run --release --example exchange_report > docs/PERFORMANCE.md";

@@ -2,7 +2,7 @@
 //! plus a per-command card time. Every figure below is either derived from a cited standard or
 //! labelled as an assumption; docs/PERFORMANCE.md prints them all (see [`describe`]).
 
-use super::meter::Record;
+use super::meter::{Measured, Record};
 
 /// The link's bit rate: fc/32 = 13.56 MHz / 32 = 423.75 kbit/s, the "424 kbit/s" of ISO/IEC
 /// 14443. The card's published contactless ATR (card-facts.md §1) carries the ATQB protocol
@@ -68,7 +68,7 @@ pub fn card_ms(r: &Record) -> f64 {
         return card_ms_of("a command refused");
     }
     let has_data = r.command.len() > 5;
-    match r.ins() {
+    match r.ins().unwrap_or(0) {
         0xA4 => card_ms_of("SELECT"),
         0xB0 => card_ms_of("READ BINARY"),
         0xC0 => card_ms_of("GET RESPONSE"),
