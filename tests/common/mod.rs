@@ -2,51 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
-
-/// The `myna` example binary. `cargo test` builds the examples before the tests; for a single
-/// test target run alone, it is built here once.
-pub fn myna_path() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        // target/<profile>/deps/<test> -> target/<profile>/examples/myna
-        let bin = exe
-            .parent()
-            .and_then(Path::parent)
-            .unwrap()
-            .join("examples")
-            .join(format!("myna{}", std::env::consts::EXE_SUFFIX));
-        if !bin.exists() {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "--quiet", "--example", "myna"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "building the myna example failed");
-        }
-        bin
-    })
-}
-
-/// Runs `myna --sim-state STATE ARGS...` with `stdin` as its standard input.
-pub fn run_myna(state: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(myna_path())
-        .arg("--sim-state")
-        .arg(state)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start myna");
-    // The program may exit before reading its input (a refusal): a broken pipe is fine.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().expect("myna output")
-}
 
 /// `text` with every run of 16 or more hex digits (random challenges, MACs, salts, digests,
 /// key material) replaced by `#`, so that a 4-digit PIN cannot match inside random hex by chance.

@@ -1,4 +1,4 @@
-//! The `myna` example CLI, run as a program against the persistent virtual card.
+//! The `myna` CLI, run as a program against the persistent virtual card.
 
 use std::process::Output;
 

@@ -1,5 +1,4 @@
-//! `myna reset`, run as the built example binary (`cargo test` builds the examples before it
-//! runs the tests; after `cargo test --test cli_reset` alone the binary may be stale).
+//! `myna reset`, run as the binary cargo built for the tests (`CARGO_BIN_EXE_myna`).
 
 use std::path::Path;
 

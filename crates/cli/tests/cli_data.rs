@@ -1,6 +1,5 @@
 //! The `myna` CLI's `cert`, `sign` and `info` on a persistent virtual card.
 
-#![cfg(feature = "sim")]
 
 use std::process::Output;
 

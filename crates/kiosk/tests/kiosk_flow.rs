@@ -1,16 +1,10 @@
-//! The kiosk example's guided flow, run from scripts against a persistent virtual card: the
-//! flow's own code (examples/kiosk/flow.rs and console.rs), in process.
-
-#[allow(dead_code)]
-#[path = "../examples/kiosk/console.rs"]
-mod console;
-#[allow(dead_code)]
-#[path = "../examples/kiosk/flow.rs"]
-mod flow;
+//! The kiosk library's guided flow, run from scripts against a persistent virtual card: the
+//! flow library's own code, in process.
 
 use std::path::Path;
 
-use flow::{Config, Outcome};
+use mynacard_kiosk::flow::{Config, Outcome};
+use mynacard_kiosk::{console, flow};
 use mynacard::apdu::ins;
 use mynacard::applets::{jpki, residence, text};
 use mynacard::policy::{KioskSupport, Place};

@@ -1,15 +1,15 @@
 //! `myna`: the My Number Card from the command line.
 //!
 //! ```text
-//! cargo run --example myna -- status
-//! cargo run --example myna -- verify auth
-//! cargo run --example myna -- change sign --pin-stdin < answers.txt
-//! cargo run --example myna -- reset residence --terminal counter
-//! cargo run --example myna -- cert auth --format pem --out auth.pem
-//! cargo run --example myna -- sign --key sign --in contract.pdf --out contract.sig
-//! cargo run --example myna -- info --my-number
-//! cargo run --example myna -- surface --open-with matching-a --out face/
-//! cargo run --example myna -- card-info
+//! cargo run -p mynacard-cli -- status
+//! cargo run -p mynacard-cli -- verify auth
+//! cargo run -p mynacard-cli -- change sign --pin-stdin < answers.txt
+//! cargo run -p mynacard-cli -- reset residence --terminal counter
+//! cargo run -p mynacard-cli -- cert auth --format pem --out auth.pem
+//! cargo run -p mynacard-cli -- sign --key sign --in contract.pdf --out contract.sig
+//! cargo run -p mynacard-cli -- info --my-number
+//! cargo run -p mynacard-cli -- surface --open-with matching-a --out face/
+//! cargo run -p mynacard-cli -- card-info
 //! ```
 //!
 //! The default backend is the virtual card, whose state lives in the user's state directory

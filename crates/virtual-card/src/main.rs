@@ -2,9 +2,9 @@
 //!
 //! ```text
 //! pcscd -f &                                  # with vsmartcard-vpcd installed
-//! cargo run --example virtual_card            # the card appears in "Virtual PCD 00 00"
+//! cargo run -p mynacard-virtual-card         # the card appears in "Virtual PCD 00 00"
 //! opensc-tool --name                          # any PC/SC program now sees a My Number Card
-//! cargo run --features pcsc --example myna -- --reader auto status
+//! cargo run -p mynacard-cli --features pcsc -- --reader auto status
 //! ```
 //!
 //! It connects to vsmartcard's vpcd reader driver (inside pcscd) as the card, on

@@ -1,4 +1,4 @@
-//! The exchange report's measurement code, shared by the `exchange_report` example, which prints
+//! The exchange report's measurement code, shared by `cargo run -p xtask -- exchange-report`, which prints
 //! it as docs/PERFORMANCE.md, and by `tests/exchange_report.rs`, which checks every row.
 //!
 //! Every row runs an operation twice on a fresh virtual card behind a [`meter::Meter`]: once

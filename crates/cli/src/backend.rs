@@ -13,7 +13,7 @@ use crate::Cli;
 /// The card the commands use.
 pub type AnyCard = Card<Box<dyn Transport>>;
 
-/// Where the virtual card's state lives by default (shared with the `virtual_card` example).
+/// Where the virtual card's state lives by default (shared with `myna-virtual-card`).
 pub fn default_state_path() -> PathBuf {
     mynacard::sim::default_state_path()
 }
@@ -54,7 +54,7 @@ pub fn open(cli: &Cli) -> Result<AnyCard, Failure> {
 fn open_reader(_reader: &str, _cli: &Cli) -> Result<Box<dyn Transport>, Failure> {
     Err(Failure::new(
         exit::NO_CARD,
-        "real readers need feature `pcsc`: build with `cargo run --features pcsc --example myna -- \
+        "real readers need feature `pcsc`: build with `cargo run -p mynacard-cli --features pcsc -- \
          --reader auto status` (on Debian, install libpcsclite-dev, and pcscd to run)",
     ))
 }

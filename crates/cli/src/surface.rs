@@ -153,14 +153,11 @@ pub fn surface(
         IssuerKeys::production()
     };
     // The virtual card's CV certificates chain to its virtual issuer keys (never production).
-    #[cfg(feature = "sim")]
     let keys = if virtual_card {
         keys.merged(&mynacard::sim::pki::virtual_issuer_keys())
     } else {
         keys
     };
-    #[cfg(not(feature = "sim"))]
-    let _ = virtual_card;
     let options = SurfaceOptions {
         last_try: if args.allow_last_try {
             LastTry::Allow

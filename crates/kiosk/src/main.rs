@@ -1,11 +1,11 @@
 //! `kiosk`: a guided PIN-reset flow, as a self-service kiosk or a counter terminal would run it.
 //!
 //! ```text
-//! cargo run --example kiosk                          # self-service kiosk, both JPKI PINs
-//! cargo run --example kiosk -- --place kiosk-sign-only
-//! cargo run --example kiosk -- --place counter       # any of the four PINs
-//! cargo run --example kiosk -- --place proxy         # counter, by proxy: checklist first
-//! cargo run --example kiosk -- --script answers.txt  # answers one per line; transcript on stdout
+//! cargo run -p mynacard-kiosk                          # self-service kiosk, both JPKI PINs
+//! cargo run -p mynacard-kiosk -- --place kiosk-sign-only
+//! cargo run -p mynacard-kiosk -- --place counter       # any of the four PINs
+//! cargo run -p mynacard-kiosk -- --place proxy         # counter, by proxy: checklist first
+//! cargo run -p mynacard-kiosk -- --script answers.txt  # answers one per line; transcript on stdout
 //! ```
 //!
 //! The card is the virtual card (state in the user's state directory, or `--sim-state PATH`,
@@ -17,8 +17,6 @@
 //! Secrets are read without echo and never shown; in a script's transcript they appear as
 //! `[hidden]`. Exit codes: see [`flow::Outcome::exit_code`].
 
-mod console;
-mod flow;
 
 use std::fs::File;
 use std::io::BufReader;
@@ -32,7 +30,8 @@ use mynacard::sim::VirtualCard;
 use mynacard::transport::{ExchangeLog, Recorder, Transport};
 use mynacard::Card;
 
-use console::{Console, ScriptConsole, TerminalConsole};
+use mynacard_kiosk::console::{Console, ScriptConsole, TerminalConsole};
+use mynacard_kiosk::flow;
 
 /// Where the terminal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,7 +90,7 @@ fn open_backend(opts: &Opts) -> Result<Box<dyn Transport>, String> {
 #[cfg(not(feature = "pcsc"))]
 fn open_reader(_reader: &str) -> Result<Box<dyn Transport>, String> {
     Err(
-        "real readers need feature `pcsc`: `cargo run --features pcsc --example kiosk -- \
+        "real readers need feature `pcsc`: `cargo run -p mynacard-kiosk --features pcsc -- \
          --reader auto`"
             .into(),
     )

@@ -1,9 +1,9 @@
-//! The exchange report: every operation on the virtual card, in each combination of what the
+//! `xtask exchange-report`: the exchange report: every operation on the virtual card, in each combination of what the
 //! card and reader accept, with its exchanges, bytes and estimated contactless time beside the
 //! minimum the card's command set allows and a naive client's figures. Prints docs/PERFORMANCE.md:
 //!
 //! ```sh
-//! cargo run --release --example exchange_report > docs/PERFORMANCE.md
+//! cargo run --release -p xtask -- exchange-report > docs/PERFORMANCE.md
 //! ```
 //!
 //! With `--criterion DIR` (criterion's output, `target/criterion` after `cargo bench`), a section
@@ -17,12 +17,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
+    if args.next().as_deref() != Some("exchange-report") {
+        eprintln!("usage: xtask exchange-report [--criterion DIR]");
+        return ExitCode::from(2);
+    }
     let mut criterion_dir = None;
     while let Some(a) = args.next() {
         match (a.as_str(), args.next()) {
             ("--criterion", Some(dir)) => criterion_dir = Some(PathBuf::from(dir)),
             _ => {
-                eprintln!("usage: exchange_report [--criterion DIR]");
+                eprintln!("usage: xtask exchange-report [--criterion DIR]");
                 return ExitCode::from(2);
             }
         }

@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// The `myna` binary that cargo built for these tests.
+pub fn myna_path() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_myna"))
+}
+
+/// Runs `myna --sim-state STATE ARGS...` with `stdin` as its standard input.
+pub fn run_myna(state: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(myna_path())
+        .arg("--sim-state")
+        .arg(state)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start myna");
+    // The program may exit before reading its input (a refusal): a broken pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().expect("myna output")
+}
+
+/// `text` with every run of 16 or more hex digits (random challenges, MACs, salts, digests,
+/// key material) replaced by `#`, so that a 4-digit PIN cannot match inside random hex by chance.
+/// A PIN leaked into an APDU dump still shows, as its hex encoding, which is checked on the full
+/// text.
+pub fn without_hex_runs(text: &str) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+        } else {
+            if run.len() >= 16 {
+                out.push('#');
+            } else {
+                out.push_str(&run);
+            }
+            run.clear();
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn assert_clean(what: &str, text: &str, secrets: &[String]) {
+    let plain = without_hex_runs(text);
+    for s in secrets {
+        assert!(
+            !plain.contains(s.as_str()),
+            "{what} holds a secret ({s}):\n{text}"
+        );
+        for form in [hex::encode_upper(s), hex::encode(s)] {
+            assert!(
+                !text.contains(&form),
+                "{what} holds a secret ({form}):\n{text}"
+            );
+        }
+    }
+}
