@@ -9,7 +9,8 @@ use std::hint::black_box;
 
 use mynacard::cert::CertKind;
 use mynacard::credential::{AuthPin, TextAssistPin};
-use mynacard::sign::{HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+use mynacard::crypto::HashAlgorithm;
+use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::VirtualCard;
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
 use mynacard::transport::Transport;

@@ -32,6 +32,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+use crate::holder::era_year;
 use crate::pin::PinKind;
 
 /// What a credential is, for error messages.
@@ -444,35 +445,6 @@ impl Secret for BirthDateKey {
     fn expose(&self) -> &[u8] {
         self.0.as_bytes()
     }
-}
-
-/// The Japanese era year (和暦) of a Gregorian date, from Meiji onward. `None` before Meiji 1
-/// (1868-01-25 in the Gregorian calendar as used for this purpose) or for an impossible date.
-pub fn era_year(y: u16, m: u8, d: u8) -> Option<u16> {
-    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if !(1..=days).contains(&d) {
-        return None;
-    }
-    let date = (y, m, d);
-    // Era start dates: Reiwa 2019-05-01, Heisei 1989-01-08, Showa 1926-12-25, Taisho 1912-07-30,
-    // Meiji 1868 (year counted from 1868).
-    let eras: [((u16, u8, u8), u16); 5] = [
-        ((2019, 5, 1), 2018),
-        ((1989, 1, 8), 1988),
-        ((1926, 12, 25), 1925),
-        ((1912, 7, 30), 1911),
-        ((1868, 1, 25), 1867),
-    ];
-    eras.iter()
-        .find(|(start, _)| date >= *start)
-        .map(|(_, base)| y - base)
 }
 
 impl Secret for MatchingNumberB {

@@ -38,8 +38,8 @@ use std::fmt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::cert::{PublicKey, RsaKey};
-use crate::sign::HashAlgorithm;
+use crate::crypto::HashAlgorithm;
+use crate::crypto::{PublicKey, RsaKey};
 use crate::tlv::{self, Tlv};
 
 /// A 16-byte key identifier (証明者鍵ID / 被証明者鍵ID).

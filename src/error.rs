@@ -110,7 +110,7 @@ pub enum Error {
     },
     /// A certificate chain did not verify to a trusted root.
     #[error("certificate chain: {0}")]
-    Trust(#[from] crate::cert::TrustError),
+    Trust(#[from] crate::crypto::TrustError),
     /// Something this library, the card or the reader cannot do (the message says what to do
     /// instead).
     #[error("not supported: {0}")]

@@ -30,7 +30,8 @@
 //! ```
 //! use mynacard::cert::CertKind;
 //! use mynacard::credential::AuthPin;
-//! use mynacard::sign::{HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+//! use mynacard::crypto::HashAlgorithm;
+//! use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
 //! use mynacard::{sim::VirtualCard, Card};
 //!
 //! let mut card = Card::new(VirtualCard::new());
@@ -58,8 +59,10 @@ mod card;
 pub mod card_identity;
 pub mod cert;
 pub mod credential;
+pub mod crypto;
 pub mod cvc;
 pub mod error;
+pub mod holder;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod pin;

@@ -22,10 +22,10 @@ use sha2::{Digest, Sha256};
 
 use crate::apdu::{ins, Command, Status};
 use crate::applets::Aid;
-use crate::cert::RsaKey;
+use crate::crypto::HashAlgorithm;
+use crate::crypto::RsaKey;
 use crate::error::{Error, Result};
 use crate::session::card_error;
-use crate::sign::HashAlgorithm;
 use crate::transport::Transport;
 use crate::Card;
 

@@ -25,85 +25,19 @@
 use std::fmt;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256, Sha384, Sha512};
+use sha2::{Digest, Sha256};
 
 use crate::apdu::{ins, Command, Status};
 use crate::applets::{self, jpki, Fid};
-use crate::cert::{CertKind, PublicKey};
+use crate::cert::CertKind;
 use crate::credential::{AuthPin, Pin, SignaturePassword};
+use crate::crypto::HashAlgorithm;
+use crate::crypto::PublicKey;
 use crate::error::{Error, Result};
 use crate::pin::PinKind;
 use crate::session::card_error;
 use crate::transport::Transport;
 use crate::{Card, LastTry};
-
-/// A hash function for a DigestInfo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HashAlgorithm {
-    /// SHA-256.
-    Sha256,
-    /// SHA-384.
-    Sha384,
-    /// SHA-512.
-    Sha512,
-}
-
-impl HashAlgorithm {
-    /// The digest length in bytes.
-    pub const fn digest_len(self) -> usize {
-        match self {
-            HashAlgorithm::Sha256 => 32,
-            HashAlgorithm::Sha384 => 48,
-            HashAlgorithm::Sha512 => 64,
-        }
-    }
-
-    /// Hashes `data`.
-    pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            HashAlgorithm::Sha256 => Sha256::digest(data).to_vec(),
-            HashAlgorithm::Sha384 => Sha384::digest(data).to_vec(),
-            HashAlgorithm::Sha512 => Sha512::digest(data).to_vec(),
-        }
-    }
-
-    /// The DER prefix of a DigestInfo for this hash (RFC 8017 §9.2, note 1); the digest follows.
-    /// For SHA-256 this is the prefix in card-facts.md §7.
-    pub const fn digest_info_prefix(self) -> &'static [u8] {
-        match self {
-            HashAlgorithm::Sha256 => &[
-                0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x01, 0x05, 0x00, 0x04, 0x20,
-            ],
-            HashAlgorithm::Sha384 => &[
-                0x30, 0x41, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x02, 0x05, 0x00, 0x04, 0x30,
-            ],
-            HashAlgorithm::Sha512 => &[
-                0x30, 0x51, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x03, 0x05, 0x00, 0x04, 0x40,
-            ],
-        }
-    }
-
-    /// A DigestInfo: the prefix followed by `digest`.
-    pub fn digest_info(self, digest: &[u8]) -> Vec<u8> {
-        let mut v = self.digest_info_prefix().to_vec();
-        v.extend_from_slice(digest);
-        v
-    }
-}
-
-impl fmt::Display for HashAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            HashAlgorithm::Sha256 => "SHA-256",
-            HashAlgorithm::Sha384 => "SHA-384",
-            HashAlgorithm::Sha512 => "SHA-512",
-        })
-    }
-}
 
 /// How the card signs: the six P1 values of card-facts.md §7 (see the module table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

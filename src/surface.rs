@@ -34,13 +34,13 @@ use sha2::{Digest, Sha256};
 
 use crate::apdu::Status;
 use crate::applets::{self, surface, Fid};
-use crate::cert::RsaKey;
 use crate::credential::{BirthDateKey, MatchingNumberB, MyNumber};
+use crate::crypto::RsaKey;
 use crate::cvc::{self, CvCertificate, KeyId};
 use crate::error::{Error, Result};
+use crate::holder::{BirthDate, Sex};
 use crate::presence::PresenceProof;
 use crate::session::FileSize;
-use crate::text_assist::{BirthDate, Sex};
 use crate::tlv;
 use crate::transport::Transport;
 use crate::{Card, LastTry};

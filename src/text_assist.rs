@@ -25,9 +25,10 @@ use sha2::{Digest, Sha256};
 use crate::apdu::{ins, Command, Status};
 use crate::applets::{self, text, Fid};
 use crate::credential::{CredentialKind, MatchingNumberB, MyNumber, Secret, TextAssistPin};
+use crate::crypto::HashAlgorithm;
 use crate::error::{Error, Result};
+use crate::holder::{BirthDate, Sex};
 use crate::session::{card_error, FileSize};
-use crate::sign::HashAlgorithm;
 use crate::tlv::{self, Tlv};
 use crate::transport::Transport;
 use crate::{Card, LastTry};
@@ -76,100 +77,6 @@ pub fn parse_my_number(data: &[u8]) -> Result<MyNumber, String> {
     }
     let s = std::str::from_utf8(t.value).map_err(|_| "the number is not ASCII".to_string())?;
     MyNumber::parse(s).map_err(|e| e.rule.to_string())
-}
-
-/// A date of birth.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct BirthDate {
-    /// Year (Gregorian).
-    pub year: u16,
-    /// Month, 1-12.
-    pub month: u8,
-    /// Day, 1-31.
-    pub day: u8,
-}
-
-impl BirthDate {
-    /// Parses `YYYYMMDD`.
-    pub fn parse_yyyymmdd(s: &[u8]) -> Result<Self, String> {
-        if s.len() != 8 || !s.iter().all(u8::is_ascii_digit) {
-            return Err(format!("birth date is not 8 digits ({} bytes)", s.len()));
-        }
-        let n =
-            |r: std::ops::Range<usize>| s[r].iter().fold(0u16, |a, &b| a * 10 + (b - b'0') as u16);
-        let (year, month, day) = (n(0..4), n(4..6) as u8, n(6..8) as u8);
-        let max_day = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-            2 => 28,
-            _ => return Err(format!("birth month {month} is impossible")),
-        };
-        if day == 0 || day > max_day {
-            return Err(format!("birth day {day} is impossible in month {month}"));
-        }
-        Ok(BirthDate { year, month, day })
-    }
-}
-
-impl fmt::Display for BirthDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-impl Serialize for BirthDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
-    }
-}
-
-/// Sex as ISO/IEC 5218 codes it (card-facts.md §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sex {
-    /// `0`: not known.
-    NotKnown,
-    /// `1`: male.
-    Male,
-    /// `2`: female.
-    Female,
-    /// `9`: not applicable.
-    NotApplicable,
-}
-
-impl Sex {
-    /// From the ISO 5218 digit.
-    pub fn from_code(b: u8) -> Option<Self> {
-        Some(match b {
-            b'0' => Sex::NotKnown,
-            b'1' => Sex::Male,
-            b'2' => Sex::Female,
-            b'9' => Sex::NotApplicable,
-            _ => return None,
-        })
-    }
-
-    /// The ISO 5218 digit.
-    pub fn code(self) -> char {
-        match self {
-            Sex::NotKnown => '0',
-            Sex::Male => '1',
-            Sex::Female => '2',
-            Sex::NotApplicable => '9',
-        }
-    }
-}
-
-impl fmt::Display for Sex {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Sex::NotKnown => "not known",
-            Sex::Male => "male (男)",
-            Sex::Female => "female (女)",
-            Sex::NotApplicable => "not applicable",
-        })
-    }
 }
 
 /// The basic four attributes (基本4情報) from text-assist `0002`.

@@ -6,8 +6,9 @@ use mynacard::cert::{CertAvailability, Certificate, TokenInfo};
 use mynacard::credential::{
     AuthPin, MatchingNumberB, MyNumber, ResidencePin, SignaturePassword, TextAssistPin,
 };
+use mynacard::crypto::HashAlgorithm;
 use mynacard::reset::{OtherPin, ResetError, StandInAuthority, TerminalRole};
-use mynacard::sign::{HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::VirtualCard;
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
 use mynacard::transport::ExchangeLog;

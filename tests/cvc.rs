@@ -223,7 +223,7 @@ mod virtual_card {
         let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
         select.extend_from_slice(mynacard::applets::TEXT_ASSIST.as_bytes());
         assert_eq!(vc.process(&select).sw.0, 0x9000);
-        let di = mynacard::sign::HashAlgorithm::Sha256.digest_info(&[7; 32]);
+        let di = mynacard::crypto::HashAlgorithm::Sha256.digest_info(&[7; 32]);
         let mut sign = vec![0x80, 0x2A, 0x00, 0x00, di.len() as u8];
         sign.extend_from_slice(&di);
         sign.push(0x00);

@@ -8,8 +8,9 @@
 
 use mynacard::cert::CertKind;
 use mynacard::credential::{AuthPin, SignaturePassword, TextAssistPin};
+use mynacard::crypto::HashAlgorithm;
 use mynacard::session::Support;
-use mynacard::sign::{HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::{Access, App, Ef, SimOptions, VirtualCard};
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
 use mynacard::{Card, Result};

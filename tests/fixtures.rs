@@ -5,12 +5,14 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mynacard::cert::{Certificate, Hierarchy, KeyUsageBit, PublicKey, TrustError, TrustStore};
+use mynacard::cert::{Certificate, Hierarchy, KeyUsageBit, TrustStore};
 use mynacard::credential::{MatchingNumberB, MyNumber, TextAssistPin};
+use mynacard::crypto::{PublicKey, TrustError};
+use mynacard::holder::Sex;
 use mynacard::sim::{Access, App, Ef, Holder, VirtualCard};
 use mynacard::text_assist::{
     basic_four_digest_input, parse_my_number, ApInfo, BasicFour, CvCertificate, IntegrityRecord,
-    OpenedBy, Sex, TextAssistKey, TextAssistOptions,
+    OpenedBy, TextAssistKey, TextAssistOptions,
 };
 use mynacard::{Card, Error};
 

@@ -7,10 +7,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mynacard::cert::{
-    CertKind, Certificate, Hierarchy, KeyUsageBit, Presence, PublicKey, TokenKind, TrustError,
-    TrustStore,
+    CertKind, Certificate, Hierarchy, KeyUsageBit, Presence, TokenKind, TrustStore,
 };
 use mynacard::credential::{AuthPin, SignaturePassword};
+use mynacard::crypto::{PublicKey, TrustError};
 use mynacard::sign::{
     verify_signature, KeyKind, SignOptions, SignatureScheme, ToSign, Verification,
 };
@@ -207,14 +207,14 @@ fn digest_input_matches_message_input() {
     let a = card
         .sign(
             &auth_pin(),
-            SignatureScheme::Pkcs1v15(mynacard::sign::HashAlgorithm::Sha256),
+            SignatureScheme::Pkcs1v15(mynacard::crypto::HashAlgorithm::Sha256),
             ToSign::Message(msg),
             &SignOptions::default(),
         )
         .unwrap();
-    let digest = mynacard::sign::HashAlgorithm::Sha256.digest(msg);
+    let digest = mynacard::crypto::HashAlgorithm::Sha256.digest(msg);
     for scheme in [
-        SignatureScheme::Pkcs1v15(mynacard::sign::HashAlgorithm::Sha256),
+        SignatureScheme::Pkcs1v15(mynacard::crypto::HashAlgorithm::Sha256),
         SignatureScheme::Pkcs1v15Sha256Digest,
         SignatureScheme::Pkcs1v15Sha256,
     ] {

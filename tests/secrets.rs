@@ -7,8 +7,9 @@ use mynacard::cert::CertKind;
 use mynacard::credential::{
     AuthPin, MatchingNumberB, MyNumber, ResidencePin, SignaturePassword, TextAssistPin,
 };
+use mynacard::crypto::HashAlgorithm;
 use mynacard::reset::{AnyPin, StandInAuthority, TerminalRole};
-use mynacard::sign::{HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::{App, VirtualCard};
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
 use mynacard::{Card, LastTry};

@@ -6,12 +6,12 @@
 
 use mynacard::credential::{BirthDateKey, CredentialKind, MatchingNumberB, MyNumber};
 use mynacard::cvc::{CvHierarchy, CvTrustError, IssuerKeys};
+use mynacard::holder::Sex;
 use mynacard::presence::fresh_nonce;
 use mynacard::sim::{pki, App, Ef, SimOptions, VirtualCard};
 use mynacard::surface::{
     AgeRecord, CardFace, ImageFormat, MyNumberImage, SurfaceKey, SurfaceOpenedBy, SurfaceOptions,
 };
-use mynacard::text_assist::Sex;
 use mynacard::{Card, Error, LastTry};
 
 fn a() -> MyNumber {

@@ -4,8 +4,9 @@
 #![cfg(feature = "sim")]
 
 use mynacard::credential::{CredentialKind, MatchingNumberB, MyNumber, TextAssistPin};
+use mynacard::holder::Sex;
 use mynacard::sim::{App, VirtualCard};
-use mynacard::text_assist::{OpenedBy, Sex, TextAssistKey, TextAssistOptions};
+use mynacard::text_assist::{OpenedBy, TextAssistKey, TextAssistOptions};
 use mynacard::{Card, Error, LastTry};
 
 fn pin() -> TextAssistPin {

@@ -54,7 +54,7 @@ impl Holder {
     /// 照合番号B for this holder (era-year birth date, expiry year, security code).
     pub fn matching_b(&self) -> String {
         let (y, m, d) = self.birth;
-        let era = crate::credential::era_year(y, m, d).unwrap_or(0);
+        let era = crate::holder::era_year(y, m, d).unwrap_or(0);
         format!(
             "{:02}{:02}{:02}{:04}{}",
             era % 100,

@@ -345,7 +345,7 @@ fn initial_keys(h: &Holder) -> Vec<(App, u16, String, u8)> {
             surface::BIRTH_DATE_KEY.0,
             format!(
                 "{:02}{m:02}{d:02}",
-                crate::credential::era_year(y, m, d).unwrap_or(0) % 100
+                crate::holder::era_year(y, m, d).unwrap_or(0) % 100
             ),
             MATCHING_LIMIT,
         ),

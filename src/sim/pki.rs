@@ -54,7 +54,7 @@ use super::content::{push_tlv, sha256, Holder};
 use super::{images, Access, App, Ef};
 use crate::apdu::{Status, StatusWord};
 use crate::applets::{jpki, surface, text};
-use crate::cert::RsaKey;
+use crate::crypto::RsaKey;
 use crate::cvc::{self, CvHierarchy, IssuerKeys, KeyId};
 
 /// The organisation of the virtual test hierarchy. Never a production name.

@@ -7,8 +7,9 @@ use std::time::SystemTime;
 
 use mynacard::cert::{CertKind, Certificate, TrustStore};
 use mynacard::credential::{AuthPin, MatchingNumberB, MyNumber, SignaturePassword, TextAssistPin};
+use mynacard::crypto::HashAlgorithm;
 use mynacard::pin::PinKind;
-use mynacard::sign::{HashAlgorithm, KeyKind, SignOptions, SignatureScheme, ToSign};
+use mynacard::sign::{KeyKind, SignOptions, SignatureScheme, ToSign};
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
 use mynacard::LastTry;
 use zeroize::Zeroizing;

@@ -6,9 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use mynacard::credential::{BirthDateKey, MatchingNumberB, MyNumber};
 use mynacard::cvc::{CvTrustError, IssuerKeys};
+use mynacard::holder::BirthDate;
 use mynacard::presence::fresh_nonce;
 use mynacard::surface::{Image, SurfaceKey, SurfaceOptions};
-use mynacard::text_assist::BirthDate;
 use mynacard::LastTry;
 use serde_json::json;
 

@@ -1,13 +1,13 @@
 //! The `myna` CLI's `cert`, `sign` and `info` on a persistent virtual card.
 
-
 use std::process::Output;
 
 mod common;
 use common::run_myna as run;
 
 use mynacard::cert::Certificate;
-use mynacard::sign::{verify_signature, HashAlgorithm, SignatureScheme, ToSign};
+use mynacard::crypto::HashAlgorithm;
+use mynacard::sign::{verify_signature, SignatureScheme, ToSign};
 
 fn text(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -147,7 +147,7 @@ fn sign_writes_a_checked_detached_signature() {
 
 /// The public key of the virtual card (seed 0), from its certificate, checked to be the key
 /// the simulator generated.
-fn card_key(sign: bool) -> mynacard::cert::PublicKey {
+fn card_key(sign: bool) -> mynacard::crypto::PublicKey {
     use der::Encode;
     let mut card = mynacard::Card::new(mynacard::sim::VirtualCard::new());
     let kind = if sign {

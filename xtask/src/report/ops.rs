@@ -6,8 +6,9 @@
 use mynacard::applets::{self, jpki, residence, text, Aid};
 use mynacard::cert::{CertKind, Certificate};
 use mynacard::credential::{AuthPin, ResidencePin, SignaturePassword, TextAssistPin};
+use mynacard::crypto::HashAlgorithm;
 use mynacard::reset::stand_in::{StandInAuthority, TerminalRole};
-use mynacard::sign::{verify_signature, HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+use mynacard::sign::{verify_signature, SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::{App, VirtualCard};
 use mynacard::text_assist::{
     parse_my_number, BasicFour, IntegrityRecord, TextAssistKey, TextAssistOptions,

@@ -1,0 +1,114 @@
+//! JPKI certificates: reading them off the card, parsing them, and checking their chain to the
+//! J-LIS roots (card-facts.md §2, §6, §9).
+//!
+//! * [`CertKind`] names the four certificates of the JPKI AP and their EFs. The signature
+//!   certificate (`0001`) is readable only after the signature password (`6982` before,
+//!   card-facts.md §2); [`crate::Card::read_certificate`] says so with
+//!   [`Error::NeedsVerification`] instead of a bare status word.
+//! * [`Certificate`] wraps the DER with the fields a caller needs: subject, issuer, serial,
+//!   validity, key usage and the public key ([`PublicKey`](crate::crypto::PublicKey), an enum so that the next-generation
+//!   card's ECDSA P-384 keys fit without a breaking change, card-facts.md §10).
+//! * [`TrustStore`] holds trust anchors. [`TrustStore::production`] holds the six J-LIS roots,
+//!   embedded at compile time from `data/jlis-roots/`. The roots of one kind share a
+//!   distinguished name across generations, so an issuer is resolved by name and then by
+//!   signature (card-facts.md §9). The `O=JPKI-TEST` roots of test cards are accepted only by
+//!   [`TrustStore::production_and_test`], which a caller must ask for; anchors added with
+//!   [`TrustStore::with_custom_anchor`] (for example the virtual card's own hierarchy) are
+//!   reported as [`Hierarchy::Custom`] and never as production.
+//! * [`TokenInfo`] (EF `0006`) says whether the token is a physical card or a phone;
+//!   [`CertAvailability`] (EF `0008`) says which certificates exist.
+
+mod read;
+#[cfg(test)]
+mod tests;
+mod token;
+mod trust;
+mod x509;
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::applets::{jpki, Fid};
+
+pub use token::{CertAvailability, Presence, TokenInfo, TokenKind};
+pub use trust::{ChainReport, Hierarchy, TrustStore, MAX_PATH};
+pub use x509::{CertSummary, Certificate, KeyUsageBit, OtherName};
+
+/// One of the four certificates in the JPKI AP (card-facts.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertKind {
+    /// 利用者証明用電子証明書: the user-authentication certificate, EF `000A`, free to read.
+    Auth,
+    /// The user-authentication certificate's CA, EF `000B`, free to read.
+    AuthCa,
+    /// 署名用電子証明書: the signature certificate, EF `0001`; needs the signature password.
+    Sign,
+    /// The signature certificate's CA, EF `0002`, free to read.
+    SignCa,
+}
+
+impl CertKind {
+    /// All four, in the order the CLI lists them.
+    pub const ALL: [CertKind; 4] = [
+        CertKind::Auth,
+        CertKind::AuthCa,
+        CertKind::Sign,
+        CertKind::SignCa,
+    ];
+
+    /// The EF that holds it.
+    pub const fn fid(self) -> Fid {
+        match self {
+            CertKind::Auth => jpki::AUTH_CERT,
+            CertKind::AuthCa => jpki::AUTH_CA_CERT,
+            CertKind::Sign => jpki::SIGN_CERT,
+            CertKind::SignCa => jpki::SIGN_CA_CERT,
+        }
+    }
+
+    /// The name on the command line: `auth`, `auth-ca`, `sign`, `sign-ca`.
+    pub const fn cli_name(self) -> &'static str {
+        match self {
+            CertKind::Auth => "auth",
+            CertKind::AuthCa => "auth-ca",
+            CertKind::Sign => "sign",
+            CertKind::SignCa => "sign-ca",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn from_cli_name(s: &str) -> Option<CertKind> {
+        CertKind::ALL.into_iter().find(|k| k.cli_name() == s)
+    }
+
+    /// An English description.
+    pub const fn description(self) -> &'static str {
+        match self {
+            CertKind::Auth => "user-authentication certificate",
+            CertKind::AuthCa => "user-authentication CA certificate",
+            CertKind::Sign => "signature certificate",
+            CertKind::SignCa => "signature CA certificate",
+        }
+    }
+
+    /// Whether reading it needs the signature password (only the signature certificate).
+    pub const fn needs_signature_password(self) -> bool {
+        matches!(self, CertKind::Sign)
+    }
+
+    /// The CA certificate that issued this kind's end-entity certificate (itself for a CA).
+    pub const fn ca(self) -> CertKind {
+        match self {
+            CertKind::Auth | CertKind::AuthCa => CertKind::AuthCa,
+            CertKind::Sign | CertKind::SignCa => CertKind::SignCa,
+        }
+    }
+}
+
+impl fmt::Display for CertKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())
+    }
+}

@@ -1,0 +1,121 @@
+//! Reading the JPKI certificates and files from the card.
+
+use std::time::SystemTime;
+
+use super::*;
+use crate::applets::jpki;
+use crate::error::{Error, Result};
+use crate::session::FileSize;
+use crate::transport::Transport;
+use crate::Card;
+
+/// Turns a read failure into the error a caller can act on.
+fn read_error(e: Error, what: &'static str, needs: &'static str) -> Error {
+    use crate::apdu::Status;
+    match e {
+        Error::Card { sw, .. } if sw.status() == Status::SecurityStatusNotSatisfied => {
+            Error::NeedsVerification { what, needs }
+        }
+        Error::Card { sw, .. } if sw.status() == Status::FileNotFound => Error::NotFound { what },
+        Error::NotFound { .. } => Error::NotFound { what },
+        other => other,
+    }
+}
+
+impl<T: Transport> Card<T> {
+    /// Reads and parses one JPKI certificate, in the fewest exchanges the card allows (on a card
+    /// and reader that accept SFI and extended length, from a fresh session: SELECT JPKI and one
+    /// READ BINARY).
+    ///
+    /// The signature certificate needs the signature password verified first in this card
+    /// session ([`Card::verify`]); without it the card answers `6982`, reported as
+    /// [`Error::NeedsVerification`]. A certificate that does not parse is
+    /// [`Error::Parse`] with its EF. The free certificates are kept for the card session, so
+    /// reading one again costs nothing; the signature certificate is read from the card each
+    /// time, so that it is never handed out without the password.
+    pub fn read_certificate(&mut self, kind: CertKind) -> Result<Certificate> {
+        if !kind.needs_signature_password() {
+            if let Some(c) = self.certs.get(&kind) {
+                return Ok(c.clone());
+            }
+        }
+        self.read_certificate_uncached(kind)
+    }
+
+    /// The certificate from this card session's cache, or read now (for checking signatures).
+    pub(crate) fn cached_certificate(&mut self, kind: CertKind) -> Result<Certificate> {
+        match self.certs.get(&kind) {
+            Some(c) => Ok(c.clone()),
+            None => self.read_certificate_uncached(kind),
+        }
+    }
+
+    fn read_certificate_uncached(&mut self, kind: CertKind) -> Result<Certificate> {
+        let der = self
+            .in_transaction(|card| {
+                let s = card.session_mut();
+                s.select_df(&crate::applets::JPKI)?;
+                s.read_file(kind.fid(), FileSize::Tlv { likely_large: true })
+            })
+            .map_err(|e| {
+                read_error(
+                    e,
+                    kind.description(),
+                    crate::pin::PinKind::Signature.description(),
+                )
+            })?;
+        let cert = Certificate::from_card(kind.fid(), &der)?;
+        self.certs.insert(kind, cert.clone());
+        Ok(cert)
+    }
+
+    /// Reads the certificate of `kind` and its CA certificate off the card and verifies the
+    /// chain to `trust` at time `at`.
+    pub fn verify_certificate_chain(
+        &mut self,
+        kind: CertKind,
+        trust: &TrustStore,
+        at: SystemTime,
+    ) -> Result<ChainReport> {
+        let cert = self.read_certificate(kind)?;
+        let ca = kind.ca();
+        let intermediates = if ca == kind {
+            Vec::new()
+        } else {
+            vec![self.read_certificate(ca)?]
+        };
+        Ok(trust.verify(&cert, &intermediates, at)?)
+    }
+
+    /// Reads the token info (EF `0006`): physical card or phone.
+    pub fn token_info(&mut self) -> Result<TokenInfo> {
+        let data = self
+            .in_transaction(|card| {
+                let s = card.session_mut();
+                s.select_df(&crate::applets::JPKI)?;
+                s.read_file(jpki::TOKEN_INFO, FileSize::Fixed(160))
+            })
+            .map_err(|e| read_error(e, "the JPKI token info", "nothing"))?;
+        TokenInfo::parse(&data).map_err(|reason| Error::Parse {
+            fid: jpki::TOKEN_INFO,
+            what: "token info",
+            reason,
+        })
+    }
+
+    /// Reads which certificates exist (EF `0008`).
+    pub fn certificate_availability(&mut self) -> Result<CertAvailability> {
+        let data = self
+            .in_transaction(|card| {
+                let s = card.session_mut();
+                s.select_df(&crate::applets::JPKI)?;
+                s.read_file(jpki::CERT_AVAILABILITY, FileSize::Fixed(3))
+            })
+            .map_err(|e| read_error(e, "the JPKI certificate availability", "nothing"))?;
+        CertAvailability::parse(&data).map_err(|reason| Error::Parse {
+            fid: jpki::CERT_AVAILABILITY,
+            what: "certificate availability",
+            reason,
+        })
+    }
+}

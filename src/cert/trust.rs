@@ -1,0 +1,237 @@
+//! Trust anchors and the chain from a certificate to them (card-facts.md §9).
+
+use std::fmt;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use super::*;
+use crate::crypto::{CertTime, TrustError};
+use crate::error::Result;
+
+/// Which hierarchy a chain ends in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hierarchy {
+    /// A J-LIS production root (`O=JPKI`).
+    Production,
+    /// The `O=JPKI-TEST` hierarchy of test cards; never production.
+    JpkiTest,
+    /// An anchor the caller added (for example the virtual card's `O=mynacard-VIRTUAL-TEST`
+    /// hierarchy); never production.
+    Custom,
+}
+
+impl fmt::Display for Hierarchy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Hierarchy::Production => "J-LIS production",
+            Hierarchy::JpkiTest => "JPKI-TEST (test cards; not production)",
+            Hierarchy::Custom => "custom anchor (not production)",
+        })
+    }
+}
+
+/// The production J-LIS roots (card-facts.md §9), embedded at compile time.
+const PRODUCTION_ROOTS: [&[u8]; 6] = [
+    include_bytes!("../../data/jlis-roots/authca01.cer"),
+    include_bytes!("../../data/jlis-roots/authca02.cer"),
+    include_bytes!("../../data/jlis-roots/authca03.cer"),
+    include_bytes!("../../data/jlis-roots/signca01.cer"),
+    include_bytes!("../../data/jlis-roots/signca02.cer"),
+    include_bytes!("../../data/jlis-roots/signca03.cer"),
+];
+
+/// The `O=JPKI-TEST` roots read off test cards, embedded at compile time.
+const TEST_ROOTS: [&[u8]; 4] = [
+    include_bytes!("../../data/jlis-roots/test-hierarchy/authca-test-2019.cer"),
+    include_bytes!("../../data/jlis-roots/test-hierarchy/authca-test-2023.cer"),
+    include_bytes!("../../data/jlis-roots/test-hierarchy/signca-test-2019.cer"),
+    include_bytes!("../../data/jlis-roots/test-hierarchy/signca-test-2024.cer"),
+];
+
+/// The longest path accepted (leaf, intermediates, root).
+pub const MAX_PATH: usize = 5;
+
+/// A verified path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// The hierarchy of the anchor the path ends in.
+    pub hierarchy: Hierarchy,
+    /// The path, from the certificate checked to the trust anchor.
+    pub path: Vec<Certificate>,
+}
+
+impl ChainReport {
+    /// Whether the path ends in a J-LIS production root.
+    pub fn is_production(&self) -> bool {
+        self.hierarchy == Hierarchy::Production
+    }
+
+    /// The trust anchor.
+    pub fn anchor(&self) -> Option<&Certificate> {
+        self.path.last()
+    }
+}
+
+/// Trust anchors, each tagged with its hierarchy.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    anchors: Vec<(Certificate, Hierarchy)>,
+}
+
+impl TrustStore {
+    /// No anchors at all.
+    pub fn empty() -> Self {
+        TrustStore::default()
+    }
+
+    /// The six J-LIS production roots (three generations each for authentication and signature).
+    pub fn production() -> Self {
+        let mut s = TrustStore::empty();
+        for der in PRODUCTION_ROOTS {
+            // The embedded roots are known-good; a failure would be a build defect, and is
+            // caught by the crate's tests. Skip rather than panic.
+            if let Ok(c) = Certificate::from_der(der) {
+                s.anchors.push((c, Hierarchy::Production));
+            }
+        }
+        s
+    }
+
+    /// The production roots **and** the `O=JPKI-TEST` roots of test cards. Only for testing
+    /// against JPKI test cards: a chain ending in a test root is reported as
+    /// [`Hierarchy::JpkiTest`], never as production.
+    pub fn production_and_test() -> Self {
+        let mut s = TrustStore::production();
+        for der in TEST_ROOTS {
+            if let Ok(c) = Certificate::from_der(der) {
+                s.anchors.push((c, Hierarchy::JpkiTest));
+            }
+        }
+        s
+    }
+
+    /// Adds a caller-chosen anchor, reported as [`Hierarchy::Custom`] (never production),
+    /// whatever its name says.
+    pub fn with_custom_anchor(mut self, anchor: Certificate) -> Self {
+        self.anchors.push((anchor, Hierarchy::Custom));
+        self
+    }
+
+    /// The anchors.
+    pub fn anchors(&self) -> impl Iterator<Item = (&Certificate, Hierarchy)> {
+        self.anchors.iter().map(|(c, h)| (c, *h))
+    }
+
+    /// Verifies `cert` up to an anchor, using `intermediates` (for example the CA certificate
+    /// read off the card) where no anchor issued it directly. At each step the issuer is found
+    /// by name and then by signature, since J-LIS root generations share one name. Every
+    /// certificate in the path must be valid at `at`.
+    pub fn verify(
+        &self,
+        cert: &Certificate,
+        intermediates: &[Certificate],
+        at: SystemTime,
+    ) -> Result<ChainReport, TrustError> {
+        let at_t = CertTime::from_system_time(at);
+        let valid = |c: &Certificate| {
+            if c.is_valid_at(at) {
+                Ok(())
+            } else {
+                Err(TrustError::NotValidAt {
+                    subject: c.subject(),
+                    not_before: c.not_before(),
+                    not_after: c.not_after(),
+                    at: at_t,
+                })
+            }
+        };
+        valid(cert)?;
+        let mut path = vec![cert.clone()];
+        let mut current = cert.clone();
+        while path.len() <= MAX_PATH {
+            let issuer_name = current.issuer_der();
+            let mut named = 0usize;
+            let mut unsupported = None;
+            // Anchors first: generations share a name, so try each one's key.
+            for (anchor, hierarchy) in &self.anchors {
+                if anchor.subject_der() != issuer_name {
+                    continue;
+                }
+                named += 1;
+                match current.is_signed_by(anchor) {
+                    Ok(true) => {
+                        valid(anchor)?;
+                        if *anchor != current {
+                            path.push(anchor.clone());
+                        }
+                        return Ok(ChainReport {
+                            hierarchy: *hierarchy,
+                            path,
+                        });
+                    }
+                    Ok(false) => {}
+                    Err(reason) => unsupported = Some(reason),
+                }
+            }
+            // Then a supplied CA certificate that is not self-issued (a self-issued one would be
+            // a root that is not an anchor).
+            let mut next = None;
+            for inter in intermediates {
+                if inter.subject_der() != issuer_name
+                    || inter.is_self_issued()
+                    || path.contains(inter)
+                {
+                    continue;
+                }
+                named += 1;
+                match current.is_signed_by(inter) {
+                    Ok(true) => {
+                        next = Some(inter.clone());
+                        break;
+                    }
+                    Ok(false) => {}
+                    Err(reason) => unsupported = Some(reason),
+                }
+            }
+            match next {
+                Some(inter) => {
+                    let can_sign = inter
+                        .key_usage()
+                        .ok()
+                        .flatten()
+                        .is_none_or(|ku| ku.contains(&KeyUsageBit::KeyCertSign));
+                    if !inter.is_ca() || !can_sign {
+                        return Err(TrustError::NotCa {
+                            subject: inter.subject(),
+                        });
+                    }
+                    valid(&inter)?;
+                    path.push(inter.clone());
+                    current = inter;
+                }
+                None => {
+                    return Err(match (named, unsupported) {
+                        (_, Some(reason)) => TrustError::Unsupported {
+                            subject: current.subject(),
+                            reason,
+                        },
+                        (0, None) => TrustError::UnknownIssuer {
+                            subject: current.subject(),
+                            issuer: current.issuer(),
+                        },
+                        _ => TrustError::BadSignature {
+                            subject: current.subject(),
+                            issuer: current.issuer(),
+                        },
+                    })
+                }
+            }
+        }
+        Err(TrustError::TooLong(MAX_PATH))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token info and certificate availability.

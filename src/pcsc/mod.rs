@@ -1,0 +1,47 @@
+//! Real readers through PC/SC (feature `pcsc`): pcsc-lite on Linux and the BSDs, the PCSC
+//! framework on macOS, WinSCard on Windows.
+//!
+//! * [`list_readers`] names the readers; [`open`] waits (with a timeout, telling the caller what
+//!   it waits for through a [`Notice`]) for a reader holding a My Number Card and connects to it.
+//! * The card is recognised by selecting the JPKI application (card-facts.md §1), never by its
+//!   ATR: several ATRs exist and contactless readers synthesise their own.
+//! * [`Share::Exclusive`] is for PIN operations (no other program can reach the card while a
+//!   PIN is verified); [`Share::Shared`] for reads. Either way each multi-APDU operation of
+//!   [`crate::Card`] runs inside one PC/SC transaction ([`Transport::begin_transaction`]).
+//! * A card reset by another program is reported as [`TransportError::CardReset`] (the session
+//!   turns it into [`crate::Error::CardReset`]: earlier PIN verification is lost) and the
+//!   connection is re-established, so the next operation selects its application again. Nothing
+//!   is re-sent silently. A card pulled out gives [`TransportError::CardRemoved`].
+//! * [`Transport::unpower`] disconnects with "unpower", so no verified PIN outlives the program.
+//!   Dropping the transport after a PIN was sent does the same.
+//! * Extended-length APDUs are sent only when the reader allows them: the reader is asked
+//!   through PC/SC part 10 (`FEATURE_GET_TLV_PROPERTIES`, `dwMaxAPDUDataSize`); when it cannot
+//!   tell, an extended APDU is tried once and a reader failure becomes
+//!   [`TransportError::Unsupported`], on which the session falls back to short reads.
+//!
+//! The `pcsc` crate's transactions borrow the connection, so the connection lives on a worker
+//! thread that owns it; the transport talks to that thread over channels.
+
+mod errors;
+mod open;
+mod options;
+mod part10;
+#[cfg(test)]
+mod tests;
+mod transport;
+mod worker;
+
+pub use errors::map_error;
+pub use open::{list_readers, match_reader, open, Notice, OpenError};
+pub use options::{Extended, Options, ReaderChoice, Share};
+pub use part10::{extended_from_max_apdu_data_size, feature_control_code, tlv_property};
+pub use transport::PcscTransport;
+
+use errors::{is_extended, sends_secret};
+#[cfg(test)]
+use open::select_jpki;
+use part10::reader_extended;
+#[cfg(test)]
+use part10::{FEATURE_GET_TLV_PROPERTIES, PROPERTY_MAX_APDU_DATA_SIZE};
+use transport::{connect_retrying, Reply, Request};
+use worker::Worker;
