@@ -28,9 +28,10 @@ pub struct Card<T> {
     session: Session<T>,
     guard: bool,
     known: HashMap<KeyRef, RetryState>,
-    /// Certificates read in this card session (cleared on unpower and reset), so that checking
-    /// a signature does not read the certificate again.
-    pub(crate) certs: HashMap<crate::cert::CertKind, crate::cert::Certificate>,
+    /// Parsed JPKI files read in this card session, by EF (cleared on unpower and reset), so that
+    /// checking a signature does not read the certificate again. Type-erased so that the core
+    /// does not depend on the application layers that fill it.
+    pub(crate) certs: HashMap<crate::applets::Fid, Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl<T: Transport> Card<T> {

@@ -5,29 +5,37 @@
 //! test against.
 //!
 //! ```
+//! # #[cfg(feature = "sim")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use mynacard::{Card, credential::AuthPin, pin::PinKind, sim::VirtualCard};
 //!
 //! let mut card = Card::new(VirtualCard::new());
 //! let status = card.pin_status(PinKind::UserAuth)?;
 //! assert_eq!(status.tries_left(), Some(3));
 //! card.verify(&AuthPin::parse("1234")?)?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "sim"))]
+//! # fn main() {}
 //! ```
 //!
-//! Layers, each depending only on those below it (see `design.md` in the project's shared
-//! notes): [`apdu`] and [`tlv`] (pure codecs), [`transport`] (bytes in, bytes out),
-//! [`session`] (selection cache, `61xx`/`6Cxx`, reads with capability fallback), [`credential`]
-//! (typed secrets), [`pin`] (kinds and status), [`Card`] (the operations), [`cert`] (JPKI
-//! certificates, token info, the chain to the J-LIS roots), [`sign`] (the six signing schemes,
-//! every signature checked), [`text_assist`] (the basic four attributes and the My Number with
-//! their integrity record), [`surface`] (the card face, photo and age record of the card-surface
-//! AP), [`cvc`] (card-verifiable certificates and their issuer keys), [`presence`] (a challenge
-//! the card signs, proving it is present), [`card_identity`] (the 共通カードAP serial, municipality
-//! and expiry), [`reset`] (PIN reset through a terminal authority), [`policy`] (who
-//! may reset which PIN where), [`pcsc`] (real readers, feature `pcsc`), and [`sim`] (the virtual
-//! card, feature `sim`).
+//! Layers, each depending only on those below it (the order, its invariants and the test that
+//! checks them are in `docs/ARCHITECTURE.md`): [`apdu`], [`tlv`], [`crypto`], [`holder`] and
+//! [`applets`] (codecs and plain data); [`pin`], [`credential`] (typed secrets), [`policy`] (who
+//! may reset which PIN where) and [`cvc`] (card-verifiable certificates); [`transport`] (bytes
+//! in, bytes out); [`error`]; [`session`] (selection cache, `61xx`/`6Cxx`, reads with capability
+//! fallback); [`Card`] (transactions, PIN status, the guarded VERIFY, CHANGE, unpower); the
+//! applications: [`cert`] (JPKI certificates, token info, the chain to the J-LIS roots),
+//! [`presence`] (a challenge the card signs, proving it is present), [`card_identity`] (the
+//! 共通カードAP serial, municipality and expiry), [`reset`] (PIN reset through a terminal
+//! authority), [`sign`] (the six signing schemes, every signature checked), [`text_assist`] (the
+//! basic four attributes and the My Number with their integrity record), [`surface`] (the card
+//! face, photo and age record of the card-surface AP); and at the top `pcsc` (real readers,
+//! feature `pcsc`) and `sim` (the virtual card, feature `sim`).
 //!
 //! ```
+//! # #[cfg(feature = "sim")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use mynacard::cert::CertKind;
 //! use mynacard::credential::AuthPin;
 //! use mynacard::crypto::HashAlgorithm;
@@ -45,7 +53,10 @@
 //! )?;
 //! assert!(sig.checked);
 //! card.unpower()?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "sim"))]
+//! # fn main() {}
 //! ```
 //!
 //! Facts about the card are cited from `card-facts.md` by section (§).
@@ -83,5 +94,5 @@ pub use error::{Error, Result};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sim"))]
 pub struct ReadmeDoctests;

@@ -35,8 +35,8 @@ impl<T: Transport> Card<T> {
     /// time, so that it is never handed out without the password.
     pub fn read_certificate(&mut self, kind: CertKind) -> Result<Certificate> {
         if !kind.needs_signature_password() {
-            if let Some(c) = self.certs.get(&kind) {
-                return Ok(c.clone());
+            if let Some(c) = self.cached(kind) {
+                return Ok(c);
             }
         }
         self.read_certificate_uncached(kind)
@@ -44,10 +44,18 @@ impl<T: Transport> Card<T> {
 
     /// The certificate from this card session's cache, or read now (for checking signatures).
     pub(crate) fn cached_certificate(&mut self, kind: CertKind) -> Result<Certificate> {
-        match self.certs.get(&kind) {
-            Some(c) => Ok(c.clone()),
+        match self.cached(kind) {
+            Some(c) => Ok(c),
             None => self.read_certificate_uncached(kind),
         }
+    }
+
+    /// The certificate of `kind` if this card session has read it.
+    fn cached(&self, kind: CertKind) -> Option<Certificate> {
+        self.certs
+            .get(&kind.fid())
+            .and_then(|c| c.downcast_ref::<Certificate>())
+            .cloned()
     }
 
     fn read_certificate_uncached(&mut self, kind: CertKind) -> Result<Certificate> {
@@ -65,7 +73,7 @@ impl<T: Transport> Card<T> {
                 )
             })?;
         let cert = Certificate::from_card(kind.fid(), &der)?;
-        self.certs.insert(kind, cert.clone());
+        self.certs.insert(kind.fid(), Box::new(cert.clone()));
         Ok(cert)
     }
 

@@ -26,6 +26,8 @@
 //!   flow can be tested end to end today. A real card refuses it.
 //!
 //! ```
+//! # #[cfg(feature = "sim")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use mynacard::credential::{AuthPin, SignaturePassword};
 //! use mynacard::reset::{OtherPin, StandInAuthority, TerminalRole};
 //! use mynacard::{sim::VirtualCard, Card, LastTry};
@@ -42,7 +44,10 @@
 //! )?;
 //! assert_eq!(status.tries_left(), Some(5));
 //! card.unpower()?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "sim"))]
+//! # fn main() {}
 //! ```
 
 pub mod stand_in;
