@@ -23,6 +23,59 @@ pub enum LastTry {
     Allow,
 }
 
+/// Whose counter a VERIFY spends: a PIN, or a key of the card-surface or text-assist AP
+/// (照合番号A, 照合番号B, the birth-date key). Every secret goes through the same guarded path
+/// ([`Card::verify_secret`]); this only chooses the error variants that name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SecretId {
+    /// One of the four PINs.
+    Pin(PinKind),
+    /// 照合番号A, 照合番号B or the birth-date key.
+    Key(CredentialKind),
+}
+
+impl SecretId {
+    fn wrong(self, tries_left: u8) -> Error {
+        match self {
+            SecretId::Pin(kind) => Error::WrongPin { kind, tries_left },
+            SecretId::Key(kind) => Error::WrongMatchingNumber { kind, tries_left },
+        }
+    }
+
+    fn blocked(self) -> Error {
+        match self {
+            SecretId::Pin(kind) => Error::Blocked { kind },
+            SecretId::Key(kind) => Error::MatchingNumberBlocked { kind },
+        }
+    }
+
+    fn last_try(self) -> Error {
+        match self {
+            SecretId::Pin(kind) => Error::LastTry { kind },
+            SecretId::Key(kind) => Error::MatchingNumberLastTry { kind },
+        }
+    }
+
+    fn status_op(self) -> &'static str {
+        match self {
+            SecretId::Pin(PinKind::Signature) => "status of the signature password",
+            SecretId::Pin(PinKind::UserAuth) => "status of the user-authentication PIN",
+            SecretId::Pin(PinKind::Residence) => "status of the residence PIN",
+            SecretId::Pin(PinKind::TextAssist) => "status of the text-assist PIN",
+            SecretId::Key(_) => "status of a 照合番号",
+        }
+    }
+}
+
+impl std::fmt::Display for SecretId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretId::Pin(kind) => kind.fmt(f),
+            SecretId::Key(kind) => kind.fmt(f),
+        }
+    }
+}
+
 /// A My Number Card behind a transport.
 pub struct Card<T> {
     session: Session<T>,
@@ -105,6 +158,11 @@ impl<T: Transport> Card<T> {
 
     /// Reads one key reference's counter with a case-1 VERIFY: spends no try.
     pub(crate) fn query_ref(&mut self, kind: PinKind, key: KeyRef) -> Result<RetryState> {
+        self.query_secret(SecretId::Pin(kind), key)
+    }
+
+    /// [`Card::query_ref`] for any secret.
+    fn query_secret(&mut self, who: SecretId, key: KeyRef) -> Result<RetryState> {
         self.session.select_df(&key.aid)?;
         let r = self
             .session
@@ -115,7 +173,7 @@ impl<T: Transport> Card<T> {
             Status::TriesLeft(n) => RetryState::TriesLeft(n),
             Status::ReferenceDataBlocked | Status::AuthenticationBlocked => RetryState::Blocked,
             Status::VerificationFailed => RetryState::NoLimit,
-            _ => return Err(card_error(status_op(kind), r.sw)),
+            _ => return Err(card_error(who.status_op(), r.sw)),
         };
         self.known.insert(key, state);
         Ok(state)
@@ -149,33 +207,33 @@ impl<T: Transport> Card<T> {
 
     fn guard_check(
         &mut self,
-        kind: PinKind,
+        who: SecretId,
         key: KeyRef,
         last: LastTry,
         use_guard: bool,
     ) -> Result<()> {
         let state = if use_guard {
-            Some(self.query_ref(kind, key)?)
+            Some(self.query_secret(who, key)?)
         } else {
             self.known.get(&key).copied()
         };
         match state {
-            Some(RetryState::Blocked) => Err(Error::Blocked { kind }),
+            Some(RetryState::Blocked) => Err(who.blocked()),
             Some(RetryState::TriesLeft(1)) if use_guard && last == LastTry::Refuse => {
-                Err(Error::LastTry { kind })
+                Err(who.last_try())
             }
             _ => Ok(()),
         }
     }
 
-    fn send_verify(&mut self, kind: PinKind, key: KeyRef, secret: &[u8]) -> Result<()> {
+    fn send_verify(&mut self, who: SecretId, key: KeyRef, secret: &[u8]) -> Result<()> {
         let r = self.session.transmit_addressed(key.fid, &|p2| {
             Ok(Command::new(0x00, ins::VERIFY, 0x00, p2).with_data(secret)?)
         });
         let unknown = |cause| Error::UnknownOutcome {
             operation: "VERIFY",
             advice: format!(
-                "The card may or may not have counted the try. Check the {kind} status (it spends \
+                "The card may or may not have counted the try. Check the {who} status (it spends \
                  no try) before trying again."
             ),
             cause,
@@ -197,10 +255,10 @@ impl<T: Transport> Card<T> {
                 r.sw
             ))));
         }
-        self.interpret_verify(kind, key, r.sw)
+        self.interpret_verify(who, key, r.sw)
     }
 
-    fn interpret_verify(&mut self, kind: PinKind, key: KeyRef, sw: StatusWord) -> Result<()> {
+    fn interpret_verify(&mut self, who: SecretId, key: KeyRef, sw: StatusWord) -> Result<()> {
         match sw.status() {
             Status::Success => {
                 self.known.insert(key, RetryState::Verified);
@@ -215,14 +273,11 @@ impl<T: Transport> Card<T> {
                         RetryState::TriesLeft(n)
                     },
                 );
-                Err(Error::WrongPin {
-                    kind,
-                    tries_left: n,
-                })
+                Err(who.wrong(n))
             }
             Status::ReferenceDataBlocked | Status::AuthenticationBlocked => {
                 self.known.insert(key, RetryState::Blocked);
-                Err(Error::Blocked { kind })
+                Err(who.blocked())
             }
             _ => Err(card_error("VERIFY", sw)),
         }
@@ -230,15 +285,48 @@ impl<T: Transport> Card<T> {
 
     fn verify_key(
         &mut self,
-        kind: PinKind,
+        who: SecretId,
         key: KeyRef,
         secret: &[u8],
         last: LastTry,
     ) -> Result<()> {
         self.session.select_df(&key.aid)?;
         let guard = self.guard;
-        self.guard_check(kind, key, last, guard)?;
-        self.send_verify(kind, key, secret)
+        self.guard_check(who, key, last, guard)?;
+        self.send_verify(who, key, secret)
+    }
+
+    /// The one VERIFY path for every secret: the four PINs, 照合番号A/B and the birth-date key.
+    /// Inside one transaction: select the application, the lockout guard (a status query that
+    /// spends no try; with the guard off, only what this session has already seen), then the
+    /// VERIFY. A lost or undefined answer is [`Error::UnknownOutcome`]; a secret seen blocked is
+    /// never sent again, guard on or off.
+    pub(crate) fn verify_secret(
+        &mut self,
+        who: SecretId,
+        key: KeyRef,
+        secret: &[u8],
+        last: LastTry,
+    ) -> Result<()> {
+        self.in_transaction(|card| card.verify_key(who, key, secret, last))
+    }
+
+    /// Verifies 照合番号A, 照合番号B or the birth-date key (the key EF `fid` of the application
+    /// `aid`) through [`Card::verify_secret`], the same guarded path as the PINs.
+    pub(crate) fn verify_matching<S: crate::credential::Secret>(
+        &mut self,
+        aid: &crate::applets::Aid,
+        secret: &S,
+        fid: crate::applets::Fid,
+        last: LastTry,
+    ) -> Result<()> {
+        let key = KeyRef { aid: *aid, fid };
+        self.verify_secret(
+            SecretId::Key(secret.credential_kind()),
+            key,
+            secret.expose(),
+            last,
+        )
     }
 
     /// Verifies a PIN, with the lockout guard: refused without sending if the PIN is blocked or
@@ -250,7 +338,7 @@ impl<T: Transport> Card<T> {
     /// Verifies a PIN, saying whether the last try may be spent.
     pub fn verify_with<P: Pin>(&mut self, pin: &P, last: LastTry) -> Result<()> {
         let key = P::KIND.key_refs()[0];
-        self.in_transaction(|card| card.verify_key(P::KIND, key, pin.expose(), last))
+        self.verify_secret(SecretId::Pin(P::KIND), key, pin.expose(), last)
     }
 
     /// Changes a PIN: VERIFY the current value, then CHANGE REFERENCE DATA (JPKI, text assist)
@@ -292,7 +380,7 @@ impl<T: Transport> Card<T> {
                 if i == 0 {
                     self.session.select_ef(key.fid)?;
                 }
-                self.guard_check(kind, *key, last, true)?;
+                self.guard_check(SecretId::Pin(kind), *key, last, true)?;
             }
         }
         self.change_key(kind, refs[0], current, new)?;
@@ -308,9 +396,9 @@ impl<T: Transport> Card<T> {
         self.session.select_df(&key.aid)?;
         self.session.select_ef(key.fid)?;
         if !self.guard {
-            self.guard_check(kind, key, LastTry::Allow, false)?;
+            self.guard_check(SecretId::Pin(kind), key, LastTry::Allow, false)?;
         }
-        self.send_verify(kind, key, current)?;
+        self.send_verify(SecretId::Pin(kind), key, current)?;
         let cmd = match kind.change_command() {
             ChangeCommand::ChangeReferenceData => {
                 Command::new(0x00, ins::CHANGE_REFERENCE_DATA, 0x01, 0x80)
@@ -385,15 +473,6 @@ impl<T: Transport> Card<T> {
                 ),
             },
         }
-    }
-}
-
-fn status_op(kind: PinKind) -> &'static str {
-    match kind {
-        PinKind::Signature => "status of the signature password",
-        PinKind::UserAuth => "status of the user-authentication PIN",
-        PinKind::Residence => "status of the residence PIN",
-        PinKind::TextAssist => "status of the text-assist PIN",
     }
 }
 

@@ -22,13 +22,13 @@ use std::fmt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::apdu::{ins, Command, Status};
+use crate::apdu::Status;
 use crate::applets::{self, text, Fid};
-use crate::credential::{CredentialKind, MatchingNumberB, MyNumber, Secret, TextAssistPin};
+use crate::credential::{CredentialKind, MatchingNumberB, MyNumber, TextAssistPin};
 use crate::crypto::HashAlgorithm;
 use crate::error::{Error, Result};
 use crate::holder::{BirthDate, Sex};
-use crate::session::{card_error, FileSize};
+use crate::session::FileSize;
 use crate::tlv::{self, Tlv};
 use crate::transport::Transport;
 use crate::{Card, LastTry};
@@ -380,69 +380,6 @@ impl<T: Transport> Card<T> {
             integrity: None,
             signature_checked: false,
             cv: None,
-        })
-    }
-
-    /// VERIFY of a 照合番号 (or the card-surface birth-date key) at key `fid` of application
-    /// `aid`, with the lockout guard (when on) as for the PINs: the counter is read first with a
-    /// case-1 VERIFY (spends nothing), a blocked one is never sent, and the last try is refused
-    /// unless allowed.
-    pub(crate) fn verify_matching<S: Secret>(
-        &mut self,
-        aid: &applets::Aid,
-        secret: &S,
-        fid: Fid,
-        last: LastTry,
-    ) -> Result<()> {
-        let kind = secret.credential_kind();
-        let guard = self.lockout_guard();
-        self.in_transaction(|card| {
-            let s = card.session_mut();
-            s.select_df(aid)?;
-            if guard {
-                let r =
-                    s.transmit_addressed(fid, &|p2| Ok(Command::new(0x00, ins::VERIFY, 0x00, p2)))?;
-                match r.sw.status() {
-                    Status::TriesLeft(0)
-                    | Status::ReferenceDataBlocked
-                    | Status::AuthenticationBlocked => {
-                        return Err(Error::MatchingNumberBlocked { kind })
-                    }
-                    Status::TriesLeft(1) if last == LastTry::Refuse => {
-                        return Err(Error::MatchingNumberLastTry { kind })
-                    }
-                    Status::TriesLeft(_) | Status::Success | Status::VerificationFailed => {}
-                    _ => return Err(card_error("status of a 照合番号", r.sw)),
-                }
-            }
-            let value = secret.expose();
-            let r = match s.transmit_addressed(fid, &|p2| {
-                Ok(Command::new(0x00, ins::VERIFY, 0x00, p2).with_data(value)?)
-            }) {
-                Ok(r) => r,
-                Err(Error::Transport(cause)) => {
-                    return Err(Error::UnknownOutcome {
-                        operation: "VERIFY",
-                        cause,
-                        advice: format!(
-                            "The card may or may not have counted the try of the {kind}; read its \
-                             status (it spends no try) before trying again."
-                        ),
-                    })
-                }
-                Err(e) => return Err(e),
-            };
-            match r.sw.status() {
-                Status::Success => Ok(()),
-                Status::TriesLeft(n) => Err(Error::WrongMatchingNumber {
-                    kind,
-                    tries_left: n,
-                }),
-                Status::ReferenceDataBlocked | Status::AuthenticationBlocked => {
-                    Err(Error::MatchingNumberBlocked { kind })
-                }
-                _ => Err(card_error("VERIFY", r.sw)),
-            }
         })
     }
 }

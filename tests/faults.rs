@@ -335,3 +335,168 @@ fn a_lost_change_answer_says_the_new_pin_may_or_may_not_be_in_effect() {
     // It was in fact changed before the power went.
     assert!(card.into_transport().key_matches(App::Jpki, 0x18, b"4821"));
 }
+
+/// Opens an application with one of its keys (照合番号A/B, the birth-date key): the application,
+/// the key EF, and the opening.
+type KeyOp = (
+    &'static str,
+    App,
+    u16,
+    fn(&mut Card<VirtualCard>) -> Result<(), Error>,
+);
+
+fn key_ops() -> Vec<KeyOp> {
+    use mynacard::credential::{BirthDateKey, MatchingNumberB, MyNumber};
+    use mynacard::surface::{SurfaceKey, SurfaceOptions};
+    use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
+    fn a() -> MyNumber {
+        MyNumber::parse("123456789018").unwrap()
+    }
+    fn b() -> MatchingNumberB {
+        MatchingNumberB::from_parts((1985, 4, 1), 2035, "1234").unwrap()
+    }
+    vec![
+        ("text-assist 照合番号A", App::TextAssist, 0x0014, |c| {
+            c.open_text_assist(TextAssistKey::MatchingA(&a()), TextAssistOptions::default())
+                .map(|_| ())
+        }),
+        ("text-assist 照合番号B", App::TextAssist, 0x0015, |c| {
+            c.open_text_assist(TextAssistKey::MatchingB(&b()), TextAssistOptions::default())
+                .map(|_| ())
+        }),
+        ("surface 照合番号A", App::Surface, 0x0013, |c| {
+            c.open_surface(SurfaceKey::MatchingA(&a()), SurfaceOptions::default())
+                .map(|_| ())
+        }),
+        ("surface 照合番号B", App::Surface, 0x0012, |c| {
+            c.open_surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
+                .map(|_| ())
+        }),
+        ("surface birth-date key", App::Surface, 0x0011, |c| {
+            let d = BirthDateKey::from_birth_date((1985, 4, 1)).unwrap();
+            c.open_surface(SurfaceKey::BirthDate(&d), SurfaceOptions::default())
+                .map(|_| ())
+        }),
+    ]
+}
+
+#[test]
+fn every_failure_point_of_the_key_verifies_is_reported_as_for_the_pins() {
+    let mut points = 0;
+    for (name, app, fid, op) in key_ops() {
+        for guard in [true, false] {
+            let fresh = VirtualCard::new();
+            let limit = fresh.tries_left(app, fid).unwrap();
+            let mut clean = Card::new(fresh).with_lockout_guard(guard);
+            op(&mut clean).unwrap();
+            let n = clean.exchanges() as usize;
+            // SELECT, (the guard's status query,) the VERIFY with the value.
+            assert_eq!(n, if guard { 3 } else { 2 }, "{name}");
+            for i in 0..n {
+                for fault in faults() {
+                    points += 1;
+                    let mut vc = VirtualCard::new();
+                    vc.inject(Trigger::nth(i), fault);
+                    let mut card = Card::new(vc).with_lockout_guard(guard);
+                    let r = op(&mut card);
+                    let ctx = format!("{name}, guard {guard}, exchange {i}, {fault:?}: {r:?}");
+                    if i == n - 1 {
+                        // The VERIFY itself: whatever the fault, the try may or may not have
+                        // been counted, exactly as for a PIN.
+                        match &r {
+                            Err(
+                                e @ Error::UnknownOutcome {
+                                    operation, advice, ..
+                                },
+                            ) => {
+                                assert_eq!(*operation, "VERIFY", "{ctx}");
+                                assert!(advice.contains("status"), "{ctx}");
+                                assert!(e.to_string().contains("spends no try"), "{ctx}");
+                            }
+                            other => panic!("not reported as unknown: {other:?} ({ctx})"),
+                        }
+                    } else if let Err(e) = &r {
+                        assert!(
+                            matches!(
+                                e,
+                                Error::Transport(
+                                    TransportError::NoResponse
+                                        | TransportError::Malformed(_)
+                                        | TransportError::CardRemoved
+                                ) | Error::CardReset
+                                    | Error::Card { .. }
+                            ),
+                            "{ctx}"
+                        );
+                    }
+                    let mut vc = card.into_transport();
+                    // Every value sent was right: no try was spent.
+                    assert_eq!(vc.tries_left(app, fid), Some(limit), "{ctx}");
+                    vc.clear_faults();
+                    if !vc.is_present() {
+                        vc.insert();
+                    }
+                    let mut card = Card::new(vc).with_lockout_guard(guard);
+                    op(&mut card).unwrap_or_else(|e| panic!("no recovery: {e:?} ({ctx})"));
+                }
+            }
+        }
+    }
+    assert_eq!(points, 5 * (3 + 2) * 6);
+}
+
+#[test]
+fn with_the_guard_off_a_key_seen_blocked_is_never_sent_again() {
+    use mynacard::credential::{BirthDateKey, CredentialKind, MatchingNumberB};
+    use mynacard::surface::{SurfaceKey, SurfaceOptions};
+    use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
+    let mut vc = VirtualCard::new();
+    vc.set_tries_left(App::TextAssist, 0x0015, 1).unwrap();
+    vc.set_tries_left(App::Surface, 0x0011, 1).unwrap();
+    let mut card = Card::new(vc).with_lockout_guard(false);
+    let wrong_b = MatchingNumberB::from_parts((1985, 4, 2), 2035, "1234").unwrap();
+    let wrong_d = BirthDateKey::from_birth_date((1985, 4, 2)).unwrap();
+    let text = |c: &mut Card<VirtualCard>| {
+        c.open_text_assist(
+            TextAssistKey::MatchingB(&wrong_b),
+            TextAssistOptions::default(),
+        )
+        .map(|_| ())
+    };
+    let surface = |c: &mut Card<VirtualCard>| {
+        c.open_surface(SurfaceKey::BirthDate(&wrong_d), SurfaceOptions::default())
+            .map(|_| ())
+    };
+    // The last try is spent (the guard is off) and the key is seen blocked.
+    assert!(matches!(
+        text(&mut card),
+        Err(Error::WrongMatchingNumber {
+            kind: CredentialKind::MatchingNumberB,
+            tries_left: 0
+        })
+    ));
+    assert!(matches!(
+        surface(&mut card),
+        Err(Error::WrongMatchingNumber {
+            kind: CredentialKind::BirthDateKey,
+            tries_left: 0
+        })
+    ));
+    // Any VERIFY sent now would pull the card: the refusal must come before it.
+    card.session_mut()
+        .transport_mut()
+        .inject(Trigger::ins(mynacard::apdu::ins::VERIFY), Fault::RemoveCard);
+    assert!(matches!(
+        text(&mut card),
+        Err(Error::MatchingNumberBlocked {
+            kind: CredentialKind::MatchingNumberB
+        })
+    ),);
+    assert!(matches!(
+        surface(&mut card),
+        Err(Error::MatchingNumberBlocked {
+            kind: CredentialKind::BirthDateKey
+        })
+    ),);
+    assert!(card.session().transport().is_present());
+}
