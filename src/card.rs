@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::apdu::{ins, Command, Status, StatusWord};
 use crate::credential::{CredentialError, CredentialKind, Pin, Rule};
-use crate::error::{Error, Result};
+use crate::error::{Advice, Error, Result};
 use crate::pin::{ChangeCommand, KeyRef, PinKind, PinStatus, RefStatus, RetryState};
 use crate::session::{card_error, Session};
 use crate::transport::{Transport, TransportError};
@@ -53,6 +53,13 @@ impl SecretId {
         match self {
             SecretId::Pin(kind) => Error::LastTry { kind },
             SecretId::Key(kind) => Error::MatchingNumberLastTry { kind },
+        }
+    }
+
+    fn credential_kind(self) -> CredentialKind {
+        match self {
+            SecretId::Pin(kind) => CredentialKind::Pin(kind),
+            SecretId::Key(kind) => kind,
         }
     }
 
@@ -232,10 +239,9 @@ impl<T: Transport> Card<T> {
         });
         let unknown = |cause| Error::UnknownOutcome {
             operation: "VERIFY",
-            advice: format!(
-                "The card may or may not have counted the try. Check the {who} status (it spends \
-                 no try) before trying again."
-            ),
+            advice: Advice::CheckStatusBeforeRetry {
+                secret: who.credential_kind(),
+            },
             cause,
         };
         let r = match r {
@@ -409,12 +415,10 @@ impl<T: Transport> Card<T> {
         let unknown = |cause| Error::UnknownOutcome {
             operation: "CHANGE",
             cause,
-            advice: format!(
-                "The new {kind} may or may not be in effect on {}. Check the status (it spends no \
-                 try), then verify with the new value; if that is refused, the old value is still \
-                 in effect.",
-                key.app_name()
-            ),
+            advice: Advice::CheckWhichValueHolds {
+                kind,
+                application: key.app_name(),
+            },
         };
         match self.session.transmit(&cmd) {
             Ok(r) if r.sw.is_success() => {
@@ -449,11 +453,10 @@ impl<T: Transport> Card<T> {
                     Error::UnknownOutcome { cause, .. } | Error::Transport(cause) => cause.clone(),
                     _ => TransportError::CardReset,
                 },
-                advice:
-                    "住基AP has the new PIN; 共通カードAP may still have the old one. Check the \
-                         status (it spends no try), then change the PIN again from the old value \
-                         to the new one, or ask the municipal counter."
-                        .into(),
+                advice: Advice::FinishTornChange {
+                    changed: key.app_name(),
+                    unsure: kind.key_refs()[1].app_name(),
+                },
             };
         }
         match self.change_key(kind, key, new, old) {
@@ -466,11 +469,11 @@ impl<T: Transport> Card<T> {
                     Error::UnknownOutcome { cause, .. } | Error::Transport(cause) => cause,
                     _ => TransportError::Backend(e.to_string()),
                 },
-                advice: format!(
-                    "The change failed on 共通カードAP ({cause}) and changing 住基AP back failed \
-                     too: 住基AP has the new PIN and 共通カードAP the old one. Check the status, \
-                     then ask the municipal counter or change 住基AP back."
-                ),
+                advice: Advice::RollbackFailed {
+                    changed: key.app_name(),
+                    unchanged: kind.key_refs()[1].app_name(),
+                    cause: Box::new(cause),
+                },
             },
         }
     }

@@ -1,9 +1,13 @@
 //! The crate's error type. Errors carry the PIN kind and the tries left where a PIN is involved,
 //! and never a PIN, password or My Number.
 
+use std::fmt;
+
 use crate::apdu::{ApduError, StatusWord};
 use crate::applets::Fid;
-use crate::credential::{CredentialError, CredentialKind};
+use crate::credential::{CredentialError, CredentialKind, Rule};
+use crate::crypto::TrustError;
+use crate::lang::Lang;
 use crate::pin::PinKind;
 use crate::transport::TransportError;
 
@@ -94,7 +98,7 @@ pub enum Error {
         /// The transport failure.
         cause: TransportError,
         /// What the caller should do next.
-        advice: String,
+        advice: Advice,
     },
     /// The card answered with more data than the protocol allows, or GET RESPONSE never ended.
     #[error("{0}")]
@@ -110,7 +114,7 @@ pub enum Error {
     },
     /// A certificate chain did not verify to a trusted root.
     #[error("certificate chain: {0}")]
-    Trust(#[from] crate::crypto::TrustError),
+    Trust(#[from] TrustError),
     /// Something this library, the card or the reader cannot do (the message says what to do
     /// instead).
     #[error("not supported: {0}")]
@@ -198,5 +202,606 @@ fn wrong_pin_message(kind: PinKind, tries_left: u8) -> String {
         ),
         1 => format!("wrong {kind}: 1 try left before it locks"),
         n => format!("wrong {kind}: {n} tries left before it locks"),
+    }
+}
+
+/// What to do after an operation whose outcome is unknown or only partly done: data that a
+/// front end renders ([`Advice::message`]), not prose to be searched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Advice {
+    /// A VERIFY may or may not have counted a try: check the status of `secret` (it spends no
+    /// try) before trying again.
+    CheckStatusBeforeRetry {
+        /// The PIN or key that was sent.
+        secret: CredentialKind,
+    },
+    /// A change may or may not be in effect in `application`: check the status, then verify with
+    /// the new value; if that is refused, the old value is still in effect.
+    CheckWhichValueHolds {
+        /// The PIN.
+        kind: PinKind,
+        /// The application.
+        application: &'static str,
+    },
+    /// A residence-PIN change stopped between its two key references: `changed` has the new
+    /// value, `unsure` may still have the old one. Check the status, then change the PIN again
+    /// from the old value to the new one, or go to the municipal counter.
+    FinishTornChange {
+        /// The application that has the new value.
+        changed: &'static str,
+        /// The application that may still have the old value.
+        unsure: &'static str,
+    },
+    /// A residence-PIN change failed on `unchanged` and changing `changed` back failed too:
+    /// `changed` has the new value and `unchanged` the old one.
+    RollbackFailed {
+        /// The application that has the new value.
+        changed: &'static str,
+        /// The application that has the old value.
+        unchanged: &'static str,
+        /// Why the change failed on `unchanged`.
+        cause: Box<Error>,
+    },
+    /// A RESET RETRY COUNTER may or may not have been executed in `application`: check the
+    /// status; if its counter is not full, run the reset again with the same new value.
+    RetryReset {
+        /// The PIN.
+        kind: PinKind,
+        /// The application.
+        application: &'static str,
+    },
+    /// The card accepted a reset (9000) in `application` but the query confirming it failed.
+    /// `other_may_be_old`: the PIN has another key reference that may still hold the old value.
+    ConfirmReset {
+        /// The PIN.
+        kind: PinKind,
+        /// The application.
+        application: &'static str,
+        /// Whether the other key reference may still hold the old value.
+        other_may_be_old: bool,
+    },
+    /// A reset reached `reset` but not `not_reset` (`unsure`: whether `not_reset` has it is
+    /// unknown): run the reset again with the same new PIN; it resets both references.
+    RerunReset {
+        /// The application that has the new PIN with a full counter.
+        reset: &'static str,
+        /// The application that does not (or may not) have it.
+        not_reset: &'static str,
+        /// Whether `not_reset` may have it after all.
+        unsure: bool,
+    },
+}
+
+impl fmt::Display for Advice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+impl Advice {
+    /// The advice in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Advice::CheckStatusBeforeRetry { secret }, Lang::En) => format!(
+                "The card may or may not have counted the try. Check the {secret} status (it \
+                 spends no try) before trying again."
+            ),
+            (Advice::CheckStatusBeforeRetry { secret }, Lang::Ja) => format!(
+                "カードが試行を数えたかどうかは分かりません。もう一度試す前に、{}の状態を確認してください（確認では試行回数は減りません）。",
+                credential_ja(*secret)
+            ),
+            (Advice::CheckWhichValueHolds { kind, application }, Lang::En) => format!(
+                "The new {kind} may or may not be in effect on {application}. Check the status \
+                 (it spends no try), then verify with the new value; if that is refused, the old \
+                 value is still in effect."
+            ),
+            (Advice::CheckWhichValueHolds { kind, application }, Lang::Ja) => format!(
+                "{application}で新しい{}が有効になったかどうかは分かりません。状態を確認し（試行回数は減りません）、新しい値で照合してください。拒否された場合は古い値がまだ有効です。",
+                pin_ja(*kind)
+            ),
+            (Advice::FinishTornChange { changed, unsure }, Lang::En) => format!(
+                "{changed} has the new PIN; {unsure} may still have the old one. Check the status \
+                 (it spends no try), then change the PIN again from the old value to the new \
+                 one, or ask the municipal counter."
+            ),
+            (Advice::FinishTornChange { changed, unsure }, Lang::Ja) => format!(
+                "{changed}は新しい暗証番号になりました。{unsure}はまだ古い暗証番号のままかもしれません。状態を確認し（試行回数は減りません）、古い値から新しい値へもう一度変更するか、市区町村窓口に相談してください。"
+            ),
+            (Advice::RollbackFailed { changed, unchanged, cause }, Lang::En) => format!(
+                "The change failed on {unchanged} ({cause}) and changing {changed} back failed \
+                 too: {changed} has the new PIN and {unchanged} the old one. Check the status, \
+                 then ask the municipal counter or change {changed} back."
+            ),
+            (Advice::RollbackFailed { changed, unchanged, cause }, Lang::Ja) => format!(
+                "{unchanged}での変更に失敗し（{}）、{changed}を元に戻すこともできませんでした。{changed}は新しい暗証番号、{unchanged}は古い暗証番号です。状態を確認し、市区町村窓口に相談するか、{changed}を元に戻してください。",
+                cause.message(Lang::Ja)
+            ),
+            (Advice::RetryReset { kind, application }, Lang::En) => format!(
+                "The {kind} may or may not have been reset in {application}. Check the status \
+                 (it spends no try); if its counter is not full, run the reset again with the \
+                 same new value."
+            ),
+            (Advice::RetryReset { kind, application }, Lang::Ja) => format!(
+                "{application}で{}が再設定されたかどうかは分かりません。状態を確認し（試行回数は減りません）、残り回数が満たんでなければ、同じ新しい値でもう一度再設定してください。",
+                pin_ja(*kind)
+            ),
+            (Advice::ConfirmReset { kind, application, other_may_be_old }, Lang::En) => format!(
+                "The card accepted the reset of the {kind} in {application} (9000), but the \
+                 status query that confirms it failed. Check the status (it spends no try){}.",
+                if *other_may_be_old {
+                    "; the other application may still hold the old value: run the reset again \
+                     with the same new value"
+                } else {
+                    ""
+                }
+            ),
+            (Advice::ConfirmReset { kind, application, other_may_be_old }, Lang::Ja) => format!(
+                "カードは{application}での{}の再設定を受け付けました（9000）が、確認のための状態照会に失敗しました。状態を確認してください（試行回数は減りません）{}。",
+                pin_ja(*kind),
+                if *other_may_be_old {
+                    "。もう一方のアプリケーションは古い値のままかもしれません。同じ新しい値でもう一度再設定してください"
+                } else {
+                    ""
+                }
+            ),
+            (Advice::RerunReset { reset, not_reset, unsure: true }, Lang::En) => format!(
+                "{reset} has the new PIN with a full counter; {not_reset} may or may not have \
+                 it. Check the status (it spends no try), then run the reset again with the same \
+                 new PIN: it resets both references."
+            ),
+            (Advice::RerunReset { reset, not_reset, unsure: false }, Lang::En) => format!(
+                "{reset} has the new PIN with a full counter; {not_reset} still has the old value \
+                 and counter. Run the reset again with the same new PIN: it resets both \
+                 references."
+            ),
+            (Advice::RerunReset { reset, not_reset, unsure: true }, Lang::Ja) => format!(
+                "{reset}は新しい暗証番号になり、残り回数も満たんです。{not_reset}が新しい暗証番号になったかどうかは分かりません。状態を確認し（試行回数は減りません）、同じ新しい暗証番号でもう一度再設定してください。両方が再設定されます。"
+            ),
+            (Advice::RerunReset { reset, not_reset, unsure: false }, Lang::Ja) => format!(
+                "{reset}は新しい暗証番号になり、残り回数も満たんです。{not_reset}は古い値と残り回数のままです。同じ新しい暗証番号でもう一度再設定してください。両方が再設定されます。"
+            ),
+        }
+    }
+}
+
+/// The Japanese name of a PIN.
+pub(crate) fn pin_ja(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Signature => "署名用電子証明書の暗証番号",
+        PinKind::UserAuth => "利用者証明用電子証明書の暗証番号",
+        PinKind::Residence => "住民基本台帳用の暗証番号",
+        PinKind::TextAssist => "券面事項入力補助用の暗証番号",
+    }
+}
+
+fn where_to_reset_ja(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Signature => {
+            "カードを持って市区町村窓口で再設定するか、利用者証明用電子証明書の暗証番号が分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末で再設定してください"
+        }
+        PinKind::UserAuth => {
+            "カードを持って市区町村窓口で再設定するか、署名用電子証明書の暗証番号が分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末で再設定してください"
+        }
+        PinKind::Residence | PinKind::TextAssist => {
+            "カードを持って市区町村窓口で再設定してください"
+        }
+    }
+}
+
+fn credential_ja(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::Pin(k) => pin_ja(k),
+        CredentialKind::MatchingNumberA => "照合番号A（マイナンバー）",
+        CredentialKind::MatchingNumberB => "照合番号B",
+        CredentialKind::BirthDateKey => "生年月日キー",
+    }
+}
+
+fn rule_ja(rule: Rule) -> String {
+    match rule {
+        Rule::Length { expected, got } => {
+            format!("{expected}文字でなければなりません（{got}文字が入力されました）")
+        }
+        Rule::NotDigit { position } => {
+            format!("数字0〜9だけが使えます（{position}文字目が数字ではありません）")
+        }
+        Rule::LowerCase { position } => {
+            format!("小文字は使えません。カードはバイト単位で比べます（{position}文字目）")
+        }
+        Rule::NotAlphanumeric { position } => {
+            format!("英大文字A〜Zと数字0〜9だけが使えます（{position}文字目）")
+        }
+        Rule::NoLetter => "英字A〜Zを1文字以上含めてください".into(),
+        Rule::NoDigit => "数字0〜9を1文字以上含めてください".into(),
+        Rule::CheckDigit => "チェックデジット（12桁目）が最初の11桁と合いません".into(),
+        Rule::Date(part) => format!("日付の{part}が正しくありません"),
+        Rule::Unchanged => "新しい値が今の値と同じです".into(),
+        Rule::Mismatch => "新しい値の2回の入力が一致しません".into(),
+    }
+}
+
+fn transport_ja(e: &TransportError) -> String {
+    match e {
+        TransportError::CardRemoved => {
+            "カードがリーダーにありません（抜かれたか、挿されていません）".into()
+        }
+        TransportError::CardReset => {
+            "カードがリセットされました。暗証番号の照合と選択は失われました".into()
+        }
+        TransportError::NoResponse => {
+            "カードから応答がありません。コマンドが実行されたかどうかは分かりません".into()
+        }
+        TransportError::Malformed(n) => format!("カードから不正な応答（{n}バイト）がありました"),
+        TransportError::Unsupported(why) => {
+            format!("リーダーはこのコマンドを送れません（{why}）")
+        }
+        TransportError::Backend(why) => format!("リーダーのエラー（{why}）"),
+    }
+}
+
+fn trust_ja(e: &TrustError) -> String {
+    match e {
+        TrustError::UnknownIssuer { subject, issuer } => {
+            format!("「{subject}」の発行者「{issuer}」は信頼されていません")
+        }
+        TrustError::BadSignature { subject, issuer } => {
+            format!("「{subject}」の署名は「{issuer}」という名前のどの証明書でも検証できません")
+        }
+        TrustError::NotValidAt {
+            subject,
+            not_before,
+            not_after,
+            at,
+        } => format!(
+            "「{subject}」は{at}の時点で有効ではありません（有効期間 {not_before} 〜 {not_after}）"
+        ),
+        TrustError::NotCa { subject } => {
+            format!("「{subject}」は証明書に署名できるCA証明書ではありません")
+        }
+        TrustError::Unsupported { subject, reason } => {
+            format!("「{subject}」を検証できません（{reason}）")
+        }
+        TrustError::TooLong(n) => format!("証明書のパスが{n}より長いです"),
+    }
+}
+
+impl Error {
+    /// The message in `lang`: the same facts as `Display` (which is English), for a person at
+    /// a Japanese or English screen.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            Error::Credential(e) => {
+                format!("{}が正しくありません: {}", credential_ja(e.kind), rule_ja(e.rule))
+            }
+            Error::Transport(e) => transport_ja(e),
+            Error::CardReset => {
+                "カードがリセットされました。それまでの暗証番号の照合は失われたので、必要ならもう一度照合してください".into()
+            }
+            Error::Apdu(e) => format!("コマンドを組み立てられません（{e}）"),
+            Error::Card { operation, sw, meaning } => {
+                format!("{operation}: カードが {sw} を返しました（{meaning}）")
+            }
+            Error::WrongPin { kind, tries_left: 0 } => format!(
+                "{}が違います。最後の試行だったため、ロックされました。{}",
+                pin_ja(*kind),
+                where_to_reset_ja(*kind)
+            ),
+            Error::WrongPin { kind, tries_left } => format!(
+                "{}が違います。ロックされるまであと{tries_left}回です",
+                pin_ja(*kind)
+            ),
+            Error::Blocked { kind } => format!(
+                "{}はロックされているため送りませんでした。{}",
+                pin_ja(*kind),
+                where_to_reset_ja(*kind)
+            ),
+            Error::LastTry { kind } => format!(
+                "{}は残り1回で、間違えるとロックされるため、送りませんでした（続けるには最後の1回を使うことを明示してください）",
+                pin_ja(*kind)
+            ),
+            Error::NeedsVerification { what, needs } => {
+                format!("{what}を読むには、先に{needs}の照合が必要です")
+            }
+            Error::NotFound { what } => format!("{what}はこのカードにありません"),
+            Error::Parse { fid, what, reason } => {
+                format!("EF {fid}（{what}）を解釈できません: {reason}")
+            }
+            Error::ChangeRolledBack { cause } => format!(
+                "住民基本台帳用の暗証番号の変更は共通カードAPで失敗しました（{}）。住基APは元に戻したので、古い暗証番号がどちらでも有効です",
+                cause.message(Lang::Ja)
+            ),
+            Error::UnknownOutcome { operation, cause, advice } => format!(
+                "{operation}: 結果が分かりません（{}）。{}",
+                transport_ja(cause),
+                advice.message(Lang::Ja)
+            ),
+            Error::Protocol(what) => format!("カードとの手順の誤り（{what}）"),
+            Error::Integrity { what, reason } => {
+                format!("{what}の検査に失敗しました: {reason}")
+            }
+            Error::Trust(e) => format!("証明書チェーン: {}", trust_ja(e)),
+            Error::Unsupported(what) => format!("対応していません: {what}"),
+            Error::WrongMatchingNumber { kind, tries_left } => format!(
+                "{}が違います。ロックされるまであと{tries_left}回です",
+                credential_ja(*kind)
+            ),
+            Error::MatchingNumberBlocked { kind } => format!(
+                "{}はロックされているため送りませんでした。暗証番号を使うか、市区町村窓口に相談してください",
+                credential_ja(*kind)
+            ),
+            Error::MatchingNumberLastTry { kind } => format!(
+                "{}は残り1回で、間違えるとロックされるため、送りませんでした（続けるには最後の1回を使うことを明示してください）",
+                credential_ja(*kind)
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apdu::StatusWord;
+    use crate::crypto::CertTime;
+
+    /// One sample of every variant. The exhaustive matches in `every_variant_is_sampled` make a
+    /// new variant fail to compile until it is sampled here.
+    fn samples() -> Vec<Error> {
+        let transport = [
+            TransportError::CardRemoved,
+            TransportError::CardReset,
+            TransportError::NoResponse,
+            TransportError::Malformed(1),
+            TransportError::Unsupported("extended length".into()),
+            TransportError::Backend("gone".into()),
+        ];
+        let rules = [
+            Rule::Length {
+                expected: "exactly 4",
+                got: 3,
+            },
+            Rule::NotDigit { position: 2 },
+            Rule::LowerCase { position: 1 },
+            Rule::NotAlphanumeric { position: 1 },
+            Rule::NoLetter,
+            Rule::NoDigit,
+            Rule::CheckDigit,
+            Rule::Date("month"),
+            Rule::Unchanged,
+            Rule::Mismatch,
+        ];
+        let trust = [
+            TrustError::UnknownIssuer {
+                subject: "s".into(),
+                issuer: "i".into(),
+            },
+            TrustError::BadSignature {
+                subject: "s".into(),
+                issuer: "i".into(),
+            },
+            TrustError::NotValidAt {
+                subject: "s".into(),
+                not_before: CertTime(0),
+                not_after: CertTime(1),
+                at: CertTime(2),
+            },
+            TrustError::NotCa {
+                subject: "s".into(),
+            },
+            TrustError::Unsupported {
+                subject: "s".into(),
+                reason: "ECDSA".into(),
+            },
+            TrustError::TooLong(5),
+        ];
+        let mut out = Vec::new();
+        for t in &transport {
+            out.push(Error::Transport(t.clone()));
+        }
+        for (i, r) in rules.iter().enumerate() {
+            let kind = [
+                CredentialKind::Pin(PinKind::UserAuth),
+                CredentialKind::MatchingNumberA,
+                CredentialKind::MatchingNumberB,
+                CredentialKind::BirthDateKey,
+            ][i % 4];
+            out.push(Error::Credential(CredentialError { kind, rule: *r }));
+        }
+        for t in trust {
+            out.push(Error::Trust(t));
+        }
+        for kind in PinKind::ALL {
+            for n in [0, 1, 2] {
+                out.push(Error::WrongPin {
+                    kind,
+                    tries_left: n,
+                });
+            }
+            out.push(Error::Blocked { kind });
+            out.push(Error::LastTry { kind });
+        }
+        for kind in [
+            CredentialKind::MatchingNumberA,
+            CredentialKind::MatchingNumberB,
+            CredentialKind::BirthDateKey,
+        ] {
+            out.push(Error::WrongMatchingNumber {
+                kind,
+                tries_left: 2,
+            });
+            out.push(Error::MatchingNumberBlocked { kind });
+            out.push(Error::MatchingNumberLastTry { kind });
+        }
+        out.extend([
+            Error::CardReset,
+            Error::Apdu(ApduError::DataTooLong(70000)),
+            Error::Card {
+                operation: "VERIFY",
+                sw: StatusWord(0x6A82),
+                meaning: "file not found",
+            },
+            Error::NeedsVerification {
+                what: "the signature certificate",
+                needs: "the password",
+            },
+            Error::NotFound { what: "EF 0008" },
+            Error::Parse {
+                fid: Fid(0x0006),
+                what: "token info",
+                reason: "short".into(),
+            },
+            Error::ChangeRolledBack {
+                cause: Box::new(Error::CardReset),
+            },
+            Error::Protocol("GET RESPONSE never ended"),
+            Error::Integrity {
+                what: "the basic four",
+                reason: "digest differs".into(),
+            },
+            Error::Unsupported("ECDSA".into()),
+        ]);
+        for advice in advices() {
+            out.push(Error::UnknownOutcome {
+                operation: "VERIFY",
+                cause: TransportError::NoResponse,
+                advice,
+            });
+        }
+        out
+    }
+
+    fn advices() -> Vec<Advice> {
+        vec![
+            Advice::CheckStatusBeforeRetry {
+                secret: CredentialKind::MatchingNumberB,
+            },
+            Advice::CheckWhichValueHolds {
+                kind: PinKind::UserAuth,
+                application: "JPKI-AP",
+            },
+            Advice::FinishTornChange {
+                changed: "住基AP",
+                unsure: "共通カードAP",
+            },
+            Advice::RollbackFailed {
+                changed: "住基AP",
+                unchanged: "共通カードAP",
+                cause: Box::new(Error::CardReset),
+            },
+            Advice::RetryReset {
+                kind: PinKind::Residence,
+                application: "住基AP",
+            },
+            Advice::ConfirmReset {
+                kind: PinKind::Residence,
+                application: "住基AP",
+                other_may_be_old: true,
+            },
+            Advice::ConfirmReset {
+                kind: PinKind::UserAuth,
+                application: "JPKI-AP",
+                other_may_be_old: false,
+            },
+            Advice::RerunReset {
+                reset: "住基AP",
+                not_reset: "共通カードAP",
+                unsure: true,
+            },
+            Advice::RerunReset {
+                reset: "住基AP",
+                not_reset: "共通カードAP",
+                unsure: false,
+            },
+        ]
+    }
+
+    fn variant(e: &Error) -> &'static str {
+        match e {
+            Error::Credential(_) => "Credential",
+            Error::Transport(_) => "Transport",
+            Error::CardReset => "CardReset",
+            Error::Apdu(_) => "Apdu",
+            Error::Card { .. } => "Card",
+            Error::WrongPin { .. } => "WrongPin",
+            Error::Blocked { .. } => "Blocked",
+            Error::LastTry { .. } => "LastTry",
+            Error::NeedsVerification { .. } => "NeedsVerification",
+            Error::NotFound { .. } => "NotFound",
+            Error::Parse { .. } => "Parse",
+            Error::ChangeRolledBack { .. } => "ChangeRolledBack",
+            Error::UnknownOutcome { .. } => "UnknownOutcome",
+            Error::Protocol(_) => "Protocol",
+            Error::Integrity { .. } => "Integrity",
+            Error::Trust(_) => "Trust",
+            Error::Unsupported(_) => "Unsupported",
+            Error::WrongMatchingNumber { .. } => "WrongMatchingNumber",
+            Error::MatchingNumberBlocked { .. } => "MatchingNumberBlocked",
+            Error::MatchingNumberLastTry { .. } => "MatchingNumberLastTry",
+        }
+    }
+
+    fn advice_variant(a: &Advice) -> &'static str {
+        match a {
+            Advice::CheckStatusBeforeRetry { .. } => "CheckStatusBeforeRetry",
+            Advice::CheckWhichValueHolds { .. } => "CheckWhichValueHolds",
+            Advice::FinishTornChange { .. } => "FinishTornChange",
+            Advice::RollbackFailed { .. } => "RollbackFailed",
+            Advice::RetryReset { .. } => "RetryReset",
+            Advice::ConfirmReset { .. } => "ConfirmReset",
+            Advice::RerunReset { .. } => "RerunReset",
+        }
+    }
+
+    #[test]
+    fn every_variant_is_sampled() {
+        let seen: std::collections::BTreeSet<_> = samples().iter().map(variant).collect();
+        assert_eq!(seen.len(), 20, "{seen:?}");
+        let seen: std::collections::BTreeSet<_> = advices().iter().map(advice_variant).collect();
+        assert_eq!(seen.len(), 7, "{seen:?}");
+    }
+
+    fn has_japanese(s: &str) -> bool {
+        s.chars()
+            .any(|c| matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}'))
+    }
+
+    #[test]
+    fn every_message_exists_in_japanese_and_english() {
+        for e in samples() {
+            let en = e.message(Lang::En);
+            let ja = e.message(Lang::Ja);
+            assert_eq!(en, e.to_string(), "Display stays English");
+            assert!(!en.is_empty() && !ja.is_empty(), "{e:?}");
+            assert_ne!(en, ja, "{e:?}");
+            assert!(has_japanese(&ja), "{ja}");
+            assert!(!ja.contains(" tries left"), "English left in {ja}");
+        }
+        for a in advices() {
+            let en = a.message(Lang::En);
+            let ja = a.message(Lang::Ja);
+            assert_eq!(en, a.to_string());
+            assert!(!en.is_empty() && !ja.is_empty(), "{a:?}");
+            assert_ne!(en, ja, "{a:?}");
+            assert!(has_japanese(&ja), "{ja}");
+            assert!(!ja.contains("Check the status"), "English left in {ja}");
+        }
+    }
+
+    #[test]
+    fn japanese_messages_carry_the_data() {
+        let e = Error::WrongPin {
+            kind: PinKind::UserAuth,
+            tries_left: 2,
+        };
+        assert!(e.message(Lang::Ja).contains("あと2回"));
+        assert!(e.message(Lang::Ja).contains("利用者証明用"));
+        let a = Advice::FinishTornChange {
+            changed: "住基AP",
+            unsure: "共通カードAP",
+        };
+        assert!(a.message(Lang::Ja).starts_with("住基AP"));
     }
 }

@@ -74,6 +74,7 @@ pub mod crypto;
 pub mod cvc;
 pub mod error;
 pub mod holder;
+pub mod lang;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod pin;
@@ -90,7 +91,8 @@ pub mod tlv;
 pub mod transport;
 
 pub use card::{Card, LastTry};
-pub use error::{Error, Result};
+pub use error::{Advice, Error, Result};
+pub use lang::Lang;
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

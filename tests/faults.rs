@@ -10,7 +10,7 @@ use mynacard::pin::PinKind;
 use mynacard::reset::{AnyPin, OtherPin, ResetError, StandInAuthority, TerminalRole};
 use mynacard::sim::{App, Fault, Trigger, VirtualCard};
 use mynacard::transport::TransportError;
-use mynacard::{Card, Error};
+use mynacard::{Advice, Card, Error};
 
 /// An operation's failure: the library's error, or a reset's.
 #[derive(Debug)]
@@ -164,7 +164,8 @@ fn every_failure_point_of_every_operation() {
                         Failure::Lib(e) => e,
                         Failure::Reset(ResetError::Partial { advice, .. }) => {
                             assert!(
-                                advice.contains("again") || advice.contains("status"),
+                                advice.to_string().contains("again")
+                                    || advice.to_string().contains("status"),
                                 "{ctx}"
                             );
                             &Error::Protocol("partial")
@@ -179,7 +180,7 @@ fn every_failure_point_of_every_operation() {
                     match e {
                         Error::Protocol(_) => {}
                         Error::UnknownOutcome { advice, .. } => {
-                            assert!(advice.contains("status"), "{ctx}")
+                            assert!(advice.to_string().contains("status"), "{ctx}")
                         }
                         Error::Transport(
                             TransportError::NoResponse
@@ -281,7 +282,14 @@ fn every_failure_point_of_the_residence_rollback() {
             match &r {
                 Err(Error::ChangeRolledBack { .. }) => assert!(!juki_new, "{ctx}"),
                 Err(Error::UnknownOutcome { advice, .. }) => {
-                    assert!(advice.contains("住基AP"), "{ctx}")
+                    assert!(advice.to_string().contains("住基AP"), "{ctx}");
+                    assert!(
+                        matches!(
+                            advice,
+                            Advice::FinishTornChange { .. } | Advice::RollbackFailed { .. }
+                        ),
+                        "{ctx}"
+                    );
                 }
                 other => panic!("{ctx}: {other:?}"),
             }
@@ -410,7 +418,11 @@ fn every_failure_point_of_the_key_verifies_is_reported_as_for_the_pins() {
                                 },
                             ) => {
                                 assert_eq!(*operation, "VERIFY", "{ctx}");
-                                assert!(advice.contains("status"), "{ctx}");
+                                assert!(advice.to_string().contains("status"), "{ctx}");
+                                assert!(
+                                    matches!(advice, Advice::CheckStatusBeforeRetry { .. }),
+                                    "{ctx}"
+                                );
                                 assert!(e.to_string().contains("spends no try"), "{ctx}");
                             }
                             other => panic!("not reported as unknown: {other:?} ({ctx})"),

@@ -66,7 +66,8 @@ fn imports(text: &str) -> BTreeSet<String> {
                 // The crate root re-exports these.
                 let m = match n {
                     "Card" | "LastTry" => "card",
-                    "Error" | "Result" | "Advice" | "Lang" => "error",
+                    "Error" | "Result" | "Advice" => "error",
+                    "Lang" => "lang",
                     _ => n,
                 };
                 if !m.is_empty() {

@@ -60,7 +60,7 @@ use crate::apdu::{ins, Command, Response, StatusWord};
 use crate::applets::Aid;
 use crate::card::{Card, LastTry};
 use crate::credential::{AuthPin, Pin, SignaturePassword};
-use crate::error::{sw_meaning, Error};
+use crate::error::{sw_meaning, Advice, Error};
 use crate::pin::{KeyRef, PinKind, PinStatus, RefStatus, RetryState};
 use crate::session::{sfi_refused, Session};
 use crate::transport::{Transport, TransportError};
@@ -236,7 +236,7 @@ pub enum ResetError {
         /// The status of both references, read after the failure where the card still answered.
         status: Option<PinStatus>,
         /// What to do next.
-        advice: String,
+        advice: Advice,
     },
 }
 
@@ -265,11 +265,10 @@ fn unknown_outcome(cause: TransportError, kind: PinKind, key: KeyRef) -> ResetEr
     ResetError::Card(Error::UnknownOutcome {
         operation: "RESET RETRY COUNTER",
         cause,
-        advice: format!(
-            "The {kind} may or may not have been reset in {}. Check the status (it spends no \
-             try); if its counter is not full, run the reset again with the same new value.",
-            key.app_name()
-        ),
+        advice: Advice::RetryReset {
+            kind,
+            application: key.app_name(),
+        },
     })
 }
 
@@ -402,19 +401,10 @@ impl<T: Transport> Card<T> {
             })
         };
         let reset = done.last().map(|r| r.application).unwrap_or("");
-        let advice = if unknown {
-            format!(
-                "{reset} has the new PIN with a full counter; {} may or may not have it. Check \
-                 the status (it spends no try), then run the reset again with the same new PIN: \
-                 it resets both references.",
-                failed.app_name()
-            )
-        } else {
-            format!(
-                "{reset} has the new PIN with a full counter; {} still has the old value and \
-                 counter. Run the reset again with the same new PIN: it resets both references.",
-                failed.app_name()
-            )
+        let advice = Advice::RerunReset {
+            reset,
+            not_reset: failed.app_name(),
+            unsure: unknown,
         };
         ResetError::Partial {
             kind,
@@ -485,17 +475,11 @@ impl<T: Transport> Card<T> {
                 return Err(ResetError::Card(Error::UnknownOutcome {
                     operation: "RESET RETRY COUNTER (confirmation)",
                     cause,
-                    advice: format!(
-                        "The card accepted the reset of the {kind} in {} (9000), but the status \
-                         query that confirms it failed. Check the status (it spends no try){}.",
-                        key.app_name(),
-                        if kind.key_refs().len() > 1 {
-                            "; the other application may still hold the old value: run the reset \
-                             again with the same new value"
-                        } else {
-                            ""
-                        }
-                    ),
+                    advice: Advice::ConfirmReset {
+                        kind,
+                        application: key.app_name(),
+                        other_may_be_old: kind.key_refs().len() > 1,
+                    },
                 }));
             }
         };
