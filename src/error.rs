@@ -8,7 +8,7 @@ use crate::applets::Fid;
 use crate::credential::{CredentialError, CredentialKind, Rule};
 use crate::crypto::TrustError;
 use crate::lang::Lang;
-use crate::pin::PinKind;
+use crate::pin::{PinKind, PinStatus, RetryState};
 use crate::transport::TransportError;
 
 /// What went wrong.
@@ -119,6 +119,9 @@ pub enum Error {
     /// instead).
     #[error("not supported: {0}")]
     Unsupported(String),
+    /// A PIN reset failed in a way only a reset can: see [`ResetError`].
+    #[error(transparent)]
+    Reset(#[from] ResetError),
     /// A 照合番号 (matching number A or B) was wrong.
     #[error("wrong {kind}: {tries_left} tries left before it locks")]
     WrongMatchingNumber {
@@ -141,7 +144,91 @@ pub enum Error {
     },
 }
 
+/// Why a PIN reset through a terminal authority failed, where only a reset can fail so (the
+/// route, the terminal, the card's refusal, a reset done on one key reference only): carried
+/// by [`Error::Reset`]. Never contains a PIN.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResetError {
+    /// The terminal's route cannot reset this PIN. Nothing was sent.
+    #[error("the {terminal} cannot reset the {kind}; nothing was sent. {}", .kind.where_to_reset())]
+    NotPermitted {
+        /// The PIN.
+        kind: PinKind,
+        /// The terminal, as it describes itself.
+        terminal: String,
+    },
+    /// The route needs the other JPKI PIN, and it was not given. Nothing was sent.
+    #[error("resetting the {kind} through the {terminal} needs the {needs}; nothing was sent")]
+    OtherPinNeeded {
+        /// The PIN to reset.
+        kind: PinKind,
+        /// The PIN that must be verified first.
+        needs: PinKind,
+        /// The terminal.
+        terminal: String,
+    },
+    /// The card refused the terminal's authentication.
+    #[error("{application}: the card refused the terminal authentication ({operation}: {sw}, {})", sw_meaning(*.sw))]
+    TerminalRefused {
+        /// The application.
+        application: &'static str,
+        /// The refused command.
+        operation: &'static str,
+        /// The card's answer.
+        sw: StatusWord,
+    },
+    /// The card refused RESET RETRY COUNTER: the PIN is unchanged in that application.
+    #[error("{application}: the card refused to reset the {kind} ({sw}, {}); it is unchanged there", sw_meaning(*.sw))]
+    Refused {
+        /// The PIN.
+        kind: PinKind,
+        /// The application.
+        application: &'static str,
+        /// The card's answer.
+        sw: StatusWord,
+    },
+    /// The card accepted the reset, but the status query afterwards does not show a full counter.
+    #[error("{application}: the card accepted the reset of the {kind}, but its counter now reads {state:?}")]
+    NotConfirmed {
+        /// The PIN.
+        kind: PinKind,
+        /// The application.
+        application: &'static str,
+        /// What the status query answered.
+        state: RetryState,
+    },
+    /// The residence PIN was reset on its first key reference (住基AP) but not on the second
+    /// (共通カードAP). A reset cannot be rolled back (the old value is not known), so the two
+    /// references now differ; `advice` says what to do.
+    #[error("the {kind} was reset in {reset} but not in {not_reset} ({cause}). {advice}")]
+    Partial {
+        /// The PIN (the residence PIN).
+        kind: PinKind,
+        /// The application where it was reset.
+        reset: &'static str,
+        /// The application where it was not (or may not have been) reset.
+        not_reset: &'static str,
+        /// Why the second failed.
+        cause: Box<Error>,
+        /// The status of both references, read after the failure where the card still answered.
+        status: Option<PinStatus>,
+        /// What to do next.
+        advice: Advice,
+    },
+}
+
 impl Error {
+    /// Whether nothing was sent to the card: the refusal came from the input or, for a reset,
+    /// from the route.
+    pub fn nothing_sent(&self) -> bool {
+        matches!(
+            self,
+            Error::Reset(ResetError::NotPermitted { .. } | ResetError::OtherPinNeeded { .. })
+                | Error::Credential(_)
+        )
+    }
+
     /// The tries left, where the error knows them.
     pub fn tries_left(&self) -> Option<u8> {
         match self {
@@ -440,6 +527,63 @@ fn transport_ja(e: &TransportError) -> String {
     }
 }
 
+fn reset_ja(e: &ResetError) -> String {
+    match e {
+        ResetError::NotPermitted { kind, terminal } => format!(
+            "{terminal}では{}を再設定できないため、何も送りませんでした。{}",
+            pin_ja(*kind),
+            where_to_reset_ja(*kind)
+        ),
+        ResetError::OtherPinNeeded {
+            kind,
+            needs,
+            terminal,
+        } => format!(
+            "{terminal}で{}を再設定するには{}が必要なため、何も送りませんでした",
+            pin_ja(*kind),
+            pin_ja(*needs)
+        ),
+        ResetError::TerminalRefused {
+            application,
+            operation,
+            sw,
+        } => format!(
+            "{application}: カードが端末の認証を拒否しました（{operation}: {sw}、{}）",
+            sw_meaning(*sw)
+        ),
+        ResetError::Refused {
+            kind,
+            application,
+            sw,
+        } => format!(
+            "{application}: カードが{}の再設定を拒否しました（{sw}、{}）。そこでは変わっていません",
+            pin_ja(*kind),
+            sw_meaning(*sw)
+        ),
+        ResetError::NotConfirmed {
+            kind,
+            application,
+            state,
+        } => format!(
+            "{application}: カードは{}の再設定を受け付けましたが、残り回数が{state:?}と読めます",
+            pin_ja(*kind)
+        ),
+        ResetError::Partial {
+            kind,
+            reset,
+            not_reset,
+            cause,
+            advice,
+            ..
+        } => format!(
+            "{}は{reset}では再設定されましたが、{not_reset}では再設定されていません（{}）。{}",
+            pin_ja(*kind),
+            cause.message(Lang::Ja),
+            advice.message(Lang::Ja)
+        ),
+    }
+}
+
 fn trust_ja(e: &TrustError) -> String {
     match e {
         TrustError::UnknownIssuer { subject, issuer } => {
@@ -525,6 +669,7 @@ impl Error {
             }
             Error::Trust(e) => format!("証明書チェーン: {}", trust_ja(e)),
             Error::Unsupported(what) => format!("対応していません: {what}"),
+            Error::Reset(e) => reset_ja(e),
             Error::WrongMatchingNumber { kind, tries_left } => format!(
                 "{}が違います。ロックされるまであと{tries_left}回です",
                 credential_ja(*kind)
@@ -662,6 +807,42 @@ mod tests {
                 reason: "digest differs".into(),
             },
             Error::Unsupported("ECDSA".into()),
+            Error::Reset(ResetError::NotPermitted {
+                kind: PinKind::Residence,
+                terminal: "kiosk".into(),
+            }),
+            Error::Reset(ResetError::OtherPinNeeded {
+                kind: PinKind::Signature,
+                needs: PinKind::UserAuth,
+                terminal: "kiosk".into(),
+            }),
+            Error::Reset(ResetError::TerminalRefused {
+                application: "JPKI-AP",
+                operation: "EXTERNAL AUTHENTICATE",
+                sw: StatusWord(0x6982),
+            }),
+            Error::Reset(ResetError::Refused {
+                kind: PinKind::UserAuth,
+                application: "JPKI-AP",
+                sw: StatusWord(0x6985),
+            }),
+            Error::Reset(ResetError::NotConfirmed {
+                kind: PinKind::UserAuth,
+                application: "JPKI-AP",
+                state: RetryState::TriesLeft(2),
+            }),
+            Error::Reset(ResetError::Partial {
+                kind: PinKind::Residence,
+                reset: "住基AP",
+                not_reset: "共通カードAP",
+                cause: Box::new(Error::CardReset),
+                status: None,
+                advice: Advice::RerunReset {
+                    reset: "住基AP",
+                    not_reset: "共通カードAP",
+                    unsure: true,
+                },
+            }),
         ]);
         for advice in advices() {
             out.push(Error::UnknownOutcome {
@@ -737,6 +918,12 @@ mod tests {
             Error::Integrity { .. } => "Integrity",
             Error::Trust(_) => "Trust",
             Error::Unsupported(_) => "Unsupported",
+            Error::Reset(ResetError::NotPermitted { .. }) => "Reset::NotPermitted",
+            Error::Reset(ResetError::OtherPinNeeded { .. }) => "Reset::OtherPinNeeded",
+            Error::Reset(ResetError::TerminalRefused { .. }) => "Reset::TerminalRefused",
+            Error::Reset(ResetError::Refused { .. }) => "Reset::Refused",
+            Error::Reset(ResetError::NotConfirmed { .. }) => "Reset::NotConfirmed",
+            Error::Reset(ResetError::Partial { .. }) => "Reset::Partial",
             Error::WrongMatchingNumber { .. } => "WrongMatchingNumber",
             Error::MatchingNumberBlocked { .. } => "MatchingNumberBlocked",
             Error::MatchingNumberLastTry { .. } => "MatchingNumberLastTry",
@@ -758,7 +945,7 @@ mod tests {
     #[test]
     fn every_variant_is_sampled() {
         let seen: std::collections::BTreeSet<_> = samples().iter().map(variant).collect();
-        assert_eq!(seen.len(), 20, "{seen:?}");
+        assert_eq!(seen.len(), 26, "{seen:?}");
         let seen: std::collections::BTreeSet<_> = advices().iter().map(advice_variant).collect();
         assert_eq!(seen.len(), 7, "{seen:?}");
     }

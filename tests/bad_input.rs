@@ -7,7 +7,8 @@ use mynacard::credential::{
     AuthPin, MatchingNumberB, MyNumber, ResidencePin, SignaturePassword, TextAssistPin,
 };
 use mynacard::crypto::HashAlgorithm;
-use mynacard::reset::{OtherPin, ResetError, StandInAuthority, TerminalRole};
+use mynacard::error::ResetError;
+use mynacard::reset::{OtherPin, StandInAuthority, TerminalRole};
 use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::VirtualCard;
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
@@ -153,7 +154,10 @@ fn impossible_requests_cost_zero_exchanges() {
             LastTry::Refuse,
         )
         .unwrap_err();
-    assert!(matches!(e, ResetError::NotPermitted { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Reset(ResetError::NotPermitted { .. })),
+        "{e:?}"
+    );
     let e = c
         .reset(
             &mut kiosk,
@@ -162,7 +166,10 @@ fn impossible_requests_cost_zero_exchanges() {
             LastTry::Refuse,
         )
         .unwrap_err();
-    assert!(matches!(e, ResetError::OtherPinNeeded { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Reset(ResetError::OtherPinNeeded { .. })),
+        "{e:?}"
+    );
     // The wrong other PIN kind: the signature password offered to reset the signature password.
     let sign = SignaturePassword::parse("ABC123").unwrap();
     let e = c

@@ -6,8 +6,9 @@
 //! only when the error says the outcome is unknown.
 
 use mynacard::credential::{AuthPin, Pin, ResidencePin, SignaturePassword, TextAssistPin};
+use mynacard::error::ResetError;
 use mynacard::pin::PinKind;
-use mynacard::reset::{AnyPin, OtherPin, ResetError, StandInAuthority, TerminalRole};
+use mynacard::reset::{AnyPin, OtherPin, StandInAuthority, TerminalRole};
 use mynacard::sim::{App, Fault, Trigger, VirtualCard};
 use mynacard::transport::TransportError;
 use mynacard::{Advice, Card, Error};
@@ -21,15 +22,9 @@ enum Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        Failure::Lib(e)
-    }
-}
-
-impl From<ResetError> for Failure {
-    fn from(e: ResetError) -> Self {
         match e {
-            ResetError::Card(e) => Failure::Lib(e),
-            e => Failure::Reset(e),
+            Error::Reset(e) => Failure::Reset(e),
+            e => Failure::Lib(e),
         }
     }
 }

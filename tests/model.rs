@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use mynacard::credential::{AuthPin, Pin, ResidencePin, SignaturePassword, TextAssistPin};
 use mynacard::pin::{KeyRef, PinKind};
 use mynacard::reset::stand_in::{StandInAuthority, TerminalRole};
-use mynacard::reset::{OtherPin, ResetError};
+use mynacard::reset::OtherPin;
 use mynacard::sim::{App, VirtualCard};
 use mynacard::{Card, Error, LastTry};
 use proptest::prelude::*;
@@ -71,7 +71,7 @@ enum Outcome {
     Invalid,
 }
 
-fn reset_outcome(r: Result<mynacard::pin::PinStatus, ResetError>) -> Outcome {
+fn reset_outcome(r: Result<mynacard::pin::PinStatus, Error>) -> Outcome {
     match r {
         Ok(st) => {
             assert!(st
@@ -80,8 +80,8 @@ fn reset_outcome(r: Result<mynacard::pin::PinStatus, ResetError>) -> Outcome {
                 .all(|r| r.state.tries_left(st.limit) == Some(st.limit)));
             Outcome::Ok
         }
-        Err(ResetError::Card(e)) => outcome(Err(e)),
-        Err(e) => panic!("unexpected reset error {e:?}"),
+        Err(e @ Error::Reset(_)) => panic!("unexpected reset error {e:?}"),
+        Err(e) => outcome(Err(e)),
     }
 }
 

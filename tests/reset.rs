@@ -5,9 +5,10 @@
 use mynacard::apdu::{ins, StatusWord};
 use mynacard::applets::{jpki, residence, text};
 use mynacard::credential::{AuthPin, ResidencePin, SignaturePassword, TextAssistPin};
+use mynacard::error::ResetError;
 use mynacard::pin::{PinKind, RetryState};
 use mynacard::reset::{
-    stand_in::COUNTER_TEST_KEY, AnyPin, OtherPin, ResetError, StandInAuthority, TerminalRole,
+    stand_in::COUNTER_TEST_KEY, AnyPin, OtherPin, StandInAuthority, TerminalRole,
 };
 use mynacard::sim::{App, Fault, SimOptions, Trigger, VirtualCard};
 use mynacard::transport::ExchangeLog;
@@ -174,10 +175,10 @@ fn kiosk_refuses_residence_and_text_before_any_exchange() {
         .unwrap_err();
     assert!(matches!(
         e,
-        ResetError::NotPermitted {
+        Error::Reset(ResetError::NotPermitted {
             kind: PinKind::Residence,
             ..
-        }
+        })
     ));
     assert!(e.nothing_sent());
     assert!(e.to_string().contains("not the real issuer protocol"));
@@ -189,7 +190,7 @@ fn kiosk_refuses_residence_and_text_before_any_exchange() {
             LastTry::Refuse,
         )
         .unwrap_err();
-    assert!(matches!(e, ResetError::NotPermitted { .. }));
+    assert!(matches!(e, Error::Reset(ResetError::NotPermitted { .. })));
     assert_eq!(card.exchanges(), 0);
 }
 
@@ -202,11 +203,11 @@ fn kiosk_needs_the_other_jpki_pin_and_checks_its_kind_before_any_exchange() {
         .unwrap_err();
     assert!(matches!(
         e,
-        ResetError::OtherPinNeeded {
+        Error::Reset(ResetError::OtherPinNeeded {
             kind: PinKind::Signature,
             needs: PinKind::UserAuth,
             ..
-        }
+        })
     ));
     // The signature password is not the "other" PIN for itself.
     let e = card
@@ -217,7 +218,7 @@ fn kiosk_needs_the_other_jpki_pin_and_checks_its_kind_before_any_exchange() {
             LastTry::Refuse,
         )
         .unwrap_err();
-    assert!(matches!(e, ResetError::OtherPinNeeded { .. }));
+    assert!(matches!(e, Error::Reset(ResetError::OtherPinNeeded { .. })));
     // A residence PIN cannot serve as the other PIN through the run-time API either.
     let e = card
         .reset_any(
@@ -227,7 +228,7 @@ fn kiosk_needs_the_other_jpki_pin_and_checks_its_kind_before_any_exchange() {
             LastTry::Refuse,
         )
         .unwrap_err();
-    assert!(matches!(e, ResetError::OtherPinNeeded { .. }));
+    assert!(matches!(e, Error::Reset(ResetError::OtherPinNeeded { .. })));
     assert_eq!(card.exchanges(), 0);
 }
 
@@ -258,12 +259,15 @@ fn a_wrong_other_pin_costs_its_own_try_and_nothing_is_reset() {
         .unwrap_err();
     assert_eq!(
         e,
-        ResetError::Card(Error::WrongPin {
+        Error::WrongPin {
             kind: PinKind::UserAuth,
             tries_left: 2
-        })
+        }
     );
-    assert_eq!(e.tries_left(), Some((PinKind::UserAuth, 2)));
+    assert_eq!(
+        (e.pin_kind(), e.tries_left()),
+        (Some(PinKind::UserAuth), Some(2))
+    );
     drop(card);
     assert_eq!(vc.tries_left(App::Jpki, AUTH), Some(2));
     assert_eq!(vc.tries_left(App::Jpki, SIGN), Some(0));
@@ -286,9 +290,9 @@ fn the_guard_protects_the_other_pins_last_try() {
         .unwrap_err();
     assert_eq!(
         e,
-        ResetError::Card(Error::LastTry {
+        Error::LastTry {
             kind: PinKind::UserAuth
-        })
+        }
     );
     assert_eq!(count(&log, ins::VERIFY, true), 0, "no PIN was sent");
     // Explicitly allowed, with the right value: the reset goes through and the counter fills.
@@ -320,9 +324,9 @@ fn a_blocked_other_pin_is_never_sent() {
         .unwrap_err();
     assert_eq!(
         e,
-        ResetError::Card(Error::Blocked {
+        Error::Blocked {
             kind: PinKind::UserAuth
-        })
+        }
     );
     assert_eq!(count(&log, ins::VERIFY, true), 0);
     assert_eq!(count(&log, ins::RESET_RETRY_COUNTER, true), 0);
@@ -339,11 +343,11 @@ fn a_terminal_with_the_wrong_key_is_refused_and_nothing_is_reset() {
         .unwrap_err();
     assert_eq!(
         e,
-        ResetError::TerminalRefused {
+        Error::Reset(ResetError::TerminalRefused {
             application: "公的個人認証AP (JPKI)",
             operation: "EXTERNAL AUTHENTICATE",
             sw: StatusWord(0x6300),
-        }
+        })
     );
     assert_eq!(count(&log, ins::RESET_RETRY_COUNTER, true), 0);
     // A kiosk key presented as the counter's key reference is wrong too.
@@ -353,7 +357,7 @@ fn a_terminal_with_the_wrong_key_is_refused_and_nothing_is_reset() {
     );
     assert!(matches!(
         card.reset(&mut swapped, &sign("NEWPASS1"), None, LastTry::Refuse),
-        Err(ResetError::TerminalRefused { .. })
+        Err(Error::Reset(ResetError::TerminalRefused { .. }))
     ));
     // The right key still works.
     let mut good = StandInAuthority::with_key(TerminalRole::MunicipalCounter, COUNTER_TEST_KEY);
@@ -375,14 +379,14 @@ fn residence_reset_failing_on_the_second_reference_is_reported_precisely() {
     let e = card
         .reset(&mut counter(), &new, None, LastTry::Refuse)
         .unwrap_err();
-    let ResetError::Partial {
+    let Error::Reset(ResetError::Partial {
         kind,
         reset,
         not_reset,
         cause,
         status,
         advice,
-    } = &e
+    }) = &e
     else {
         panic!("expected a partial reset, got {e:?}");
     };
@@ -391,10 +395,10 @@ fn residence_reset_failing_on_the_second_reference_is_reported_precisely() {
     assert!(not_reset.starts_with("共通カードAP"));
     assert!(matches!(
         **cause,
-        ResetError::Refused {
+        Error::Reset(ResetError::Refused {
             sw: StatusWord(0x6581),
             ..
-        }
+        })
     ));
     let status = status.as_ref().expect("the card still answers");
     assert_eq!(status.refs[0].state, RetryState::TriesLeft(3));
@@ -433,19 +437,16 @@ fn residence_reset_losing_the_second_answer_is_reported_as_unknown_there() {
             LastTry::Refuse,
         )
         .unwrap_err();
-    let ResetError::Partial {
+    let Error::Reset(ResetError::Partial {
         cause,
         status,
         advice,
         ..
-    } = &e
+    }) = &e
     else {
         panic!("expected a partial reset, got {e:?}");
     };
-    assert!(matches!(
-        **cause,
-        ResetError::Card(Error::UnknownOutcome { .. })
-    ));
+    assert!(matches!(**cause, Error::UnknownOutcome { .. }));
     assert!(status.is_none());
     assert!(advice.to_string().contains("may or may not"));
     drop(card);
@@ -462,9 +463,9 @@ fn a_lost_answer_to_the_first_reset_is_an_unknown_outcome() {
         .reset(&mut counter(), &sign("NEWPASS1"), None, LastTry::Refuse)
         .unwrap_err();
     match e {
-        ResetError::Card(Error::UnknownOutcome {
+        Error::UnknownOutcome {
             operation, advice, ..
-        }) => {
+        } => {
             assert_eq!(operation, "RESET RETRY COUNTER");
             assert!(advice.to_string().contains("Check the status"));
         }
@@ -483,7 +484,7 @@ fn power_lost_after_the_reset_is_an_unknown_outcome_too() {
     let e = card
         .reset(&mut counter(), &sign("NEWPASS1"), None, LastTry::Refuse)
         .unwrap_err();
-    assert!(matches!(e, ResetError::Card(Error::UnknownOutcome { .. })));
+    assert!(matches!(e, Error::UnknownOutcome { .. }));
 }
 
 #[test]

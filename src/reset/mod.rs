@@ -56,11 +56,11 @@ use serde::Serialize;
 
 pub use stand_in::{StandInAuthority, TerminalRole};
 
-use crate::apdu::{ins, Command, Response, StatusWord};
+use crate::apdu::{ins, Command, Response};
 use crate::applets::Aid;
 use crate::card::{Card, LastTry};
 use crate::credential::{AuthPin, Pin, SignaturePassword};
-use crate::error::{sw_meaning, Advice, Error};
+use crate::error::{Advice, Error, ResetError};
 use crate::pin::{KeyRef, PinKind, PinStatus, RefStatus, RetryState};
 use crate::session::{sfi_refused, Session};
 use crate::transport::{Transport, TransportError};
@@ -109,16 +109,16 @@ pub trait ResetAuthority {
         &mut self,
         application: &Aid,
         channel: &mut dyn TerminalChannel,
-    ) -> Result<(), ResetError>;
+    ) -> Result<(), Error>;
 
     /// Wraps RESET RETRY COUNTER as the terminal must send it (for example under secure
     /// messaging). The default sends it as it is.
-    fn wrap(&mut self, command: Command) -> Result<Command, ResetError> {
+    fn wrap(&mut self, command: Command) -> Result<Command, Error> {
         Ok(command)
     }
 
     /// Unwraps the card's answer to a wrapped command. The default takes it as it is.
-    fn unwrap(&mut self, response: Response) -> Result<Response, ResetError> {
+    fn unwrap(&mut self, response: Response) -> Result<Response, Error> {
         Ok(response)
     }
 }
@@ -134,13 +134,13 @@ impl<A: ResetAuthority + ?Sized> ResetAuthority for &mut A {
         &mut self,
         application: &Aid,
         channel: &mut dyn TerminalChannel,
-    ) -> Result<(), ResetError> {
+    ) -> Result<(), Error> {
         (**self).authenticate(application, channel)
     }
-    fn wrap(&mut self, command: Command) -> Result<Command, ResetError> {
+    fn wrap(&mut self, command: Command) -> Result<Command, Error> {
         (**self).wrap(command)
     }
-    fn unwrap(&mut self, response: Response) -> Result<Response, ResetError> {
+    fn unwrap(&mut self, response: Response) -> Result<Response, Error> {
         (**self).unwrap(response)
     }
 }
@@ -164,112 +164,15 @@ impl OtherPin<'_> {
     }
 }
 
-/// Why a reset failed. Never contains a PIN.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ResetError {
-    /// From the card machinery: the other PIN was wrong, blocked or on its last try; a
-    /// transport failure; an outcome that is unknown; an unexpected status word.
-    #[error(transparent)]
-    Card(#[from] Error),
-    /// The terminal's route cannot reset this PIN. Nothing was sent.
-    #[error("the {terminal} cannot reset the {kind}; nothing was sent. {}", .kind.where_to_reset())]
-    NotPermitted {
-        /// The PIN.
-        kind: PinKind,
-        /// The terminal, as it describes itself.
-        terminal: String,
-    },
-    /// The route needs the other JPKI PIN, and it was not given. Nothing was sent.
-    #[error("resetting the {kind} through the {terminal} needs the {needs}; nothing was sent")]
-    OtherPinNeeded {
-        /// The PIN to reset.
-        kind: PinKind,
-        /// The PIN that must be verified first.
-        needs: PinKind,
-        /// The terminal.
-        terminal: String,
-    },
-    /// The card refused the terminal's authentication.
-    #[error("{application}: the card refused the terminal authentication ({operation}: {sw}, {})", sw_meaning(*.sw))]
-    TerminalRefused {
-        /// The application.
-        application: &'static str,
-        /// The refused command.
-        operation: &'static str,
-        /// The card's answer.
-        sw: StatusWord,
-    },
-    /// The card refused RESET RETRY COUNTER: the PIN is unchanged in that application.
-    #[error("{application}: the card refused to reset the {kind} ({sw}, {}); it is unchanged there", sw_meaning(*.sw))]
-    Refused {
-        /// The PIN.
-        kind: PinKind,
-        /// The application.
-        application: &'static str,
-        /// The card's answer.
-        sw: StatusWord,
-    },
-    /// The card accepted the reset, but the status query afterwards does not show a full counter.
-    #[error("{application}: the card accepted the reset of the {kind}, but its counter now reads {state:?}")]
-    NotConfirmed {
-        /// The PIN.
-        kind: PinKind,
-        /// The application.
-        application: &'static str,
-        /// What the status query answered.
-        state: RetryState,
-    },
-    /// The residence PIN was reset on its first key reference (住基AP) but not on the second
-    /// (共通カードAP). A reset cannot be rolled back (the old value is not known), so the two
-    /// references now differ; `advice` says what to do.
-    #[error("the {kind} was reset in {reset} but not in {not_reset} ({cause}). {advice}")]
-    Partial {
-        /// The PIN (the residence PIN).
-        kind: PinKind,
-        /// The application where it was reset.
-        reset: &'static str,
-        /// The application where it was not (or may not have been) reset.
-        not_reset: &'static str,
-        /// Why the second failed.
-        cause: Box<ResetError>,
-        /// The status of both references, read after the failure where the card still answered.
-        status: Option<PinStatus>,
-        /// What to do next.
-        advice: Advice,
-    },
-}
-
-impl ResetError {
-    /// The PIN whose try count is involved, and the tries left, where known (a wrong, blocked
-    /// or last-try other PIN).
-    pub fn tries_left(&self) -> Option<(PinKind, u8)> {
-        match self {
-            ResetError::Card(e) => Some((e.pin_kind()?, e.tries_left()?)),
-            _ => None,
-        }
-    }
-
-    /// Whether nothing was sent to the card (the refusal came from the route or the input).
-    pub fn nothing_sent(&self) -> bool {
-        matches!(
-            self,
-            ResetError::NotPermitted { .. }
-                | ResetError::OtherPinNeeded { .. }
-                | ResetError::Card(Error::Credential(_))
-        )
-    }
-}
-
-fn unknown_outcome(cause: TransportError, kind: PinKind, key: KeyRef) -> ResetError {
-    ResetError::Card(Error::UnknownOutcome {
+fn unknown_outcome(cause: TransportError, kind: PinKind, key: KeyRef) -> Error {
+    Error::UnknownOutcome {
         operation: "RESET RETRY COUNTER",
         cause,
         advice: Advice::RetryReset {
             kind,
             application: key.app_name(),
         },
-    })
+    }
 }
 
 impl<T: Transport> Card<T> {
@@ -283,7 +186,7 @@ impl<T: Transport> Card<T> {
     /// require it, it is not sent.
     ///
     /// The residence PIN is reset on both its key references. If the second fails,
-    /// [`ResetError::Partial`] says exactly where it was reset and what to do.
+    /// [`Error::Reset(ResetError::Partial)`] says exactly where it was reset and what to do.
     ///
     /// Terminal authentication stays in effect in the last application until another one is
     /// selected or the card is unpowered: call [`Card::unpower`] when done.
@@ -293,24 +196,24 @@ impl<T: Transport> Card<T> {
         new: &P,
         other: Option<OtherPin<'_>>,
         last: LastTry,
-    ) -> Result<PinStatus, ResetError> {
+    ) -> Result<PinStatus, Error> {
         let kind = P::KIND;
-        let route = authority
-            .route(kind)
-            .ok_or_else(|| ResetError::NotPermitted {
+        let route = authority.route(kind).ok_or_else(|| {
+            Error::Reset(ResetError::NotPermitted {
                 kind,
                 terminal: authority.describe(),
-            })?;
+            })
+        })?;
         let proof = match route {
             Route::Direct => None,
             Route::AfterVerifying(needs) => match other {
                 Some(o) if o.kind() == needs => Some(o),
                 _ => {
-                    return Err(ResetError::OtherPinNeeded {
+                    return Err(Error::Reset(ResetError::OtherPinNeeded {
                         kind,
                         needs,
                         terminal: authority.describe(),
-                    })
+                    }))
                 }
             },
         };
@@ -319,7 +222,7 @@ impl<T: Transport> Card<T> {
         let r = self.in_transaction(|card| {
             let r = card.reset_refs(authority, kind, secret, proof, last);
             // Let the transaction see a card reset, so it forgets what it knew of the counters.
-            if let Err(ResetError::Card(Error::CardReset)) = r {
+            if let Err(Error::CardReset) = r {
                 return Err(Error::CardReset);
             }
             outcome = Some(r);
@@ -328,9 +231,7 @@ impl<T: Transport> Card<T> {
         match (r, outcome) {
             (_, Some(o)) => o,
             (Err(e), None) => Err(e.into()),
-            (Ok(()), None) => Err(ResetError::Card(Error::Protocol(
-                "reset ended without an outcome",
-            ))),
+            (Ok(()), None) => Err(Error::Protocol("reset ended without an outcome")),
         }
     }
 
@@ -341,7 +242,7 @@ impl<T: Transport> Card<T> {
         new: &[u8],
         proof: Option<OtherPin<'_>>,
         last: LastTry,
-    ) -> Result<PinStatus, ResetError> {
+    ) -> Result<PinStatus, Error> {
         let refs = kind.key_refs();
         let mut done = Vec::with_capacity(refs.len());
         for (i, key) in refs.iter().enumerate() {
@@ -368,12 +269,12 @@ impl<T: Transport> Card<T> {
         kind: PinKind,
         refs: &[KeyRef],
         done: &[RefStatus],
-        cause: ResetError,
-    ) -> ResetError {
+        cause: Error,
+    ) -> Error {
         let failed = refs[done.len()];
         let unknown = matches!(
             cause,
-            ResetError::Card(Error::UnknownOutcome { .. } | Error::Transport(_) | Error::CardReset)
+            Error::UnknownOutcome { .. } | Error::Transport(_) | Error::CardReset
         );
         // Read where the card still answers; a status query spends nothing.
         let status = if unknown {
@@ -406,14 +307,14 @@ impl<T: Transport> Card<T> {
             not_reset: failed.app_name(),
             unsure: unknown,
         };
-        ResetError::Partial {
+        Error::Reset(ResetError::Partial {
             kind,
             reset,
             not_reset: failed.app_name(),
             cause: Box::new(cause),
             status,
             advice,
-        }
+        })
     }
 
     fn reset_one(
@@ -424,7 +325,7 @@ impl<T: Transport> Card<T> {
         new: &[u8],
         proof: Option<OtherPin<'_>>,
         last: LastTry,
-    ) -> Result<RetryState, ResetError> {
+    ) -> Result<RetryState, Error> {
         // 1. Select the application (a fresh security status if it was not selected).
         self.session_mut().select_df(&key.aid)?;
         // 2. Authenticate the terminal.
@@ -438,10 +339,8 @@ impl<T: Transport> Card<T> {
         // 4. RESET RETRY COUNTER.
         let response = match self.send_reset(authority, key, new) {
             Ok(r) => r,
-            Err(ResetError::Card(Error::Transport(cause))) => {
-                return Err(unknown_outcome(cause, kind, key))
-            }
-            Err(ResetError::Card(Error::CardReset)) => {
+            Err(Error::Transport(cause)) => return Err(unknown_outcome(cause, kind, key)),
+            Err(Error::CardReset) => {
                 return Err(unknown_outcome(TransportError::CardReset, kind, key))
             }
             Err(e) => return Err(e),
@@ -456,11 +355,11 @@ impl<T: Transport> Card<T> {
             ));
         }
         if !response.sw.is_success() {
-            return Err(ResetError::Refused {
+            return Err(Error::Reset(ResetError::Refused {
                 kind,
                 application: key.app_name(),
                 sw: response.sw,
-            });
+            }));
         }
         // 5. Confirm. The card said 9000, so the reset is in effect; if the confirmation is
         // lost, say exactly that rather than a bare transport error.
@@ -472,7 +371,7 @@ impl<T: Transport> Card<T> {
                     Error::CardReset => TransportError::CardReset,
                     other => TransportError::Backend(other.to_string()),
                 };
-                return Err(ResetError::Card(Error::UnknownOutcome {
+                return Err(Error::UnknownOutcome {
                     operation: "RESET RETRY COUNTER (confirmation)",
                     cause,
                     advice: Advice::ConfirmReset {
@@ -480,7 +379,7 @@ impl<T: Transport> Card<T> {
                         application: key.app_name(),
                         other_may_be_old: kind.key_refs().len() > 1,
                     },
-                }));
+                });
             }
         };
         match confirmed {
@@ -489,11 +388,11 @@ impl<T: Transport> Card<T> {
             {
                 Ok(s)
             }
-            state => Err(ResetError::NotConfirmed {
+            state => Err(Error::Reset(ResetError::NotConfirmed {
                 kind,
                 application: key.app_name(),
                 state,
-            }),
+            })),
         }
     }
 
@@ -504,7 +403,7 @@ impl<T: Transport> Card<T> {
         authority: &mut dyn ResetAuthority,
         key: KeyRef,
         new: &[u8],
-    ) -> Result<Response, ResetError> {
+    ) -> Result<Response, Error> {
         let build = |p2| Command::new(0x00, ins::RESET_RETRY_COUNTER, 0x02, p2).with_data(new);
         let session = self.session_mut();
         if session.selected().1 != Some(key.fid) {
@@ -527,12 +426,6 @@ impl<T: Transport> Card<T> {
         let cmd = authority.wrap(build(0x80)?)?;
         let r = self.session_mut().transmit(&cmd)?;
         authority.unwrap(r)
-    }
-}
-
-impl From<crate::apdu::ApduError> for ResetError {
-    fn from(e: crate::apdu::ApduError) -> Self {
-        ResetError::Card(Error::Apdu(e))
     }
 }
 
@@ -633,7 +526,7 @@ impl<T: Transport> Card<T> {
         new: &AnyPin,
         other: Option<&AnyPin>,
         last: LastTry,
-    ) -> Result<PinStatus, ResetError> {
+    ) -> Result<PinStatus, Error> {
         let other = other.and_then(AnyPin::as_other);
         match new {
             AnyPin::Signature(p) => self.reset(authority, p, other, last),

@@ -24,9 +24,10 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
-use super::{ResetAuthority, ResetError, Route, TerminalChannel};
+use super::{ResetAuthority, Route, TerminalChannel};
 use crate::apdu::{ins, Command};
 use crate::applets::{self, Aid};
+use crate::error::{Error, ResetError};
 use crate::pin::PinKind;
 
 /// Length of the card's challenge.
@@ -168,32 +169,32 @@ impl ResetAuthority for StandInAuthority {
         &mut self,
         application: &Aid,
         channel: &mut dyn TerminalChannel,
-    ) -> Result<(), ResetError> {
+    ) -> Result<(), Error> {
         let app = applets::name(application);
         let get = Command::new(0x00, ins::GET_CHALLENGE, 0x00, 0x00).with_ne(CHALLENGE_LEN)?;
         let r = channel.transmit(&get)?;
         if !r.sw.is_success() {
-            return Err(ResetError::TerminalRefused {
+            return Err(Error::Reset(ResetError::TerminalRefused {
                 application: app,
                 operation: "GET CHALLENGE",
                 sw: r.sw,
-            });
+            }));
         }
         if r.data.len() != CHALLENGE_LEN {
-            return Err(ResetError::Card(crate::Error::Protocol(
+            return Err(crate::Error::Protocol(
                 "GET CHALLENGE: the card's challenge is not 8 bytes",
-            )));
+            ));
         }
         let m = mac(&self.key, &r.data);
         let auth = Command::new(0x00, ins::EXTERNAL_AUTHENTICATE, 0x00, self.role.key_ref())
             .with_data(&m)?;
         let r = channel.transmit(&auth)?;
         if !r.sw.is_success() {
-            return Err(ResetError::TerminalRefused {
+            return Err(Error::Reset(ResetError::TerminalRefused {
                 application: app,
                 operation: "EXTERNAL AUTHENTICATE",
                 sw: r.sw,
-            });
+            }));
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Exit codes, and the failure type that carries one.
 
+use mynacard::error::ResetError;
 use mynacard::Error;
 
 /// Success.
@@ -74,6 +75,10 @@ impl From<Error> for Failure {
             Error::Transport(_) | Error::CardReset => NO_CARD,
             Error::UnknownOutcome { .. } => UNKNOWN_OUTCOME,
             Error::ChangeRolledBack { .. } => ROLLED_BACK,
+            Error::Reset(ResetError::NotPermitted { .. } | ResetError::OtherPinNeeded { .. }) => {
+                NOT_POSSIBLE
+            }
+            Error::Reset(ResetError::Partial { .. }) => PARTIAL_RESET,
             _ => FAILURE,
         };
         Failure {

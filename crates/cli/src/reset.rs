@@ -8,7 +8,7 @@
 use clap::{Args, ValueEnum};
 use mynacard::pin::PinKind;
 use mynacard::policy::{assess, other_jpki_pin, KioskSupport, Place, Situation};
-use mynacard::reset::{AnyPin, ResetError, StandInAuthority, TerminalRole};
+use mynacard::reset::{AnyPin, StandInAuthority, TerminalRole};
 use mynacard::LastTry;
 
 use crate::backend::AnyCard;
@@ -48,20 +48,6 @@ pub struct ResetArgs {
     /// Let the verify of the other JPKI PIN spend its last try.
     #[arg(long)]
     pub allow_last_try: bool,
-}
-
-impl From<ResetError> for Failure {
-    fn from(e: ResetError) -> Self {
-        let code = match &e {
-            ResetError::Card(inner) => return Failure::from(inner.clone()),
-            ResetError::NotPermitted { .. } | ResetError::OtherPinNeeded { .. } => {
-                exit::NOT_POSSIBLE
-            }
-            ResetError::Partial { .. } => exit::PARTIAL_RESET,
-            _ => exit::FAILURE,
-        };
-        Failure::new(code, e.to_string())
-    }
 }
 
 fn new_any(src: &mut SecretSource, kind: PinKind) -> Result<AnyPin, Failure> {

@@ -4,11 +4,12 @@
 //! The flow is written against a [`Console`] and a card opener, so the same code runs on a
 //! terminal, from a script of answers, and in tests.
 
+use mynacard::error::ResetError;
 use mynacard::pin::{PinKind, PinStatus, RetryState};
 use mynacard::policy::{
     assess, other_jpki_pin, Assessment, IdDocument, Place, ProxyChecklist, Situation,
 };
-use mynacard::reset::{AnyPin, ResetAuthority, ResetError};
+use mynacard::reset::{AnyPin, ResetAuthority};
 use mynacard::transport::Transport;
 use mynacard::{Card, Error, LastTry};
 
@@ -271,10 +272,10 @@ fn guided<T: Transport>(
                     return Err(reset_failure(console, &e));
                 };
                 match &e {
-                    ResetError::Card(Error::WrongPin {
+                    Error::WrongPin {
                         kind: wrong_kind,
                         tries_left,
-                    }) if *wrong_kind == k && *tries_left > 0 => {
+                    } if *wrong_kind == k && *tries_left > 0 => {
                         wrong += 1;
                         console.say(&format!(
                             "That {} was wrong: {} {} left before it locks. The {} was not reset.",
@@ -288,7 +289,7 @@ fn guided<T: Transport>(
                         }
                         other = Some(ask_pin(console, k, &format!("Your {}:", k.description()))?);
                     }
-                    ResetError::Card(Error::LastTry { kind: last_kind }) if *last_kind == k => {
+                    Error::LastTry { kind: last_kind } if *last_kind == k => {
                         console.say(&format!(
                             "Your {} has 1 try left: if this value is wrong it will be locked, \
                              and then only the municipal counter can reset either PIN.",
@@ -318,17 +319,18 @@ fn guided<T: Transport>(
     Ok(())
 }
 
-fn reset_failure(console: &mut dyn Console, e: &ResetError) -> Outcome {
+fn reset_failure(console: &mut dyn Console, e: &Error) -> Outcome {
     console.say(&format!("The reset did not complete: {e}"));
     match e {
-        ResetError::Card(Error::WrongPin { .. }) => Outcome::WrongPin,
-        ResetError::Card(Error::Blocked { .. }) => Outcome::Blocked,
-        ResetError::Card(Error::LastTry { .. }) => Outcome::LastTryRefused,
-        ResetError::Card(Error::Credential(_)) => Outcome::InvalidInput,
-        ResetError::Card(Error::UnknownOutcome { .. }) => Outcome::Unknown,
-        ResetError::Card(Error::Transport(_) | Error::CardReset) => Outcome::NoCard,
-        ResetError::NotPermitted { .. } | ResetError::OtherPinNeeded { .. } => Outcome::NotPossible,
-        ResetError::Partial { .. } => Outcome::Partial,
+        Error::WrongPin { .. } => Outcome::WrongPin,
+        Error::Blocked { .. } => Outcome::Blocked,
+        Error::LastTry { .. } => Outcome::LastTryRefused,
+        Error::Credential(_) => Outcome::InvalidInput,
+        Error::UnknownOutcome { .. } => Outcome::Unknown,
+        Error::Transport(_) | Error::CardReset => Outcome::NoCard,
+        Error::Reset(ResetError::NotPermitted { .. })
+        | Error::Reset(ResetError::OtherPinNeeded { .. }) => Outcome::NotPossible,
+        Error::Reset(ResetError::Partial { .. }) => Outcome::Partial,
         _ => Outcome::Failed,
     }
 }
