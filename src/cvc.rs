@@ -100,24 +100,6 @@ pub fn parse_rsa_key(data: &[u8]) -> Result<RsaKey, String> {
     Ok(key)
 }
 
-/// Appends a BER-TLV object with a one- or two-byte tag and a definite length.
-pub(crate) fn push_tlv(out: &mut Vec<u8>, tag: u16, value: &[u8]) {
-    if tag > 0xFF {
-        out.extend_from_slice(&tag.to_be_bytes());
-    } else {
-        out.push(tag as u8);
-    }
-    match value.len() {
-        n @ 0..=0x7F => out.push(n as u8),
-        n @ 0x80..=0xFF => out.extend_from_slice(&[0x81, n as u8]),
-        n => {
-            out.push(0x82);
-            out.extend_from_slice(&(n.min(0xFFFF) as u16).to_be_bytes());
-        }
-    }
-    out.extend_from_slice(value);
-}
-
 /// A DigestInfo for SHA-256 around `digest`, whatever its length (the card face's signature
 /// wraps three concatenated SHA-256 digests in one, myna-card `sha256_digest_info`).
 pub fn sha256_digest_info(digest: &[u8]) -> Vec<u8> {
@@ -126,16 +108,16 @@ pub fn sha256_digest_info(digest: &[u8]) -> Vec<u8> {
         0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
     ];
     let mut octets = Vec::with_capacity(digest.len() + 3);
-    push_tlv(&mut octets, 0x04, digest);
+    tlv::push(&mut octets, 0x04, digest);
     let mut inner = ALG.to_vec();
     inner.extend_from_slice(&octets);
     let mut out = Vec::with_capacity(inner.len() + 3);
-    push_tlv(&mut out, 0x30, &inner);
+    tlv::push(&mut out, 0x30, &inner);
     out
 }
 
 /// Checks an RSA PKCS#1 v1.5 signature over SHA-256 of `data`.
-pub fn verify_sha256(key: &RsaKey, data: &[u8], signature: &[u8]) -> Result<(), String> {
+pub(crate) fn verify_sha256(key: &RsaKey, data: &[u8], signature: &[u8]) -> Result<(), String> {
     key.verify_pkcs1v15(
         Some(HashAlgorithm::Sha256),
         &Sha256::digest(data),

@@ -101,7 +101,7 @@ impl fmt::Display for Sex {
 
 /// The Japanese era year (和暦) of a Gregorian date, from Meiji onward. `None` before Meiji 1
 /// (1868-01-25 in the Gregorian calendar as used for this purpose) or for an impossible date.
-pub fn era_year(y: u16, m: u8, d: u8) -> Option<u16> {
+pub(crate) fn era_year(y: u16, m: u8, d: u8) -> Option<u16> {
     let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,

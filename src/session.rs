@@ -123,17 +123,23 @@ impl<T: Transport> Session<T> {
     /// Runs `f` inside one transport transaction, so that no other process's commands are
     /// interleaved with it.
     pub fn transaction<R>(&mut self, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        let mut tx = self.begin()?;
+        f(&mut tx)
+    }
+
+    /// Begins a transport transaction and returns it as a guard: the session is reached through
+    /// the guard, and the transaction ends when the guard is dropped, so it cannot be left open
+    /// (as pcsc-rust's `Transaction`).
+    pub fn begin(&mut self) -> Result<Transaction<'_, T>> {
         self.begin_transaction()?;
-        let r = f(self);
-        self.end_transaction();
-        r
+        Ok(Transaction { session: self })
     }
 
     /// Begins a transport transaction; pair with [`Session::end_transaction`]. Nested calls
     /// reach the transport only at the outermost level. On a shared transport
     /// ([`Transport::shared`]) the selection cache is forgotten first, because another program
     /// may have selected something else since the last transaction.
-    pub fn begin_transaction(&mut self) -> Result<()> {
+    pub(crate) fn begin_transaction(&mut self) -> Result<()> {
         if self.tx_depth == 0 {
             if self.transport.shared() {
                 self.forget();
@@ -147,7 +153,7 @@ impl<T: Transport> Session<T> {
     }
 
     /// Ends the transaction begun by [`Session::begin_transaction`].
-    pub fn end_transaction(&mut self) {
+    pub(crate) fn end_transaction(&mut self) {
         self.tx_depth = self.tx_depth.saturating_sub(1);
         if self.tx_depth == 0 {
             self.transport.end_transaction();
@@ -585,6 +591,30 @@ fn trim(mut data: Vec<u8>, size: FileSize) -> Vec<u8> {
     };
     data.truncate(n);
     data
+}
+
+/// A transport transaction in progress ([`Session::begin`]); it ends when dropped.
+pub struct Transaction<'s, T: Transport> {
+    session: &'s mut Session<T>,
+}
+
+impl<T: Transport> std::ops::Deref for Transaction<'_, T> {
+    type Target = Session<T>;
+    fn deref(&self) -> &Session<T> {
+        self.session
+    }
+}
+
+impl<T: Transport> std::ops::DerefMut for Transaction<'_, T> {
+    fn deref_mut(&mut self) -> &mut Session<T> {
+        self.session
+    }
+}
+
+impl<T: Transport> Drop for Transaction<'_, T> {
+    fn drop(&mut self) {
+        self.session.end_transaction();
+    }
 }
 
 /// Whether a status word means "this addressing is not accepted" rather than a result of the

@@ -796,7 +796,7 @@ impl<T: Transport> Surface<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cvc::push_tlv;
+    use crate::tlv::push as push_tlv;
 
     #[test]
     fn formats_and_dimensions() {

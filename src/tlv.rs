@@ -205,6 +205,25 @@ fn check_fits(data: &[u8], h: usize, len: usize) -> Result<(), TlvError> {
     Ok(())
 }
 
+/// Appends a BER-TLV object with a one- or two-byte tag and a definite length (up to 65,535
+/// value bytes; the length field saturates beyond). The one TLV encoder of the crate.
+pub fn push(out: &mut Vec<u8>, tag: u16, value: &[u8]) {
+    if tag > 0xFF {
+        out.extend_from_slice(&tag.to_be_bytes());
+    } else {
+        out.push(tag as u8);
+    }
+    match value.len() {
+        n @ 0..=0x7F => out.push(n as u8),
+        n @ 0x80..=0xFF => out.extend_from_slice(&[0x81, n as u8]),
+        n => {
+            out.push(0x82);
+            out.extend_from_slice(&(n.min(0xFFFF) as u16).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(value);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

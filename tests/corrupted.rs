@@ -195,13 +195,13 @@ fn corrupted_text_assist_files() {
 fn semantic_corruptions_of_the_basic_four() {
     let build = |name: &[u8], birth: &[u8], sex: &[u8]| {
         let mut inner = Vec::new();
-        mynacard::sim::push_tlv(&mut inner, 0xDF21, &[0; 8]);
-        mynacard::sim::push_tlv(&mut inner, 0xDF22, name);
-        mynacard::sim::push_tlv(&mut inner, 0xDF23, "住所".as_bytes());
-        mynacard::sim::push_tlv(&mut inner, 0xDF24, birth);
-        mynacard::sim::push_tlv(&mut inner, 0xDF25, sex);
+        mynacard::tlv::push(&mut inner, 0xDF21, &[0; 8]);
+        mynacard::tlv::push(&mut inner, 0xDF22, name);
+        mynacard::tlv::push(&mut inner, 0xDF23, "住所".as_bytes());
+        mynacard::tlv::push(&mut inner, 0xDF24, birth);
+        mynacard::tlv::push(&mut inner, 0xDF25, sex);
         let mut out = Vec::new();
-        mynacard::sim::push_tlv(&mut out, 0xFF20, &inner);
+        mynacard::tlv::push(&mut out, 0xFF20, &inner);
         out
     };
     assert!(BasicFour::parse(&build("名".as_bytes(), b"19800217", b"1")).is_ok());
@@ -214,7 +214,7 @@ fn semantic_corruptions_of_the_basic_four() {
     let mut twice = build("名".as_bytes(), b"19800217", b"1");
     let extra = {
         let mut e = Vec::new();
-        mynacard::sim::push_tlv(&mut e, 0xDF25, b"2");
+        mynacard::tlv::push(&mut e, 0xDF25, b"2");
         e
     };
     twice.extend_from_slice(&extra);

@@ -174,7 +174,7 @@ fn reads_fall_back_when_sfi_and_extended_are_refused() {
 fn a_small_file_that_is_large_gets_its_rest_in_one_extended_read() {
     use mynacard::sim::{Access, App, Ef};
     let mut big = Vec::new();
-    mynacard::sim::push_tlv(&mut big, 0xFF20, &[0x5A; 900]);
+    mynacard::tlv::push(&mut big, 0xFF20, &[0x5A; 900]);
     for ext in [true, false] {
         let mut vc = VirtualCard::new().with_options(SimOptions {
             extended: ext,

@@ -5,7 +5,7 @@ use crate::transport::TransportError;
 
 /// Maps a PC/SC error to a transport error. `extended` says whether the command was an
 /// extended-length APDU: a reader failure on one means the reader cannot carry it.
-pub fn map_error(e: pcsc::Error, extended: bool) -> TransportError {
+pub(crate) fn map_error(e: pcsc::Error, extended: bool) -> TransportError {
     use pcsc::Error as E;
     match e {
         E::ResetCard | E::UnpoweredCard => TransportError::CardReset,

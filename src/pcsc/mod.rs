@@ -31,10 +31,14 @@ mod tests;
 mod transport;
 mod worker;
 
-pub use errors::map_error;
-pub use open::{list_readers, match_reader, open, Notice, OpenError};
+pub(crate) use errors::map_error;
+#[cfg(test)]
+use open::match_reader;
+pub use open::{list_readers, open, Notice, OpenError};
 pub use options::{Extended, Options, ReaderChoice, Share};
-pub use part10::{extended_from_max_apdu_data_size, feature_control_code, tlv_property};
+pub use part10::extended_from_max_apdu_data_size;
+#[cfg(test)]
+use part10::{feature_control_code, tlv_property};
 pub use transport::PcscTransport;
 
 use errors::{is_extended, sends_secret};

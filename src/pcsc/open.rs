@@ -159,7 +159,7 @@ fn readers_of(ctx: &pcsc::Context) -> Result<Vec<String>, OpenError> {
 
 /// Resolves a reader name against the readers there are: the exact name, or a unique
 /// case-insensitive part of one.
-pub fn match_reader(name: &str, readers: &[String]) -> Result<String, OpenError> {
+pub(crate) fn match_reader(name: &str, readers: &[String]) -> Result<String, OpenError> {
     if let Some(r) = readers.iter().find(|r| *r == name) {
         return Ok(r.clone());
     }

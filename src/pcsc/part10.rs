@@ -10,7 +10,7 @@ pub(super) const PROPERTY_MAX_APDU_DATA_SIZE: u8 = 0x0A;
 
 /// Finds a feature's control code in a PC/SC part 10 feature list: entries of a tag byte, a
 /// length byte (4) and a big-endian 32-bit control code. `None` if absent or malformed.
-pub fn feature_control_code(features: &[u8], tag: u8) -> Option<u32> {
+pub(crate) fn feature_control_code(features: &[u8], tag: u8) -> Option<u32> {
     let mut rest = features;
     while let [t, len, tail @ ..] = rest {
         let len = *len as usize;
@@ -25,7 +25,7 @@ pub fn feature_control_code(features: &[u8], tag: u8) -> Option<u32> {
 
 /// Finds a property in a PC/SC part 10 TLV property list: entries of a tag byte, a length byte
 /// and a little-endian value of that length (1, 2 or 4 bytes). `None` if absent or malformed.
-pub fn tlv_property(properties: &[u8], tag: u8) -> Option<u32> {
+pub(crate) fn tlv_property(properties: &[u8], tag: u8) -> Option<u32> {
     let mut rest = properties;
     while let [t, len, tail @ ..] = rest {
         let len = *len as usize;

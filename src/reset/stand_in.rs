@@ -106,7 +106,7 @@ impl TerminalRole {
 }
 
 /// The stand-in MAC: the first [`MAC_LEN`] bytes of HMAC-SHA256(`key`, `challenge`).
-pub fn mac(key: &[u8], challenge: &[u8]) -> [u8; MAC_LEN] {
+pub(crate) fn mac(key: &[u8], challenge: &[u8]) -> [u8; MAC_LEN] {
     // HMAC takes keys of any length (longer ones are hashed), so this cannot fail.
     let mut m =
         <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");

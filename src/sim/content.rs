@@ -86,7 +86,7 @@ impl Holder {
 }
 
 /// Appends a BER-TLV object with a one- or two-byte tag.
-pub fn push_tlv(out: &mut Vec<u8>, tag: u16, value: &[u8]) {
+pub(crate) fn push_tlv(out: &mut Vec<u8>, tag: u16, value: &[u8]) {
     if tag > 0xFF {
         out.extend_from_slice(&tag.to_be_bytes());
     } else {

@@ -29,7 +29,7 @@ pub mod vpcd;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-pub use content::{push_tlv, Holder};
+pub use content::Holder;
 pub use state::{KeyState, PersistentState, StateError, StateFile};
 
 use crate::apdu::{ins, CommandView, Response, Status, StatusWord};

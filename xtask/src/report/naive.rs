@@ -14,7 +14,7 @@
 
 use mynacard::apdu::Command;
 use mynacard::applets::Aid;
-use mynacard::reset::stand_in::{mac, TerminalRole};
+use mynacard::reset::stand_in::{TerminalRole, MAC_LEN};
 use mynacard::transport::Transport;
 
 /// A retry counter as the status query reads it.
@@ -184,4 +184,14 @@ impl<'a, T: Transport> Naive<'a, T> {
         self.ok(&c, "RESET RETRY COUNTER")?;
         self.status(aid, fid)
     }
+}
+
+/// The stand-in MAC, computed here as an independent client would: the first
+/// [`MAC_LEN`] bytes of HMAC-SHA256(`key`, `challenge`).
+fn mac(key: &[u8], challenge: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut m =
+        <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
+    m.update(challenge);
+    m.finalize().into_bytes()[..MAC_LEN].to_vec()
 }
