@@ -4,7 +4,7 @@
 //! * [`CertKind`] names the four certificates of the JPKI AP and their EFs. The signature
 //!   certificate (`0001`) is readable only after the signature password (`6982` before,
 //!   card-facts.md §2); [`crate::Card::read_certificate`] says so with
-//!   [`Error::NeedsVerification`] instead of a bare status word.
+//!   [`Error::NeedsVerification`](crate::Error::NeedsVerification) instead of a bare status word.
 //! * [`Certificate`] wraps the DER with the fields a caller needs: subject, issuer, serial,
 //!   validity, key usage and the public key ([`PublicKey`](crate::crypto::PublicKey), an enum so that the next-generation
 //!   card's ECDSA P-384 keys fit without a breaking change, card-facts.md §10).

@@ -7,17 +7,17 @@
 //!   ATR: several ATRs exist and contactless readers synthesise their own.
 //! * [`Share::Exclusive`] is for PIN operations (no other program can reach the card while a
 //!   PIN is verified); [`Share::Shared`] for reads. Either way each multi-APDU operation of
-//!   [`crate::Card`] runs inside one PC/SC transaction ([`Transport::begin_transaction`]).
-//! * A card reset by another program is reported as [`TransportError::CardReset`] (the session
+//!   [`crate::Card`] runs inside one PC/SC transaction ([`Transport::begin_transaction`](crate::transport::Transport::begin_transaction)).
+//! * A card reset by another program is reported as [`TransportError::CardReset`](crate::transport::TransportError::CardReset) (the session
 //!   turns it into [`crate::Error::CardReset`]: earlier PIN verification is lost) and the
 //!   connection is re-established, so the next operation selects its application again. Nothing
-//!   is re-sent silently. A card pulled out gives [`TransportError::CardRemoved`].
-//! * [`Transport::unpower`] disconnects with "unpower", so no verified PIN outlives the program.
+//!   is re-sent silently. A card pulled out gives [`TransportError::CardRemoved`](crate::transport::TransportError::CardRemoved).
+//! * [`Transport::unpower`](crate::transport::Transport::unpower) disconnects with "unpower", so no verified PIN outlives the program.
 //!   Dropping the transport after a PIN was sent does the same.
 //! * Extended-length APDUs are sent only when the reader allows them: the reader is asked
 //!   through PC/SC part 10 (`FEATURE_GET_TLV_PROPERTIES`, `dwMaxAPDUDataSize`); when it cannot
 //!   tell, an extended APDU is tried once and a reader failure becomes
-//!   [`TransportError::Unsupported`], on which the session falls back to short reads.
+//!   [`TransportError::Unsupported`](crate::transport::TransportError::Unsupported), on which the session falls back to short reads.
 //!
 //! The `pcsc` crate's transactions borrow the connection, so the connection lives on a worker
 //! thread that owns it; the transport talks to that thread over channels.

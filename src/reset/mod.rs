@@ -186,7 +186,7 @@ impl<T: Transport> Card<T> {
     /// require it, it is not sent.
     ///
     /// The residence PIN is reset on both its key references. If the second fails,
-    /// [`Error::Reset(ResetError::Partial)`] says exactly where it was reset and what to do.
+    /// [`ResetError::Partial`] (in [`Error::Reset`]) says exactly where it was reset and what to do.
     ///
     /// Terminal authentication stays in effect in the last application until another one is
     /// selected or the card is unpowered: call [`Card::unpower`] when done.
