@@ -214,7 +214,7 @@ pub enum ResetError {
         /// The status of both references, read after the failure where the card still answered.
         status: Option<PinStatus>,
         /// What to do next.
-        advice: Advice,
+        advice: Box<Advice>,
     },
 }
 
@@ -837,11 +837,11 @@ mod tests {
                 not_reset: "共通カードAP",
                 cause: Box::new(Error::CardReset),
                 status: None,
-                advice: Advice::RerunReset {
+                advice: Box::new(Advice::RerunReset {
                     reset: "住基AP",
                     not_reset: "共通カードAP",
                     unsure: true,
-                },
+                }),
             }),
         ]);
         for advice in advices() {

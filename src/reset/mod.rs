@@ -230,7 +230,7 @@ impl<T: Transport> Card<T> {
         });
         match (r, outcome) {
             (_, Some(o)) => o,
-            (Err(e), None) => Err(e.into()),
+            (Err(e), None) => Err(e),
             (Ok(()), None) => Err(Error::Protocol("reset ended without an outcome")),
         }
     }
@@ -313,7 +313,7 @@ impl<T: Transport> Card<T> {
             not_reset: failed.app_name(),
             cause: Box::new(cause),
             status,
-            advice,
+            advice: Box::new(advice),
         })
     }
 
