@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::apdu::{ins, Command, Status, StatusWord};
 use crate::credential::{CredentialError, CredentialKind, Pin, Rule};
-use crate::error::{Advice, Error, Result};
+use crate::error::{Advice, Error, Held, Result, TornChange};
 use crate::pin::{ChangeCommand, KeyRef, PinKind, PinStatus, RefStatus, RetryState};
 use crate::session::{card_error, Session};
 use crate::transport::{Transport, TransportError};
@@ -389,13 +389,68 @@ impl<T: Transport> Card<T> {
                 self.guard_check(SecretId::Pin(kind), *key, last, true)?;
             }
         }
-        self.change_key(kind, refs[0], current, new)?;
+        if let Err(e) = self.change_key(kind, refs[0], current, new) {
+            return Err(match e {
+                // The first reference of two may have the new value: say what each holds.
+                Error::UnknownOutcome {
+                    operation: "CHANGE",
+                    cause,
+                    ..
+                } if refs.len() > 1 => Error::UnknownOutcome {
+                    operation: "CHANGE (residence PIN, first key reference)",
+                    cause,
+                    advice: Advice::FinishTornChange {
+                        state: TornChange {
+                            kind,
+                            first: (refs[0], Held::OldOrNew),
+                            second: (refs[1], Held::Old),
+                        },
+                    },
+                },
+                e => e,
+            });
+        }
         for key in &refs[1..] {
             if let Err(cause) = self.change_key(kind, *key, current, new) {
                 return Err(self.roll_back(kind, refs[0], new, current, cause));
             }
         }
         Ok(())
+    }
+
+    /// Completes a change that stopped part-way ([`Advice::FinishTornChange`],
+    /// [`Advice::RollbackFailed`]), so that every key reference holds `new`: a reference that
+    /// holds the new PIN is left alone; one that may hold it is verified with `new` (a refusal
+    /// shows it holds the old one); one that holds the old PIN is changed from `old`. No value
+    /// known to be wrong is ever sent, and the lockout guard applies as for [`Card::change`].
+    pub fn finish_change<P: Pin>(&mut self, state: &TornChange, old: &P, new: &P) -> Result<()> {
+        if state.kind != P::KIND {
+            return Err(Error::Credential(CredentialError {
+                kind: CredentialKind::Pin(P::KIND),
+                rule: Rule::Mismatch,
+            }));
+        }
+        let kind = P::KIND;
+        self.in_transaction(|card| {
+            for (key, held) in [state.first, state.second] {
+                if held == Held::OldOrNew {
+                    match card.verify_key(SecretId::Pin(kind), key, new.expose(), LastTry::Refuse) {
+                        Ok(()) => continue,
+                        Err(Error::WrongPin { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                if held != Held::New {
+                    card.session.select_df(&key.aid)?;
+                    card.session.select_ef(key.fid)?;
+                    if card.guard {
+                        card.guard_check(SecretId::Pin(kind), key, LastTry::Refuse, true)?;
+                    }
+                    card.change_key(kind, key, old.expose(), new.expose())?;
+                }
+            }
+            Ok(())
+        })
     }
 
     fn change_key(&mut self, kind: PinKind, key: KeyRef, current: &[u8], new: &[u8]) -> Result<()> {
@@ -454,8 +509,22 @@ impl<T: Transport> Card<T> {
                     _ => TransportError::CardReset,
                 },
                 advice: Advice::FinishTornChange {
-                    changed: key.app_name(),
-                    unsure: kind.key_refs()[1].app_name(),
+                    state: TornChange {
+                        kind,
+                        first: (key, Held::New),
+                        // A VERIFY or a SELECT changes no value; only a lost CHANGE may have.
+                        second: (
+                            kind.key_refs()[1],
+                            match &cause {
+                                Error::UnknownOutcome { operation, .. }
+                                    if operation.starts_with("CHANGE") =>
+                                {
+                                    Held::OldOrNew
+                                }
+                                _ => Held::Old,
+                            },
+                        ),
+                    },
                 },
             };
         }
@@ -463,18 +532,31 @@ impl<T: Transport> Card<T> {
             Ok(()) => Error::ChangeRolledBack {
                 cause: Box::new(cause),
             },
-            Err(e) => Error::UnknownOutcome {
-                operation: "CHANGE (residence PIN, rollback)",
-                cause: match e {
-                    Error::UnknownOutcome { cause, .. } | Error::Transport(cause) => cause,
-                    _ => TransportError::Backend(e.to_string()),
-                },
-                advice: Advice::RollbackFailed {
-                    changed: key.app_name(),
-                    unchanged: kind.key_refs()[1].app_name(),
-                    cause: Box::new(cause),
-                },
-            },
+            Err(e) => {
+                // Only a lost CHANGE of the rollback may have put the old value back.
+                let first = match &e {
+                    Error::UnknownOutcome { operation, .. } if operation.starts_with("CHANGE") => {
+                        Held::OldOrNew
+                    }
+                    _ => Held::New,
+                };
+                Error::UnknownOutcome {
+                    operation: "CHANGE (residence PIN, rollback)",
+                    cause: match e {
+                        Error::UnknownOutcome { cause, .. } | Error::Transport(cause) => cause,
+                        Error::CardReset => TransportError::CardReset,
+                        _ => TransportError::Backend(e.to_string()),
+                    },
+                    advice: Advice::RollbackFailed {
+                        state: TornChange {
+                            kind,
+                            first: (key, first),
+                            second: (kind.key_refs()[1], Held::Old),
+                        },
+                        cause: Box::new(cause),
+                    },
+                }
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::applets::Fid;
 use crate::credential::{CredentialError, CredentialKind, Rule};
 use crate::crypto::TrustError;
 use crate::lang::Lang;
-use crate::pin::{PinKind, PinStatus, RetryState};
+use crate::pin::{KeyRef, PinKind, PinStatus, RetryState};
 use crate::transport::TransportError;
 
 /// What went wrong.
@@ -292,6 +292,51 @@ fn wrong_pin_message(kind: PinKind, tries_left: u8) -> String {
     }
 }
 
+/// What a key reference holds after a PIN change that stopped part-way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// The value before the change.
+    Old,
+    /// The new value.
+    New,
+    /// Either: the CHANGE was sent and its answer was lost.
+    OldOrNew,
+}
+
+/// Where a change of a PIN with two key references (the residence PIN: 住基AP, then
+/// 共通カードAP) stopped: what each reference holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TornChange {
+    /// The PIN.
+    pub kind: PinKind,
+    /// The first key reference (changed first) and what it holds.
+    pub first: (KeyRef, Held),
+    /// The second key reference and what it holds.
+    pub second: (KeyRef, Held),
+}
+
+impl TornChange {
+    fn describe(&self, lang: Lang) -> String {
+        let one = |(key, held): (KeyRef, Held)| {
+            let app = key.app_name();
+            match (lang, held) {
+                (Lang::En, Held::Old) => format!("{app} has the old PIN"),
+                (Lang::En, Held::New) => format!("{app} has the new PIN"),
+                (Lang::En, Held::OldOrNew) => format!("{app} has the old or the new PIN"),
+                (Lang::Ja, Held::Old) => format!("{app}は古い暗証番号です"),
+                (Lang::Ja, Held::New) => format!("{app}は新しい暗証番号です"),
+                (Lang::Ja, Held::OldOrNew) => {
+                    format!("{app}は古い暗証番号か新しい暗証番号のどちらかです")
+                }
+            }
+        };
+        match lang {
+            Lang::En => format!("{}; {}", one(self.first), one(self.second)),
+            Lang::Ja => format!("{}。{}", one(self.first), one(self.second)),
+        }
+    }
+}
+
 /// What to do after an operation whose outcome is unknown or only partly done: data that a
 /// front end renders ([`Advice::message`]), not prose to be searched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,23 +356,19 @@ pub enum Advice {
         /// The application.
         application: &'static str,
     },
-    /// A residence-PIN change stopped between its two key references: `changed` has the new
-    /// value, `unsure` may still have the old one. Check the status, then change the PIN again
-    /// from the old value to the new one, or go to the municipal counter.
+    /// A residence-PIN change stopped between its two key references: `state` says exactly what
+    /// each holds. [`crate::Card::finish_change`] completes it from there.
     FinishTornChange {
-        /// The application that has the new value.
-        changed: &'static str,
-        /// The application that may still have the old value.
-        unsure: &'static str,
+        /// What each key reference holds.
+        state: TornChange,
     },
-    /// A residence-PIN change failed on `unchanged` and changing `changed` back failed too:
-    /// `changed` has the new value and `unchanged` the old one.
+    /// A residence-PIN change failed on the second key reference and changing the first back
+    /// failed too: `state` says what each holds. [`crate::Card::finish_change`] completes the
+    /// change from there.
     RollbackFailed {
-        /// The application that has the new value.
-        changed: &'static str,
-        /// The application that has the old value.
-        unchanged: &'static str,
-        /// Why the change failed on `unchanged`.
+        /// What each key reference holds.
+        state: TornChange,
+        /// Why the change failed on the second key reference.
         cause: Box<Error>,
     },
     /// A RESET RETRY COUNTER may or may not have been executed in `application`: check the
@@ -387,22 +428,26 @@ impl Advice {
                 "{application}で新しい{}が有効になったかどうかは分かりません。状態を確認し（試行回数は減りません）、新しい値で照合してください。拒否された場合は古い値がまだ有効です。",
                 pin_ja(*kind)
             ),
-            (Advice::FinishTornChange { changed, unsure }, Lang::En) => format!(
-                "{changed} has the new PIN; {unsure} may still have the old one. Check the status \
-                 (it spends no try), then change the PIN again from the old value to the new \
-                 one, or ask the municipal counter."
+            (Advice::FinishTornChange { state }, Lang::En) => format!(
+                "{}. Check the status (it spends no try), then finish the change with the old and \
+                 the new PIN: only a reference that may hold the new PIN is tried with it, and a \
+                 reference with the old PIN is changed from it. Or ask the municipal counter.",
+                state.describe(Lang::En)
             ),
-            (Advice::FinishTornChange { changed, unsure }, Lang::Ja) => format!(
-                "{changed}は新しい暗証番号になりました。{unsure}はまだ古い暗証番号のままかもしれません。状態を確認し（試行回数は減りません）、古い値から新しい値へもう一度変更するか、市区町村窓口に相談してください。"
+            (Advice::FinishTornChange { state }, Lang::Ja) => format!(
+                "{}。状態を確認し（試行回数は減りません）、古い暗証番号と新しい暗証番号で変更を完了してください。新しい暗証番号かもしれない所だけを新しい値で確かめ、古い暗証番号の所は古い値から変更します。または市区町村窓口に相談してください。",
+                state.describe(Lang::Ja)
             ),
-            (Advice::RollbackFailed { changed, unchanged, cause }, Lang::En) => format!(
-                "The change failed on {unchanged} ({cause}) and changing {changed} back failed \
-                 too: {changed} has the new PIN and {unchanged} the old one. Check the status, \
-                 then ask the municipal counter or change {changed} back."
+            (Advice::RollbackFailed { state, cause }, Lang::En) => format!(
+                "The change failed on the second reference ({cause}) and changing the first back \
+                 failed too: {}. Check the status (it spends no try), then finish the change with \
+                 the old and the new PIN, or ask the municipal counter.",
+                state.describe(Lang::En)
             ),
-            (Advice::RollbackFailed { changed, unchanged, cause }, Lang::Ja) => format!(
-                "{unchanged}での変更に失敗し（{}）、{changed}を元に戻すこともできませんでした。{changed}は新しい暗証番号、{unchanged}は古い暗証番号です。状態を確認し、市区町村窓口に相談するか、{changed}を元に戻してください。",
-                cause.message(Lang::Ja)
+            (Advice::RollbackFailed { state, cause }, Lang::Ja) => format!(
+                "2つ目の参照での変更に失敗し（{}）、1つ目を元に戻すこともできませんでした。{}。状態を確認し（試行回数は減りません）、古い暗証番号と新しい暗証番号で変更を完了するか、市区町村窓口に相談してください。",
+                cause.message(Lang::Ja),
+                state.describe(Lang::Ja)
             ),
             (Advice::RetryReset { kind, application }, Lang::En) => format!(
                 "The {kind} may or may not have been reset in {application}. Check the status \
@@ -854,6 +899,15 @@ mod tests {
         out
     }
 
+    fn torn(first: Held) -> TornChange {
+        let refs = PinKind::Residence.key_refs();
+        TornChange {
+            kind: PinKind::Residence,
+            first: (refs[0], first),
+            second: (refs[1], Held::Old),
+        }
+    }
+
     fn advices() -> Vec<Advice> {
         vec![
             Advice::CheckStatusBeforeRetry {
@@ -864,12 +918,10 @@ mod tests {
                 application: "JPKI-AP",
             },
             Advice::FinishTornChange {
-                changed: "住基AP",
-                unsure: "共通カードAP",
+                state: torn(Held::OldOrNew),
             },
             Advice::RollbackFailed {
-                changed: "住基AP",
-                unchanged: "共通カードAP",
+                state: torn(Held::New),
                 cause: Box::new(Error::CardReset),
             },
             Advice::RetryReset {
@@ -986,9 +1038,13 @@ mod tests {
         assert!(e.message(Lang::Ja).contains("あと2回"));
         assert!(e.message(Lang::Ja).contains("利用者証明用"));
         let a = Advice::FinishTornChange {
-            changed: "住基AP",
-            unsure: "共通カードAP",
+            state: torn(Held::New),
         };
-        assert!(a.message(Lang::Ja).starts_with("住基AP"));
+        assert!(a.message(Lang::Ja).starts_with(
+            "住基AP (residence registry)は新しい暗証番号です。共通カードAP (common card)は古い"
+        ));
+        assert!(a
+            .message(Lang::En)
+            .starts_with("住基AP (residence registry) has the new PIN; 共通カードAP (common card) has the old PIN."));
     }
 }

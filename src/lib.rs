@@ -91,7 +91,7 @@ pub mod tlv;
 pub mod transport;
 
 pub use card::{Card, LastTry};
-pub use error::{Advice, Error, Result};
+pub use error::{Advice, Error, Held, Result, TornChange};
 pub use lang::Lang;
 
 /// The README's examples, compiled and run as doctests.

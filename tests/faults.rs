@@ -11,7 +11,7 @@ use mynacard::pin::PinKind;
 use mynacard::reset::{AnyPin, OtherPin, StandInAuthority, TerminalRole};
 use mynacard::sim::{App, Fault, Trigger, VirtualCard};
 use mynacard::transport::TransportError;
-use mynacard::{Advice, Card, Error};
+use mynacard::{Advice, Card, Error, Held};
 
 /// An operation's failure: the library's error, or a reset's.
 #[derive(Debug)]
@@ -506,4 +506,153 @@ fn with_the_guard_off_a_key_seen_blocked_is_never_sent_again() {
         })
     ),);
     assert!(card.session().transport().is_present());
+}
+
+/// Whether a key reference's value is what a [`TornChange`] says it is.
+fn holds(vc: &VirtualCard, key: mynacard::pin::KeyRef, held: Held, old: &[u8], new: &[u8]) -> bool {
+    let app = app_of(key.aid);
+    match held {
+        Held::Old => vc.key_matches(app, key.fid.0, old),
+        Held::New => vc.key_matches(app, key.fid.0, new),
+        Held::OldOrNew => {
+            vc.key_matches(app, key.fid.0, old) || vc.key_matches(app, key.fid.0, new)
+        }
+    }
+}
+
+/// Issue 12, item 5: a residence-PIN change that stops anywhere (its own exchanges and the
+/// rollback's) says exactly what each key reference holds, and following the advice leaves the
+/// card consistent, with full counters, without sending a value known to be wrong.
+#[test]
+fn a_torn_residence_change_says_what_each_reference_holds_and_following_the_advice_converges() {
+    let (old, new) = (b"1234".as_slice(), b"4821".as_slice());
+    let change = |card: &mut Card<VirtualCard>| {
+        card.change(
+            &ResidencePin::parse("1234").unwrap(),
+            &ResidencePin::parse("4821").unwrap(),
+        )
+    };
+    let clean_n = {
+        let mut c = Card::new(VirtualCard::new());
+        change(&mut c).unwrap();
+        c.exchanges() as usize
+    };
+    let mut torn_seen = 0;
+    // The change's own exchanges, then the rollback's after 共通カードAP refuses the CHANGE.
+    let mut cases: Vec<(bool, usize)> = (0..clean_n).map(|i| (false, i)).collect();
+    cases.extend((11..15).map(|i| (true, i)));
+    for (refuse_common, i) in cases {
+        for fault in faults() {
+            let mut vc = VirtualCard::new();
+            if refuse_common {
+                vc.inject(
+                    Trigger::ins(mynacard::apdu::ins::CHANGE_KEY).in_app(App::Common),
+                    Fault::Refuse(mynacard::apdu::StatusWord(0x6581)),
+                );
+            }
+            vc.inject(Trigger::nth(i), fault);
+            let mut card = Card::new(vc);
+            let r = change(&mut card);
+            let ctx = format!("common refused {refuse_common}, exchange {i}, {fault:?}: {r:?}");
+            let state = match &r {
+                Err(Error::UnknownOutcome {
+                    advice:
+                        Advice::FinishTornChange { state } | Advice::RollbackFailed { state, .. },
+                    ..
+                }) => Some(*state),
+                _ => None,
+            };
+            let mut vc = card.into_transport();
+            let refs = PinKind::Residence.key_refs();
+            if let Some(state) = state {
+                torn_seen += 1;
+                // The error says exactly what each reference holds.
+                assert_eq!(state.first.0, refs[0], "{ctx}");
+                assert_eq!(state.second.0, refs[1], "{ctx}");
+                assert!(holds(&vc, state.first.0, state.first.1, old, new), "{ctx}");
+                assert!(
+                    holds(&vc, state.second.0, state.second.1, old, new),
+                    "{ctx}"
+                );
+                // Follow the advice: put the card back, check the status, finish the change.
+                vc.clear_faults();
+                if !vc.is_present() {
+                    vc.insert();
+                }
+                let mut card = Card::new(vc);
+                card.status_all().unwrap();
+                card.finish_change(
+                    &state,
+                    &ResidencePin::parse("1234").unwrap(),
+                    &ResidencePin::parse("4821").unwrap(),
+                )
+                .unwrap_or_else(|e| panic!("following the advice failed: {e:?} ({ctx})"));
+                vc = card.into_transport();
+                for key in refs {
+                    assert!(vc.key_matches(app_of(key.aid), key.fid.0, new), "{ctx}");
+                }
+            } else {
+                // Not torn: both references agree.
+                let a = vc.key_matches(app_of(refs[0].aid), refs[0].fid.0, new);
+                let b = vc.key_matches(app_of(refs[1].aid), refs[1].fid.0, new);
+                assert_eq!(a, b, "references differ without a TornChange: {ctx}");
+            }
+            // Every counter ends full: no try was lost for good.
+            for key in refs {
+                assert_eq!(
+                    vc.tries_left(app_of(key.aid), key.fid.0),
+                    Some(PinKind::Residence.retry_limit()),
+                    "{ctx}"
+                );
+            }
+        }
+    }
+    assert!(torn_seen >= 6, "{torn_seen}");
+}
+
+#[test]
+fn finishing_never_sends_the_new_value_where_the_old_one_is_known() {
+    let refs = PinKind::Residence.key_refs();
+    let mut vc = VirtualCard::new();
+    // 住基AP was changed; 共通カードAP is known to hold the old value. Any VERIFY of 共通カードAP
+    // with a wrong value would spend a try: there must be none.
+    vc.inject(
+        Trigger::ins(mynacard::apdu::ins::CHANGE_KEY).in_app(App::Common),
+        Fault::Refuse(mynacard::apdu::StatusWord(0x6581)),
+    );
+    // The rollback's VERIFY on 住基AP (exchange 13) loses the card.
+    vc.inject(Trigger::nth(13), Fault::RemoveCard);
+    let mut card = Card::new(vc);
+    let e = card
+        .change(
+            &ResidencePin::parse("1234").unwrap(),
+            &ResidencePin::parse("4821").unwrap(),
+        )
+        .unwrap_err();
+    let Error::UnknownOutcome {
+        advice: Advice::RollbackFailed { state, .. },
+        ..
+    } = e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(state.first, (refs[0], Held::New));
+    assert_eq!(state.second, (refs[1], Held::Old));
+    let mut vc = card.into_transport();
+    vc.clear_faults();
+    vc.insert();
+    let mut card = Card::new(vc);
+    card.finish_change(
+        &state,
+        &ResidencePin::parse("1234").unwrap(),
+        &ResidencePin::parse("4821").unwrap(),
+    )
+    .unwrap();
+    // 住基AP untouched (already new), 共通カードAP changed from the old value: no wrong VERIFY, so
+    // the counters never dropped.
+    let vc = card.into_transport();
+    for key in refs {
+        assert!(vc.key_matches(app_of(key.aid), key.fid.0, b"4821"));
+        assert_eq!(vc.tries_left(app_of(key.aid), key.fid.0), Some(3));
+    }
 }
