@@ -569,6 +569,9 @@ fn transport_ja(e: &TransportError) -> String {
             format!("リーダーはこのコマンドを送れません（{why}）")
         }
         TransportError::Backend(why) => format!("リーダーのエラー（{why}）"),
+        TransportError::Reader { context, source } => {
+            format!("リーダーのエラー（{context}: {source}）")
+        }
     }
 }
 
@@ -747,6 +750,10 @@ mod tests {
             TransportError::Malformed(1),
             TransportError::Unsupported("extended length".into()),
             TransportError::Backend("gone".into()),
+            TransportError::Reader {
+                context: "the reader was disconnected".into(),
+                source: crate::transport::Cause::new(std::io::Error::other("gone")),
+            },
         ];
         let rules = [
             Rule::Length {

@@ -37,7 +37,60 @@ pub enum TransportError {
     /// Another backend-specific failure.
     #[error("reader error: {0}")]
     Backend(String),
+    /// A failure of the reader's system library (for example PC/SC), with the library's own
+    /// error kept as [`std::error::Error::source`].
+    #[error("reader error: {context}")]
+    Reader {
+        /// What it means for the caller.
+        context: String,
+        /// The library's error.
+        #[source]
+        source: Cause,
+    },
 }
+
+/// An underlying error kept as the source of a [`TransportError`]. Cloned by sharing, and
+/// compared by its message (errors of other libraries need not be comparable).
+#[derive(Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync>);
+
+impl Cause {
+    /// Keeps `e`.
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Cause(Arc::new(e))
+    }
+
+    /// The kept error.
+    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Cause {}
 
 /// What a transport can carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! PC/SC errors as transport errors, and what a command is.
 
 use crate::apdu::{ins, CommandView};
-use crate::transport::TransportError;
+use crate::transport::{Cause, TransportError};
 
 /// Maps a PC/SC error to a transport error. `extended` says whether the command was an
 /// extended-length APDU: a reader failure on one means the reader cannot carry it.
@@ -11,19 +11,23 @@ pub(crate) fn map_error(e: pcsc::Error, extended: bool) -> TransportError {
         E::ResetCard | E::UnpoweredCard => TransportError::CardReset,
         E::RemovedCard | E::NoSmartcard => TransportError::CardRemoved,
         E::Timeout => TransportError::NoResponse,
-        E::NoService | E::ServiceStopped => TransportError::Backend(
-            "the PC/SC service (pcscd) stopped; start it and try again".into(),
+        E::NoService | E::ServiceStopped => reader(
+            e,
+            "the PC/SC service (pcscd) stopped; start it and try again",
         ),
-        E::ReaderUnavailable | E::UnknownReader => {
-            TransportError::Backend("the reader was disconnected".into())
-        }
-        E::SharingViolation => {
-            TransportError::Backend("the card is in use by another program".into())
-        }
+        E::ReaderUnavailable | E::UnknownReader => reader(e, "the reader was disconnected"),
+        E::SharingViolation => reader(e, "the card is in use by another program"),
         e if extended => TransportError::Unsupported(format!(
             "the reader refused an extended-length APDU ({e}); using short APDUs"
         )),
-        e => TransportError::Backend(e.to_string()),
+        e => reader(e, &e.to_string()),
+    }
+}
+
+fn reader(e: pcsc::Error, context: &str) -> TransportError {
+    TransportError::Reader {
+        context: context.into(),
+        source: Cause::new(e),
     }
 }
 

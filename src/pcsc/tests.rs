@@ -62,10 +62,17 @@ fn errors_map_to_the_transport_errors_the_session_understands() {
         map_error(pcsc::Error::InsufficientBuffer, true),
         TransportError::Unsupported(_)
     ));
-    assert!(matches!(
-        map_error(pcsc::Error::CommError, false),
-        TransportError::Backend(_)
-    ));
+    // Any other failure keeps the PC/SC error as its source.
+    let e = map_error(pcsc::Error::CommError, false);
+    assert!(matches!(e, TransportError::Reader { .. }), "{e:?}");
+    let source = std::error::Error::source(&e).expect("a source");
+    assert_eq!(source.to_string(), pcsc::Error::CommError.to_string());
+    let e = map_error(pcsc::Error::SharingViolation, false);
+    assert!(e.to_string().contains("in use by another program"), "{e}");
+    assert_eq!(
+        std::error::Error::source(&e).unwrap().to_string(),
+        pcsc::Error::SharingViolation.to_string()
+    );
     // A removed card stays a removed card even on an extended APDU.
     assert_eq!(
         map_error(pcsc::Error::RemovedCard, true),
