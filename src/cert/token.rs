@@ -120,6 +120,11 @@ impl CertAvailability {
             _ => Err(format!("{} bytes; expected 3", data.len())),
         }
     }
+
+    /// Whether both are present, as self-service reset requires (card-facts.md §11).
+    pub fn both(&self) -> bool {
+        self.sign == Presence::Present && self.auth == Presence::Present
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

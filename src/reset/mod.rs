@@ -429,48 +429,6 @@ impl<T: Transport> Card<T> {
     }
 }
 
-/// Which JPKI certificates are on the card (EF `0008` of the JPKI AP, card-facts.md §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Certificates {
-    /// The signature certificate (byte 0 is `8F`).
-    pub signature: bool,
-    /// The user-authentication certificate (byte 1 is `8F`).
-    pub user_auth: bool,
-}
-
-impl Certificates {
-    /// Whether both are present, as self-service reset requires (card-facts.md §11).
-    pub fn both(&self) -> bool {
-        self.signature && self.user_auth
-    }
-}
-
-impl<T: Transport> Card<T> {
-    /// Reads which JPKI certificates are on the card: EF `0008`, free to read, `8F 8F 00` when
-    /// both exist (card-facts.md §2). Two exchanges at most (SELECT, READ BINARY by SFI).
-    pub fn jpki_certificates(&mut self) -> Result<Certificates, Error> {
-        self.in_transaction(|card| {
-            let s = card.session_mut();
-            s.select_df(&crate::applets::JPKI)?;
-            let data = s.read_file(
-                crate::applets::jpki::CERT_AVAILABILITY,
-                crate::session::FileSize::Fixed(3),
-            )?;
-            if data.len() < 2 {
-                return Err(Error::Parse {
-                    fid: crate::applets::jpki::CERT_AVAILABILITY,
-                    what: "certificate availability",
-                    reason: format!("{} bytes, expected 3", data.len()),
-                });
-            }
-            Ok(Certificates {
-                signature: data[0] == 0x8F,
-                user_auth: data[1] == 0x8F,
-            })
-        })
-    }
-}
-
 /// A validated PIN of a kind chosen at run time (for user interfaces that ask which PIN).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnyPin {

@@ -368,7 +368,7 @@ fn check_rules<T: Transport>(
     match config.place {
         Place::Kiosk(_) | Place::SmartphoneApp => {
             let certs = card
-                .jpki_certificates()
+                .certificate_availability()
                 .map_err(|e| card_failure(console, &e))?;
             situation = situation.with_both_certificates(certs.both());
             if let Some(o) = other_jpki_pin(kind) {
