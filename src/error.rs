@@ -318,7 +318,8 @@ pub struct TornChange {
 impl TornChange {
     fn describe(&self, lang: Lang) -> String {
         let one = |(key, held): (KeyRef, Held)| {
-            let app = key.app_name();
+            // The short name (住基AP, 共通カードAP), as a person at a counter says it.
+            let app = key.app_name().split(" (").next().unwrap_or_default();
             match (lang, held) {
                 (Lang::En, Held::Old) => format!("{app} has the old PIN"),
                 (Lang::En, Held::New) => format!("{app} has the new PIN"),
@@ -1047,11 +1048,11 @@ mod tests {
         let a = Advice::FinishTornChange {
             state: torn(Held::New),
         };
-        assert!(a.message(Lang::Ja).starts_with(
-            "住基AP (residence registry)は新しい暗証番号です。共通カードAP (common card)は古い"
-        ));
+        assert!(a
+            .message(Lang::Ja)
+            .starts_with("住基APは新しい暗証番号です。共通カードAPは古い"));
         assert!(a
             .message(Lang::En)
-            .starts_with("住基AP (residence registry) has the new PIN; 共通カードAP (common card) has the old PIN."));
+            .starts_with("住基AP has the new PIN; 共通カードAP has the old PIN."));
     }
 }
