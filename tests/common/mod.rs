@@ -2,7 +2,6 @@
 
 #![allow(dead_code)]
 
-
 /// `text` with every run of 16 or more hex digits (random challenges, MACs, salts, digests,
 /// key material) replaced by `#`, so that a 4-digit PIN cannot match inside random hex by chance.
 /// A PIN leaked into an APDU dump still shows, as its hex encoding, which is checked on the full

@@ -17,7 +17,6 @@
 //! Secrets are read without echo and never shown; in a script's transcript they appear as
 //! `[hidden]`. Exit codes: see [`flow::Outcome::exit_code`].
 
-
 use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
