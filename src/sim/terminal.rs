@@ -158,7 +158,7 @@ impl VirtualCard {
             return Response::status(Status::SecurityStatusNotSatisfied);
         }
         if with_value {
-            if let Err(s) = super::check_new_value(c.data, (min, max)) {
+            if let Err(s) = super::pin::check_new_value(c.data, (min, max)) {
                 return Response::status(s);
             }
         } else if !c.data.is_empty() {
