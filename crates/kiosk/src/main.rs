@@ -15,7 +15,30 @@
 //! `ResetAuthority` can complete a reset.
 //!
 //! Secrets are read without echo and never shown; in a script's transcript they appear as
-//! `[hidden]`. Exit codes: see [`flow::Outcome::exit_code`].
+//! `[hidden]`, and so does any visible answer that is not valid for its question (a PIN typed
+//! where a menu choice is asked is never shown). Every answer line is bounded (1 KiB).
+//!
+//! Options: `--place kiosk|kiosk-sign-only|counter|proxy` (default `kiosk`), `--sim-state PATH`,
+//! `--reader NAME|auto` (feature `pcsc`), `--script FILE`, `--show-apdus`, and `--lang ja|en`
+//! (default: Japanese when the first of `LC_ALL`, `LC_MESSAGES`, `LANG` that is set starts with
+//! `ja`, else English).
+//!
+//! Exit codes ([`flow::Outcome::exit_code`]):
+//!
+//! | code | outcome |
+//! |---|---|
+//! | 0 | the PIN was reset (or `--help`, `--version`) |
+//! | 1 | a card or terminal error |
+//! | 2 | a usage error, or the script cannot be opened |
+//! | 3 | the other PIN was wrong and the person stopped |
+//! | 4 | a PIN needed for the route is blocked |
+//! | 5 | the person declined to spend the other PIN's last try |
+//! | 6 | answers broke the rules too often, or a line could not be read (not UTF-8, over 1 KiB) |
+//! | 7 | no card |
+//! | 8 | the reset's outcome is unknown: check the status |
+//! | 10 | the reset is not possible here (the flow said where to go) |
+//! | 11 | the residence PIN was reset on one of its two references only |
+//! | 12 | the person quit, or the input ended |
 
 
 use std::fs::File;
@@ -32,6 +55,7 @@ use mynacard::Card;
 
 use mynacard_kiosk::console::{Console, ScriptConsole, TerminalConsole};
 use mynacard_kiosk::flow;
+use mynacard_kiosk::text::Lang;
 
 /// Where the terminal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -68,6 +92,14 @@ struct Opts {
     /// Print the APDU exchanges at the end (PINs masked).
     #[arg(long)]
     show_apdus: bool,
+    /// The language: ja or en (default: from LC_ALL, LC_MESSAGES or LANG; Japanese when it
+    /// starts with `ja`).
+    #[arg(long, value_name = "ja|en", value_parser = parse_lang)]
+    lang: Option<Lang>,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| "expected ja or en / ja か en を指定してください".to_owned())
 }
 
 /// The card the kiosk uses.
@@ -126,7 +158,7 @@ fn card_label(opts: &Opts) -> String {
     }
 }
 
-fn config(opts: &Opts) -> flow::Config {
+fn config(opts: &Opts, lang: Lang) -> flow::Config {
     let (place, role) = match opts.place {
         PlaceArg::Kiosk => (
             Place::Kiosk(KioskSupport::BothJpkiPins),
@@ -143,6 +175,7 @@ fn config(opts: &Opts) -> flow::Config {
         place,
         authority: Box::new(StandInAuthority::new(role)),
         card_label: card_label(opts),
+        lang,
     }
 }
 
@@ -155,17 +188,26 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let lang = opts.lang.unwrap_or_else(Lang::from_env);
     let mut console: Box<dyn Console> = match &opts.script {
         Some(path) => match File::open(path) {
             Ok(f) => Box::new(ScriptConsole::new(BufReader::new(f), std::io::stdout())),
             Err(e) => {
-                eprintln!("kiosk: cannot read the script {}: {e}", path.display());
+                match lang {
+                    Lang::Ja => eprintln!(
+                        "kiosk: 回答のスクリプト {} を読み取れません: {e}",
+                        path.display()
+                    ),
+                    Lang::En => {
+                        eprintln!("kiosk: cannot read the script {}: {e}", path.display())
+                    }
+                }
                 return ExitCode::from(2);
             }
         },
         None => Box::new(TerminalConsole),
     };
-    let mut config = config(&opts);
+    let config = config(&opts, lang);
     let mut log: Option<ExchangeLog> = None;
     let mut open = || -> Result<AnyCard, String> {
         let transport = open_backend(&opts)?;
@@ -177,10 +219,13 @@ fn main() -> ExitCode {
             Ok(Card::new(transport))
         }
     };
-    let outcome = flow::run(&mut config, console.as_mut(), &mut open);
+    let outcome = flow::run(config, console.as_mut(), &mut open);
     if let Some(log) = log {
         console.say("");
-        console.say(&format!("APDU exchanges ({}; PINs masked):", log.len()));
+        console.say(&match lang {
+            Lang::Ja => format!("APDUのやり取り（{}件、暗証番号は伏せ字）:", log.len()),
+            Lang::En => format!("APDU exchanges ({}; PINs masked):", log.len()),
+        });
         for e in log.entries() {
             console.say(&format!("  {e}"));
         }
