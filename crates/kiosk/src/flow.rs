@@ -505,6 +505,13 @@ impl<T: Transport> Kiosk<T> {
         self.outcome
     }
 
+    /// Takes the card out of the kiosk (for example to close the reader once the flow is over).
+    /// The kiosk unpowers the card when the flow ends; a flow still running ends as
+    /// [`Outcome::NoCard`] at its next card operation.
+    pub fn take_card(&mut self) -> Option<Card<T>> {
+        self.card.take()
+    }
+
     /// The PIN statuses read from the card (empty before the card is read).
     pub fn statuses(&self) -> &[PinStatus] {
         &self.all
@@ -595,7 +602,10 @@ impl<T: Transport> Kiosk<T> {
             }
             Q::InPerson => {
                 if yes {
-                    let a = assess(&self.situation(self.kind.expect("chosen")), &self.config.place);
+                    let a = assess(
+                        &self.situation(self.kind.expect("chosen")),
+                        &self.config.place,
+                    );
                     self.assessed(a);
                 } else {
                     self.say(Text::new(
@@ -663,7 +673,10 @@ impl<T: Transport> Kiosk<T> {
                         "代理人の確認事項はすべてそろっています。",
                         "Proxy checklist complete.",
                     ));
-                    let a = assess(&self.situation(self.kind.expect("chosen")), &self.config.place);
+                    let a = assess(
+                        &self.situation(self.kind.expect("chosen")),
+                        &self.config.place,
+                    );
                     self.assessed(a);
                 }
             }
@@ -742,7 +755,9 @@ impl<T: Transport> Kiosk<T> {
                                 purpose: SecretPurpose::NewPinAgain,
                             },
                             tr(|l| match l {
-                                Lang::Ja => format!("新しい{}（確認のためもう一度）:", pin_name(l, kind)),
+                                Lang::Ja => {
+                                    format!("新しい{}（確認のためもう一度）:", pin_name(l, kind))
+                                }
                                 Lang::En => format!("New {}, again:", pin_name(l, kind)),
                             }),
                         );
@@ -891,7 +906,9 @@ impl<T: Transport> Kiosk<T> {
             "=== My Number Card PIN reset (マイナンバーカード 暗証番号の初期化) ===",
         ));
         let terminal = self.config.authority.describe();
-        self.say(tr(|l| format!("{}{terminal}", pick(l, "端末: ", "Terminal: "))));
+        self.say(tr(|l| {
+            format!("{}{terminal}", pick(l, "端末: ", "Terminal: "))
+        }));
         let place = self.config.place;
         self.say(tr(|l| {
             format!("{}{}", pick(l, "場所: ", "Place: "), text::place(l, &place))
@@ -1002,7 +1019,11 @@ impl<T: Transport> Kiosk<T> {
         self.assessment = Some(a);
         match self.other_kind {
             Some(k) => {
-                if self.all.iter().any(|s| s.kind == k && s.tries_left() == Some(1)) {
+                if self
+                    .all
+                    .iter()
+                    .any(|s| s.kind == k && s.tries_left() == Some(1))
+                {
                     self.say(tr(|l| match l {
                         Lang::Ja => format!(
                             "ご注意ください: {}は残り1回です。誤るとロックされます。",
@@ -1080,7 +1101,12 @@ impl<T: Transport> Kiosk<T> {
             self.finish(Outcome::NoCard);
             return;
         };
-        let r = card.reset_any(&mut *self.config.authority, new, self.other.as_ref(), self.last);
+        let r = card.reset_any(
+            &mut *self.config.authority,
+            new,
+            self.other.as_ref(),
+            self.last,
+        );
         match r {
             Ok(status) => {
                 self.say(tr(|l| match l {
@@ -1165,10 +1191,10 @@ impl<T: Transport> Kiosk<T> {
     }
 
     fn reset_failed(&mut self, e: &ResetError) {
-        self.say(
-            text::reset_error(e)
-                .prefixed(&Text::new("初期化を完了できませんでした: ", "The reset did not complete: ")),
-        );
+        self.say(text::reset_error(e).prefixed(&Text::new(
+            "初期化を完了できませんでした: ",
+            "The reset did not complete: ",
+        )));
         let outcome = match e {
             ResetError::Card(Error::WrongPin { .. }) => Outcome::WrongPin,
             ResetError::Card(Error::Blocked { .. }) => Outcome::Blocked,
@@ -1191,7 +1217,9 @@ impl<T: Transport> Kiosk<T> {
     fn card_op<R>(&mut self, f: impl FnOnce(&mut Card<T>) -> Result<R, Error>) -> Option<R> {
         let r = match self.card.as_mut() {
             Some(c) => f(c),
-            None => Err(Error::Transport(mynacard::transport::TransportError::CardRemoved)),
+            None => Err(Error::Transport(
+                mynacard::transport::TransportError::CardRemoved,
+            )),
         };
         match r {
             Ok(v) => Some(v),
@@ -1280,10 +1308,7 @@ impl<T: Transport> Kiosk<T> {
 
     fn heading(&mut self, number: u8, text: Text) {
         self.queue.push_back((
-            StepKind::Heading {
-                number,
-                of: STAGES,
-            },
+            StepKind::Heading { number, of: STAGES },
             tr(|l| match l {
                 Lang::Ja => format!("ステップ {number}/{STAGES} · {}", text.get(l)),
                 Lang::En => format!("Step {number} of {STAGES} · {}", text.get(l)),

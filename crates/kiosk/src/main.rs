@@ -40,7 +40,6 @@
 //! | 11 | the residence PIN was reset on one of its two references only |
 //! | 12 | the person quit, or the input ended |
 
-
 use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;

@@ -364,9 +364,9 @@ pub(crate) fn rule(lang: Lang, r: &Rule) -> String {
         Rule::NotDigit { position } => {
             format!("数字0-9のみ使えます（{position}文字目が数字ではありません）")
         }
-        Rule::LowerCase { position } => format!(
-            "英小文字は使えません。カードは文字をそのまま比較します（{position}文字目）"
-        ),
+        Rule::LowerCase { position } => {
+            format!("英小文字は使えません。カードは文字をそのまま比較します（{position}文字目）")
+        }
         Rule::NotAlphanumeric { position } => {
             format!("英大文字A-Zと数字0-9のみ使えます（{position}文字目）")
         }
@@ -397,7 +397,8 @@ fn transport_error(lang: Lang, e: &TransportError) -> String {
 /// A `mynacard` error, as a person reads it. The one place that renders library errors: when
 /// the library renders its errors in both languages, this becomes a call to it.
 pub fn library_error(e: &Error) -> Text {
-    tr(|lang| match (lang, e) {
+    tr(|lang| {
+        match (lang, e) {
         (Lang::En, e) => e.to_string(),
         (Lang::Ja, Error::Credential(c)) => format!("入力が正しくありません: {}", rule(lang, &c.rule)),
         (Lang::Ja, Error::Transport(t)) => transport_error(lang, t),
@@ -432,6 +433,7 @@ pub fn library_error(e: &Error) -> Text {
             "{operation}の結果が分かりません。状態を確認してください（確認では回数は減りません）（詳細: {e}）"
         ),
         (Lang::Ja, e) => format!("カードの処理でエラーが発生しました（詳細: {e}）"),
+    }
     })
 }
 
@@ -460,12 +462,14 @@ pub(crate) fn reset_error(e: &ResetError) -> Text {
             reset,
             not_reset,
             ..
-        } => tr(|l| match l {
+        } => tr(|l| {
+            match l {
             Lang::En => e.to_string(),
             Lang::Ja => format!(
                 "{}は{reset}では初期化されましたが、{not_reset}では初期化されていない可能性があります。同じ新しい暗証番号でもう一度初期化してください（両方が初期化されます）。（詳細: {e}）",
                 pin_name(l, *kind)
             ),
+        }
         }),
         _ => tr(|l| match l {
             Lang::En => e.to_string(),

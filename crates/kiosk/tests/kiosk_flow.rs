@@ -3,9 +3,6 @@
 
 use std::path::Path;
 
-use mynacard_kiosk::flow::{Config, Outcome};
-use mynacard_kiosk::text::Lang;
-use mynacard_kiosk::{console, flow};
 use mynacard::apdu::ins;
 use mynacard::applets::{jpki, residence, text};
 use mynacard::policy::{KioskSupport, Place};
@@ -13,6 +10,9 @@ use mynacard::reset::{StandInAuthority, TerminalRole};
 use mynacard::sim::{App, VirtualCard};
 use mynacard::transport::{ExchangeLog, Recorder};
 use mynacard::Card;
+use mynacard_kiosk::flow::{Config, Outcome};
+use mynacard_kiosk::text::Lang;
+use mynacard_kiosk::{console, flow};
 
 const SIGN: u16 = jpki::SIGN_PIN.0;
 const AUTH: u16 = jpki::AUTH_PIN.0;
