@@ -224,14 +224,115 @@ impl Console for TerminalConsole {
     }
 
     fn ask_secret(&mut self, step: &Step) -> Input<Zeroizing<String>> {
-        match rpassword::prompt_password(format!("{} ", step.text())) {
-            Ok(s) => Input::Line(Zeroizing::new(s)),
-            Err(_) => Input::End,
-        }
+        let _ = std::io::stdout().flush();
+        read_secret(step.text())
     }
 
     fn say(&mut self, text: &str) {
         println!("{text}");
+    }
+}
+
+/// Reads a secret on the controlling terminal with echo off, a key at a time: at most
+/// [`MAX_LINE`] bytes are kept, in zeroizing memory that never grows. Backspace and Ctrl-U edit;
+/// Ctrl-C cancels at once and Ctrl-D on an empty entry ends the input (the terminal's settings
+/// are restored first, whatever happens); no terminal is the end of the input.
+#[cfg(unix)]
+fn read_secret(prompt: &str) -> Input<Zeroizing<String>> {
+    use rustix::termios::{
+        tcgetattr, tcsetattr, LocalModes, OptionalActions, SpecialCodeIndex, Termios,
+    };
+    use std::fs::{File, OpenOptions};
+    use std::io::Read;
+
+    /// Puts the terminal's settings back, whatever happens.
+    struct Restore<'a>(&'a File, Termios);
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let _ = tcsetattr(self.0, OptionalActions::Now, &self.1);
+        }
+    }
+
+    let Ok(tty) = OpenOptions::new().read(true).write(true).open("/dev/tty") else {
+        return Input::End;
+    };
+    let _ = write!(&tty, "{prompt} ");
+    let Ok(saved) = tcgetattr(&tty) else {
+        return Input::End;
+    };
+    let mut quiet = saved.clone();
+    // No echo, no line editing by the terminal, and Ctrl-C as a key rather than a signal: the
+    // kiosk reads each key, so that it bounds the entry and always restores the settings.
+    quiet
+        .local_modes
+        .remove(LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG);
+    quiet.special_codes[SpecialCodeIndex::VMIN] = 1;
+    quiet.special_codes[SpecialCodeIndex::VTIME] = 0;
+    if tcsetattr(&tty, OptionalActions::Now, &quiet).is_err() {
+        return Input::End;
+    }
+    let restore = Restore(&tty, saved);
+    let mut buf = Zeroizing::new(Vec::with_capacity(MAX_LINE));
+    let mut key = Zeroizing::new([0u8; 1]);
+    let mut too_long = false;
+    let result = loop {
+        match (&tty).read(&mut key[..]) {
+            Ok(0) => break Input::End,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break Input::End,
+        }
+        match key[0] {
+            b'\n' | b'\r' => break Input::Line(()),
+            0x03 => break Input::End,
+            0x04 if buf.is_empty() => break Input::End,
+            0x7f | 0x08 => {
+                // One character back: its continuation bytes, then its first byte.
+                while let Some(b) = buf.pop() {
+                    if b & 0xC0 != 0x80 {
+                        break;
+                    }
+                }
+            }
+            0x15 => {
+                buf.iter_mut().for_each(|b| *b = 0);
+                buf.clear();
+            }
+            b if b < 0x20 => {}
+            _ if too_long || buf.len() == MAX_LINE => too_long = true,
+            b => buf.push(b),
+        }
+    };
+    drop(restore);
+    let _ = writeln!(&tty);
+    match result {
+        Input::Line(()) if too_long => Input::Unreadable {
+            line: None,
+            too_long: true,
+        },
+        Input::Line(()) => match String::from_utf8(std::mem::take(&mut *buf)) {
+            Ok(s) => Input::Line(Zeroizing::new(s)),
+            Err(e) => {
+                let _ = Zeroizing::new(e.into_bytes());
+                Input::Unreadable {
+                    line: None,
+                    too_long: false,
+                }
+            }
+        },
+        _ => Input::End,
+    }
+}
+
+#[cfg(not(unix))]
+fn read_secret(prompt: &str) -> Input<Zeroizing<String>> {
+    match rpassword::prompt_password(format!("{prompt} ")) {
+        Ok(s) if s.len() > MAX_LINE => Input::Unreadable {
+            line: None,
+            too_long: true,
+        },
+        Ok(s) => Input::Line(Zeroizing::new(s)),
+        Err(_) => Input::End,
     }
 }
 

@@ -185,7 +185,10 @@ pub(crate) fn status_line(lang: Lang, s: &PinStatus) -> String {
             .iter()
             .map(|r| {
                 let app = r.application.split(' ').next().unwrap_or(r.application);
-                format!("{} ({app})", state_text(lang, r.state, s.limit))
+                match lang {
+                    Lang::Ja => format!("{app}: {}", state_text(lang, r.state, s.limit)),
+                    Lang::En => format!("{} ({app})", state_text(lang, r.state, s.limit)),
+                }
             })
             .collect::<Vec<_>>()
             .join(pick(lang, "、", ", "))
