@@ -309,6 +309,20 @@ pub enum AnswerKind {
 }
 
 impl AnswerKind {
+    /// Its name in `lang`, for messages.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            AnswerKind::Choice => pick(lang, "選択肢の番号", "a menu choice"),
+            AnswerKind::Choices => pick(lang, "選択肢の番号の一覧", "a list of menu choices"),
+            AnswerKind::YesNo => pick(lang, "はい・いいえ", "yes or no"),
+            AnswerKind::Quit => pick(lang, "終了", "quit"),
+            AnswerKind::Unrecognised => pick(lang, "読み取れない回答", "an unrecognised answer"),
+            AnswerKind::Secret => pick(lang, "暗証番号", "a secret"),
+            AnswerKind::Card => pick(lang, "カード", "a card"),
+            AnswerKind::None => pick(lang, "なし", "no answer"),
+        }
+    }
+
     fn of(a: &Answer) -> AnswerKind {
         match a {
             Answer::Choice(_) => AnswerKind::Choice,
@@ -371,10 +385,14 @@ impl AnswerError {
             (AnswerError::Finished, Lang::En) => "the flow is over".into(),
             (AnswerError::Finished, Lang::Ja) => "手続は終了しています".into(),
             (AnswerError::WrongKind { expected, got }, Lang::En) => format!(
-                "the question takes an answer of kind {expected:?}, not {got:?}; nothing was sent"
+                "the question takes {}, not {}; nothing was sent",
+                expected.name(lang),
+                got.name(lang)
             ),
             (AnswerError::WrongKind { expected, got }, Lang::Ja) => format!(
-                "この質問への回答の種類は{expected:?}で、{got:?}ではありません。何も送信していません"
+                "この質問への回答は{}で、{}ではありません。何も送信していません",
+                expected.name(lang),
+                got.name(lang)
             ),
             (AnswerError::OutOfRange { choice, choices }, Lang::En) => {
                 format!("choice {choice} is not among the {choices} choices")
@@ -435,6 +453,13 @@ struct Open {
 }
 
 /// The state machine of the guided flow. See the [module documentation](self).
+///
+/// One kiosk runs one flow, for one card, from one thread at a time (it holds the card and the
+/// terminal authority, which need not be `Send`). Every method returns at once, except those
+/// that talk to the card: [`Kiosk::insert_card`] (the PIN status),
+/// [`Kiosk::answer`] (the certificate check after the PIN menu at a kiosk, the reset after a
+/// last-try confirmation or a retry), and [`Kiosk::answer_secret`] (the reset after the new PIN's
+/// second entry).
 pub struct Kiosk<T: Transport> {
     config: Config,
     lang: Lang,
