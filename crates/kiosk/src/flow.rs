@@ -458,8 +458,8 @@ struct Open {
 /// terminal authority, which need not be `Send`). Every method returns at once, except those
 /// that talk to the card: [`Kiosk::insert_card`] (the PIN status),
 /// [`Kiosk::answer`] (the certificate check after the PIN menu at a kiosk, the reset after a
-/// last-try confirmation or a retry), and [`Kiosk::answer_secret`] (the reset after the new PIN's
-/// second entry).
+/// last-try confirmation), and [`Kiosk::answer_secret`] (the reset after the new PIN's second
+/// entry, or after the other PIN is entered again).
 pub struct Kiosk<T: Transport> {
     config: Config,
     lang: Lang,
