@@ -45,7 +45,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use mynacard::policy::{KioskSupport, Place};
 use mynacard::reset::{StandInAuthority, TerminalRole};
 use mynacard::sim::VirtualCard;
@@ -178,8 +178,46 @@ fn config(opts: &Opts, lang: Lang) -> flow::Config {
     }
 }
 
+/// The language asked for on the command line (`--lang ja`, `--lang=en`), before parsing, so
+/// that the help is shown in it too.
+fn lang_in_args() -> Option<Lang> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    args.iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.strip_prefix("--lang") {
+            Some("") => args.get(i + 1).and_then(|v| Lang::parse(v)),
+            Some(v) => v.strip_prefix('=').and_then(Lang::parse),
+            None => None,
+        })
+}
+
+/// The command, with its help in `lang`.
+fn command(lang: Lang) -> clap::Command {
+    let cmd = Opts::command();
+    if lang == Lang::En {
+        return cmd;
+    }
+    let ja = [
+        ("place", "端末の場所: kiosk（両方のJPKI暗証番号を初期化できるキオスク端末）、kiosk-sign-only（署名用パスワードのみ）、counter（窓口、本人）、proxy（窓口、代理人）"),
+        ("sim_state", "仮想カードの状態ファイル（既定: myna CLI と同じもの）"),
+        ("reader", "実際のカードリーダー: 名前、または auto（機能 pcsc が必要）"),
+        ("script", "回答を FILE から1行ずつ読み、記録を表示する（暗証番号は伏せ字）"),
+        ("show_apdus", "最後にAPDUのやり取りを表示する（暗証番号は伏せ字）"),
+        ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）"),
+    ];
+    ja.into_iter()
+        .fold(cmd, |c, (id, help)| c.mut_arg(id, |a| a.help(help)))
+        // The place's values are explained in its Japanese help.
+        .mut_arg("place", |a| a.hide_possible_values(true))
+        .about("マイナンバーカード 暗証番号の初期化（代替の端末認証であり、実際の発行者プロトコルではありません）")
+}
+
 fn main() -> ExitCode {
-    let opts = match Opts::try_parse() {
+    let lang = lang_in_args().unwrap_or_else(Lang::from_env);
+    let parsed = command(lang)
+        .try_get_matches()
+        .and_then(|m| Opts::from_arg_matches(&m));
+    let opts = match parsed {
         Ok(o) => o,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -187,7 +225,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let lang = opts.lang.unwrap_or_else(Lang::from_env);
+    let lang = opts.lang.unwrap_or(lang);
     let mut console: Box<dyn Console> = match &opts.script {
         Some(path) => match File::open(path) {
             Ok(f) => Box::new(ScriptConsole::new(BufReader::new(f), std::io::stdout())),

@@ -106,3 +106,28 @@ fn exit_codes() {
     let out = stdout(&o);
     assert!(out.contains("APDU exchanges (25; PINs masked):"), "{out}");
 }
+
+#[test]
+fn the_help_follows_the_language() {
+    let help = |args: &[&str], lang: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_myna-kiosk"));
+        c.args(args).arg("--help");
+        for v in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            c.env_remove(v);
+        }
+        if let Some(l) = lang {
+            c.env("LANG", l);
+        }
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        stdout(&o)
+    };
+    let ja = help(&["--lang", "ja"], None);
+    assert!(ja.contains("暗証番号の初期化"), "{ja}");
+    assert!(ja.contains("仮想カードの状態ファイル"));
+    assert!(!ja.contains("A self-service kiosk"), "{ja}");
+    assert!(help(&[], Some("ja_JP.UTF-8")).contains("表示の言語"));
+    let en = help(&["--lang=en"], Some("ja_JP.UTF-8"));
+    assert!(en.contains("Guided My Number Card PIN reset"), "{en}");
+    assert!(en.contains("The virtual card's state file"));
+}
