@@ -357,10 +357,9 @@ pub(crate) fn rule(lang: Lang, r: &Rule) -> String {
     }
     match r {
         Rule::Length { expected, got } => {
-            let expected = match *expected {
-                "exactly 4" => "4",
-                "6 to 16" => "6〜16",
-                e => e,
+            let expected = match expected.strip_prefix("exactly ") {
+                Some(n) => n.to_owned(),
+                None => expected.replace(" to ", "〜"),
             };
             format!("{expected}文字で入力してください（{got}文字でした）")
         }
@@ -510,6 +509,20 @@ mod tests {
         assert_eq!(env(Some("C"), None, Some("ja_JP.UTF-8")), Lang::En);
         assert_eq!(env(Some(""), Some("ja_JP"), Some("en_US")), Lang::Ja);
         assert_eq!(env(None, None, None), Lang::En);
+    }
+
+    #[test]
+    fn a_broken_rule_reads_in_japanese_without_the_value() {
+        let e = mynacard::reset::AnyPin::parse(PinKind::UserAuth, "123").unwrap_err();
+        assert_eq!(
+            rule(Lang::Ja, &e.rule),
+            "4文字で入力してください（3文字でした）"
+        );
+        let e = mynacard::reset::AnyPin::parse(PinKind::Signature, "AB1").unwrap_err();
+        assert!(rule(Lang::Ja, &e.rule).starts_with("6〜16文字"));
+        let e = mynacard::reset::AnyPin::parse(PinKind::Signature, "abc123").unwrap_err();
+        let ja = rule(Lang::Ja, &e.rule);
+        assert!(ja.contains("英小文字") && !ja.contains("abc"), "{ja}");
     }
 
     #[test]

@@ -532,3 +532,128 @@ fn a_front_end_that_cannot_read_an_answer_stops_the_flow_and_unpowers_the_card()
     assert!(k.take_card().is_some());
     assert_eq!(VirtualCard::open(&f.path).unwrap().terminal_role(), None);
 }
+
+/// A console that records every step it is shown, answering from a list.
+struct Recording {
+    answers: std::vec::IntoIter<&'static str>,
+    steps: Vec<Step>,
+}
+
+impl mynacard_kiosk::console::Console for Recording {
+    fn show(&mut self, step: &Step) {
+        self.steps.push(step.clone());
+    }
+    fn ask(&mut self, step: &Step) -> mynacard_kiosk::console::Input<Zeroizing<String>> {
+        self.ask_secret(step)
+    }
+    fn ask_secret(&mut self, step: &Step) -> mynacard_kiosk::console::Input<Zeroizing<String>> {
+        self.steps.push(step.clone());
+        match self.answers.next() {
+            Some(a) => mynacard_kiosk::console::Input::Line(secret(a)),
+            None => mynacard_kiosk::console::Input::End,
+        }
+    }
+    fn say(&mut self, _: &str) {}
+}
+
+#[test]
+fn every_step_of_every_route_has_its_own_japanese_and_english_text() {
+    let routes: &[(Place, &[&str], fn(&mut VirtualCard))] = &[
+        (
+            KIOSK,
+            &[
+                "", "1", "maybe", "y", "12a4", "1234", "newpass1", "NEWPASS1", "NEWPASS2",
+                "NEWPASS1", "NEWPASS1",
+            ],
+            |_| {},
+        ),
+        (
+            KIOSK,
+            &[
+                "", "1", "y", "1111", "NEWPASS1", "NEWPASS1", "y", "2222", "y", "3333", "no",
+            ],
+            |_| {},
+        ),
+        (
+            KIOSK,
+            &["", "1", "y", "9999", "NEWPASS1", "NEWPASS1", "YES"],
+            |vc| vc.set_tries_left(App::Jpki, AUTH, 1).unwrap(),
+        ),
+        (KIOSK_SIGN_ONLY, &["", "2", "y"], |_| {}),
+        (KIOSK, &["", "1", "n"], |_| {}),
+        (KIOSK, &["", "3"], |_| {}),
+        (Place::Counter, &["", "3", "y", "4321", "4321"], |vc| {
+            vc.set_tries_left(App::Juki, residence::PIN.0, 0).unwrap()
+        }),
+        (Place::Counter, &["", "4", "n"], |_| {}),
+        (Place::CounterByProxy, &["", "4", "n", "n", "7"], |_| {}),
+        (
+            Place::CounterByProxy,
+            &["", "4", "y", "y", "1", "2468", "2468"],
+            |_| {},
+        ),
+        (Place::SmartphoneApp, &[], |_| {}),
+    ];
+    let mut outcomes = Vec::new();
+    for (place, answers, prepare) in routes {
+        let f = fixture(prepare);
+        let mut console = Recording {
+            answers: answers.to_vec().into_iter(),
+            steps: Vec::new(),
+        };
+        let path = f.path.clone();
+        let mut open = move || -> Result<Card<Recorder<VirtualCard>>, String> { Ok(open(&path).0) };
+        let outcome = mynacard_kiosk::flow::run(
+            Config {
+                place: *place,
+                authority: Box::new(StandInAuthority::new(match place {
+                    Place::Kiosk(_) | Place::SmartphoneApp => TerminalRole::SelfServiceKiosk,
+                    _ => TerminalRole::MunicipalCounter,
+                })),
+                card_label: "virtual card (test)".into(),
+                lang: Lang::Ja,
+            },
+            &mut console,
+            &mut open,
+        );
+        outcomes.push(outcome);
+        for step in &console.steps {
+            assert_eq!(step.lang, Lang::Ja);
+            assert_bilingual(&step.text);
+            assert!(!step.text.ja.is_ascii(), "{:?}", step.text);
+            if let StepKind::Menu { choices, .. } = &step.kind {
+                for c in choices {
+                    assert_bilingual(&c.text);
+                }
+            }
+            // No English sentence in the Japanese text: the English words that remain are names
+            // (the terminal's description, the card label, the applications).
+            for word in [
+                "Please",
+                "Step ",
+                "tries left",
+                "You need",
+                "Your ",
+                "was reset",
+            ] {
+                assert!(!step.text.ja.contains(word), "{word}: {:?}", step.text);
+            }
+        }
+    }
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Done,
+            Outcome::LastTryRefused,
+            Outcome::WrongPin,
+            Outcome::NotPossible,
+            Outcome::NotPossible,
+            Outcome::NotPossible,
+            Outcome::Done,
+            Outcome::NotPossible,
+            Outcome::NotPossible,
+            Outcome::Done,
+            Outcome::Failed,
+        ]
+    );
+}
