@@ -533,9 +533,12 @@ fn a_front_end_that_cannot_read_an_answer_stops_the_flow_and_unpowers_the_card()
     assert_eq!(VirtualCard::open(&f.path).unwrap().terminal_role(), None);
 }
 
+/// A place, the answers given there, and how the card is prepared.
+type Route = (Place, &'static [&'static str], fn(&mut VirtualCard));
+
 /// A console that records every step it is shown, answering from a list.
 struct Recording {
-    answers: std::vec::IntoIter<&'static str>,
+    answers: std::collections::VecDeque<&'static str>,
     steps: Vec<Step>,
 }
 
@@ -548,7 +551,7 @@ impl mynacard_kiosk::console::Console for Recording {
     }
     fn ask_secret(&mut self, step: &Step) -> mynacard_kiosk::console::Input<Zeroizing<String>> {
         self.steps.push(step.clone());
-        match self.answers.next() {
+        match self.answers.pop_front() {
             Some(a) => mynacard_kiosk::console::Input::Line(secret(a)),
             None => mynacard_kiosk::console::Input::End,
         }
@@ -558,7 +561,7 @@ impl mynacard_kiosk::console::Console for Recording {
 
 #[test]
 fn every_step_of_every_route_has_its_own_japanese_and_english_text() {
-    let routes: &[(Place, &[&str], fn(&mut VirtualCard))] = &[
+    let routes: &[Route] = &[
         (
             KIOSK,
             &[
@@ -598,7 +601,7 @@ fn every_step_of_every_route_has_its_own_japanese_and_english_text() {
     for (place, answers, prepare) in routes {
         let f = fixture(prepare);
         let mut console = Recording {
-            answers: answers.to_vec().into_iter(),
+            answers: answers.iter().copied().collect(),
             steps: Vec::new(),
         };
         let path = f.path.clone();
