@@ -17,10 +17,9 @@ use mynacard::transport::TransportError;
 use mynacard::Error;
 
 /// A language of the kiosk's texts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     /// 日本語.
-    #[default]
     Ja,
     /// English.
     En,
