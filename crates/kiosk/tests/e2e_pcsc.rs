@@ -48,7 +48,15 @@ fn kiosk_resets_the_signature_password_through_pcscd() {
     card.unpower().unwrap();
     drop(card);
     let o = kiosk(
-        &["--reader", "auto", "--place", "kiosk", "--show-apdus"],
+        &[
+            "--reader",
+            "auto",
+            "--place",
+            "kiosk",
+            "--show-apdus",
+            "--lang",
+            "en",
+        ],
         "\n1\ny\n1234\nNEWPASS1\nNEWPASS1\n",
     );
     let out = text(&o.stdout);
