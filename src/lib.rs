@@ -55,6 +55,8 @@
 pub mod apdu;
 pub mod applets;
 mod card;
+/// The card facts the code relies on, with their public sources (`docs/card.md`).
+pub mod card_facts;
 pub mod card_identity;
 pub mod cert;
 pub mod credential;
@@ -80,5 +82,5 @@ pub use error::{Error, Result};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sim"))]
 pub struct ReadmeDoctests;
