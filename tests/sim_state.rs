@@ -70,3 +70,346 @@ fn the_last_wrong_try_is_persisted_before_the_answer() {
         Err(Error::Blocked { .. })
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12 item 1: a try is spent (and saved) before the value is compared.
+
+use mynacard::applets::{self, jpki, residence, surface, text, Aid};
+use mynacard::reset::stand_in::{mac, TerminalRole};
+use mynacard::transport::Transport;
+
+fn sw(r: &[u8]) -> u16 {
+    u16::from_be_bytes([r[r.len() - 2], r[r.len() - 1]])
+}
+
+fn apdu(vc: &mut VirtualCard, bytes: &[u8]) -> u16 {
+    sw(&vc.transmit(bytes).unwrap())
+}
+
+fn select(vc: &mut VirtualCard, aid: &Aid) {
+    let mut c = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+    c.extend_from_slice(aid.as_bytes());
+    assert_eq!(apdu(vc, &c), 0x9000);
+}
+
+fn with_data(head: [u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut c = head.to_vec();
+    if !data.is_empty() {
+        c.push(data.len() as u8);
+        c.extend_from_slice(data);
+    }
+    c
+}
+
+fn verify(vc: &mut VirtualCard, fid: u16, value: &[u8]) -> u16 {
+    apdu(vc, &with_data([0x00, 0x20, 0x00, 0x80 | fid as u8], value))
+}
+
+/// Every retry-counted key reference: application, AID, key EF, a right value (set with
+/// `set_key`) and a wrong one.
+const KEYS: [(App, Aid, u16, &[u8], &[u8]); 10] = [
+    (App::Jpki, applets::JPKI, jpki::AUTH_PIN.0, b"1234", b"0000"),
+    (
+        App::Jpki,
+        applets::JPKI,
+        jpki::SIGN_PIN.0,
+        b"ABC123",
+        b"ZZZ999",
+    ),
+    (
+        App::TextAssist,
+        applets::TEXT_ASSIST,
+        text::PIN.0,
+        b"1234",
+        b"0000",
+    ),
+    (
+        App::TextAssist,
+        applets::TEXT_ASSIST,
+        text::MATCHING_A.0,
+        b"123456789018",
+        b"123456789019",
+    ),
+    (
+        App::TextAssist,
+        applets::TEXT_ASSIST,
+        text::MATCHING_B.0,
+        b"800217351231",
+        b"800217351230",
+    ),
+    (App::Juki, applets::JUKI, residence::PIN.0, b"1234", b"0000"),
+    (
+        App::Common,
+        applets::COMMON,
+        residence::PIN.0,
+        b"1234",
+        b"0000",
+    ),
+    (
+        App::Surface,
+        applets::SURFACE,
+        surface::MATCHING_A.0,
+        b"123456789018",
+        b"123456789019",
+    ),
+    (
+        App::Surface,
+        applets::SURFACE,
+        surface::MATCHING_B.0,
+        b"800217351231",
+        b"800217351230",
+    ),
+    (
+        App::Surface,
+        applets::SURFACE,
+        surface::BIRTH_DATE_KEY.0,
+        b"550217",
+        b"550218",
+    ),
+];
+
+fn open_with_known_keys(path: &std::path::Path) -> VirtualCard {
+    let mut vc = VirtualCard::open(path).unwrap();
+    for (app, _, fid, right, _) in KEYS {
+        vc.set_key(app, fid, right).unwrap();
+    }
+    vc
+}
+
+/// A real failure to save, even for root (who ignores `chmod 555`): the temporary file the
+/// card writes next to the state file (`<stem>.tmp.<pid>`) cannot be created because a
+/// directory has its name.
+fn block_saves(path: &std::path::Path) -> std::path::PathBuf {
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::create_dir(&tmp).unwrap();
+    tmp
+}
+
+#[test]
+fn no_value_is_compared_when_the_spent_try_cannot_be_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let mut vc = open_with_known_keys(&path);
+    let blocker = block_saves(&path);
+    let bytes = std::fs::read(&path).unwrap();
+    for (app, aid, fid, right, wrong) in KEYS {
+        select(&mut vc, &aid);
+        let limit = vc.tries_left(app, fid).unwrap();
+        for value in [wrong, right, wrong, right] {
+            assert_eq!(verify(&mut vc, fid, value), 0x6581, "{app:?}/{fid:04X}");
+            assert_eq!(vc.tries_left(app, fid), Some(limit), "{app:?}/{fid:04X}");
+            assert!(!vc.is_verified(app, fid), "{app:?}/{fid:04X}");
+        }
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "the file is untouched"
+    );
+    // Saving works again: the right values verify.
+    std::fs::remove_dir(&blocker).unwrap();
+    for (app, aid, fid, right, _) in KEYS {
+        select(&mut vc, &aid);
+        assert_eq!(verify(&mut vc, fid, right), 0x9000, "{app:?}/{fid:04X}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unwritable_state_directory_stops_guessing() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("ro");
+    std::fs::create_dir(&sub).unwrap();
+    let path = sub.join("s.json");
+    let mut vc = open_with_known_keys(&path);
+    std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Root ignores the mode; then this test has nothing to check (the injected failures of
+    // `every_counter_changing_command_changes_nothing_when_saving_fails` cover it).
+    let enforced = std::fs::write(sub.join("probe"), b"").is_err();
+    if enforced {
+        select(&mut vc, &applets::JPKI);
+        assert_eq!(verify(&mut vc, jpki::AUTH_PIN.0, b"0000"), 0x6581);
+        assert_eq!(verify(&mut vc, jpki::AUTH_PIN.0, b"1234"), 0x6581);
+        assert_eq!(vc.tries_left(App::Jpki, jpki::AUTH_PIN.0), Some(3));
+    }
+    std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn guessing_never_goes_beyond_the_limit_whatever_the_store_does() {
+    let mut vc = VirtualCard::new();
+    select(&mut vc, &applets::JPKI);
+    let fid = jpki::AUTH_PIN.0;
+    let (mut compared, mut found) = (0, None);
+    // Every 4-digit value, the right one (1234) among them; the store fails on every other
+    // guess, and on the spent-try-restoring save of every third.
+    for n in 0..10_000u32 {
+        let guess = format!("{n:04}");
+        match n % 3 {
+            0 => vc.break_store(0),
+            1 => vc.break_store(1),
+            _ => vc.repair_store(),
+        }
+        let before = vc.tries_left(App::Jpki, fid).unwrap();
+        match verify(&mut vc, fid, guess.as_bytes()) {
+            0x9000 => found = Some(guess),
+            0x6581 => {
+                let after = vc.tries_left(App::Jpki, fid).unwrap();
+                // Either nothing happened, or the spent try stayed spent.
+                assert!(after == before || after + 1 == before, "{guess}");
+                if after + 1 == before {
+                    compared += 1;
+                }
+            }
+            0x63C0..=0x63CF => compared += 1,
+            0x6984 => {}
+            other => panic!("{guess}: {other:04X}"),
+        }
+    }
+    assert_eq!(
+        found, None,
+        "1234 comes after three wrong guesses: never found"
+    );
+    assert_eq!(compared, 3, "three tries, three comparisons");
+    assert_eq!(vc.tries_left(App::Jpki, fid), Some(0));
+}
+
+#[test]
+fn the_spent_try_is_on_file_before_the_right_value_restores_the_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let mut vc = VirtualCard::open(&path).unwrap();
+    select(&mut vc, &applets::JPKI);
+    // The first save (the spent try) works, the second (the full count back) fails.
+    vc.break_store(1);
+    assert_eq!(verify(&mut vc, jpki::AUTH_PIN.0, b"1234"), 0x6581);
+    assert!(!vc.is_verified(App::Jpki, jpki::AUTH_PIN.0));
+    assert_eq!(vc.tries_left(App::Jpki, jpki::AUTH_PIN.0), Some(2));
+    let f: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(f["keys"]["jpki/0018"]["tries_left"], 2);
+    vc.repair_store();
+    assert_eq!(verify(&mut vc, jpki::AUTH_PIN.0, b"1234"), 0x9000);
+    assert_eq!(vc.tries_left(App::Jpki, jpki::AUTH_PIN.0), Some(3));
+}
+
+/// Authenticates the stand-in municipal-counter terminal in the selected application.
+fn counter_terminal(vc: &mut VirtualCard) {
+    let r = vc.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]).unwrap();
+    assert_eq!(sw(&r), 0x9000);
+    let role = TerminalRole::MunicipalCounter;
+    let m = mac(role.test_key(), &r[..8]);
+    assert_eq!(
+        apdu(vc, &with_data([0x00, 0x82, 0x00, role.key_ref()], &m)),
+        0x9000
+    );
+}
+
+#[test]
+fn every_counter_changing_command_changes_nothing_when_saving_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let mut vc = open_with_known_keys(&path);
+    let fresh = vc.state().clone();
+    let bytes = std::fs::read(&path).unwrap();
+    let check = |vc: &VirtualCard, what: &str| {
+        assert_eq!(vc.state(), &fresh, "{what}: the card's state changed");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "{what}: the file changed"
+        );
+    };
+    // VERIFY, right and wrong, on every retry-counted key.
+    for (app, aid, fid, right, wrong) in KEYS {
+        select(&mut vc, &aid);
+        for value in [right, wrong] {
+            vc.break_store(0);
+            assert_eq!(
+                verify(&mut vc, fid, value),
+                0x6581,
+                "VERIFY {app:?}/{fid:04X}"
+            );
+            vc.repair_store();
+            check(&vc, &format!("VERIFY {app:?}/{fid:04X}"));
+        }
+    }
+    // CHANGE REFERENCE DATA (JPKI, text assist) and CHANGE KEY (住基, 共通).
+    let changes: [(Aid, u16, &[u8], &[u8], [u8; 2]); 5] = [
+        (
+            applets::JPKI,
+            jpki::AUTH_PIN.0,
+            b"1234",
+            b"4821",
+            [0x00, 0x24],
+        ),
+        (
+            applets::JPKI,
+            jpki::SIGN_PIN.0,
+            b"ABC123",
+            b"QZ7381",
+            [0x00, 0x24],
+        ),
+        (
+            applets::TEXT_ASSIST,
+            text::PIN.0,
+            b"1234",
+            b"4821",
+            [0x00, 0x24],
+        ),
+        (
+            applets::JUKI,
+            residence::PIN.0,
+            b"1234",
+            b"4821",
+            [0x80, 0x32],
+        ),
+        (
+            applets::COMMON,
+            residence::PIN.0,
+            b"1234",
+            b"4821",
+            [0x80, 0x32],
+        ),
+    ];
+    for (aid, fid, old, new, [cla, ins]) in changes {
+        select(&mut vc, &aid);
+        assert_eq!(verify(&mut vc, fid, old), 0x9000);
+        let p1 = if cla == 0x80 { 0x00 } else { 0x01 };
+        vc.break_store(0);
+        let sw = apdu(&mut vc, &with_data([cla, ins, p1, 0x80 | fid as u8], new));
+        vc.repair_store();
+        assert_eq!(sw, 0x6581, "CHANGE {fid:04X}");
+        check(&vc, &format!("CHANGE {fid:04X}"));
+    }
+    // RESET RETRY COUNTER, with a new value (P1 = 02) and counter only (P1 = 03), on a
+    // counter that is not full.
+    for i in [0, 1, 2, 5, 6] {
+        let (_, aid, fid, _, wrong) = KEYS[i];
+        select(&mut vc, &aid);
+        assert_eq!(verify(&mut vc, fid, wrong) & 0xFFF0, 0x63C0);
+    }
+    let spent = vc.state().clone();
+    let bytes = std::fs::read(&path).unwrap();
+    for (aid, fid, new) in [
+        (applets::JPKI, jpki::AUTH_PIN.0, &b"4821"[..]),
+        (applets::JPKI, jpki::SIGN_PIN.0, &b"QZ7381"[..]),
+        (applets::TEXT_ASSIST, text::PIN.0, &b"4821"[..]),
+        (applets::JUKI, residence::PIN.0, &b"4821"[..]),
+        (applets::COMMON, residence::PIN.0, &b"4821"[..]),
+    ] {
+        select(&mut vc, &aid);
+        for (p1, value) in [(0x02, new), (0x03, &b""[..])] {
+            counter_terminal(&mut vc);
+            vc.break_store(0);
+            let sw = apdu(
+                &mut vc,
+                &with_data([0x00, 0x2C, p1, 0x80 | fid as u8], value),
+            );
+            vc.repair_store();
+            assert_eq!(sw, 0x6581, "RESET RETRY COUNTER {p1:02X} {fid:04X}");
+            assert_eq!(vc.state(), &spent, "RESET RETRY COUNTER {p1:02X} {fid:04X}");
+            assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        }
+    }
+}

@@ -43,6 +43,7 @@ pub use layout::{Access, App, Ef, Signer};
 pub use options::SimOptions;
 pub use state::{KeyState, PersistentState, StateError, StateFile};
 
+use crate::apdu::Status;
 use crate::applets::text;
 use crate::transport::ExchangeLog;
 
@@ -99,6 +100,8 @@ pub struct VirtualCard {
     log: ExchangeLog,
     faults: Vec<(Trigger, Fault)>,
     signer: Option<Signer>,
+    /// An injected store failure: saves left before every save fails ([`VirtualCard::break_store`]).
+    store_fault: Option<usize>,
 }
 
 impl std::fmt::Debug for VirtualCard {
@@ -158,6 +161,7 @@ impl VirtualCard {
             log: ExchangeLog::new(),
             faults: Vec::new(),
             signer: None,
+            store_fault: None,
         };
         card.build_files();
         card
@@ -253,22 +257,62 @@ impl VirtualCard {
     }
 
     /// Sets a key's value and fills its counter, as an issuer would (for tests and set-up).
+    /// If the state cannot be saved, the key is left as it was and the error returned.
     pub fn set_key(&mut self, app: App, fid: u16, value: &[u8]) -> Result<(), StateError> {
-        if let Some(k) = self.state.keys.get_mut(&key_id(app, fid)) {
-            k.set(value);
-        }
-        self.persist()
+        self.update_key_with(&key_id(app, fid), |k| k.set(value))
     }
 
     /// Sets a key's counter directly (for tests: start from a blocked or nearly blocked PIN).
+    /// If the state cannot be saved, the key is left as it was and the error returned.
     pub fn set_tries_left(&mut self, app: App, fid: u16, tries: u8) -> Result<(), StateError> {
-        if let Some(k) = self.state.keys.get_mut(&key_id(app, fid)) {
-            k.tries_left = tries.min(k.limit);
-        }
-        self.persist()
+        self.update_key_with(&key_id(app, fid), |k| k.tries_left = tries.min(k.limit))
     }
 
-    fn persist(&self) -> Result<(), StateError> {
+    /// Changes one key and saves the state before anything else happens. If saving fails, the
+    /// key is put back as it was and the card answers `6581` (memory failure): memory and file
+    /// never disagree, and the caller acts on nothing that is not on record.
+    pub(super) fn update_key(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(&mut KeyState),
+    ) -> Result<(), Status> {
+        if !self.state.keys.contains_key(id) {
+            return Err(Status::ReferencedDataNotFound);
+        }
+        self.update_key_with(id, change)
+            .map_err(|_| Status::MemoryFailure)
+    }
+
+    fn update_key_with(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(&mut KeyState),
+    ) -> Result<(), StateError> {
+        let Some(key) = self.state.keys.get_mut(id) else {
+            return Ok(());
+        };
+        let before = key.clone();
+        change(key);
+        if *key == before {
+            return Ok(());
+        }
+        let saved = self.persist();
+        if saved.is_err() {
+            self.state.keys.insert(id.to_owned(), before);
+        }
+        saved
+    }
+
+    fn persist(&mut self) -> Result<(), StateError> {
+        if let Some(left) = self.store_fault.as_mut() {
+            if *left == 0 {
+                return Err(StateError::Io {
+                    path: self.state_path().map(Path::to_owned).unwrap_or_default(),
+                    source: std::io::Error::other("injected failure to save the state"),
+                });
+            }
+            *left -= 1;
+        }
         match &self.file {
             Some(f) => f.save(&self.state),
             None => Ok(()),
