@@ -413,3 +413,338 @@ fn every_counter_changing_command_changes_nothing_when_saving_fails() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12 item 2: the state file and the directory the crate creates are private.
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn the_state_file_is_owner_only_and_so_is_the_directory_created_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = dir.path().join("made");
+    let path = made.join("deeper").join("s.json");
+    let mut vc = VirtualCard::open(&path).unwrap();
+    assert_eq!(mode(&made), 0o700);
+    assert_eq!(mode(&made.join("deeper")), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    // Every save keeps it so.
+    select(&mut vc, &applets::JPKI);
+    assert_eq!(verify(&mut vc, jpki::AUTH_PIN.0, b"0000"), 0x63C2);
+    assert_eq!(mode(&path), 0o600);
+    drop(vc);
+    // A directory that already exists is the user's: its mode is left alone.
+    let own = dir.path().join("own");
+    std::fs::create_dir(&own).unwrap();
+    std::fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    drop(VirtualCard::open(&own.join("s.json")).unwrap());
+    assert_eq!(mode(&own), 0o755);
+    assert_eq!(mode(&own.join("s.json")), 0o600);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_world_readable_state_file_is_made_owner_only_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    drop(VirtualCard::open(&path).unwrap());
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    drop(VirtualCard::open(&path).unwrap());
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "contents unchanged");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12 item 3: the file matches the card's own limits and formats exactly, or is refused
+// and left byte for byte as it was.
+
+type Edit = fn(&mut serde_json::Value);
+
+#[test]
+fn state_files_that_do_not_match_the_card_are_refused_untouched() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    drop(VirtualCard::open(&path).unwrap());
+    let good: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let cases: Vec<(&str, Edit)> = vec![
+        ("auth PIN 15/15", |v| {
+            v["keys"]["jpki/0018"]["limit"] = json!(15);
+            v["keys"]["jpki/0018"]["tries_left"] = json!(15);
+        }),
+        ("auth PIN limit 5", |v| {
+            v["keys"]["jpki/0018"]["limit"] = json!(5)
+        }),
+        ("auth PIN 4 tries of 3", |v| {
+            v["keys"]["jpki/0018"]["tries_left"] = json!(4)
+        }),
+        ("sign password limit 3", |v| {
+            v["keys"]["jpki/001B"]["limit"] = json!(3)
+        }),
+        ("sign password limit 15", |v| {
+            v["keys"]["jpki/001B"]["limit"] = json!(15)
+        }),
+        ("sign password 6 tries of 5", |v| {
+            v["keys"]["jpki/001B"]["tries_left"] = json!(6)
+        }),
+        ("text PIN limit 5", |v| {
+            v["keys"]["text/0011"]["limit"] = json!(5)
+        }),
+        ("住基 PIN limit 10", |v| {
+            v["keys"]["juki/001C"]["limit"] = json!(10)
+        }),
+        ("共通 PIN limit 4", |v| {
+            v["keys"]["common/001C"]["limit"] = json!(4)
+        }),
+        ("照合番号A limit 3", |v| {
+            v["keys"]["text/0014"]["limit"] = json!(3)
+        }),
+        ("照合番号B limit 15", |v| {
+            v["keys"]["surface/0012"]["limit"] = json!(15)
+        }),
+        ("birth-date key 11 of 10", |v| {
+            v["keys"]["surface/0011"]["tries_left"] = json!(11)
+        }),
+        ("limit 0", |v| {
+            v["keys"]["jpki/0018"]["limit"] = json!(0);
+            v["keys"]["jpki/0018"]["tries_left"] = json!(0);
+        }),
+        ("the blocked key unblocked", |v| {
+            v["keys"]["text/0012"]["tries_left"] = json!(3)
+        }),
+        ("negative tries", |v| {
+            v["keys"]["jpki/0018"]["tries_left"] = json!(-1)
+        }),
+        ("tries over a byte", |v| {
+            v["keys"]["jpki/0018"]["tries_left"] = json!(259)
+        }),
+        ("tries as text", |v| {
+            v["keys"]["jpki/0018"]["tries_left"] = json!("3")
+        }),
+        ("upper-case digest", |v| {
+            let d = v["keys"]["jpki/0018"]["digest"]
+                .as_str()
+                .unwrap()
+                .to_uppercase();
+            v["keys"]["jpki/0018"]["digest"] = json!(d);
+        }),
+        ("upper-case salt", |v| {
+            let d = v["keys"]["jpki/0018"]["salt"]
+                .as_str()
+                .unwrap()
+                .to_uppercase();
+            v["keys"]["jpki/0018"]["salt"] = json!(d);
+        }),
+        ("digest one digit short", |v| {
+            let d = v["keys"]["jpki/0018"]["digest"].as_str().unwrap()[1..].to_string();
+            v["keys"]["jpki/0018"]["digest"] = json!(d);
+        }),
+        ("digest one digit long", |v| {
+            let d = format!("{}0", v["keys"]["jpki/0018"]["digest"].as_str().unwrap());
+            v["keys"]["jpki/0018"]["digest"] = json!(d);
+        }),
+        ("salt two digits short", |v| {
+            let d = v["keys"]["jpki/0018"]["salt"].as_str().unwrap()[2..].to_string();
+            v["keys"]["jpki/0018"]["salt"] = json!(d);
+        }),
+        ("digest not hex", |v| {
+            let d = format!(
+                "g{}",
+                &v["keys"]["jpki/0018"]["digest"].as_str().unwrap()[1..]
+            );
+            v["keys"]["jpki/0018"]["digest"] = json!(d);
+        }),
+        ("a key the card does not have", |v| {
+            let k = v["keys"]["jpki/0018"].clone();
+            v["keys"]["jpki/0099"] = k;
+        }),
+        ("a key missing", |v| {
+            v["keys"].as_object_mut().unwrap().remove("common/001C");
+        }),
+        ("a field the format does not have", |v| {
+            v["pin"] = json!("1234")
+        }),
+        ("a key field the format does not have", |v| {
+            v["keys"]["jpki/0018"]["value"] = json!("1234")
+        }),
+        ("a field missing", |v| {
+            v["keys"]["jpki/0018"]
+                .as_object_mut()
+                .unwrap()
+                .remove("salt");
+        }),
+        ("version 2", |v| v["version"] = json!(2)),
+        ("negative seed", |v| v["seed"] = json!(-1)),
+        ("keys not a map", |v| v["keys"] = json!([])),
+    ];
+    for (what, edit) in cases {
+        let mut v = good.clone();
+        edit(&mut v);
+        let bad = serde_json::to_vec_pretty(&v).unwrap();
+        assert_refused(&path, &bad, what);
+    }
+    // A key given twice (JSON allows it; the card has one counter per key).
+    let text = serde_json::to_string_pretty(&good).unwrap();
+    let twice = text.replacen(
+        "\"keys\": {",
+        &format!(
+            "\"keys\": {{\n\"jpki/0018\": {},",
+            serde_json::to_string(&good["keys"]["jpki/0018"]).unwrap()
+        ),
+        1,
+    );
+    assert_refused(&path, twice.as_bytes(), "a key given twice");
+    // The controls: the file as written, and a counter lowered within its limit, open.
+    std::fs::write(&path, serde_json::to_vec_pretty(&good).unwrap()).unwrap();
+    drop(VirtualCard::open(&path).unwrap());
+    let mut lowered = good.clone();
+    lowered["keys"]["jpki/001B"]["tries_left"] = serde_json::json!(1);
+    std::fs::write(&path, serde_json::to_vec_pretty(&lowered).unwrap()).unwrap();
+    let vc = VirtualCard::open(&path).unwrap();
+    assert_eq!(vc.tries_left(App::Jpki, jpki::SIGN_PIN.0), Some(1));
+}
+
+fn assert_refused(path: &std::path::Path, bad: &[u8], what: &str) {
+    std::fs::write(path, bad).unwrap();
+    match VirtualCard::open(path) {
+        Err(e @ StateError::Corrupt { .. }) => {
+            assert!(e.to_string().contains("left untouched"), "{what}: {e}")
+        }
+        Err(e) => panic!("{what}: {e}"),
+        Ok(vc) => panic!(
+            "{what}: accepted, auth PIN {:?} tries",
+            vc.tries_left(App::Jpki, jpki::AUTH_PIN.0)
+        ),
+    }
+    assert_eq!(
+        std::fs::read(path).unwrap(),
+        bad,
+        "{what}: the file changed"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12 item 4: the lock follows the file, not the path's text.
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_and_its_target_are_one_card() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.json");
+    let link = dir.path().join("link.json");
+    drop(VirtualCard::open(&real).unwrap());
+    symlink("real.json", &link).unwrap();
+    for (first, second) in [(&real, &link), (&link, &real)] {
+        let held = VirtualCard::open(first).unwrap();
+        match VirtualCard::open(second) {
+            Err(StateError::Locked(p)) => assert_eq!(&p, second),
+            other => panic!("{} then {}: {other:?}", first.display(), second.display()),
+        }
+        drop(held);
+    }
+    // A link to a directory holding the file, too.
+    let dir_link = dir.path().join("dir-link");
+    symlink(dir.path(), &dir_link).unwrap();
+    let held = VirtualCard::open(&real).unwrap();
+    assert!(matches!(
+        VirtualCard::open(&dir_link.join("real.json")),
+        Err(StateError::Locked(_))
+    ));
+    drop(held);
+}
+
+#[cfg(unix)]
+#[test]
+fn saving_through_a_symlink_writes_the_target_and_keeps_the_link() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.json");
+    let link = dir.path().join("link.json");
+    // A link to a file that does not exist yet: the card is created at the target.
+    symlink("real.json", &link).unwrap();
+    let mut vc = VirtualCard::open(&link).unwrap();
+    assert!(real.is_file());
+    select(&mut vc, &applets::JPKI);
+    assert_eq!(verify(&mut vc, jpki::AUTH_PIN.0, b"0000"), 0x63C2);
+    drop(vc);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        std::path::Path::new("real.json")
+    );
+    // The one card, through either name: the wrong try counts once.
+    assert_eq!(
+        VirtualCard::open(&real)
+            .unwrap()
+            .tries_left(App::Jpki, jpki::AUTH_PIN.0),
+        Some(2)
+    );
+    let mut vc = VirtualCard::open(&link).unwrap();
+    select(&mut vc, &applets::JPKI);
+    assert_eq!(verify(&mut vc, jpki::AUTH_PIN.0, b"0000"), 0x63C1);
+    drop(vc);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        VirtualCard::open(&real)
+            .unwrap()
+            .tries_left(App::Jpki, jpki::AUTH_PIN.0),
+        Some(1)
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}: no second card file");
+}
+
+/// The child side of `another_process_cannot_open_the_card_through_a_symlink`: opens the state
+/// named by `MYNACARD_LOCK_CHILD` and reports through its exit status.
+#[test]
+fn lock_child() {
+    let Some(path) = std::env::var_os("MYNACARD_LOCK_CHILD") else {
+        return;
+    };
+    let code = match VirtualCard::open(std::path::Path::new(&path)) {
+        Ok(_) => 0,
+        Err(StateError::Locked(_)) => 3,
+        Err(_) => 4,
+    };
+    std::process::exit(code);
+}
+
+#[cfg(unix)]
+#[test]
+fn another_process_cannot_open_the_card_through_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.json");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let child = |p: &std::path::Path| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "lock_child", "--test-threads=1", "--nocapture"])
+            .env("MYNACARD_LOCK_CHILD", p)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap()
+            .code()
+    };
+    let held = VirtualCard::open(&real).unwrap();
+    assert_eq!(child(&link), Some(3), "refused: locked");
+    assert_eq!(child(&real), Some(3), "refused: locked");
+    drop(held);
+    assert_eq!(child(&link), Some(0), "free again");
+}

@@ -175,11 +175,10 @@ impl VirtualCard {
         let mut card = VirtualCard::new();
         match existing {
             Some(st) => {
-                // Keep any key a newer crate version added.
-                for (k, v) in st.keys {
-                    card.state.keys.insert(k, v);
-                }
-                card.state.seed = st.seed;
+                // The card's own keys with the card's own limits, or nothing is used.
+                state::check_against(path, &st, &card.state)?;
+                file.restrict_permissions()?;
+                card.state = st;
                 card.build_files();
             }
             None => file.save(&card.state)?,
