@@ -23,6 +23,7 @@ mod content;
 mod dispatch;
 mod faults;
 mod images;
+mod keys;
 mod layout;
 mod options;
 mod pin;
