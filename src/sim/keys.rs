@@ -19,11 +19,6 @@
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::PrivateKey;
 
-use super::pki::{
-    AUTH_CA, CARD_AUTH, CARD_SIGN, CARD_SURFACE_AP, CARD_TEXT_AP, CV_ROOT, CV_ROOT_SURFACE,
-    SIGN_CA, SURFACE_ISSUER, TEXT_ISSUER,
-};
-
 /// One committed key: label, seed, PKCS#1 DER.
 type Fixed = (&'static str, u64, &'static [u8]);
 
@@ -71,32 +66,36 @@ pub(super) fn fixed(label: &str, seed: u64) -> Option<PrivateKey> {
         .and_then(|(_, _, der)| PrivateKey::from_pkcs1_der(der).ok())
 }
 
-/// Which keys are committed: the shared hierarchy (seed 0), and each card key for these seeds.
-fn wanted() -> Vec<(&'static str, u64)> {
-    let mut v: Vec<(&str, u64)> = [
-        AUTH_CA,
-        SIGN_CA,
-        TEXT_ISSUER,
-        CV_ROOT,
-        SURFACE_ISSUER,
-        CV_ROOT_SURFACE,
-    ]
-    .into_iter()
-    .map(|l| (l, super::pki::SHARED))
-    .collect();
-    for seed in [0, 1, 7, 42] {
-        for l in [CARD_AUTH, CARD_SIGN, CARD_TEXT_AP, CARD_SURFACE_AP] {
-            v.push((l, seed));
-        }
-    }
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::pki::{
+        AUTH_CA, CARD_AUTH, CARD_SIGN, CARD_SURFACE_AP, CARD_TEXT_AP, CV_ROOT, CV_ROOT_SURFACE,
+        SIGN_CA, SURFACE_ISSUER, TEXT_ISSUER,
+    };
     use rsa::pkcs1::EncodeRsaPrivateKey;
     use rsa::traits::PublicKeyParts;
+
+    /// Which keys are committed: the shared hierarchy (seed 0), and each card key for these seeds.
+    fn wanted() -> Vec<(&'static str, u64)> {
+        let mut v: Vec<(&str, u64)> = [
+            AUTH_CA,
+            SIGN_CA,
+            TEXT_ISSUER,
+            CV_ROOT,
+            SURFACE_ISSUER,
+            CV_ROOT_SURFACE,
+        ]
+        .into_iter()
+        .map(|l| (l, crate::sim::pki::SHARED))
+        .collect();
+        for seed in [0, 1, 7, 42] {
+            for l in [CARD_AUTH, CARD_SIGN, CARD_TEXT_AP, CARD_SURFACE_AP] {
+                v.push((l, seed));
+            }
+        }
+        v
+    }
 
     #[test]
     fn every_wanted_key_is_committed_and_loads_as_a_2048_bit_key() {
