@@ -1,5 +1,5 @@
 //! The virtual card: a stateful, persistent model of the My Number Card that implements
-//! [`Transport`].
+//! [`Transport`](crate::transport::Transport).
 //!
 //! It answers every byte sequence with a status word and never panics. It models:
 //!
@@ -18,6 +18,54 @@
 //!
 //! Default values: the three 4-digit PINs are `1234`, the signature password is `ABC123`. The
 //! holder is synthetic ([`Holder::default`]).
+//!
+//! # A try is on record before a value is compared
+//!
+//! VERIFY of every key (the four PINs, 照合番号A/B, the birth-date key) first lowers the
+//! counter and saves it, and only then compares the value; the right value gets the full count
+//! back with a second save. If the lowered counter cannot be saved, nothing is compared: the
+//! card answers `6581` (memory failure) with the counter as it was, which says nothing about the
+//! value. So a failing store (a full disk, a read-only directory, [`VirtualCard::break_store`])
+//! never allows a free guess. CHANGE REFERENCE DATA, CHANGE KEY and RESET RETRY COUNTER compare
+//! nothing; they too save before they answer, and change nothing (`6581`) when saving fails.
+//! The stand-in terminal authentication has no retry counter (a wrong MAC only ends the
+//! terminal's security status).
+//!
+//! # The state file: what it protects, and what it does not
+//!
+//! A persistent card ([`VirtualCard::open`]) keeps its retry counters and, for each key, a
+//! random 16-byte salt and SHA-256(salt ‖ value). The file holds no PIN in the clear, and it is
+//! created readable and writable by its owner only (`0600`; an existing file is narrowed to that
+//! when opened), in a directory the crate creates `0700`. That keeps other users of the machine
+//! out. It does **not** protect the values from anyone who can read the file (its owner, root,
+//! a backup): a 4-digit PIN is one of 10,000 values, and trying them all against a salted digest
+//! takes a fraction of a second; the signature password and 照合番号 fall to a dictionary in the
+//! same way. No key-derivation function changes that for a 4-digit PIN without a secret key to
+//! hold elsewhere, it only slows it (argon2id at its recommended minimum, 19 MiB and 2 passes,
+//! measured about 0.1 s per value here: 10,000 values in some 17 minutes of one core), while it
+//! would cost the virtual card's own tests hours (the model-based test computes some 47,500
+//! digests). So the virtual card keeps plain salted digests, and **its values are test values:
+//! never give it a PIN that is used on a real card.**
+//!
+//! The file must match the card exactly, or it is refused and left byte for byte as it is: the
+//! format version, no unknown or missing field, exactly the card's keys, each with the card's
+//! own limit (auth PIN 3, signature password 5, text-assist PIN 3, residence PIN 3 in each of
+//! 住基AP and 共通カードAP, 照合番号A/B and the birth-date key [`MATCHING_LIMIT`]), tries left
+//! within the limit, a key the card keeps blocked still blocked, and salts and digests of exactly
+//! 32 and 64 lower-case hexadecimal digits. The lock and the saves follow the file the path
+//! names, symbolic links resolved: two paths to one file are one card, and a link to the state
+//! file stays a link (the save writes through to its target). Two hard links to one file are
+//! not recognised as one.
+//!
+//! # Module map
+//!
+//! `layout` (applications, EFs, keys and their limits), `dispatch` (one command in, chunked
+//! response out), `read` (SELECT, READ BINARY, READ RECORD), `pin` (VERIFY, CHANGE), `sign`
+//! (COMPUTE DIGITAL SIGNATURE), `terminal` (the stand-in terminal authentication and RESET RETRY
+//! COUNTER), `state` (the state file), `options` and `faults` (strictness, injected faults),
+//! `transport` (the [`Transport`](crate::transport::Transport) implementation), `content`, `images`, [`pki`] (the card's
+//! files, keys and certificates), `keys` (the committed test keys), [`vpcd`] (serving the card to
+//! pcscd).
 
 mod content;
 mod dispatch;
@@ -170,7 +218,10 @@ impl VirtualCard {
 
     /// Opens the card whose state is saved at `path` (created with the defaults if the file does
     /// not exist), and keeps it locked against other processes until dropped. Every change to a
-    /// counter or PIN is saved before the card answers.
+    /// counter or PIN is saved before the card answers. A file that does not match the card
+    /// exactly is refused ([`StateError::Corrupt`]) and left untouched; symbolic links are
+    /// resolved, so two paths to one file are one card (the second open is
+    /// [`StateError::Locked`]).
     pub fn open(path: &Path) -> Result<Self, StateError> {
         let (file, existing) = StateFile::open(path)?;
         let mut card = VirtualCard::new();
@@ -208,7 +259,8 @@ impl VirtualCard {
         &self.holder
     }
 
-    /// The persistent state (counters and digests; never a PIN).
+    /// The persistent state: counters, salts and salted digests (no PIN in the clear; see the
+    /// module documentation for what that does and does not protect).
     pub fn state(&self) -> &PersistentState {
         &self.state
     }
@@ -382,7 +434,7 @@ impl VirtualCard {
         &ATR_CONTACT
     }
 
-    /// Pulls the card out: exchanges fail with [`TransportError::CardRemoved`].
+    /// Pulls the card out: exchanges fail with [`TransportError::CardRemoved`](crate::transport::TransportError::CardRemoved).
     pub fn remove(&mut self) {
         self.removed = true;
         self.power_off();

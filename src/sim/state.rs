@@ -1,9 +1,12 @@
-//! The virtual card's persistent state: retry counters and salted PIN digests, never a PIN.
+//! The virtual card's persistent state: retry counters and salted SHA-256 digests of the key
+//! values (no value in the clear; what that protects and what not is in the [`super`] module
+//! documentation).
 //!
-//! Saved as JSON with an atomic replace (write to a temporary file, fsync, rename, fsync the
-//! directory), under an exclusive lock held for as long as the card is open, so that two
-//! processes cannot corrupt the file. A file that does not parse gives an error and is left as
-//! it is.
+//! Saved as JSON with an atomic replace (write to a temporary file `0600`, fsync, rename, fsync
+//! the directory) beside the file the path names (symbolic links resolved), under an exclusive
+//! lock held for as long as the card is open, so that two processes, or two paths to one file,
+//! cannot split or corrupt the card. A file that does not match the format exactly gives an
+//! error and is left as it is.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
