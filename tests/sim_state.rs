@@ -107,7 +107,10 @@ fn verify(vc: &mut VirtualCard, fid: u16, value: &[u8]) -> u16 {
 
 /// Every retry-counted key reference: application, AID, key EF, a right value (set with
 /// `set_key`) and a wrong one.
-const KEYS: [(App, Aid, u16, &[u8], &[u8]); 10] = [
+/// `(application, AID, key EF, right value, wrong value)`.
+type KeyCase = (App, Aid, u16, &'static [u8], &'static [u8]);
+
+const KEYS: [KeyCase; 10] = [
     (App::Jpki, applets::JPKI, jpki::AUTH_PIN.0, b"1234", b"0000"),
     (
         App::Jpki,
@@ -335,7 +338,9 @@ fn every_counter_changing_command_changes_nothing_when_saving_fails() {
         }
     }
     // CHANGE REFERENCE DATA (JPKI, text assist) and CHANGE KEY (住基, 共通).
-    let changes: [(Aid, u16, &[u8], &[u8], [u8; 2]); 5] = [
+    // (AID, key EF, old value, new value, CLA and INS).
+    type Change = (Aid, u16, &'static [u8], &'static [u8], [u8; 2]);
+    let changes: [Change; 5] = [
         (
             applets::JPKI,
             jpki::AUTH_PIN.0,

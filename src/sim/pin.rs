@@ -3,6 +3,7 @@
 use super::{key_id, App, Ef, VirtualCard};
 use crate::apdu::{CommandView, Response, Status, StatusWord};
 
+/// Checks a new PIN value sent by CHANGE REFERENCE DATA, CHANGE KEY or RESET RETRY COUNTER
 /// against its key's allowed lengths: four digits for the 4-digit PINs, `A-Z`/`0-9` otherwise.
 pub(super) fn check_new_value(data: &[u8], (min, max): (usize, usize)) -> Result<(), Status> {
     if data.len() < min || data.len() > max {
