@@ -41,10 +41,12 @@
 //! a backup): a 4-digit PIN is one of 10,000 values, and trying them all against a salted digest
 //! takes a fraction of a second; the signature password and 照合番号 fall to a dictionary in the
 //! same way. No key-derivation function changes that for a 4-digit PIN without a secret key to
-//! hold elsewhere, it only slows it (argon2id at its recommended minimum, 19 MiB and 2 passes,
-//! measured about 0.1 s per value here: 10,000 values in some 17 minutes of one core), while it
-//! would cost the virtual card's own tests hours (the model-based test computes some 47,500
-//! digests). So the virtual card keeps plain salted digests, and **its values are test values:
+//! hold elsewhere, it only slows it: argon2id at the minimum OWASP recommends (19 MiB, 2 passes;
+//! <https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html>)
+//! measured about 0.1 s per value on the 2-core build machine under load, so 10,000 values take
+//! some 17 minutes of one core. The same cost would turn the model-based test's 1.4 s into over
+//! an hour (it computes some 47,500 digests: every new card stores eleven). So the virtual card
+//! keeps plain salted digests, and **its values are test values:
 //! never give it a PIN that is used on a real card.**
 //!
 //! The file must match the card exactly, or it is refused and left byte for byte as it is: the
