@@ -753,3 +753,21 @@ fn another_process_cannot_open_the_card_through_a_symlink() {
     drop(held);
     assert_eq!(child(&link), Some(0), "free again");
 }
+
+#[test]
+fn through_the_library_no_guess_succeeds_while_saving_fails() {
+    let mut vc = VirtualCard::new();
+    vc.break_store(0);
+    let mut card = Card::new(vc);
+    for n in 0..10_000u32 {
+        let guess = AuthPin::parse(&format!("{n:04}")).unwrap();
+        let r = card.verify_with(&guess, LastTry::Allow);
+        assert!(r.is_err(), "{n:04} verified while nothing can be saved");
+    }
+    let mut vc = card.into_transport();
+    assert_eq!(vc.tries_left(App::Jpki, jpki::AUTH_PIN.0), Some(3));
+    vc.repair_store();
+    Card::new(vc)
+        .verify(&AuthPin::parse("1234").unwrap())
+        .unwrap();
+}
