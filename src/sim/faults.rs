@@ -76,6 +76,19 @@ impl VirtualCard {
         self.faults.push((trigger, fault));
     }
 
+    /// Breaks the state store, as a full disk or a read-only directory would: the next `skip`
+    /// saves succeed, then every save fails (the file is left as it was) until
+    /// [`VirtualCard::repair_store`]. Works on an in-memory card too. A command whose change
+    /// cannot be saved answers `6581` and changes nothing.
+    pub fn break_store(&mut self, skip: usize) {
+        self.store_fault = Some(skip);
+    }
+
+    /// Undoes [`VirtualCard::break_store`]: saves work again.
+    pub fn repair_store(&mut self) {
+        self.store_fault = None;
+    }
+
     /// Disarms all faults.
     pub fn clear_faults(&mut self) {
         self.faults.clear();

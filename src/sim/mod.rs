@@ -1,5 +1,5 @@
 //! The virtual card: a stateful, persistent model of the My Number Card that implements
-//! [`Transport`].
+//! [`Transport`](crate::transport::Transport).
 //!
 //! It answers every byte sequence with a status word and never panics. It models:
 //!
@@ -18,11 +18,62 @@
 //!
 //! Default values: the three 4-digit PINs are `1234`, the signature password is `ABC123`. The
 //! holder is synthetic ([`Holder::default`]).
+//!
+//! # A try is on record before a value is compared
+//!
+//! VERIFY of every key (the four PINs, 照合番号A/B, the birth-date key) first lowers the
+//! counter and saves it, and only then compares the value; the right value gets the full count
+//! back with a second save. If the lowered counter cannot be saved, nothing is compared: the
+//! card answers `6581` (memory failure) with the counter as it was, which says nothing about the
+//! value. So a failing store (a full disk, a read-only directory, [`VirtualCard::break_store`])
+//! never allows a free guess. CHANGE REFERENCE DATA, CHANGE KEY and RESET RETRY COUNTER compare
+//! nothing; they too save before they answer, and change nothing (`6581`) when saving fails.
+//! The stand-in terminal authentication has no retry counter (a wrong MAC only ends the
+//! terminal's security status).
+//!
+//! # The state file: what it protects, and what it does not
+//!
+//! A persistent card ([`VirtualCard::open`]) keeps its retry counters and, for each key, a
+//! random 16-byte salt and SHA-256(salt ‖ value). The file holds no PIN in the clear, and it is
+//! created readable and writable by its owner only (`0600`; an existing file is narrowed to that
+//! when opened), in a directory the crate creates `0700`. That keeps other users of the machine
+//! out. It does **not** protect the values from anyone who can read the file (its owner, root,
+//! a backup): a 4-digit PIN is one of 10,000 values, and trying them all against a salted digest
+//! takes a fraction of a second; the signature password and 照合番号 fall to a dictionary in the
+//! same way. No key-derivation function changes that for a 4-digit PIN without a secret key to
+//! hold elsewhere, it only slows it: argon2id at the minimum OWASP recommends (19 MiB, 2 passes;
+//! <https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html>)
+//! measured about 0.1 s per value on the 2-core build machine under load, so 10,000 values take
+//! some 17 minutes of one core. The same cost would turn the model-based test's 1.4 s into over
+//! an hour (it computes some 47,500 digests: every new card stores eleven). So the virtual card
+//! keeps plain salted digests, and **its values are test values:
+//! never give it a PIN that is used on a real card.**
+//!
+//! The file must match the card exactly, or it is refused and left byte for byte as it is: the
+//! format version, no unknown or missing field, exactly the card's keys, each with the card's
+//! own limit (auth PIN 3, signature password 5, text-assist PIN 3, residence PIN 3 in each of
+//! 住基AP and 共通カードAP, 照合番号A/B and the birth-date key [`MATCHING_LIMIT`]), tries left
+//! within the limit, a key the card keeps blocked still blocked, and salts and digests of exactly
+//! 32 and 64 lower-case hexadecimal digits. The lock and the saves follow the file the path
+//! names, symbolic links resolved: two paths to one file are one card, and a link to the state
+//! file stays a link (the save writes through to its target). Two hard links to one file are
+//! not recognised as one.
+//!
+//! # Module map
+//!
+//! `layout` (applications, EFs, keys and their limits), `dispatch` (one command in, chunked
+//! response out), `read` (SELECT, READ BINARY, READ RECORD), `pin` (VERIFY, CHANGE), `sign`
+//! (COMPUTE DIGITAL SIGNATURE), `terminal` (the stand-in terminal authentication and RESET RETRY
+//! COUNTER), `state` (the state file), `options` and `faults` (strictness, injected faults),
+//! `transport` (the [`Transport`](crate::transport::Transport) implementation), `content`, `images`, [`pki`] (the card's
+//! files, keys and certificates), `keys` (the committed test keys), [`vpcd`] (serving the card to
+//! pcscd).
 
 mod content;
 mod dispatch;
 mod faults;
 mod images;
+mod keys;
 mod layout;
 mod options;
 mod pin;
@@ -43,6 +94,7 @@ pub use layout::{Access, App, Ef, Signer};
 pub use options::SimOptions;
 pub use state::{KeyState, PersistentState, StateError, StateFile};
 
+use crate::apdu::Status;
 use crate::applets::text;
 use crate::transport::ExchangeLog;
 
@@ -99,6 +151,8 @@ pub struct VirtualCard {
     log: ExchangeLog,
     faults: Vec<(Trigger, Fault)>,
     signer: Option<Signer>,
+    /// An injected store failure: saves left before every save fails ([`VirtualCard::break_store`]).
+    store_fault: Option<usize>,
 }
 
 impl std::fmt::Debug for VirtualCard {
@@ -158,6 +212,7 @@ impl VirtualCard {
             log: ExchangeLog::new(),
             faults: Vec::new(),
             signer: None,
+            store_fault: None,
         };
         card.build_files();
         card
@@ -165,17 +220,19 @@ impl VirtualCard {
 
     /// Opens the card whose state is saved at `path` (created with the defaults if the file does
     /// not exist), and keeps it locked against other processes until dropped. Every change to a
-    /// counter or PIN is saved before the card answers.
+    /// counter or PIN is saved before the card answers. A file that does not match the card
+    /// exactly is refused ([`StateError::Corrupt`]) and left untouched; symbolic links are
+    /// resolved, so two paths to one file are one card (the second open is
+    /// [`StateError::Locked`]).
     pub fn open(path: &Path) -> Result<Self, StateError> {
         let (file, existing) = StateFile::open(path)?;
         let mut card = VirtualCard::new();
         match existing {
             Some(st) => {
-                // Keep any key a newer crate version added.
-                for (k, v) in st.keys {
-                    card.state.keys.insert(k, v);
-                }
-                card.state.seed = st.seed;
+                // The card's own keys with the card's own limits, or nothing is used.
+                state::check_against(path, &st, &card.state)?;
+                file.restrict_permissions()?;
+                card.state = st;
                 card.build_files();
             }
             None => file.save(&card.state)?,
@@ -204,7 +261,8 @@ impl VirtualCard {
         &self.holder
     }
 
-    /// The persistent state (counters and digests; never a PIN).
+    /// The persistent state: counters, salts and salted digests (no PIN in the clear; see the
+    /// module documentation for what that does and does not protect).
     pub fn state(&self) -> &PersistentState {
         &self.state
     }
@@ -253,22 +311,62 @@ impl VirtualCard {
     }
 
     /// Sets a key's value and fills its counter, as an issuer would (for tests and set-up).
+    /// If the state cannot be saved, the key is left as it was and the error returned.
     pub fn set_key(&mut self, app: App, fid: u16, value: &[u8]) -> Result<(), StateError> {
-        if let Some(k) = self.state.keys.get_mut(&key_id(app, fid)) {
-            k.set(value);
-        }
-        self.persist()
+        self.update_key_with(&key_id(app, fid), |k| k.set(value))
     }
 
     /// Sets a key's counter directly (for tests: start from a blocked or nearly blocked PIN).
+    /// If the state cannot be saved, the key is left as it was and the error returned.
     pub fn set_tries_left(&mut self, app: App, fid: u16, tries: u8) -> Result<(), StateError> {
-        if let Some(k) = self.state.keys.get_mut(&key_id(app, fid)) {
-            k.tries_left = tries.min(k.limit);
-        }
-        self.persist()
+        self.update_key_with(&key_id(app, fid), |k| k.tries_left = tries.min(k.limit))
     }
 
-    fn persist(&self) -> Result<(), StateError> {
+    /// Changes one key and saves the state before anything else happens. If saving fails, the
+    /// key is put back as it was and the card answers `6581` (memory failure): memory and file
+    /// never disagree, and the caller acts on nothing that is not on record.
+    pub(super) fn update_key(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(&mut KeyState),
+    ) -> Result<(), Status> {
+        if !self.state.keys.contains_key(id) {
+            return Err(Status::ReferencedDataNotFound);
+        }
+        self.update_key_with(id, change)
+            .map_err(|_| Status::MemoryFailure)
+    }
+
+    fn update_key_with(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(&mut KeyState),
+    ) -> Result<(), StateError> {
+        let Some(key) = self.state.keys.get_mut(id) else {
+            return Ok(());
+        };
+        let before = key.clone();
+        change(key);
+        if *key == before {
+            return Ok(());
+        }
+        let saved = self.persist();
+        if saved.is_err() {
+            self.state.keys.insert(id.to_owned(), before);
+        }
+        saved
+    }
+
+    fn persist(&mut self) -> Result<(), StateError> {
+        if let Some(left) = self.store_fault.as_mut() {
+            if *left == 0 {
+                return Err(StateError::Io {
+                    path: self.state_path().map(Path::to_owned).unwrap_or_default(),
+                    source: std::io::Error::other("injected failure to save the state"),
+                });
+            }
+            *left -= 1;
+        }
         match &self.file {
             Some(f) => f.save(&self.state),
             None => Ok(()),
@@ -338,7 +436,7 @@ impl VirtualCard {
         &ATR_CONTACT
     }
 
-    /// Pulls the card out: exchanges fail with [`TransportError::CardRemoved`].
+    /// Pulls the card out: exchanges fail with [`TransportError::CardRemoved`](crate::transport::TransportError::CardRemoved).
     pub fn remove(&mut self) {
         self.removed = true;
         self.power_off();

@@ -3,6 +3,7 @@
 use super::{key_id, App, Ef, VirtualCard};
 use crate::apdu::{CommandView, Response, Status, StatusWord};
 
+/// Checks a new PIN value sent by CHANGE REFERENCE DATA, CHANGE KEY or RESET RETRY COUNTER
 /// against its key's allowed lengths: four digits for the 4-digit PINs, `A-Z`/`0-9` otherwise.
 pub(super) fn check_new_value(data: &[u8], (min, max): (usize, usize)) -> Result<(), Status> {
     if data.len() < min || data.len() > max {
@@ -59,31 +60,30 @@ impl VirtualCard {
         if key.tries_left == 0 {
             return Response::status(Status::ReferenceDataBlocked);
         }
-        if c.data.len() < min || c.data.len() > max {
-            // A value of an impossible length is compared like any other: it is wrong.
+        // A value of an impossible length is compared like any other: it is wrong.
+        let _ = (min, max);
+        // Spend the try first, as the real card does: a value is compared only once its try is
+        // on record. If the lowered counter cannot be saved, nothing is compared and the counter
+        // stays as it was (`6581`), so a failing store can never be used to guess for free.
+        if let Err(s) = self.update_key(&id, |k| k.tries_left -= 1) {
+            return Response::status(s);
         }
-        let before = key.clone();
-        let ok = key.matches(c.data);
-        let key = self.state.keys.get_mut(&id).expect("looked up above");
-        if ok {
-            key.tries_left = key.limit;
-        } else {
-            key.tries_left -= 1;
-        }
-        let tries = key.tries_left;
-        if before != *key {
-            if let Err(_e) = self.persist() {
-                self.state.keys.insert(id, before);
-                return Response::status(Status::MemoryFailure);
-            }
-        }
-        if ok {
-            self.vol.verified.insert((app, fid));
-            Response::status(Status::Success)
-        } else {
+        let Some(key) = self.state.keys.get(&id) else {
+            return Response::status(Status::ReferencedDataNotFound);
+        };
+        if !key.matches(c.data) {
+            let tries = key.tries_left;
             self.vol.verified.remove(&(app, fid));
-            Response::status(Status::TriesLeft(tries))
+            return Response::status(Status::TriesLeft(tries));
         }
+        // The right value: the full count back. If that cannot be saved, the spent try stays
+        // spent (on file and in memory) and the key is not verified: the safe side.
+        if let Err(s) = self.update_key(&id, |k| k.tries_left = k.limit) {
+            self.vol.verified.remove(&(app, fid));
+            return Response::status(s);
+        }
+        self.vol.verified.insert((app, fid));
+        Response::status(Status::Success)
     }
 
     pub(super) fn change(&mut self, c: &CommandView<'_>, change_key: bool) -> Response {
@@ -120,14 +120,9 @@ impl VirtualCard {
         if let Err(s) = check_new_value(c.data, (min, max)) {
             return Response::status(s);
         }
-        let before = key.clone();
-        if let Some(k) = self.state.keys.get_mut(&id) {
-            k.set(c.data);
+        match self.update_key(&id, |k| k.set(c.data)) {
+            Ok(()) => Response::status(Status::Success),
+            Err(s) => Response::status(s),
         }
-        if self.persist().is_err() {
-            self.state.keys.insert(id, before);
-            return Response::status(Status::MemoryFailure);
-        }
-        Response::status(Status::Success)
     }
 }

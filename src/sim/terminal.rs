@@ -165,18 +165,15 @@ impl VirtualCard {
             return Response::status(Status::WrongLength);
         }
         let id = key_id(app, fid);
-        let Some(key) = self.state.keys.get_mut(&id) else {
-            return Response::status(Status::ReferencedDataNotFound);
+        let reset = |k: &mut super::KeyState| {
+            if with_value {
+                k.set(c.data);
+            } else {
+                k.tries_left = k.limit;
+            }
         };
-        let before = key.clone();
-        if with_value {
-            key.set(c.data);
-        } else {
-            key.tries_left = key.limit;
-        }
-        if self.persist().is_err() {
-            self.state.keys.insert(id, before);
-            return Response::status(Status::MemoryFailure);
+        if let Err(s) = self.update_key(&id, reset) {
+            return Response::status(s);
         }
         self.vol.verified.remove(&(app, fid));
         Response::status(Status::Success)
