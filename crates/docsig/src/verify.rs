@@ -12,6 +12,7 @@
 use std::time::SystemTime;
 
 use cms::cert::CertificateChoices;
+use cms::content_info::CmsVersion;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::Encode;
@@ -181,6 +182,29 @@ pub(crate) fn check_signed_data(sd: &SignedData, content: Option<&[u8]>) -> Resu
                  signature has none",
                 oids.join(", ")
             ),
+        );
+    }
+    // The unsigned framing must agree with the signer: the versions RFC 5652 §5.1 and §5.3
+    // give for its identifier, and its digest algorithm among the SignedData's.
+    let (sd_ok, si_ok) = match si.sid {
+        SignerIdentifier::IssuerAndSerialNumber(_) => (
+            matches!(sd.version, CmsVersion::V1 | CmsVersion::V3),
+            si.version == CmsVersion::V1,
+        ),
+        SignerIdentifier::SubjectKeyIdentifier(_) => {
+            (sd.version == CmsVersion::V3, si.version == CmsVersion::V3)
+        }
+    };
+    if !sd_ok || !si_ok {
+        return fail(
+            Verdict::Malformed,
+            "the SignedData or SignerInfo version does not match the signer identifier".into(),
+        );
+    }
+    if !sd.digest_algorithms.iter().any(|a| a.oid == si.digest_alg.oid) {
+        return fail(
+            Verdict::Malformed,
+            "the signer's digest algorithm is not among the SignedData's".into(),
         );
     }
     let hash = match digest_alg(&si.digest_alg.oid) {
