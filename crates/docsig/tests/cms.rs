@@ -170,6 +170,7 @@ fn refusals() {
     let md5 = reencode(&s.der, |sd| {
         let mut si = sd.signer_infos.0.iter().next().unwrap().clone();
         si.digest_alg.oid = ObjectIdentifier::new_unwrap("1.2.840.113549.2.5");
+        sd.digest_algorithms = SetOfVec::try_from(vec![si.digest_alg.clone()]).unwrap();
         sd.signer_infos = cms::signed_data::SignerInfos::try_from(vec![si]).unwrap();
     });
     assert_eq!(verify_cms(&md5, Some(CONTENT), &t).verdict, Verdict::UnsupportedAlgorithm);
