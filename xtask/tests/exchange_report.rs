@@ -4,7 +4,6 @@
 //! Exchange counts are deterministic, so these are exact checks. The committed
 //! docs/PERFORMANCE.md must be the report's current output.
 
-
 #[allow(dead_code)]
 #[path = "../src/report/mod.rs"]
 mod report;

@@ -174,8 +174,14 @@ pub fn sign(
     };
     options.known_cas.extend(virtual_cas());
     let prompt = match key {
-        KeyKind::Auth => msg("利用者証明用電子証明書の暗証番号（4桁）", "User-authentication PIN (4 digits)"),
-        KeyKind::Sign => msg("署名用電子証明書の暗証番号（6〜16文字）", "Signature password (6 to 16 characters)"),
+        KeyKind::Auth => msg(
+            "利用者証明用電子証明書の暗証番号（4桁）",
+            "User-authentication PIN (4 digits)",
+        ),
+        KeyKind::Sign => msg(
+            "署名用電子証明書の暗証番号（6〜16文字）",
+            "Signature password (6 to 16 characters)",
+        ),
     };
     let result = match key {
         KeyKind::Auth => {
@@ -189,7 +195,8 @@ pub fn sign(
     };
     let _ = card.unpower();
     let (bytes, subject) = result.map_err(docsig_failure)?;
-    std::fs::write(out, &bytes).map_err(|e| io_failure("書き込めません", "cannot write", out, e))?;
+    std::fs::write(out, &bytes)
+        .map_err(|e| io_failure("書き込めません", "cannot write", out, e))?;
     if json {
         output::json(&serde_json::json!({
             "ok": true,
@@ -237,16 +244,26 @@ fn run_sign<P: mynacard::sign::JpkiPin>(
 fn verdict_text(v: Verdict) -> String {
     match v {
         Verdict::Valid => msg("有効", "valid"),
-        Verdict::WrongContent => msg("内容が署名と一致しません", "the content does not match the signature"),
+        Verdict::WrongContent => msg(
+            "内容が署名と一致しません",
+            "the content does not match the signature",
+        ),
         Verdict::BadSignature => msg("署名値が正しくありません", "bad signature"),
-        Verdict::UnknownSigner => msg("署名者の証明書がありません", "unknown signer (certificate missing)"),
+        Verdict::UnknownSigner => msg(
+            "署名者の証明書がありません",
+            "unknown signer (certificate missing)",
+        ),
         Verdict::ChainBroken => msg("証明書チェーンがつながりません", "certificate chain broken"),
         Verdict::CertificateExpired => msg(
             "署名時刻に証明書が有効期間外でした",
             "certificate not valid at the signing time",
         ),
-        Verdict::HierarchyNotTrusted => msg("信頼していない認証局階層です", "hierarchy not trusted"),
-        Verdict::UnsupportedAlgorithm => msg("対応していないアルゴリズムです", "unsupported algorithm"),
+        Verdict::HierarchyNotTrusted => {
+            msg("信頼していない認証局階層です", "hierarchy not trusted")
+        }
+        Verdict::UnsupportedAlgorithm => {
+            msg("対応していないアルゴリズムです", "unsupported algorithm")
+        }
         Verdict::Malformed => msg("署名の形式が正しくありません", "malformed signature"),
         Verdict::UnsignedAttributes => msg(
             "署名されていない属性が含まれています",
@@ -299,7 +316,8 @@ pub fn verify(
     accept_virtual_hierarchy: bool,
     json: bool,
 ) -> Result<bool, Failure> {
-    let bytes = std::fs::read(file).map_err(|e| io_failure("読めません", "cannot read", file, e))?;
+    let bytes =
+        std::fs::read(file).map_err(|e| io_failure("読めません", "cannot read", file, e))?;
     let content = match content {
         Some(p) => {
             Some(std::fs::read(p).map_err(|e| io_failure("読めません", "cannot read", p, e))?)
@@ -329,7 +347,10 @@ pub fn verify(
         let list = docsig::verify_pdf(&bytes, &trust).map_err(|e| {
             Failure::new(
                 exit::FAILURE,
-                msg(&format!("PDF を読めません: {e}"), &format!("cannot read the PDF: {e}")),
+                msg(
+                    &format!("PDF を読めません: {e}"),
+                    &format!("cannot read the PDF: {e}"),
+                ),
             )
         })?;
         list.into_iter()
@@ -351,7 +372,8 @@ pub fn verify(
             .iter()
             .map(|(r, extra)| {
                 let mut v = serde_json::to_value(r).unwrap_or_default();
-                if let (Some(obj), Some(serde_json::Value::Object(e))) = (v.as_object_mut(), extra) {
+                if let (Some(obj), Some(serde_json::Value::Object(e))) = (v.as_object_mut(), extra)
+                {
                     obj.extend(e.clone());
                 }
                 v
@@ -378,7 +400,13 @@ pub fn verify(
                 println!("  {}: {s}", msg("署名者", "signer"));
             }
             if let Some(t) = &r.signing_time {
-                println!("  {}: {t}", msg("署名時刻（署名者の申告）", "signing time (claimed by the signer)"));
+                println!(
+                    "  {}: {t}",
+                    msg(
+                        "署名時刻（署名者の申告）",
+                        "signing time (claimed by the signer)"
+                    )
+                );
             }
         }
     }

@@ -33,7 +33,9 @@ fn minimal_pdf() -> Vec<u8> {
     for o in offs {
         out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
     }
-    out.extend_from_slice(format!("trailer\n<</Size 4 /Root 1 0 R>>\nstartxref\n{x}\n%%EOF\n").as_bytes());
+    out.extend_from_slice(
+        format!("trailer\n<</Size 4 /Root 1 0 R>>\nstartxref\n{x}\n%%EOF\n").as_bytes(),
+    );
     out
 }
 
@@ -46,7 +48,23 @@ fn sign_cms_and_pdf_then_verify() {
     let p = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
     let d = doc.to_str().unwrap();
     for (format, out) in [("cms", "doc.p7s"), ("cms-attached", "doc.p7m")] {
-        let o = myna(&st, &["--pin-stdin", "--trace", "sign", "--key", "sign", "--format", format, "--in", d, "--out", &p(out)], "ABC123\n");
+        let o = myna(
+            &st,
+            &[
+                "--pin-stdin",
+                "--trace",
+                "sign",
+                "--key",
+                "sign",
+                "--format",
+                format,
+                "--in",
+                d,
+                "--out",
+                &p(out),
+            ],
+            "ABC123\n",
+        );
         assert_eq!(o.status.code(), Some(0));
         // Cold card, signature key, CA certificate known: 5 exchanges.
         assert!(String::from_utf8_lossy(&o.stderr).contains("myna: 5 exchanges"));
@@ -54,7 +72,18 @@ fn sign_cms_and_pdf_then_verify() {
     // Detached: needs the content; the virtual hierarchy only on request.
     let o = myna(&st, &["verify", &p("doc.p7s"), "--content", d], "");
     assert_eq!(o.status.code(), Some(12));
-    let o = myna(&st, &["--json", "verify", &p("doc.p7s"), "--content", d, "--accept-virtual-hierarchy"], "");
+    let o = myna(
+        &st,
+        &[
+            "--json",
+            "verify",
+            &p("doc.p7s"),
+            "--content",
+            d,
+            "--accept-virtual-hierarchy",
+        ],
+        "",
+    );
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["ok"], true);
@@ -62,20 +91,74 @@ fn sign_cms_and_pdf_then_verify() {
     assert_eq!(v["signatures"][0]["hierarchy"], "custom");
     // Wrong content.
     std::fs::write(p("other.txt"), b"another document").unwrap();
-    let o = myna(&st, &["--json", "verify", &p("doc.p7s"), "--content", &p("other.txt"), "--accept-virtual-hierarchy"], "");
+    let o = myna(
+        &st,
+        &[
+            "--json",
+            "verify",
+            &p("doc.p7s"),
+            "--content",
+            &p("other.txt"),
+            "--accept-virtual-hierarchy",
+        ],
+        "",
+    );
     assert_eq!(o.status.code(), Some(12));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["signatures"][0]["verdict"], "wrong_content");
     // Attached: no content needed.
-    let o = myna(&st, &["verify", &p("doc.p7m"), "--accept-virtual-hierarchy"], "");
+    let o = myna(
+        &st,
+        &["verify", &p("doc.p7m"), "--accept-virtual-hierarchy"],
+        "",
+    );
     assert_eq!(o.status.code(), Some(0));
     // PDF, signed twice (the second with the auth key).
     std::fs::write(p("doc.pdf"), minimal_pdf()).unwrap();
-    let o = myna(&st, &["--pin-stdin", "sign", "--key", "sign", "--format", "pdf", "--in", &p("doc.pdf"), "--out", &p("signed.pdf")], "ABC123\n");
+    let o = myna(
+        &st,
+        &[
+            "--pin-stdin",
+            "sign",
+            "--key",
+            "sign",
+            "--format",
+            "pdf",
+            "--in",
+            &p("doc.pdf"),
+            "--out",
+            &p("signed.pdf"),
+        ],
+        "ABC123\n",
+    );
     assert_eq!(o.status.code(), Some(0));
-    let o = myna(&st, &["--pin-stdin", "sign", "--key", "auth", "--format", "pdf", "--in", &p("signed.pdf"), "--out", &p("signed2.pdf")], "1234\n");
+    let o = myna(
+        &st,
+        &[
+            "--pin-stdin",
+            "sign",
+            "--key",
+            "auth",
+            "--format",
+            "pdf",
+            "--in",
+            &p("signed.pdf"),
+            "--out",
+            &p("signed2.pdf"),
+        ],
+        "1234\n",
+    );
     assert_eq!(o.status.code(), Some(0));
-    let o = myna(&st, &["--json", "verify", &p("signed2.pdf"), "--accept-virtual-hierarchy"], "");
+    let o = myna(
+        &st,
+        &[
+            "--json",
+            "verify",
+            &p("signed2.pdf"),
+            "--accept-virtual-hierarchy",
+        ],
+        "",
+    );
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["signatures"].as_array().unwrap().len(), 2);
@@ -83,7 +166,23 @@ fn sign_cms_and_pdf_then_verify() {
     let o = myna(&st, &["verify", &p("doc.pdf")], "");
     assert_eq!(o.status.code(), Some(12));
     // A file that is not a PDF cannot be signed as one, and no PIN is asked for.
-    let o = myna(&st, &["--pin-stdin", "--trace", "sign", "--key", "sign", "--format", "pdf", "--in", d, "--out", &p("x.pdf")], "");
+    let o = myna(
+        &st,
+        &[
+            "--pin-stdin",
+            "--trace",
+            "sign",
+            "--key",
+            "sign",
+            "--format",
+            "pdf",
+            "--in",
+            d,
+            "--out",
+            &p("x.pdf"),
+        ],
+        "",
+    );
     assert_eq!(o.status.code(), Some(6));
     assert!(!dir.path().join("x.pdf").exists());
 }

@@ -10,9 +10,7 @@
 //! The certificate must be read before SIGN, since its hash is a signed attribute.
 
 use mynacard::cert::{Certificate, PublicKey, TrustStore};
-use mynacard::sign::{
-    HashAlgorithm, JpkiPin, SignOptions, SignatureScheme, ToSign, Verification,
-};
+use mynacard::sign::{HashAlgorithm, JpkiPin, SignOptions, SignatureScheme, ToSign, Verification};
 use mynacard::transport::Transport;
 use mynacard::{Card, LastTry};
 

@@ -10,8 +10,7 @@ use std::time::SystemTime;
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo,
-    SignerInfos,
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
 };
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Sequence};
@@ -45,8 +44,7 @@ pub const ID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1
 /// `id-sha512`.
 pub const ID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 /// `rsaEncryption`, the signature algorithm OpenSSL and most CMS signers name for PKCS#1 v1.5.
-pub const RSA_ENCRYPTION: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 /// RFC 5035 `ESSCertIDv2`.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
@@ -119,9 +117,9 @@ pub fn signed_attributes(
         // RFC 5652 §11.3: UTCTime up to 2049, GeneralizedTime from 2050.
         let time = match der::asn1::UtcTime::from_system_time(t) {
             Ok(u) => Time::UtcTime(u),
-            Err(_) => Time::GeneralTime(
-                der::asn1::GeneralizedTime::from_system_time(t).map_err(cms_err)?,
-            ),
+            Err(_) => {
+                Time::GeneralTime(der::asn1::GeneralizedTime::from_system_time(t).map_err(cms_err)?)
+            }
         };
         attrs.push(attr(ID_SIGNING_TIME, &time)?);
     }
@@ -165,8 +163,9 @@ pub fn assemble(
     signature: &[u8],
 ) -> Result<Vec<u8>, Error> {
     let econtent = match content {
-        Some(c) => Some(Any::encode_from(&OctetString::new(c.to_vec()).map_err(cms_err)?)
-            .map_err(cms_err)?),
+        Some(c) => Some(
+            Any::encode_from(&OctetString::new(c.to_vec()).map_err(cms_err)?).map_err(cms_err)?,
+        ),
         None => None,
     };
     let mut certs = vec![CertificateChoices::Certificate(cert.clone())];
@@ -221,7 +220,8 @@ pub fn parse(bytes: &[u8]) -> Result<SignedData, Error> {
 fn pem_or_der(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     let trimmed = bytes.trim_ascii_start();
     if trimmed.starts_with(b"-----BEGIN") {
-        let text = std::str::from_utf8(trimmed).map_err(|_| Error::Cms("PEM is not UTF-8".into()))?;
+        let text =
+            std::str::from_utf8(trimmed).map_err(|_| Error::Cms("PEM is not UTF-8".into()))?;
         let mut body = String::new();
         let mut inside = false;
         for line in text.lines() {

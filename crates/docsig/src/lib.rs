@@ -99,19 +99,9 @@ pub fn sign_cms<T: Transport, P: JpkiPin>(
     options: &SignOptions,
 ) -> Result<SignedCms, Error> {
     let digest = Sha256::digest(content).to_vec();
-    let (der, certificate, ca_read) = sign_digest_cms(card, pin, &digest, options, true, |d| {
-        Ok(match options.form {
-            Form::Attached => Some(content.to_vec()),
-            Form::Detached => {
-                let _ = d;
-                None
-            }
-        })
-    })?;
-    let check = verify::check_signed_data(
-        &cms::parse(&der)?,
-        Some(content),
-    );
+    let attached = (options.form == Form::Attached).then_some(content);
+    let (der, certificate, ca_read) = sign_digest_cms(card, pin, &digest, options, true, attached)?;
+    let check = verify::check_signed_data(&cms::parse(&der)?, Some(content));
     if let Err(r) = check {
         return Err(Error::SelfCheck(r.detail));
     }
@@ -122,7 +112,7 @@ pub fn sign_cms<T: Transport, P: JpkiPin>(
     })
 }
 
-/// The card signature of a CMS over a content of SHA-256 `digest`; `attached` gives the content
+/// The card signature of a CMS over a content of SHA-256 `digest`; `attached` is the content
 /// to put inside, if any.
 pub(crate) fn sign_digest_cms<T: Transport, P: JpkiPin>(
     card: &mut Card<T>,
@@ -130,20 +120,25 @@ pub(crate) fn sign_digest_cms<T: Transport, P: JpkiPin>(
     digest: &[u8],
     options: &SignOptions,
     with_signing_time: bool,
-    attached: impl FnOnce(&[u8]) -> Result<Option<Vec<u8>>, Error>,
+    attached: Option<&[u8]>,
 ) -> Result<(Vec<u8>, Certificate, bool), Error> {
     let mut attrs_slot = None;
     let time = with_signing_time.then_some(options.signing_time);
-    let signed = card::sign_digest(card, pin, options.last_try, &options.known_cas, |cert, _ca| {
-        let attrs = cms::signed_attributes(digest, cert.x509(), time)?;
-        let der = cms::signed_attributes_der(&attrs)?;
-        attrs_slot = Some(attrs);
-        Ok(Sha256::digest(&der).to_vec())
-    })?;
+    let signed = card::sign_digest(
+        card,
+        pin,
+        options.last_try,
+        &options.known_cas,
+        |cert, _ca| {
+            let attrs = cms::signed_attributes(digest, cert.x509(), time)?;
+            let der = cms::signed_attributes_der(&attrs)?;
+            attrs_slot = Some(attrs);
+            Ok(Sha256::digest(&der).to_vec())
+        },
+    )?;
     let attrs = attrs_slot.ok_or_else(|| Error::Cms("no signed attributes".into()))?;
-    let content = attached(digest)?;
     let der = cms::assemble(
-        content.as_deref(),
+        attached,
         attrs,
         signed.cert.x509(),
         Some(signed.ca.x509()),

@@ -141,7 +141,10 @@ fn write_dict(d: &Dictionary, out: &mut Vec<u8>) -> Result<(), Error> {
 
 /// `D:YYYYMMDDHHmmSSZ` for `/M`.
 fn pdf_date(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let s = CertTime(secs).to_string(); // "YYYY-MM-DD HH:MM:SS UTC"
     let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
     format!("D:{}Z", &digits[..14.min(digits.len())])
@@ -164,7 +167,11 @@ pub fn parse_pdf_date(s: &[u8]) -> Option<SystemTime> {
         return None;
     }
     // Days from the civil date (Howard Hinnant's algorithm).
-    let (yy, m) = if mo <= 2 { (y - 1, mo + 9) } else { (y, mo - 3) };
+    let (yy, m) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
     let era = yy / 400;
     let yoe = yy - era * 400;
     let doy = (153 * m + 2) / 5 + d - 1;
@@ -398,7 +405,7 @@ pub fn sign_pdf<T: Transport, P: JpkiPin>(
     let prepared = prepare(pdf, options.signing_time)?;
     let signed = prepared.signed_bytes();
     let digest = Sha256::digest(&signed).to_vec();
-    let (cms, _cert, _) = crate::sign_digest_cms(card, pin, &digest, options, false, |_| Ok(None))?;
+    let (cms, _cert, _) = crate::sign_digest_cms(card, pin, &digest, options, false, None)?;
     let out = prepared.fill(&cms)?;
     // The self-check: the new signature as a verifier sees it (content, attributes, signature
     // under the certificate); the chain is not this function's business.
@@ -484,10 +491,14 @@ fn verify_one(pdf: &[u8], d: &Dictionary, last: bool, trust: &Trust) -> PdfSigna
             [*a as usize, *b as usize, *c as usize, *d as usize]
         }
         _ => {
-            return fail(r, Verdict::Malformed, "/ByteRange is not four non-negative integers".into())
+            return fail(
+                r,
+                Verdict::Malformed,
+                "/ByteRange is not four non-negative integers".into(),
+            )
         }
     };
-    let end = o2.checked_add(l2).unwrap_or(usize::MAX);
+    let end = o2.saturating_add(l2);
     if o1 != 0 || l1 >= o2 || end > pdf.len() {
         return fail(
             r,
@@ -547,7 +558,11 @@ fn verify_one(pdf: &[u8], d: &Dictionary, last: bool, trust: &Trust) -> PdfSigna
     };
     let mut signed = pdf[..l1].to_vec();
     signed.extend_from_slice(&pdf[o2..end]);
-    let m = d.get(b"M").and_then(Object::as_str).ok().and_then(parse_pdf_date);
+    let m = d
+        .get(b"M")
+        .and_then(Object::as_str)
+        .ok()
+        .and_then(parse_pdf_date);
     r.report = verify_cms_at(cms, Some(&signed), trust, m);
     if r.report.verdict.is_valid() && !r.covers_whole_file {
         r.report.detail.push_str(&format!(

@@ -160,7 +160,10 @@ pub(crate) struct Checked {
 }
 
 /// Every check except the chain: the signature is this content's, by the certificate in it.
-pub(crate) fn check_signed_data(sd: &SignedData, content: Option<&[u8]>) -> Result<Checked, Report> {
+pub(crate) fn check_signed_data(
+    sd: &SignedData,
+    content: Option<&[u8]>,
+) -> Result<Checked, Report> {
     let fail = |v: Verdict, d: String| Err(Report::fail(v, d));
     let signers: Vec<&SignerInfo> = sd.signer_infos.0.iter().collect();
     let si = match signers.as_slice() {
@@ -201,7 +204,11 @@ pub(crate) fn check_signed_data(sd: &SignedData, content: Option<&[u8]>) -> Resu
             "the SignedData or SignerInfo version does not match the signer identifier".into(),
         );
     }
-    if !sd.digest_algorithms.iter().any(|a| a.oid == si.digest_alg.oid) {
+    if !sd
+        .digest_algorithms
+        .iter()
+        .any(|a| a.oid == si.digest_alg.oid)
+    {
         return fail(
             Verdict::Malformed,
             "the signer's digest algorithm is not among the SignedData's".into(),
@@ -298,7 +305,11 @@ pub(crate) fn check_signed_data(sd: &SignedData, content: Option<&[u8]>) -> Resu
     if let Some(set) = &sd.certificates {
         for choice in set.0.iter() {
             if let CertificateChoices::Certificate(x) = choice {
-                match x.to_der().map_err(|e| e.to_string()).and_then(|d| Certificate::from_der(&d)) {
+                match x
+                    .to_der()
+                    .map_err(|e| e.to_string())
+                    .and_then(|d| Certificate::from_der(&d))
+                {
                     Ok(c) => certs.push(c),
                     Err(e) => return fail(Verdict::Malformed, format!("certificate: {e}")),
                 }
@@ -320,8 +331,18 @@ pub(crate) fn check_signed_data(sd: &SignedData, content: Option<&[u8]>) -> Resu
         Ok(d) => d,
         Err(e) => return fail(Verdict::Malformed, e.to_string()),
     };
-    if let Err((v, d)) = check_signature(&cert, &si.signature_algorithm, hash, &signed, si.signature.as_bytes()) {
-        return Err(Report { verdict: v, detail: d, ..report });
+    if let Err((v, d)) = check_signature(
+        &cert,
+        &si.signature_algorithm,
+        hash,
+        &signed,
+        si.signature.as_bytes(),
+    ) {
+        return Err(Report {
+            verdict: v,
+            detail: d,
+            ..report
+        });
     }
     if let Some(v) = one(c::ID_SIGNING_CERTIFICATE_V2)? {
         let ok = match v.decode_as::<SigningCertificateV2>() {
@@ -414,13 +435,21 @@ fn check_signature(
                 || (a == SHA384_WITH_RSA && hash == HashAlgorithm::Sha384)
                 || (a == SHA512_WITH_RSA && hash == HashAlgorithm::Sha512) =>
         {
-            verify_signature(&key, SignatureScheme::Pkcs1v15(hash), ToSign::Digest(&digest), signature)
-                .map_err(|e| bad(e.to_string()))
+            verify_signature(
+                &key,
+                SignatureScheme::Pkcs1v15(hash),
+                ToSign::Digest(&digest),
+                signature,
+            )
+            .map_err(|e| bad(e.to_string()))
         }
-        (PublicKey::Rsa(_), RSA_PSS) if hash == HashAlgorithm::Sha256 => {
-            verify_signature(&key, SignatureScheme::PssSha256Digest, ToSign::Digest(&digest), signature)
-                .map_err(|e| bad(e.to_string()))
-        }
+        (PublicKey::Rsa(_), RSA_PSS) if hash == HashAlgorithm::Sha256 => verify_signature(
+            &key,
+            SignatureScheme::PssSha256Digest,
+            ToSign::Digest(&digest),
+            signature,
+        )
+        .map_err(|e| bad(e.to_string())),
         (PublicKey::Ec { curve, point }, a)
             if [EC_PUBLIC_KEY, ECDSA_SHA256, ECDSA_SHA384, ECDSA_SHA512].contains(&a) =>
         {

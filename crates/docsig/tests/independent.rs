@@ -32,7 +32,9 @@ fn show(tool: &str, o: &std::process::Output) -> String {
 
 #[test]
 fn openssl_cms_verify_accepts_detached_and_attached() {
-    let Some(openssl) = tool("openssl", &["version"]) else { return };
+    let Some(openssl) = tool("openssl", &["version"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let ca = ca_pem(dir.path());
     let content = write(dir.path(), "contract.txt", CONTENT);
@@ -79,7 +81,13 @@ fn openssl_cms_verify_accepts_detached_and_attached() {
 
 fn signed_pdf(twice: bool) -> Vec<u8> {
     let (mut first, _) = card();
-    let once = sign_pdf(&mut first, &sign_pw(), &minimal_pdf(), &options_known_virtual()).unwrap();
+    let once = sign_pdf(
+        &mut first,
+        &sign_pw(),
+        &minimal_pdf(),
+        &options_known_virtual(),
+    )
+    .unwrap();
     if !twice {
         return once;
     }
@@ -89,7 +97,9 @@ fn signed_pdf(twice: bool) -> Vec<u8> {
 
 #[test]
 fn pdfsig_reports_valid_signatures() {
-    let Some(pdfsig) = tool("pdfsig", &["-v"]) else { return };
+    let Some(pdfsig) = tool("pdfsig", &["-v"]) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     for twice in [false, true] {
         let pdf = write(dir.path(), "signed.pdf", &signed_pdf(twice));
@@ -97,7 +107,12 @@ fn pdfsig_reports_valid_signatures() {
         let text = show("pdfsig", &o);
         assert!(o.status.success(), "{text}");
         let n = if twice { 2 } else { 1 };
-        assert_eq!(text.matches("Signature Validation: Signature is Valid.").count(), n, "{text}");
+        assert_eq!(
+            text.matches("Signature Validation: Signature is Valid.")
+                .count(),
+            n,
+            "{text}"
+        );
         assert!(text.contains("ETSI.CAdES.detached"), "{text}");
         if !twice {
             assert!(text.contains("Total document signed"), "{text}");
@@ -163,7 +178,12 @@ fn pyhanko_validates_pades_b_b() {
     let script = write(dir.path(), "check.py", PYHANKO_SCRIPT.as_bytes());
     for twice in [false, true] {
         let pdf = write(dir.path(), "signed.pdf", &signed_pdf(twice));
-        let o = Command::new(&py).arg(&script).arg(&pdf).arg(&ca).output().unwrap();
+        let o = Command::new(&py)
+            .arg(&script)
+            .arg(&pdf)
+            .arg(&ca)
+            .output()
+            .unwrap();
         let text = show("pyHanko", &o);
         assert!(o.status.success() && text.contains("RESULT PASS"), "{text}");
     }
@@ -172,7 +192,9 @@ fn pyhanko_validates_pades_b_b() {
 /// Writes a signed PDF and the CA for manual checks when `DOCSIG_DUMP` names a directory.
 #[test]
 fn dump_for_manual_checks() {
-    let Ok(dir) = std::env::var("DOCSIG_DUMP") else { return };
+    let Ok(dir) = std::env::var("DOCSIG_DUMP") else {
+        return;
+    };
     let dir = Path::new(&dir);
     ca_pem(dir);
     write(dir, "signed.pdf", &signed_pdf(false));

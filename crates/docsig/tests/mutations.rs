@@ -39,10 +39,13 @@ fn mutated_cms_is_never_valid_and_never_panics() {
     assert_eq!(verify_cms(&s.der, None, &t).verdict, Verdict::Valid);
     // The CA certificate inside the CMS is informational (the anchor is the verifier's own
     // copy), so a flip inside it may leave the signature valid; nothing else may.
-    let ca = find(&s.der, &virtual_cas()[0].der()[..]);
+    let ca = find(&s.der, virtual_cas()[0].der());
     for (pos, m) in mutations(&s.der) {
         if verify_cms(&m, None, &t).verdict == Verdict::Valid {
-            assert!(pos.is_some_and(|p| ca.contains(&p)), "mutation at {pos:?} accepted");
+            assert!(
+                pos.is_some_and(|p| ca.contains(&p)),
+                "mutation at {pos:?} accepted"
+            );
         }
     }
 }
@@ -50,7 +53,13 @@ fn mutated_cms_is_never_valid_and_never_panics() {
 #[test]
 fn mutated_pdfs_never_panic() {
     let (mut card, _) = card();
-    let pdf = mynacard_docsig::sign_pdf(&mut card, &sign_pw(), &minimal_pdf(), &options_known_virtual()).unwrap();
+    let pdf = mynacard_docsig::sign_pdf(
+        &mut card,
+        &sign_pw(),
+        &minimal_pdf(),
+        &options_known_virtual(),
+    )
+    .unwrap();
     let t = trust_virtual();
     // Only a flip inside the /Contents string (its zero padding after the DER, or the
     // informational CA certificate) may leave the signature valid.
@@ -59,7 +68,10 @@ fn mutated_pdfs_never_panic() {
     for (pos, m) in mutations(&pdf) {
         if let Ok(r) = verify_pdf(&m, &t) {
             if r.iter().any(|s| s.report.verdict == Verdict::Valid) {
-                assert!(pos.is_some_and(|p| (start..end).contains(&p)), "mutation at {pos:?} accepted");
+                assert!(
+                    pos.is_some_and(|p| (start..end).contains(&p)),
+                    "mutation at {pos:?} accepted"
+                );
             }
         }
     }

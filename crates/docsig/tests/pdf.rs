@@ -23,12 +23,23 @@ fn pades_costs_five_exchanges_and_keeps_the_original_bytes() {
     assert_eq!(log.len(), 5, "{log:?}");
     assert_eq!(&signed[..original.len()], &original[..]);
     let text = String::from_utf8_lossy(&signed[original.len()..]);
-    for needle in ["/SubFilter /ETSI.CAdES.detached", "/ByteRange [0 ", "/FT /Sig", "/SigFlags 3", "/Prev "] {
+    for needle in [
+        "/SubFilter /ETSI.CAdES.detached",
+        "/ByteRange [0 ",
+        "/FT /Sig",
+        "/SigFlags 3",
+        "/Prev ",
+    ] {
         assert!(text.contains(needle), "{needle} missing");
     }
     let reports = verify_pdf(&signed, &trust_virtual()).unwrap();
     assert_eq!(reports.len(), 1);
-    assert_eq!(reports[0].report.verdict, Verdict::Valid, "{}", reports[0].report.detail);
+    assert_eq!(
+        reports[0].report.verdict,
+        Verdict::Valid,
+        "{}",
+        reports[0].report.detail
+    );
     assert!(reports[0].covers_whole_file);
     // PAdES: the time is in /M, not in the CMS; the verifier reports it.
     assert!(reports[0].report.signing_time.is_some());
@@ -50,7 +61,9 @@ fn a_second_signature_keeps_the_first_valid() {
     }
     assert!(!reports[0].covers_whole_file);
     assert!(reports[1].covers_whole_file);
-    assert!(String::from_utf8_lossy(&twice[once.len()..]).contains(&hex::encode_upper("Signature2")));
+    assert!(
+        String::from_utf8_lossy(&twice[once.len()..]).contains(&hex::encode_upper("Signature2"))
+    );
 }
 
 #[test]
@@ -62,7 +75,12 @@ fn refuses_tampered_truncated_and_uncovered_pdfs() {
     let mut tampered = signed.clone();
     tampered[pos] = b'D';
     let r = verify_pdf(&tampered, &t).unwrap();
-    assert_eq!(r[0].report.verdict, Verdict::WrongContent, "{}", r[0].report.detail);
+    assert_eq!(
+        r[0].report.verdict,
+        Verdict::WrongContent,
+        "{}",
+        r[0].report.detail
+    );
     // Truncated: either unreadable or refused.
     for cut in [1, 40, 400] {
         let truncated = &signed[..signed.len() - cut];
@@ -78,10 +96,17 @@ fn refuses_tampered_truncated_and_uncovered_pdfs() {
     let mut appended = signed.clone();
     appended.extend_from_slice(b"1 0 obj\n<</Type /Catalog /Pages 2 0 R /Evil true>>\nendobj\n");
     let r = verify_pdf(&appended, &t).unwrap();
-    assert_eq!(r.last().unwrap().report.verdict, Verdict::IncompleteCoverage);
+    assert_eq!(
+        r.last().unwrap().report.verdict,
+        Verdict::IncompleteCoverage
+    );
     // A /ByteRange that leaves out more than the /Contents string: rewrite it in place to skip
     // 10 more bytes before the hole.
-    let at = signed.windows(12).position(|w| w == b"/ByteRange [").unwrap() + 12;
+    let at = signed
+        .windows(12)
+        .position(|w| w == b"/ByteRange [")
+        .unwrap()
+        + 12;
     let end = at + signed[at..].iter().position(|&b| b == b']').unwrap();
     let nums: Vec<usize> = String::from_utf8_lossy(&signed[at..end])
         .split_whitespace()
@@ -92,17 +117,30 @@ fn refuses_tampered_truncated_and_uncovered_pdfs() {
     let padded = format!("{fake:<w$}", w = end - at);
     gap[at..end].copy_from_slice(padded.as_bytes());
     let r = verify_pdf(&gap, &t).unwrap();
-    assert_eq!(r[0].report.verdict, Verdict::IncompleteCoverage, "{}", r[0].report.detail);
+    assert_eq!(
+        r[0].report.verdict,
+        Verdict::IncompleteCoverage,
+        "{}",
+        r[0].report.detail
+    );
     // A /ByteRange that stops short of the end of the file.
     let fake = format!("0 {} {} {}", nums[1], nums[2], nums[3] - 20);
     let mut short = signed.clone();
     let padded = format!("{fake:<w$}", w = end - at);
     short[at..end].copy_from_slice(padded.as_bytes());
     let r = verify_pdf(&short, &t).unwrap();
-    assert_eq!(r[0].report.verdict, Verdict::IncompleteCoverage, "{}", r[0].report.detail);
+    assert_eq!(
+        r[0].report.verdict,
+        Verdict::IncompleteCoverage,
+        "{}",
+        r[0].report.detail
+    );
     // The unsigned original has no signature; garbage is not a PDF.
     assert!(verify_pdf(&original, &t).unwrap().is_empty());
-    assert!(verify_pdf(b"%PDF-1.7 nothing", &t).is_err() || verify_pdf(b"%PDF-1.7 nothing", &t).unwrap().is_empty());
+    assert!(
+        verify_pdf(b"%PDF-1.7 nothing", &t).is_err()
+            || verify_pdf(b"%PDF-1.7 nothing", &t).unwrap().is_empty()
+    );
 }
 
 #[test]
@@ -111,7 +149,12 @@ fn prepare_reserves_a_hole_that_the_byte_range_skips() {
     let p = prepare(&original, std::time::SystemTime::now()).unwrap();
     assert_eq!(p.bytes[p.contents_start], b'<');
     assert_eq!(p.bytes[p.contents_end - 1], b'>');
-    let br = format!("/ByteRange [0 {} {} {}", p.contents_start, p.contents_end, p.bytes.len() - p.contents_end);
+    let br = format!(
+        "/ByteRange [0 {} {} {}",
+        p.contents_start,
+        p.contents_end,
+        p.bytes.len() - p.contents_end
+    );
     assert!(String::from_utf8_lossy(&p.bytes).contains(&br));
     // Not a PDF.
     assert!(prepare(b"not a pdf", std::time::SystemTime::now()).is_err());

@@ -166,8 +166,8 @@ fn small_pdf() -> Vec<u8> {
 }
 
 fn lib_cms(card: &mut LibCard, known_ca: bool) -> Result<String, String> {
-    let s = mynacard_docsig::sign_cms(card, &sign_pw(), MESSAGE, &doc_options(known_ca))
-        .map_err(e)?;
+    let s =
+        mynacard_docsig::sign_cms(card, &sign_pw(), MESSAGE, &doc_options(known_ca)).map_err(e)?;
     Ok(digest(&s.der))
 }
 
@@ -489,7 +489,8 @@ pub fn operations() -> Vec<Operation> {
             ],
         },
         Operation {
-            name: "CMS signature (CAdES-B-B, detached) with the signature key, CA certificate known",
+            name:
+                "CMS signature (CAdES-B-B, detached) with the signature key, CA certificate known",
             setup: no_setup,
             library: |c| lib_cms(c, true),
             naive: |n| {
@@ -525,8 +526,9 @@ pub fn operations() -> Vec<Operation> {
             name: "PAdES B-B signature of a PDF with the signature key, CA certificate known",
             setup: no_setup,
             library: |c| {
-                let pdf = mynacard_docsig::sign_pdf(c, &sign_pw(), &small_pdf(), &doc_options(true))
-                    .map_err(e)?;
+                let pdf =
+                    mynacard_docsig::sign_pdf(c, &sign_pw(), &small_pdf(), &doc_options(true))
+                        .map_err(e)?;
                 Ok(digest(&pdf))
             },
             naive: |n| {

@@ -53,7 +53,9 @@ pub fn trust_virtual() -> Trust {
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 /// A one-page PDF with a classic cross-reference table.
@@ -116,7 +118,10 @@ pub fn missing(what: &str) -> Option<PathBuf> {
 pub fn pyhanko_python() -> Option<PathBuf> {
     let py = std::env::var("PYHANKO_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
-        .args(["-c", "import pyhanko.sign.validation, pyhanko_certvalidator"])
+        .args([
+            "-c",
+            "import pyhanko.sign.validation, pyhanko_certvalidator",
+        ])
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
