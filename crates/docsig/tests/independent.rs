@@ -118,6 +118,43 @@ fn pdfsig_reports_valid_signatures() {
             assert!(text.contains("Total document signed"), "{text}");
         }
     }
+    // With the virtual CA in an NSS database (certutil, from libnss3-tools), pdfsig also
+    // trusts the certificate.
+    if let Some(certutil) = tool("certutil", &["-H"]) {
+        let db = dir.path().join("nss");
+        std::fs::create_dir_all(&db).unwrap();
+        let db_arg = format!("sql:{}", db.display());
+        let ca = ca_pem(dir.path());
+        let o = Command::new(&certutil)
+            .args(["-N", "--empty-password", "-d", &db_arg])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", show("certutil -N", &o));
+        let o = Command::new(&certutil)
+            .args([
+                "-A",
+                "-n",
+                "virtual-sign-ca",
+                "-t",
+                "C,C,C",
+                "-d",
+                &db_arg,
+                "-i",
+            ])
+            .arg(&ca)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", show("certutil -A", &o));
+        let pdf = write(dir.path(), "signed.pdf", &signed_pdf(false));
+        let o = Command::new(&pdfsig)
+            .args(["-nssdir", &db_arg])
+            .arg(&pdf)
+            .output()
+            .unwrap();
+        let text = show("pdfsig -nssdir (virtual CA trusted)", &o);
+        assert!(text.contains("Signature is Valid."), "{text}");
+        assert!(text.contains("Certificate is Trusted."), "{text}");
+    }
     // A tampered file is not valid for pdfsig either.
     let mut bad = signed_pdf(false);
     let pos = bad.windows(7).position(|w| w == b"docsig ").unwrap();
