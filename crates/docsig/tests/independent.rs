@@ -155,6 +155,17 @@ fn pdfsig_reports_valid_signatures() {
         assert!(text.contains("Signature is Valid."), "{text}");
         assert!(text.contains("Certificate is Trusted."), "{text}");
     }
+    // A PDF whose cross-reference table is a stream.
+    let (mut c, _) = card();
+    let xs = std::fs::read(fixture("xref-stream.pdf")).unwrap();
+    let signed = sign_pdf(&mut c, &sign_pw(), &xs, &options_known_virtual()).unwrap();
+    let pdf = write(dir.path(), "xs.pdf", &signed);
+    let o = Command::new(&pdfsig).arg(&pdf).output().unwrap();
+    let text = show("pdfsig (cross-reference stream)", &o);
+    assert!(
+        text.contains("Signature is Valid.") && text.contains("Total document signed"),
+        "{text}"
+    );
     // A tampered file is not valid for pdfsig either.
     let mut bad = signed_pdf(false);
     let pos = bad.windows(7).position(|w| w == b"docsig ").unwrap();

@@ -159,3 +159,19 @@ fn prepare_reserves_a_hole_that_the_byte_range_skips() {
     // Not a PDF.
     assert!(prepare(b"not a pdf", std::time::SystemTime::now()).is_err());
 }
+
+#[test]
+fn signs_a_pdf_with_a_cross_reference_stream() {
+    let original = std::fs::read(fixture("xref-stream.pdf")).unwrap();
+    let (mut card, _) = card();
+    let signed = sign_pdf(&mut card, &sign_pw(), &original, &options_known_virtual()).unwrap();
+    assert_eq!(&signed[..original.len()], &original[..]);
+    let r = verify_pdf(&signed, &trust_virtual()).unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        r[0].report.verdict,
+        Verdict::Valid,
+        "{}",
+        r[0].report.detail
+    );
+}
