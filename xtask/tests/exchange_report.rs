@@ -41,7 +41,7 @@ fn describe(row: &Row) -> String {
 #[test]
 fn every_row_is_at_its_minimum_and_never_above_the_naive_client() {
     let r = measured();
-    assert_eq!(r.main.len(), 14 * report::MAIN.len());
+    assert_eq!(r.main.len(), 17 * report::MAIN.len());
     for row in &r.main {
         let (lib, naive) = (&row.library.figures, &row.naive.figures);
         assert_eq!(lib.exchanges, row.minimum.len(), "{}", describe(row));
@@ -65,7 +65,7 @@ fn every_row_is_at_its_minimum_and_never_above_the_naive_client() {
 #[test]
 fn at_first_contact_the_only_extra_cost_is_learning() {
     let r = measured();
-    assert_eq!(r.first_contact.len(), 14 * report::FIRST_CONTACT.len());
+    assert_eq!(r.first_contact.len(), 17 * report::FIRST_CONTACT.len());
     for row in &r.first_contact {
         let lib = row.library.figures.exchanges;
         assert_eq!(lib, row.minimum.len(), "{}", describe(row));

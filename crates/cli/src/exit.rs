@@ -40,7 +40,8 @@ pub const HELP: &str = "Exit codes:
   8  outcome unknown: run `status` (it spends no try)
   9  residence-PIN change rolled back: the old PIN still works
  10  reset not possible on this route; the message says where to go (nothing was sent)
- 11  residence-PIN reset reached only one of its two key references: run it again";
+ 11  residence-PIN reset reached only one of its two key references: run it again
+ 12  verify FILE: a signature is not valid, or the file holds none";
 
 /// A failure with its exit code and message.
 #[derive(Debug)]

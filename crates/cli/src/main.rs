@@ -21,6 +21,7 @@
 
 mod backend;
 mod data;
+mod docsig;
 mod exit;
 mod output;
 mod pins;
@@ -71,13 +72,23 @@ pub struct Cli {
 pub enum Command {
     /// Show the four PINs' retry counters (spends no try).
     Status,
-    /// Verify a PIN.
+    /// Verify a PIN (sign, auth, residence, text), or the signatures of a file (CMS or PDF;
+    /// exit 0 all valid, 12 not valid or none, 1 unreadable).
     Verify {
-        /// sign, auth, residence or text.
-        kind: pins::KindArg,
+        /// sign, auth, residence or text; any other argument is a signed file (CMS, PDF).
+        target: docsig::VerifyTarget,
         /// Let this verify spend the last try (a wrong value then locks the PIN).
         #[arg(long)]
         allow_last_try: bool,
+        /// For a detached CMS: the signed content.
+        #[arg(long, value_name = "FILE")]
+        content: Option<PathBuf>,
+        /// Also accept the O=JPKI-TEST hierarchy of test cards.
+        #[arg(long)]
+        accept_test_hierarchy: bool,
+        /// Also accept the virtual card's hierarchy (never production).
+        #[arg(long)]
+        accept_virtual_hierarchy: bool,
     },
     /// Change a PIN: asks for the current value, then the new one twice (once with --pin-stdin).
     Change {
@@ -126,6 +137,9 @@ pub enum Command {
         /// Let the verify of the PIN spend the last try.
         #[arg(long)]
         allow_last_try: bool,
+        /// raw (a PKCS#1 v1.5 signature), cms, cms-attached (CAdES-B-B) or pdf (PAdES B-B).
+        #[arg(long, value_enum, default_value_t = docsig::SignFormat::Raw)]
+        format: docsig::SignFormat,
     },
     /// Show the name, address, birth date and sex from the text-input-assist AP, checked against
     /// the card's integrity record.
@@ -164,6 +178,9 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.json;
+    if let Some(code) = docsig::run_verify(&cli) {
+        return ExitCode::from(code);
+    }
     let result = run(cli);
     backend::print_trace();
     match result {
@@ -181,9 +198,15 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
     match cli.command {
         Command::Status => pins::status(&mut card, cli.json),
         Command::Verify {
-            kind,
+            target: docsig::VerifyTarget::Pin(kind),
             allow_last_try,
-        } => pins::verify(&mut card, &mut secrets, kind.0, allow_last_try, cli.json),
+            ..
+        } => pins::verify(&mut card, &mut secrets, kind, allow_last_try, cli.json),
+        // `verify FILE` ran in `docsig::run_verify`, before the card was opened.
+        Command::Verify { .. } => Err(exit::Failure::new(
+            exit::USAGE,
+            docsig::msg("内部エラー: verify FILE", "internal error: verify FILE"),
+        )),
         Command::Change {
             kind,
             allow_last_try,
@@ -212,6 +235,23 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             input,
             out,
             allow_last_try,
+            format,
+        } if format != docsig::SignFormat::Raw => docsig::sign(
+            &mut card,
+            &mut secrets,
+            key.0,
+            format,
+            &input,
+            &out,
+            allow_last_try,
+            cli.json,
+        ),
+        Command::Sign {
+            key,
+            input,
+            out,
+            allow_last_try,
+            ..
         } => data::sign(
             &mut card,
             &mut secrets,
