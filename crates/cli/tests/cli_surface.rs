@@ -1,6 +1,5 @@
 //! The `myna` CLI's `surface` and `card-info` on a persistent virtual card.
 
-
 use std::process::Output;
 
 mod common;
