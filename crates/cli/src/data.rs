@@ -154,7 +154,8 @@ pub fn cert(
             v["chain"] = match r {
                 Ok(rep) => serde_json::json!({ "trusted": true, "hierarchy": rep.hierarchy,
                     "production": rep.is_production() }),
-                Err(e) => serde_json::json!({ "trusted": false, "error": e.to_string() }),
+                Err(e) => serde_json::json!({ "trusted": false,
+                    "error": crate::i18n::lib_text(e, crate::i18n::lang()) }),
             };
         }
         output::json(&v)?;
@@ -329,7 +330,7 @@ pub fn info(
             row(Label::Name, &b.name)?;
             row(Label::Address, &b.address)?;
             row(Label::BirthDate, &b.birth_date)?;
-            row(Label::Sex, &b.sex)?;
+            row(Label::Sex, &t(Msg::Sex(b.sex.code(), &b.sex)))?;
         }
         if let Some(d) = &digits {
             row(Label::MyNumber, &d.as_str())?;

@@ -321,8 +321,8 @@ pub enum Msg<'a> {
     AgeToday(i64),
     /// Expiry (not signed).
     ExpiryUnsigned(&'a dyn Display),
-    /// Image description: format, bytes.
-    ImageBytes(&'a dyn Display, usize),
+    /// Image description: format, bytes, and width × height where known.
+    ImageBytes(&'a dyn Display, usize, Option<(u32, u32)>),
     /// Signatures checked.
     SignaturesChecked,
     /// CV certificate verified.
@@ -331,11 +331,14 @@ pub enum Msg<'a> {
     CvNotChecked(&'a dyn Display),
     /// Presence proven.
     Present(usize),
+    /// Sex, by its ISO/IEC 5218 code (`0`, `1`, `2`, `9`), with the library's English text.
+    Sex(char, &'a dyn Display),
     /// Municipality code with prefecture.
     Municipality(&'a dyn Display, &'a dyn Display),
     /// `--trace`: how many exchanges.
     Exchanges(usize),
     /// `--reader` without feature pcsc.
+    #[cfg_attr(feature = "pcsc", allow(dead_code))]
     NeedsPcsc,
 }
 
@@ -760,11 +763,17 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
             format!("{d}(カードの署名の対象外)"),
             format!("{d} (not covered by the card's signature)"),
         ),
-        Msg::ImageBytes(f, n) => pick!(
-            lang,
-            format!("{f}、{n}バイト"),
-            format!("{f}, {n} bytes"),
-        ),
+        Msg::ImageBytes(f, n, dims) => {
+            let (sep, unit) = match lang {
+                Lang::Ja => ("、", "バイト"),
+                Lang::En => (", ", " bytes"),
+            };
+            let mut s = format!("{f}{sep}{n}{unit}");
+            if let Some((w, h)) = dims {
+                s.push_str(&format!("{sep}{w}×{h}"));
+            }
+            s
+        }
         Msg::SignaturesChecked => pick!(
             lang,
             "CV証明書(EF 0004)の鍵で検証済み",
@@ -790,6 +799,13 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
                  carries"
             ),
         ),
+        Msg::Sex(code, en) => match (lang, code) {
+            (Lang::Ja, '0') => "不明".into(),
+            (Lang::Ja, '1') => "男性".into(),
+            (Lang::Ja, '2') => "女性".into(),
+            (Lang::Ja, '9') => "適用不能".into(),
+            _ => en.to_string(),
+        },
         Msg::Municipality(code, pref) => pick!(
             lang,
             format!("{code}(都道府県 {pref})"),

@@ -114,10 +114,7 @@ fn image_entry(
         None => None,
     };
     let dims = img.dimensions();
-    let mut text = t(Msg::ImageBytes(&img.format, img.data.len()));
-    if let Some((w, h)) = dims {
-        text.push_str(&format!(", {w}×{h}"));
-    }
+    let mut text = t(Msg::ImageBytes(&img.format, img.data.len(), dims));
     if let Some(w) = &written {
         text.push_str(&format!(" -> {w}"));
     }
@@ -200,7 +197,7 @@ pub fn surface(
         } else {
             let face = s.card_face()?;
             lines.push((Label::BirthDate, face.birth_date.to_string()));
-            lines.push((Label::Sex, face.sex.to_string()));
+            lines.push((Label::Sex, t(Msg::Sex(face.sex.code(), &face.sex))));
             lines.push((Label::Expiry, t(Msg::ExpiryUnsigned(&face.expiry))));
             v["birth_date"] = json!(face.birth_date);
             v["sex"] = json!(face.sex);
@@ -243,7 +240,7 @@ pub fn surface(
             Err(e @ CvTrustError::UnknownIssuer { .. }) => {
                 lines.push((Label::CvCertificate, t(Msg::CvNotChecked(&e))));
                 v["cv_certificate"] = json!({ "verified": false, "issuer": cv.issuer_key_id(),
-                    "error": e.to_string() });
+                    "error": i18n::lib_text(&e, i18n::lang()) });
             }
             Err(e) => {
                 return Err(Failure::new(
@@ -263,9 +260,18 @@ pub fn surface(
     if json_out {
         output::json(&v)?;
     } else {
-        for (k, text) in lines {
-            let label = format!("{}:", t(Msg::Label(k)));
-            output::line(format!("{} {text}", output::pad(&label, 16)))?;
+        let labels: Vec<String> = lines
+            .iter()
+            .map(|(k, _)| format!("{}:", t(Msg::Label(*k))))
+            .collect();
+        let w = labels
+            .iter()
+            .map(|l| output::width(l))
+            .max()
+            .unwrap_or(0)
+            .max(16);
+        for (label, (_, text)) in labels.iter().zip(&lines) {
+            output::line(format!("{} {text}", output::pad(label, w)))?;
         }
     }
     Ok(())
@@ -283,10 +289,14 @@ pub fn card_info(card: &mut AnyCard, json_out: bool) -> Result<(), Failure> {
             "expiry": id.expiry,
         }))?;
     } else {
-        let row = |l: Label, v: String| {
-            let label = format!("{}:", t(Msg::Label(l)));
-            output::line(format!("{} {v}", output::pad(&label, 18)))
-        };
+        let label = |l: Label| format!("{}:", t(Msg::Label(l)));
+        let w = [Label::CardSerial, Label::MunicipalityCode, Label::Expiry]
+            .map(|l| output::width(&label(l)))
+            .into_iter()
+            .max()
+            .unwrap_or(0)
+            .max(18);
+        let row = |l: Label, v: String| output::line(format!("{} {v}", output::pad(&label(l), w)));
         row(Label::CardSerial, id.serial.to_string())?;
         row(
             Label::MunicipalityCode,
