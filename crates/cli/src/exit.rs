@@ -30,8 +30,9 @@ pub const PARTIAL_RESET: u8 = 11;
 /// pipe); the message goes to standard error. The card operation may already be done (a
 /// verify spent its try, a change took effect): `status` shows the counters. When only the
 /// report of another failure could not be written (`--json` to a closed standard output), the
-/// exit code stays that failure's, and the message goes to standard error.
-pub const OUTPUT: u8 = 12;
+/// exit code stays that failure's, and the message goes to standard error. (12 is the kiosk's
+/// "cancelled".)
+pub const OUTPUT: u8 = 13;
 
 /// The exit-code table for `--help`.
 pub const HELP: &str = "Exit codes:
@@ -47,7 +48,7 @@ pub const HELP: &str = "Exit codes:
   9  residence-PIN change rolled back: the old PIN still works
  10  reset not possible on this route; the message says where to go (nothing was sent)
  11  residence-PIN reset reached only one of its two key references: run it again
- 12  the result could not be written to standard output (full disk, closed pipe);
+ 13  the result could not be written to standard output (full disk, closed pipe);
      the card operation may be done: run `status`. A failure whose report could not
      be written keeps its own code; the message goes to standard error";
 

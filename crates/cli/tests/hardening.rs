@@ -217,7 +217,7 @@ fn a_full_standard_output_is_an_exit_code_not_a_panic() {
         let o = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         let ctx = format!("myna {}: {err}", args.join(" "));
-        assert_eq!(o.status.code(), Some(12), "{ctx}");
+        assert_eq!(o.status.code(), Some(13), "{ctx}");
         assert!(err.contains("cannot write to standard output"), "{ctx}");
         assert!(err.contains("myna status"), "{ctx}");
         assert!(!err.contains("panicked"), "{ctx}");
@@ -257,7 +257,7 @@ fn a_closed_pipe_on_standard_output_is_an_exit_code_not_a_panic() {
         let o = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         let ctx = format!("myna {}: {err}", args.join(" "));
-        assert_eq!(o.status.code(), Some(12), "{ctx}");
+        assert_eq!(o.status.code(), Some(13), "{ctx}");
         assert!(err.contains("cannot write to standard output"), "{ctx}");
         assert!(!err.contains("panicked"), "{ctx}");
     }
@@ -355,5 +355,5 @@ fn json_covers_usage_errors() {
     let o = myna(&st, &["--json", "--help"], "");
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("Exit codes:"));
-    assert!(String::from_utf8_lossy(&o.stdout).contains(" 12  "));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(" 13  "));
 }
