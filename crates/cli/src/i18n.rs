@@ -137,9 +137,7 @@ pub fn lib_error(e: &mynacard::Error, lang: Lang) -> String {
                 "中止しました: {kind}は残り1回で、間違えるとロックされます。カードには何も送って\
                  いません(最後の1回を使うには --allow-last-try を付けてください)。"
             ),
-            E::Credential(c) => format!(
-                "入力が形式に合いません(カードには何も送っていません): {c}"
-            ),
+            E::Credential(c) => credential_ja(c),
             E::CardReset => {
                 "カードがリセットされました。それまでのPIN照合は無効です。必要なら照合し直してください。"
                     .into()
@@ -155,6 +153,43 @@ pub fn lib_error(e: &mynacard::Error, lang: Lang) -> String {
             other => format!("カードの操作に失敗しました: {other}"),
         },
     }
+}
+
+/// A refused value, in Japanese (the library's English text for a rule it adds later).
+fn credential_ja(c: &mynacard::credential::CredentialError) -> String {
+    use mynacard::credential::{CredentialKind as K, Rule as R};
+    let what = match c.kind {
+        K::Pin(k) => pin_name(Lang::Ja, k).to_owned(),
+        K::MatchingNumberA => "照合番号A(個人番号)".into(),
+        K::MatchingNumberB => "照合番号B".into(),
+        K::BirthDateKey => "生年月日キー".into(),
+        _ => c.kind.to_string(),
+    };
+    let rule = match c.rule {
+        R::Length { expected, got } => {
+            let n = expected
+                .trim_start_matches("exactly ")
+                .replace(" to ", "〜");
+            format!("{n}文字で入力してください({got}文字でした)")
+        }
+        R::NotDigit { position } => {
+            format!("数字0〜9だけを入力してください({position}文字目が数字ではありません)")
+        }
+        R::LowerCase { position } => {
+            format!("英小文字は使えません。カードは大文字と小文字を区別します({position}文字目)")
+        }
+        R::NotAlphanumeric { position } => {
+            format!("英大文字A〜Zと数字0〜9だけを入力してください({position}文字目)")
+        }
+        R::NoLetter => "英大文字A〜Zを1文字以上含めてください".into(),
+        R::NoDigit => "数字0〜9を1文字以上含めてください".into(),
+        R::CheckDigit => "チェックデジット(12桁目)が最初の11桁と合いません".into(),
+        R::Date(part) => format!("日付の一部({part})が正しくありません"),
+        R::Unchanged => "新しい値が現在の値と同じです".into(),
+        R::Mismatch => "新しい値の1回目と2回目の入力が違います".into(),
+        _ => c.rule.to_string(),
+    };
+    format!("{what}が正しくありません: {rule}(カードには何も送っていません)")
 }
 
 /// Any other library value shown as text (reset errors, route assessments, reader notices,

@@ -61,6 +61,13 @@ fn japanese_from_lang_and_english_from_the_flag() {
         ),
         (
             &["--pin-stdin", "verify", "auth"],
+            "12345\n",
+            6,
+            "利用者証明用電子証明書の暗証番号が正しくありません: 4文字で入力してください",
+            "must be exactly 4 characters long",
+        ),
+        (
+            &["--pin-stdin", "verify", "auth"],
             "",
             6,
             "標準入力が終わりました",
