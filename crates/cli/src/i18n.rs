@@ -192,6 +192,66 @@ fn credential_ja(c: &mynacard::credential::CredentialError) -> String {
     format!("{what}が正しくありません: {rule}(カードには何も送っていません)")
 }
 
+/// A route assessment of `reset` (why a reset is not possible here, and where to go), as the
+/// person reads it.
+pub fn assessment(a: &mynacard::policy::Assessment, lang: Lang) -> String {
+    use mynacard::policy::{Assessment, KioskSupport, Place, Refusal};
+    if lang == Lang::En {
+        return a.to_string().trim_end().to_owned();
+    }
+    let place = |p: &Place| -> String {
+        match p {
+            Place::Kiosk(KioskSupport::SignatureOnly) => {
+                "署名用電子証明書のパスワードだけを再設定できるコンビニのキオスク端末".into()
+            }
+            Place::Kiosk(KioskSupport::BothJpkiPins) => {
+                "JPKIの暗証番号を両方とも再設定できるコンビニのキオスク端末".into()
+            }
+            Place::SmartphoneApp => "NFC対応スマートフォンのJPKI暗証番号リセットアプリ".into(),
+            Place::Counter => "市区町村窓口(市役所・区役所・出張所など)に本人が行く".into(),
+            Place::CounterByProxy => "市区町村窓口に代理人が行く".into(),
+        }
+    };
+    let refusal = |r: &Refusal| -> String {
+        let n = |k: &PinKind| pin_name(Lang::Ja, *k);
+        match r {
+            Refusal::NotSelfService(k) => format!(
+                "{}はセルフサービスでは再設定できません。市区町村窓口だけで再設定できます",
+                n(k)
+            ),
+            Refusal::KioskSignatureOnly => "この端末で再設定できるのは署名用電子証明書のパスワードだけで、利用者証明用電子証明書の暗証番号は再設定できません"
+                .into(),
+            Refusal::OtherPinUnknown(k) => format!(
+                "セルフサービスには{}が必要です。JPKIの暗証番号がどちらも分からない場合は、窓口でしか再設定できません",
+                n(k)
+            ),
+            Refusal::OtherPinBlocked(k) => {
+                format!("セルフサービスには{}が必要ですが、それもロックされています", n(k))
+            }
+            Refusal::CertificatesMissing => "セルフサービスには、カードに署名用と利用者証明用の電子証明書が両方とも必要です"
+                .into(),
+        }
+    };
+    match a {
+        Assessment::NotPossible {
+            place: p,
+            reasons,
+            go_instead,
+        } => {
+            let mut s = format!("{}では再設定できません:\n", place(p));
+            for r in reasons {
+                s.push_str(&format!("  - {}\n", refusal(r)));
+            }
+            s.push_str("代わりに次の場所で再設定できます:\n");
+            for g in go_instead {
+                s.push_str(&format!("  - {}\n", place(g)));
+            }
+            s.trim_end().to_owned()
+        }
+        other => lib_text(other, lang).trim_end().to_owned(),
+    }
+}
+
 /// Any other library value shown as text (reset errors, route assessments, reader notices,
 /// the virtual card's state errors): the library's own text, until it offers them in Japanese.
 pub fn lib_text(v: &dyn Display, lang: Lang) -> String {

@@ -117,7 +117,7 @@ fn reset_inner(
     if !best_case.is_possible() {
         return Err(Failure::new(
             exit::NOT_POSSIBLE,
-            i18n::lib_text(&best_case, i18n::lang()).trim_end(),
+            i18n::assessment(&best_case, i18n::lang()),
         ));
     }
     if let Place::Kiosk(_) = place {
@@ -133,7 +133,7 @@ fn reset_inner(
     if !assessment.is_possible() {
         return Err(Failure::new(
             exit::NOT_POSSIBLE,
-            i18n::lib_text(&assessment, i18n::lang()).trim_end(),
+            i18n::assessment(&assessment, i18n::lang()),
         ));
     }
     let other = match assessment.other_pin() {

@@ -60,6 +60,13 @@ fn japanese_from_lang_and_english_from_the_flag() {
             "\"error\":\"unrecognized subcommand",
         ),
         (
+            &["--pin-stdin", "reset", "residence", "--terminal", "kiosk"],
+            "1234\n",
+            10,
+            "住民基本台帳用の暗証番号はセルフサービスでは再設定できません",
+            "only the municipal counter resets it",
+        ),
+        (
             &["--pin-stdin", "verify", "auth"],
             "12345\n",
             6,
