@@ -128,7 +128,8 @@ pub fn cert(
         CertFormat::Der => c.der().to_vec(),
         CertFormat::Pem => c.to_pem().into_bytes(),
         CertFormat::Text => {
-            let mut text = format!("{}: EF {}\n{}\n", kind, kind.fid(), c.summary());
+            let name = t(Msg::CertName(kind.cli_name(), &kind));
+            let mut text = format!("{name}: EF {}\n{}\n", kind.fid(), c.summary());
             if let Some(ct) = &chain_text {
                 let label = format!("{}:", t(Msg::ChainLabel));
                 text.push_str(&format!("{} {ct}\n", output::pad(&label, 13)));
@@ -160,7 +161,8 @@ pub fn cert(
         }
         output::json(&v)?;
     } else if let Some(path) = &out {
-        output::note(t(Msg::CertWritten(&kind, path)));
+        let name = t(Msg::CertName(kind.cli_name(), &kind));
+        output::note(t(Msg::CertWritten(&name, path)));
     } else {
         output::bytes(&bytes)?;
     }
@@ -231,7 +233,7 @@ pub fn sign(
     } else {
         output::line(t(Msg::Signed {
             bytes: sig.bytes.len(),
-            key: &key,
+            key: &t(Msg::KeyName(key.cli_name(), &key)),
             scheme: &scheme,
             digest: &digest,
             path: out,

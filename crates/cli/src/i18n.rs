@@ -426,6 +426,12 @@ pub enum Msg<'a> {
     CvNotChecked(&'a dyn Display),
     /// Presence proven.
     Present(usize),
+    /// A certificate's name, by its command-line name (`auth`, `auth-ca`, `sign`, `sign-ca`),
+    /// with the library's English name.
+    CertName(&'a str, &'a dyn Display),
+    /// A private key's name, by its command-line name (`auth`, `sign`), with the library's
+    /// English name.
+    KeyName(&'a str, &'a dyn Display),
     /// Sex, by its ISO/IEC 5218 code (`0`, `1`, `2`, `9`), with the library's English text.
     Sex(char, &'a dyn Display),
     /// Municipality code with prefecture.
@@ -894,6 +900,18 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
                  carries"
             ),
         ),
+        Msg::CertName(cli, en) => match (lang, *cli) {
+            (Lang::Ja, "auth") => "利用者証明用電子証明書".into(),
+            (Lang::Ja, "auth-ca") => "利用者証明用電子証明書の発行者(CA)証明書".into(),
+            (Lang::Ja, "sign") => "署名用電子証明書".into(),
+            (Lang::Ja, "sign-ca") => "署名用電子証明書の発行者(CA)証明書".into(),
+            _ => en.to_string(),
+        },
+        Msg::KeyName(cli, en) => match (lang, *cli) {
+            (Lang::Ja, "auth") => "利用者証明用の秘密鍵".into(),
+            (Lang::Ja, "sign") => "署名用の秘密鍵".into(),
+            _ => en.to_string(),
+        },
         Msg::Sex(code, en) => match (lang, code) {
             (Lang::Ja, '0') => "不明".into(),
             (Lang::Ja, '1') => "男性".into(),
