@@ -320,6 +320,13 @@ pub enum Msg<'a> {
         /// The accepted values, or why it was refused.
         detail: &'a str,
     },
+    /// A number argument that is not a whole number.
+    UsageNotANumber {
+        /// The argument.
+        arg: &'a str,
+        /// The value.
+        value: &'a str,
+    },
     /// `info --open-with matching-a` without `--my-number`.
     MatchingAOnlyMyNumber,
     /// `info --open-with matching-b --my-number`.
@@ -620,6 +627,11 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
             lang,
             format!("{arg} の値「{value}」は使えません: {detail}"),
             format!("invalid value '{value}' for '{arg}': {detail}"),
+        ),
+        Msg::UsageNotANumber { arg, value } => pick!(
+            lang,
+            format!("{arg} の値「{value}」は使えません: 0以上の整数で指定してください"),
+            format!("invalid value '{value}' for '{arg}': not a whole number"),
         ),
         Msg::MatchingAOnlyMyNumber => pick!(
             lang,

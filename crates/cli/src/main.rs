@@ -310,7 +310,22 @@ fn usage_message(e: &clap::Error, lang: i18n::Lang) -> String {
             &Msg::UsageUnexpectedArg(&ctx(ContextKind::InvalidArg)),
         ),
         ErrorKind::MissingRequiredArgument | ErrorKind::MissingSubcommand => {
-            i18n::text(lang, &Msg::UsageMissing(&ctx(ContextKind::InvalidArg)))
+            let missing = match ctx(ContextKind::InvalidArg) {
+                m if m.is_empty() => "<COMMAND>".to_owned(),
+                m => m,
+            };
+            i18n::text(lang, &Msg::UsageMissing(&missing))
+        }
+        ErrorKind::ValueValidation
+            if std::error::Error::source(e).is_some_and(|s| s.is::<std::num::ParseIntError>()) =>
+        {
+            i18n::text(
+                lang,
+                &Msg::UsageNotANumber {
+                    arg: &ctx(ContextKind::InvalidArg),
+                    value: &ctx(ContextKind::InvalidValue),
+                },
+            )
         }
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let detail = match (e.kind(), e.get(ContextKind::ValidValue)) {
