@@ -17,17 +17,23 @@
 //! never taken from the command line: they are prompted for without echo, or read one per line
 //! from standard input with `--pin-stdin`.
 //!
+//! Messages are in Japanese or English: see [`i18n`] for how the language is chosen
+//! (`--lang ja|en`, else `LC_ALL`, `LC_MESSAGES`, `LANG`).
+//!
 //! Exit codes: see [`exit`].
 
 mod backend;
 mod data;
 mod docsig;
 mod exit;
+mod i18n;
+mod outfile;
 mod output;
 mod pins;
 mod reset;
 mod surface;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,9 +48,13 @@ use clap::{Parser, Subcommand};
     after_help = exit::HELP
 )]
 pub struct Cli {
-    /// Print machine-readable JSON instead of text.
+    /// Print machine-readable JSON instead of text (usage errors too).
     #[arg(long, global = true)]
     pub json: bool,
+    /// The language of messages (default: Japanese when LC_ALL, else LC_MESSAGES, else LANG
+    /// starts with `ja`; English otherwise).
+    #[arg(long, global = true, value_enum, value_name = "ja|en")]
+    pub lang: Option<i18n::Lang>,
     /// The virtual card's state file (default: in the user's state directory).
     #[arg(long, global = true, value_name = "PATH")]
     pub sim_state: Option<PathBuf>,
@@ -165,17 +175,12 @@ pub enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The language and --json before parsing, so that usage errors follow them too.
+    i18n::set_lang(i18n::lang_arg(&args).unwrap_or_else(i18n::Lang::from_env));
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return usage_error(&e, i18n::json_arg(&args)),
     };
     let json = cli.json;
     if let Some(code) = docsig::run_verify(&cli) {
@@ -282,4 +287,104 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
         ),
         Command::CardInfo => surface::card_info(&mut card, cli.json),
     }
+}
+
+/// Reports a command-line error (exit [`exit::USAGE`]), or prints `--help`/`--version` (exit
+/// [`exit::OK`], or [`exit::OUTPUT`] when standard output cannot be written).
+fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
+    if !e.use_stderr() {
+        return match e.print() {
+            Ok(()) => ExitCode::from(exit::OK),
+            Err(err) => {
+                output::note(i18n::t(i18n::Msg::CannotWriteStdout(&err)));
+                ExitCode::from(exit::OUTPUT)
+            }
+        };
+    }
+    let lang = i18n::lang();
+    if lang == i18n::Lang::En && !json {
+        let _ = e.print();
+        return ExitCode::from(exit::USAGE);
+    }
+    let f = exit::Failure::new(exit::USAGE, usage_message(e, lang));
+    output::error(json, &f);
+    if !json {
+        // clap's usage line and its pointer to --help, after its (English) first line.
+        let rendered = e.render().to_string();
+        for l in rendered.lines().skip(1).skip_while(|l| !l.is_empty()) {
+            let _ = writeln!(std::io::stderr().lock(), "{l}");
+        }
+    }
+    ExitCode::from(exit::USAGE)
+}
+
+/// The message of a command-line error in `lang`: clap's own words in English, ours in
+/// Japanese.
+fn usage_message(e: &clap::Error, lang: i18n::Lang) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use i18n::Msg;
+    let ctx = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    // clap's first line, without its "error: " prefix.
+    let rendered = e.render().to_string();
+    let clap_text = rendered
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_owned();
+    if lang == i18n::Lang::En {
+        return clap_text;
+    }
+    let m = match e.kind() {
+        ErrorKind::InvalidSubcommand => i18n::text(
+            lang,
+            &Msg::UsageUnknownCommand(&ctx(ContextKind::InvalidSubcommand)),
+        ),
+        ErrorKind::UnknownArgument => i18n::text(
+            lang,
+            &Msg::UsageUnexpectedArg(&ctx(ContextKind::InvalidArg)),
+        ),
+        ErrorKind::MissingRequiredArgument | ErrorKind::MissingSubcommand => {
+            let missing = match ctx(ContextKind::InvalidArg) {
+                m if m.is_empty() => "<COMMAND>".to_owned(),
+                m => m,
+            };
+            i18n::text(lang, &Msg::UsageMissing(&missing))
+        }
+        ErrorKind::ValueValidation
+            if std::error::Error::source(e).is_some_and(|s| s.is::<std::num::ParseIntError>()) =>
+        {
+            i18n::text(
+                lang,
+                &Msg::UsageNotANumber {
+                    arg: &ctx(ContextKind::InvalidArg),
+                    value: &ctx(ContextKind::InvalidValue),
+                },
+            )
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let detail = match (e.kind(), e.get(ContextKind::ValidValue)) {
+                (ErrorKind::InvalidValue, Some(_)) => ctx(ContextKind::ValidValue),
+                // Our own parsers' messages are already in the language.
+                _ => std::error::Error::source(e)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+            };
+            i18n::text(
+                lang,
+                &Msg::UsageBadValue {
+                    arg: &ctx(ContextKind::InvalidArg),
+                    value: &ctx(ContextKind::InvalidValue),
+                    detail: &detail,
+                },
+            )
+        }
+        _ => i18n::text(lang, &Msg::Usage(&clap_text)),
+    };
+    m
 }
