@@ -90,7 +90,8 @@ fn pin_arg<'a>(p: *const CK_UTF8CHAR, len: CK_ULONG) -> R<Option<&'a [u8]>> {
     input(p, len).map(Some)
 }
 
-extern "C" fn C_Initialize(args: *mut c_void) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_Initialize(args: *mut c_void) -> CK_RV {
     if !args.is_null() {
         // SAFETY: non-null `pInitArgs` points to a CK_C_INITIALIZE_ARGS (PKCS#11 §5.4).
         let a = unsafe { &*(args as *const CK_C_INITIALIZE_ARGS) };
@@ -122,7 +123,8 @@ extern "C" fn C_Initialize(args: *mut c_void) -> CK_RV {
     .unwrap_or(CKR_GENERAL_ERROR)
 }
 
-extern "C" fn C_Finalize(reserved: *mut c_void) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_Finalize(reserved: *mut c_void) -> CK_RV {
     if !reserved.is_null() {
         return CKR_ARGUMENTS_BAD;
     }
@@ -139,7 +141,8 @@ extern "C" fn C_Finalize(reserved: *mut c_void) -> CK_RV {
     .unwrap_or(CKR_GENERAL_ERROR)
 }
 
-extern "C" fn C_GetInfo(info: *mut CK_INFO) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_GetInfo(info: *mut CK_INFO) -> CK_RV {
     with(|_| {
         out(
             info,
@@ -157,7 +160,8 @@ extern "C" fn C_GetInfo(info: *mut CK_INFO) -> CK_RV {
     })
 }
 
-extern "C" fn C_GetSlotList(
+#[no_mangle]
+pub extern "C" fn C_GetSlotList(
     _present: CK_BBOOL,
     list: *mut CK_SLOT_ID,
     count: *mut CK_ULONG,
@@ -165,7 +169,8 @@ extern "C" fn C_GetSlotList(
     with(|m| out_list(list, count, &m.slot_list()))
 }
 
-extern "C" fn C_GetSlotInfo(slot: CK_SLOT_ID, info: *mut CK_SLOT_INFO) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_GetSlotInfo(slot: CK_SLOT_ID, info: *mut CK_SLOT_INFO) -> CK_RV {
     with(|m| {
         if info.is_null() {
             return Err(CKR_ARGUMENTS_BAD);
@@ -174,7 +179,8 @@ extern "C" fn C_GetSlotInfo(slot: CK_SLOT_ID, info: *mut CK_SLOT_INFO) -> CK_RV 
     })
 }
 
-extern "C" fn C_GetTokenInfo(slot: CK_SLOT_ID, info: *mut CK_TOKEN_INFO) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_GetTokenInfo(slot: CK_SLOT_ID, info: *mut CK_TOKEN_INFO) -> CK_RV {
     with(|m| {
         if info.is_null() {
             return Err(CKR_ARGUMENTS_BAD);
@@ -183,7 +189,8 @@ extern "C" fn C_GetTokenInfo(slot: CK_SLOT_ID, info: *mut CK_TOKEN_INFO) -> CK_R
     })
 }
 
-extern "C" fn C_GetMechanismList(
+#[no_mangle]
+pub extern "C" fn C_GetMechanismList(
     slot: CK_SLOT_ID,
     list: *mut CK_MECHANISM_TYPE,
     count: *mut CK_ULONG,
@@ -191,7 +198,8 @@ extern "C" fn C_GetMechanismList(
     with(|m| out_list(list, count, &m.mechanism_list(slot)?))
 }
 
-extern "C" fn C_GetMechanismInfo(
+#[no_mangle]
+pub extern "C" fn C_GetMechanismInfo(
     slot: CK_SLOT_ID,
     mech: CK_MECHANISM_TYPE,
     info: *mut CK_MECHANISM_INFO,
@@ -204,7 +212,8 @@ extern "C" fn C_GetMechanismInfo(
     })
 }
 
-extern "C" fn C_OpenSession(
+#[no_mangle]
+pub extern "C" fn C_OpenSession(
     slot: CK_SLOT_ID,
     flags: CK_FLAGS,
     _app: *mut c_void,
@@ -219,15 +228,21 @@ extern "C" fn C_OpenSession(
     })
 }
 
-extern "C" fn C_CloseSession(session: CK_SESSION_HANDLE) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_CloseSession(session: CK_SESSION_HANDLE) -> CK_RV {
     with(|m| m.close_session(session))
 }
 
-extern "C" fn C_CloseAllSessions(slot: CK_SLOT_ID) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_CloseAllSessions(slot: CK_SLOT_ID) -> CK_RV {
     with(|m| m.close_all_sessions(slot))
 }
 
-extern "C" fn C_GetSessionInfo(session: CK_SESSION_HANDLE, info: *mut CK_SESSION_INFO) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_GetSessionInfo(
+    session: CK_SESSION_HANDLE,
+    info: *mut CK_SESSION_INFO,
+) -> CK_RV {
     with(|m| {
         if info.is_null() {
             return Err(CKR_ARGUMENTS_BAD);
@@ -236,7 +251,8 @@ extern "C" fn C_GetSessionInfo(session: CK_SESSION_HANDLE, info: *mut CK_SESSION
     })
 }
 
-extern "C" fn C_Login(
+#[no_mangle]
+pub extern "C" fn C_Login(
     session: CK_SESSION_HANDLE,
     user: CK_USER_TYPE,
     pin: *mut CK_UTF8CHAR,
@@ -245,11 +261,13 @@ extern "C" fn C_Login(
     with(|m| m.login(session, user, pin_arg(pin, len)?))
 }
 
-extern "C" fn C_Logout(session: CK_SESSION_HANDLE) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_Logout(session: CK_SESSION_HANDLE) -> CK_RV {
     with(|m| m.logout(session))
 }
 
-extern "C" fn C_SetPIN(
+#[no_mangle]
+pub extern "C" fn C_SetPIN(
     session: CK_SESSION_HANDLE,
     old: *mut CK_UTF8CHAR,
     old_len: CK_ULONG,
@@ -272,7 +290,8 @@ fn template<'a>(p: *const CK_ATTRIBUTE, count: CK_ULONG) -> R<&'a [CK_ATTRIBUTE]
     Ok(unsafe { std::slice::from_raw_parts(p, count as usize) })
 }
 
-extern "C" fn C_GetAttributeValue(
+#[no_mangle]
+pub extern "C" fn C_GetAttributeValue(
     session: CK_SESSION_HANDLE,
     object: CK_OBJECT_HANDLE,
     attrs: *mut CK_ATTRIBUTE,
@@ -328,7 +347,8 @@ extern "C" fn C_GetAttributeValue(
     })
 }
 
-extern "C" fn C_GetObjectSize(
+#[no_mangle]
+pub extern "C" fn C_GetObjectSize(
     session: CK_SESSION_HANDLE,
     object: CK_OBJECT_HANDLE,
     size: *mut CK_ULONG,
@@ -341,7 +361,8 @@ extern "C" fn C_GetObjectSize(
     })
 }
 
-extern "C" fn C_FindObjectsInit(
+#[no_mangle]
+pub extern "C" fn C_FindObjectsInit(
     session: CK_SESSION_HANDLE,
     attrs: *mut CK_ATTRIBUTE,
     count: CK_ULONG,
@@ -358,7 +379,8 @@ extern "C" fn C_FindObjectsInit(
     })
 }
 
-extern "C" fn C_FindObjects(
+#[no_mangle]
+pub extern "C" fn C_FindObjects(
     session: CK_SESSION_HANDLE,
     objects: *mut CK_OBJECT_HANDLE,
     max: CK_ULONG,
@@ -375,11 +397,13 @@ extern "C" fn C_FindObjects(
     })
 }
 
-extern "C" fn C_FindObjectsFinal(session: CK_SESSION_HANDLE) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_FindObjectsFinal(session: CK_SESSION_HANDLE) -> CK_RV {
     with(|m| m.find_final(session))
 }
 
-extern "C" fn C_SignInit(
+#[no_mangle]
+pub extern "C" fn C_SignInit(
     session: CK_SESSION_HANDLE,
     mech: *mut CK_MECHANISM,
     key: CK_OBJECT_HANDLE,
@@ -426,7 +450,8 @@ fn sign_out(
     out(sig_len, s.len() as CK_ULONG)
 }
 
-extern "C" fn C_Sign(
+#[no_mangle]
+pub extern "C" fn C_Sign(
     session: CK_SESSION_HANDLE,
     data: *mut CK_BYTE,
     data_len: CK_ULONG,
@@ -439,11 +464,17 @@ extern "C" fn C_Sign(
     })
 }
 
-extern "C" fn C_SignUpdate(session: CK_SESSION_HANDLE, part: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+#[no_mangle]
+pub extern "C" fn C_SignUpdate(
+    session: CK_SESSION_HANDLE,
+    part: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     with(|m| m.sign_update(session, input(part, len)?))
 }
 
-extern "C" fn C_SignFinal(
+#[no_mangle]
+pub extern "C" fn C_SignFinal(
     session: CK_SESSION_HANDLE,
     sig: *mut CK_BYTE,
     sig_len: *mut CK_ULONG,
@@ -455,7 +486,8 @@ extern "C" fn C_SignFinal(
 /// `CKR_CRYPTOKI_NOT_INITIALIZED` when the module is not initialized).
 macro_rules! not_supported {
     ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
-        extern "C" fn $name($($arg: $ty),*) -> CK_RV {
+        #[no_mangle]
+        pub extern "C" fn $name($($arg: $ty),*) -> CK_RV {
             with(|_| Err(CKR_FUNCTION_NOT_SUPPORTED))
         }
     )*};
@@ -506,7 +538,8 @@ not_supported! {
     C_CancelFunction(_a1: CK_SESSION_HANDLE);
 }
 
-extern "C" fn C_WaitForSlotEvent(
+#[no_mangle]
+pub extern "C" fn C_WaitForSlotEvent(
     _flags: CK_FLAGS,
     _slot: *mut CK_SLOT_ID,
     _reserved: *mut c_void,

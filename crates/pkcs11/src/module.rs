@@ -226,7 +226,14 @@ pub(crate) struct Module {
 /// A slot: which card, which token.
 fn split(slot: CK_SLOT_ID) -> (usize, Key) {
     let card = (slot / 2) as usize;
-    (card, if slot % 2 == 0 { Key::Auth } else { Key::Sign })
+    (
+        card,
+        if slot.is_multiple_of(2) {
+            Key::Auth
+        } else {
+            Key::Sign
+        },
+    )
 }
 
 fn slot_of(card: usize, key: Key) -> CK_SLOT_ID {

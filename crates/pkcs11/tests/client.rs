@@ -48,7 +48,10 @@ fn cert_der(s: &Session) -> Vec<u8> {
 fn verify(cert: &[u8], digest_info: &[u8], sig: &[u8]) {
     let cert = x509_cert::Certificate::from_der(cert).unwrap();
     let spki = cert.tbs_certificate().subject_public_key_info();
-    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(spki.subject_public_key.raw_bytes()).unwrap();
+    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(
+        spki.subject_public_key.raw_bytes(),
+    )
+    .unwrap();
     let key = rsa::PublicKey::try_from(key).unwrap();
     key.verify(rsa::Pkcs1v15Sign::new_unprefixed(), digest_info, sig)
         .expect("signature verifies under the certificate");
@@ -96,7 +99,10 @@ fn listing_shows_tokens_counters_and_public_objects_in_at_most_4_exchanges() {
     let der = cert_der(&s);
     let cert = x509_cert::Certificate::from_der(&der).unwrap();
     let spki = cert.tbs_certificate().subject_public_key_info();
-    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(spki.subject_public_key.raw_bytes()).unwrap();
+    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(
+        spki.subject_public_key.raw_bytes(),
+    )
+    .unwrap();
     match &attrs[..] {
         [Attribute::ModulusBits(bits), Attribute::Modulus(n), Attribute::PublicExponent(e), Attribute::Label(l)] =>
         {
@@ -115,7 +121,11 @@ fn listing_shows_tokens_counters_and_public_objects_in_at_most_4_exchanges() {
     drop(s2);
     p.finalize().unwrap();
     let ex = card.exchanges();
-    assert!(ex.len() <= 4, "a listing costs {} exchanges: {ex:#?}", ex.len());
+    assert!(
+        ex.len() <= 4,
+        "a listing costs {} exchanges: {ex:#?}",
+        ex.len()
+    );
     assert_eq!(card.verifies_with_value(), 0);
 }
 
@@ -223,7 +233,12 @@ fn a_wrong_pin_costs_exactly_one_try_and_the_flags_follow_the_counter() {
     card.clear_log();
     let e = s.login(UserType::User, Some(&pin("1234"))).unwrap_err();
     assert_eq!(rv(e), RvError::FunctionRejected);
-    assert_eq!(card.verifies_with_value(), 0, "nothing sent: {:#?}", card.exchanges());
+    assert_eq!(
+        card.verifies_with_value(),
+        0,
+        "nothing sent: {:#?}",
+        card.exchanges()
+    );
     // The signature token is untouched.
     let ts = p.get_token_info(sign).unwrap();
     assert!(!ts.user_pin_count_low());
@@ -347,7 +362,11 @@ fn logout_and_closing_the_last_session_unpower_the_card() {
     // SELECT (the selection did not survive), and SIGN was never sent after the logout.
     card.clear_log();
     s.login(UserType::User, Some(&pin("1234"))).unwrap();
-    assert!(card.exchanges()[0].starts_with("00A4040C"), "{:#?}", card.exchanges());
+    assert!(
+        card.exchanges()[0].starts_with("00A4040C"),
+        "{:#?}",
+        card.exchanges()
+    );
     drop(s);
     // Closing the last session let go of the card: the library can open its state file, which
     // is locked while the module holds the card.

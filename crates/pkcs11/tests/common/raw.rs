@@ -1,6 +1,7 @@
 //! The module through its raw C interface, for what a safe client cannot send: null pointers,
 //! wrong handles and small buffers. The only `unsafe` of the tests is in [`call!`].
 
+#[allow(unused_imports)]
 pub use cryptoki_sys::*;
 
 /// The module loaded by path, its C functions callable as they are.
@@ -16,6 +17,9 @@ impl Raw {
 }
 
 /// Calls one C function of the module: `call!(raw, C_GetSlotList(0, ptr, &mut n))`.
+// The arguments are expanded inside the unsafe block on purpose: passing raw pointers is the
+// point of these tests.
+#[allow(clippy::macro_metavars_in_unsafe)]
 #[macro_export]
 macro_rules! call {
     ($raw:expr, $f:ident($($arg:expr),* $(,)?)) => {{
