@@ -254,9 +254,10 @@ pub(crate) fn connect(backend: &Backend) -> Result<Conn, String> {
     }
 }
 
-/// The readers that hold a My Number Card now (found by the JPKI application).
+/// The readers that hold a My Number Card now (found by the JPKI application), each with the
+/// connection the probe opened, so that the first use does not probe again.
 #[cfg(feature = "pcsc")]
-pub(crate) fn pcsc_readers() -> Vec<String> {
+pub(crate) fn pcsc_readers() -> Vec<(String, Conn)> {
     let Ok(readers) = mynacard::pcsc::list_readers() else {
         return Vec::new();
     };
@@ -266,13 +267,15 @@ pub(crate) fn pcsc_readers() -> Vec<String> {
     };
     readers
         .into_iter()
-        .filter(|r| {
-            mynacard::pcsc::open(
+        .filter_map(|r| {
+            let t = mynacard::pcsc::open(
                 &mynacard::pcsc::ReaderChoice::Name(r.clone()),
                 &options,
                 &mut |_| {},
             )
-            .is_ok()
+            .ok()?;
+            let conn: Conn = Card::new(Box::new(t));
+            Some((r, conn))
         })
         .collect()
 }

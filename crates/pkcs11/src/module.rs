@@ -329,8 +329,10 @@ impl Module {
             }));
         }
         #[cfg(feature = "pcsc")]
-        for reader in cardio::pcsc_readers() {
-            devices.push(Device::new(Backend::Pcsc { reader }));
+        for (reader, conn) in cardio::pcsc_readers() {
+            let mut d = Device::new(Backend::Pcsc { reader });
+            d.conn = Some(conn);
+            devices.push(d);
         }
         Module {
             devices,
