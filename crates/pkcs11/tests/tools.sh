@@ -30,6 +30,7 @@ unset MYNACARD_ALLOW_LAST_TRY
 
 failures=0
 skips=0
+sign_pw=ABC123 # the signature password on the card (changed below)
 pass() { echo "PASS  $*"; }
 fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
 need() {
@@ -133,6 +134,7 @@ if need pkcs11-tool openssl python3; then
     fi
     if p11 --slot 1 --login --pin ABC123 --change-pin --new-pin XYZ789 >/dev/null 2>&1 &&
         p11 --slot 1 --login --pin XYZ789 -O 2>&1 | grep -q "Private Key Object"; then
+        sign_pw=XYZ789
         pass "pkcs11-tool --change-pin (signature password)"
     else
         fail "pkcs11-tool --change-pin (signature password)"
@@ -160,6 +162,15 @@ if need modutil certutil; then
         pass "NSS modutil -add + certutil -L -h all: the authentication certificate"
     else
         fail "NSS: ${out:-modutil -add failed}"
+    fi
+    # After login (the password from a file, never on the command line), the signature
+    # certificate too.
+    printf '%s\n' "$sign_pw" >"$tmp/pw"
+    if out=$(certutil -L -h "署名用 Digital Signature" -d "sql:$db" -f "$tmp/pw" 2>&1) &&
+        grep -q "署名用 Digital Signature:署名用電子証明書" <<<"$out"; then
+        pass "NSS certutil -L -h <signature token> -f <password file>: the signature certificate"
+    else
+        fail "NSS signature token: $out"
     fi
 fi
 
