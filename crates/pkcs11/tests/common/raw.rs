@@ -17,10 +17,7 @@ impl Raw {
 }
 
 /// Calls one C function of the module: `call!(raw, C_GetSlotList(0, ptr, &mut n))`.
-// The arguments are expanded inside the unsafe block on purpose: passing raw pointers is the
-// point of these tests.
-#[allow(clippy::macro_metavars_in_unsafe)]
-#[macro_export]
+#[allow(unused_macros)]
 macro_rules! call {
     ($raw:expr, $f:ident($($arg:expr),* $(,)?)) => {{
         // SAFETY: the module checks every pointer it is given (that is what these tests test);
@@ -28,3 +25,5 @@ macro_rules! call {
         unsafe { $raw.0.$f($($arg),*) }
     }};
 }
+#[allow(unused_imports)]
+pub(crate) use call;
