@@ -555,3 +555,37 @@ fn sessions_login_objects_and_signing() {
     assert_eq!(call!(r, C_Finalize(NULL)), CKR_OK);
     assert_eq!(card.tries(), (3, 5), "no try spent by any of it");
 }
+
+#[test]
+fn the_vendor_user_type_allows_the_last_try_for_one_call() {
+    let card = Card::new();
+    card.set_tries(0x18, 1);
+    let r = Raw::load();
+    assert_eq!(call!(r, C_Initialize(NULL)), CKR_OK);
+    let mut h: CK_SESSION_HANDLE = 0;
+    assert_eq!(
+        call!(r, C_OpenSession(0, CKF_SERIAL_SESSION, NULL, None, &mut h)),
+        CKR_OK
+    );
+    let mut p = pin("1234");
+    assert_eq!(
+        call!(r, C_Login(h, CKU_USER, p.as_mut_ptr(), 4)),
+        mynacard_pkcs11::CKR_LAST_TRY_REFUSED
+    );
+    assert_eq!(card.verifies_with_value(), 0, "refused without sending");
+    assert_eq!(
+        call!(
+            r,
+            C_Login(
+                h,
+                mynacard_pkcs11::CKU_MYNACARD_ALLOW_LAST_TRY,
+                p.as_mut_ptr(),
+                4
+            )
+        ),
+        CKR_OK
+    );
+    assert_eq!(card.verifies_with_value(), 1);
+    assert_eq!(call!(r, C_Finalize(NULL)), CKR_OK);
+    assert_eq!(card.tries(), (3, 5), "the right PIN restored the counter");
+}
