@@ -112,6 +112,22 @@ pub(crate) fn login(card: &mut Conn, pin: &TypedPin, allow_last: bool) -> Result
     }
 }
 
+/// VERIFY, then (when `read` is set) the key's certificate, in one transaction: on a shared
+/// PC/SC connection each transaction selects the application again, so one transaction saves a
+/// SELECT. The outer error is the VERIFY's; the inner result is the read's.
+pub(crate) fn login_and_read(
+    card: &mut Conn,
+    key: Key,
+    pin: &TypedPin,
+    allow_last: bool,
+    read: bool,
+) -> Result<Option<Result<Certificate, Error>>, Error> {
+    card.session_mut().begin_transaction()?;
+    let r = login(card, pin, allow_last).map(|()| read.then(|| read_certificate(card, key)));
+    card.session_mut().end_transaction();
+    r
+}
+
 /// VERIFY the current value and CHANGE REFERENCE DATA, in one transaction.
 pub(crate) fn change_pin(
     card: &mut Conn,

@@ -534,10 +534,15 @@ impl Module {
         // No protected authentication path: the PIN comes from the caller.
         let pin = parse_pin(key, pin.ok_or(CKR_ARGUMENTS_BAD)?)?;
         d.status[key.index()] = None;
+        let read = d.certs[key.index()].is_none();
         let conn = d.conn()?;
-        let r = cardio::login(conn, &pin, allow_last);
-        r.map_err(|e| d.fail(&e))?;
+        let r = cardio::login_and_read(conn, key, &pin, allow_last, read);
+        let read = r.map_err(|e| d.fail(&e))?;
         d.logged_in[key.index()] = true;
+        // A failed read leaves the login in place; the certificate is read again when needed.
+        if let Some(Ok(cert)) = read {
+            d.certs[key.index()] = CertData::from(&cert).ok();
+        }
         Ok(())
     }
 
