@@ -298,7 +298,8 @@ pub(crate) fn pcsc_readers() -> Vec<(String, Conn)> {
 
 /// A transport that appends each exchange to a file: the command with the data of
 /// PIN-carrying commands masked, and only the length and status word of the answer (never its
-/// data). For counting exchanges (`MYNACARD_SIM_LOG`).
+/// data). For counting exchanges (`MYNACARD_SIM_LOG`). Power removal is logged as a line
+/// `# unpower`, which is not an exchange.
 struct FileLog<T> {
     inner: T,
     path: PathBuf,
@@ -342,7 +343,9 @@ impl<T: Transport> Transport for FileLog<T> {
         self.inner.end_transaction()
     }
     fn unpower(&mut self) -> Result<(), TransportError> {
-        self.inner.unpower()
+        let r = self.inner.unpower();
+        append(&self.path, "# unpower");
+        r
     }
     fn shared(&self) -> bool {
         self.inner.shared()

@@ -351,7 +351,9 @@ fn logout_and_closing_the_last_session_unpower_the_card() {
     let s = p.open_ro_session(auth).unwrap();
     s.login(UserType::User, Some(&pin("1234"))).unwrap();
     let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
+    card.clear_log();
     s.logout().unwrap();
+    assert_eq!(card.unpowers(), 1, "C_Logout unpowers the card");
     // Logged out: the key is gone from view and cannot sign.
     assert!(objects(&s, ObjectClass::PRIVATE_KEY).is_empty());
     let e = s.sign(&Mechanism::Sha256RsaPkcs, key, b"x").unwrap_err();
@@ -367,7 +369,13 @@ fn logout_and_closing_the_last_session_unpower_the_card() {
         "{:#?}",
         card.exchanges()
     );
+    card.clear_log();
     drop(s);
+    assert_eq!(
+        card.unpowers(),
+        1,
+        "closing the last session unpowers the card"
+    );
     // Closing the last session let go of the card: the library can open its state file, which
     // is locked while the module holds the card.
     mynacard::sim::VirtualCard::open(&card.state).expect("the module let go of the card");

@@ -46,7 +46,7 @@ need() {
         fi
     done
 }
-exchanges() { if [ -f "$MYNACARD_SIM_LOG" ]; then wc -l <"$MYNACARD_SIM_LOG"; else echo 0; fi; }
+exchanges() { if [ -f "$MYNACARD_SIM_LOG" ]; then grep -vc '^#' "$MYNACARD_SIM_LOG"; else echo 0; fi; }
 fresh_log() { rm -f "$MYNACARD_SIM_LOG"; }
 tries() { # tries left of a PIN, from `myna status --json`: tries auth | tries sign
     "$MYNA" status --sim-state "$MYNACARD_SIM_STATE" --json |

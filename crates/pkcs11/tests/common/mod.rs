@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -15,22 +15,20 @@ pub mod raw;
 /// process-wide too: the tests of one binary take turns.
 static TURN: Mutex<()> = Mutex::new(());
 
-/// The module built by this same `cargo test`: the library target is a dependency of every
-/// integration test, and cargo builds all of its crate types (rlib for linking the test, cdylib
-/// for loading) in the same rustc run, into the profile directory just above the test
-/// executable's `deps/`. So the `.so` loaded here is always this build's, never a stale one.
+/// The module built by this same `cargo test`. The library target is a dependency of every
+/// integration test, and cargo builds all of its crate types in one rustc run: the rlib linked
+/// into this test and the cdylib loaded here land side by side in `target/<profile>/deps/`,
+/// the directory of the test executable itself. (The copy in `target/<profile>/` is refreshed
+/// only by `cargo build`, so it may be stale during `cargo test`: it is not used.)
 pub fn module_path() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let profile = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
+    let deps = exe.parent().expect("target/<profile>/deps/<test>");
     let name = format!(
         "{}mynacard_pkcs11{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
     );
-    let path = profile.join(name);
+    let path = deps.join(name);
     assert!(path.exists(), "the module is not at {}", path.display());
     path
 }
@@ -73,6 +71,21 @@ impl Card {
 
     /// The exchanges the virtual card logged, one line each.
     pub fn exchanges(&self) -> Vec<String> {
+        self.log_lines()
+            .into_iter()
+            .filter(|l| !l.starts_with('#'))
+            .collect()
+    }
+
+    /// How many times the module removed power from the card.
+    pub fn unpowers(&self) -> usize {
+        self.log_lines()
+            .iter()
+            .filter(|l| *l == "# unpower")
+            .count()
+    }
+
+    fn log_lines(&self) -> Vec<String> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
