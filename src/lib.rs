@@ -60,6 +60,7 @@ pub mod cert;
 pub mod credential;
 pub mod cvc;
 pub mod error;
+pub mod mf;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod pin;
