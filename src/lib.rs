@@ -71,6 +71,7 @@ pub mod session;
 pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod sm;
 pub mod surface;
 pub mod text_assist;
 pub mod tlv;

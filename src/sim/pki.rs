@@ -81,7 +81,7 @@ fn stream(label: &str, seed: u64, extra: &[u8]) -> ChaCha20Rng {
 }
 
 /// The RSA key for `label` and `seed`, generated once per process.
-fn key(label: &str, seed: u64) -> Arc<PrivateKey> {
+pub(super) fn key(label: &str, seed: u64) -> Arc<PrivateKey> {
     let id = (label.to_owned(), seed);
     if let Some(k) = cache().lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
         return k.clone();
