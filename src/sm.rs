@@ -181,12 +181,7 @@ impl<T: Transport> Card<T> {
         let file = {
             let s = self.session_mut();
             s.select_df(&applets::TEXT_ASSIST)?;
-            s.read_file(
-                text::SM_KEY,
-                FileSize::Tlv {
-                    likely_large: false,
-                },
-            )?
+            s.read_file(text::SM_KEY, FileSize::Tlv { likely_large: true })?
         };
         let outer = crate::tlv::parse_one(&file)
             .map_err(|e| SmError::KeyDelivery(format!("EF 0006: {e}")))?;

@@ -172,3 +172,72 @@ fn jicsap_mf_files_parse() {
         ("JP07 ", 7, 0x1234)
     );
 }
+
+#[test]
+fn the_virtual_card_chain_reads_in_three_exchanges_and_verifies_under_the_virtual_root() {
+    use mynacard::sim::VirtualCard;
+    let mut card = mynacard::Card::new(VirtualCard::new());
+    let keys = mynacard::sim::mf::virtual_mf_issuer_keys();
+    let before = card.exchanges();
+    let chain = card.master_file_chain(&keys).unwrap();
+    // SELECT issuer security domain, GET DATA F8, GET DATA 7F21 (extended Le straight away).
+    assert_eq!(card.exchanges() - before, 3);
+    assert_eq!(chain.certificates.len(), 2);
+    match &chain.verdict {
+        ChainVerdict::Verified { root, length: 2 } => {
+            assert_eq!(root.hierarchy, CvHierarchy::Virtual);
+            assert_eq!(root.issuer, mynacard::sim::mf::virtual_mf_root_id());
+        }
+        v => panic!("{v:?}"),
+    }
+    // The built-in production and test keys do not know the virtual root.
+    let v = card
+        .master_file_chain(&mf::mf_issuer_keys(true))
+        .unwrap()
+        .verdict;
+    assert!(matches!(v, ChainVerdict::UnknownIssuer { .. }));
+
+    let d = card.master_file_data().unwrap();
+    assert_eq!(d.municipality_code.as_deref(), Some("13999"));
+    assert_eq!(
+        d.contact_atr.as_deref(),
+        Some(&mynacard::sim::ATR_CONTACT[..])
+    );
+    assert_eq!(
+        d.intermediate_key_id,
+        Some(chain.certificates[0].subject_key_id())
+    );
+    assert!(d.expiry.is_some() && d.card_identification.is_some());
+    // The JICSAP files: absent / unreadable, as on the real card.
+    assert_eq!(card.card_identifier().unwrap(), None);
+    assert_eq!(card.application_folders().unwrap(), None);
+    assert_eq!(card.ic_manufacturer().unwrap(), None);
+}
+
+#[test]
+fn without_extended_length_the_certificates_cannot_be_read_and_that_is_an_error() {
+    use mynacard::sim::{SimOptions, VirtualCard};
+    let vc = VirtualCard::new().with_options(SimOptions {
+        reader_extended: false,
+        ..Default::default()
+    });
+    let mut card = mynacard::Card::new(vc);
+    assert!(card.master_file_chain(&mf::mf_issuer_keys(true)).is_err());
+    // The small objects still read with a short Le.
+    assert_eq!(
+        card.get_data_object(mf::tag::MUNICIPALITY_CODE).unwrap(),
+        Some(MfObject::MunicipalityCode("13999".into()))
+    );
+}
+
+#[test]
+fn selecting_the_master_file_clears_a_verified_pin() {
+    use mynacard::credential::TextAssistPin;
+    use mynacard::sim::{App, VirtualCard};
+    let mut card = mynacard::Card::new(VirtualCard::new());
+    let pin = TextAssistPin::parse("1234").unwrap();
+    card.verify(&pin).unwrap();
+    card.select_master_file().unwrap();
+    let vc = card.into_transport();
+    assert!(!vc.is_verified(App::TextAssist, 0x0011));
+}
