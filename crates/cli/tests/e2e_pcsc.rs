@@ -839,6 +839,47 @@ fn cli_cert_reads_the_auth_certificate_through_pcscd() {
 }
 
 #[test]
+fn cli_cert_costs_two_exchanges_on_the_card_and_trace_counts_them_all() {
+    let _g = serial();
+    let vc = VCard::start(0, &["--auth-cert", &tests_data("jpki-auth-cert.der")]);
+    let out_file = vc.dir.path().join("auth.der");
+    let before = vc.tokens().len();
+    let out = myna(
+        &[
+            "--trace",
+            "--reader",
+            "auto",
+            "cert",
+            "auth",
+            "--format",
+            "der",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fs::read(&out_file).unwrap(), AUTH_CERT);
+    // The card's own log: the discovery SELECT, then one READ; the session does not select
+    // JPKI again.
+    let commands: Vec<String> = vc.tokens()[before..]
+        .iter()
+        .filter(|t| *t != "OFF")
+        .cloned()
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}\n{}", vc.log());
+    assert_eq!(commands[0], SELECT_JPKI);
+    assert!(commands[1].starts_with("00B0"), "{commands:?}");
+    // --trace counts every exchange the card saw, the discovery included.
+    let err = text(&out.stderr);
+    let count = err
+        .lines()
+        .find_map(|l| l.strip_prefix("myna: ")?.strip_suffix(" exchanges"))
+        .unwrap_or_else(|| panic!("no exchange count in {err}"));
+    assert_eq!(count.parse::<usize>().unwrap(), commands.len(), "{err}");
+}
+
+#[test]
 fn cli_sign_through_pcscd_unpowers_after_the_pin() {
     let _g = serial();
     let vc = VCard::start(0, &[]);
