@@ -594,7 +594,7 @@ mod tests {
             };
             assert_eq!(k.hierarchy, expect);
         }
-        assert_eq!(IssuerKeys::production().iter().count(), 2);
+        assert_eq!(IssuerKeys::production().iter().count(), 3);
     }
 
     #[test]
