@@ -479,8 +479,9 @@ impl<T: Transport> Card<T> {
         let ext = s.use_extended();
         let short = Command::new(0x00, INS_GET_DATA, p1, p2).with_ne(256)?;
         let long = Command::new(0x00, INS_GET_DATA, p1, p2).with_ne(65_536)?;
-        let mut r = s.transmit(if large && ext { &long } else { &short })?;
-        if r.sw.status() == Status::WrongLength && !(large && ext) && ext {
+        let first_long = large && ext;
+        let mut r = s.transmit(if first_long { &long } else { &short })?;
+        if r.sw.status() == Status::WrongLength && !first_long && ext {
             r = s.transmit(&long)?;
         }
         // GET DATA changes no selection on the card.

@@ -67,7 +67,7 @@ pub(crate) fn encrypt(key: &[u8; KEY_LEN], n: u32, plain: &[u8]) -> Vec<u8> {
     let mut buf = Zeroizing::new(Vec::with_capacity(plain.len() + BLOCK));
     buf.extend_from_slice(plain);
     buf.push(0x80);
-    while buf.len() % BLOCK != 0 {
+    while !buf.len().is_multiple_of(BLOCK) {
         buf.push(0);
     }
     let mut enc = cbc::Encryptor::<Aes128>::new(&Array::from(*key), &Array::from(iv(key, n)));
@@ -83,7 +83,7 @@ pub(crate) fn encrypt(key: &[u8; KEY_LEN], n: u32, plain: &[u8]) -> Vec<u8> {
 /// Decrypts for counter `n` and strips the padding; `None` if the length or the padding is wrong
 /// (a counter out of step shows as wrong padding).
 pub(crate) fn decrypt(key: &[u8; KEY_LEN], n: u32, ct: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    if ct.is_empty() || ct.len() % BLOCK != 0 {
+    if ct.is_empty() || !ct.len().is_multiple_of(BLOCK) {
         return None;
     }
     let mut dec = cbc::Decryptor::<Aes128>::new(&Array::from(*key), &Array::from(iv(key, n)));

@@ -179,7 +179,7 @@ fn iv(k: &[u8; 16], n: u32) -> [u8; 16] {
 fn pad(p: &[u8]) -> Vec<u8> {
     let mut v = p.to_vec();
     v.push(0x80);
-    while v.len() % 16 != 0 {
+    while !v.len().is_multiple_of(16) {
         v.push(0);
     }
     v
