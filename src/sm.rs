@@ -260,6 +260,9 @@ impl<T: Transport> SecureMessaging<'_, T> {
             self.ended = true;
             return Err(SmError::SessionLost { sw: r.sw });
         }
+        // An SM SELECT changes the card's current EF behind the session's cache: forget the EF,
+        // keep the application (secure messaging never leaves it).
+        s.forget();
         s.keep_application(df);
         self.counter = n.wrapping_add(1);
         Ok((r.sw, r.data, n))

@@ -197,3 +197,21 @@ fn a_wrong_pin_opens_nothing() {
     assert!(matches!(e, SmError::Card(Error::WrongPin { .. })), "{e:?}");
     assert!(!card.into_transport().sm_open());
 }
+
+#[test]
+fn after_an_sm_select_a_plain_read_does_not_trust_a_stale_ef() {
+    use mynacard::applets::text;
+    use mynacard::session::FileSize;
+    let mut card = Card::new(VirtualCard::new());
+    {
+        // Opening reads EF 0006 plainly (the session then believes 0006 is current); the SM
+        // SELECT makes 0002 current on the card.
+        let mut sm = card.open_secure_messaging(&pin(), LastTry::Refuse).unwrap();
+        sm.basic_four().unwrap();
+    }
+    let f = card
+        .session_mut()
+        .read_file(text::SM_KEY, FileSize::Tlv { likely_large: true })
+        .unwrap();
+    assert_eq!(f[0], 0xA1, "read another file than EF 0006");
+}
