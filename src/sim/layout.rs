@@ -160,8 +160,6 @@ pub(super) fn initial_keys(h: &Holder) -> Vec<(App, u16, String, u8)> {
     ]
 }
 
-/// Checks a new PIN value sent by CHANGE REFERENCE DATA, CHANGE KEY or RESET RETRY COUNTER
-
 impl VirtualCard {
     pub(super) fn build_files(&mut self) {
         use content::*;
