@@ -62,6 +62,7 @@ pub mod cert;
 pub mod credential;
 pub mod cvc;
 pub mod error;
+pub mod mf;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod pin;
@@ -72,6 +73,7 @@ pub mod session;
 pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod sm;
 pub mod surface;
 pub mod text_assist;
 pub mod tlv;

@@ -59,7 +59,25 @@ impl VirtualCard {
             self.vol.terminal.take_challenge()
         };
         match (c.cla, c.ins) {
-            (0x00, ins::SELECT) => self.select(c),
+            // The MF level, GET DATA, GET CHALLENGE and secure messaging: `super::mf`,
+            // `super::sm`.
+            (0x00, ins::SELECT) => match self.mf_select(c) {
+                Some(r) => r,
+                None => {
+                    let r = self.select(c);
+                    if c.p1 == 0x04 && r.sw == StatusWord::OK {
+                        self.vol.mf_ef = None;
+                        self.vol.sm = Default::default();
+                    }
+                    r
+                }
+            },
+            (0x00, ins::READ_BINARY | ins::READ_RECORD) if self.mf_read().is_some() => self
+                .mf_read()
+                .unwrap_or_else(|| Response::status(Status::CommandNotAllowed)),
+            (0x00, 0xCA) => self.get_data(c),
+            (0x80, 0xAE) => self.set_session_key(c),
+            (0x08 | 0x0C, _) => self.secure_command(c),
             (0x00, ins::READ_BINARY) => self.read_binary(c),
             (0x00, ins::READ_RECORD) => self.read_record(c),
             (0x00, ins::VERIFY) => self.verify(c),
@@ -67,7 +85,7 @@ impl VirtualCard {
             (0x80, ins::CHANGE_KEY) => self.change(c, true),
             (0x80, ins::SIGN) => self.sign(c),
             (0x00, ins::GET_RESPONSE) => self.get_response(c),
-            (0x00, ins::GET_CHALLENGE) => self.get_challenge(c),
+            (0x00, ins::GET_CHALLENGE) => self.get_challenge_any(c),
             (0x00, ins::EXTERNAL_AUTHENTICATE) => self.external_authenticate(c, challenge),
             (0x00, ins::RESET_RETRY_COUNTER) => self.reset_retry_counter(c),
             (0x00 | 0x80, _) => Response::status(Status::InstructionNotSupported),

@@ -223,6 +223,14 @@ impl VirtualCard {
                 access: pin_or(&[text::MATCHING_B.0]),
             },
         );
+        // 0006: the session-key delivery key, PIN or either 照合番号 (myna-card fixtures README).
+        f.insert(
+            (App::TextAssist, text::SM_KEY.0),
+            Ef::Binary {
+                data: super::sm::sm_key_file(self.state.seed),
+                access: pin_or(&[text::MATCHING_A.0, text::MATCHING_B.0]),
+            },
+        );
         f.insert((App::TextAssist, text::PIN.0), key4.clone());
         for k in [text::MATCHING_A, text::MATCHING_B] {
             f.insert(

@@ -75,11 +75,13 @@ mod faults;
 mod images;
 mod keys;
 mod layout;
+pub mod mf;
 mod options;
 mod pin;
 pub mod pki;
 mod read;
 mod sign;
+pub mod sm;
 mod state;
 mod terminal;
 mod transport;
@@ -136,6 +138,10 @@ struct Volatile {
     pending: Vec<u8>,
     /// The stand-in terminal authentication (cleared with `verified`).
     terminal: terminal::TerminalStatus,
+    /// The EF selected under the MF (only `001E` exists there), see [`mf`].
+    mf_ef: Option<u16>,
+    /// The secure messaging session of the text-assist AP, see [`sm`].
+    sm: sm::SmState,
 }
 
 /// The virtual My Number Card.

@@ -94,7 +94,7 @@ pub(super) fn generate(label: &str, seed: u64) -> PrivateKey {
 /// The RSA key for `label` and `seed`: a committed fixed test key when there is one (the
 /// shared hierarchy, and the card keys of the seeds the crate's tests use), else generated;
 /// once per process either way.
-fn key(label: &str, seed: u64) -> Arc<PrivateKey> {
+pub(super) fn key(label: &str, seed: u64) -> Arc<PrivateKey> {
     let id = (label.to_owned(), seed);
     if let Some(k) = cache().lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
         return k.clone();

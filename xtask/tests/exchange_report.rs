@@ -166,3 +166,50 @@ fn the_committed_report_is_current() {
         .expect("a first-contact section")];
     assert!(!main.contains("✗min") && !main.contains("✗naive"));
 }
+
+#[test]
+fn master_file_and_secure_messaging_counts_match_hand_counts() {
+    let r = measured();
+    let count = |op: &str, combo: &str| {
+        r.mf_sm
+            .iter()
+            .find(|l| l.op.starts_with(op) && l.combo.name == combo)
+            .unwrap_or_else(|| panic!("no line {op} / {combo}"))
+            .result
+            .as_ref()
+            .map(Vec::len)
+            .map_err(Clone::clone)
+    };
+    // SELECT issuer security domain, GET DATA F8, GET DATA 7F21 (extended Le).
+    assert_eq!(
+        count("read and verify the master-file CV chain", "SFI + ext"),
+        Ok(3)
+    );
+    // Plain: SELECT, status, VERIFY, READ 0002 (SFI); + READ 0003 with the digest check.
+    assert_eq!(
+        count(
+            "read the basic four, plain (text-assist PIN, no digest",
+            "SFI + ext"
+        ),
+        Ok(4)
+    );
+    assert_eq!(
+        count(
+            "read the basic four, plain (text-assist PIN, digest",
+            "SFI + ext"
+        ),
+        Ok(5)
+    );
+    // SM: SELECT, status, VERIFY, READ 0006 (SFI), SET SESSION KEY, SM SELECT, SM READ.
+    assert_eq!(
+        count("read the basic four through secure messaging", "SFI + ext"),
+        Ok(7)
+    );
+    // Without extended length neither the chain nor a session can be had.
+    assert!(count("read and verify the master-file CV chain", "SFI, no ext").is_err());
+    assert!(count(
+        "read the basic four through secure messaging",
+        "no SFI, no ext"
+    )
+    .is_err());
+}

@@ -31,6 +31,7 @@ mod outfile;
 mod output;
 mod pins;
 mod reset;
+mod secure;
 mod surface;
 
 use std::io::Write;
@@ -163,6 +164,9 @@ pub enum Command {
         /// Let the verify spend the last try.
         #[arg(long)]
         allow_last_try: bool,
+        /// Read through secure messaging (encrypted; needs the PIN, which travels in the clear).
+        #[arg(long)]
+        secure_messaging: bool,
     },
     /// Read the card-surface AP (券面事項確認AP): birth date, sex, expiry and the images of the
     /// card face (--out saves them), with 照合番号A also the My Number image, or with the
@@ -172,6 +176,13 @@ pub enum Command {
     Surface(surface::SurfaceArgs),
     /// Show the card's serial number, issuing municipality and expiry date (共通カードAP; no PIN).
     CardInfo,
+    /// Show the master-file objects and its CV certificate chain with the verdict (no PIN;
+    /// clears any PIN verified earlier on the card).
+    Mf {
+        /// Also accept the JPKI test hierarchy's issuer key.
+        #[arg(long)]
+        accept_test_hierarchy: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -270,6 +281,24 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             my_number,
             open_with,
             allow_last_try,
+            secure_messaging: true,
+        } => {
+            if open_with != data::OpenWith::Pin {
+                return Err(exit::Failure::new(
+                    exit::USAGE,
+                    secure::msg(
+                        "セキュアメッセージングは暗証番号で開きます(--open-with pin)",
+                        "secure messaging opens with the PIN (--open-with pin)",
+                    ),
+                ));
+            }
+            secure::info(&mut card, &mut secrets, my_number, allow_last_try, cli.json)
+        }
+        Command::Info {
+            my_number,
+            open_with,
+            allow_last_try,
+            secure_messaging: false,
         } => data::info(
             &mut card,
             &mut secrets,
@@ -286,6 +315,14 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             cli.json,
         ),
         Command::CardInfo => surface::card_info(&mut card, cli.json),
+        Command::Mf {
+            accept_test_hierarchy,
+        } => secure::master_file(
+            &mut card,
+            accept_test_hierarchy,
+            cli.reader.is_none(),
+            cli.json,
+        ),
     }
 }
 

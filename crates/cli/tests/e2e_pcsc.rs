@@ -839,6 +839,105 @@ fn cli_cert_reads_the_auth_certificate_through_pcscd() {
 }
 
 #[test]
+fn cli_cert_costs_two_exchanges_on_the_card_and_trace_counts_them_all() {
+    let _g = serial();
+    let vc = VCard::start(0, &["--auth-cert", &tests_data("jpki-auth-cert.der")]);
+    let out_file = vc.dir.path().join("auth.der");
+    let before = vc.tokens().len();
+    let out = myna(
+        &[
+            "--trace",
+            "--reader",
+            "auto",
+            "cert",
+            "auth",
+            "--format",
+            "der",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fs::read(&out_file).unwrap(), AUTH_CERT);
+    // The card's own log: the discovery SELECT, then one READ; the session does not select
+    // JPKI again.
+    let commands: Vec<String> = vc.tokens()[before..]
+        .iter()
+        .filter(|t| *t != "OFF")
+        .cloned()
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}\n{}", vc.log());
+    assert_eq!(commands[0], SELECT_JPKI);
+    assert!(commands[1].starts_with("00B0"), "{commands:?}");
+    // --trace counts every exchange the card saw, the discovery included.
+    let err = text(&out.stderr);
+    let count = err
+        .lines()
+        .find_map(|l| l.strip_prefix("myna: ")?.strip_suffix(" exchanges"))
+        .unwrap_or_else(|| panic!("no exchange count in {err}"));
+    assert_eq!(count.parse::<usize>().unwrap(), commands.len(), "{err}");
+}
+
+#[test]
+fn trace_counts_the_discovery_on_a_shared_connection_too() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let before = vc.tokens().len();
+    // `status` connects shared: the discovery SELECT is on its own connection, and the session
+    // selects again inside its transaction; --trace still shows every exchange the card saw.
+    let out = myna(&["--trace", "--reader", "auto", "status"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let commands = vc.tokens()[before..].iter().filter(|t| *t != "OFF").count();
+    let err = text(&out.stderr);
+    let count = err
+        .lines()
+        .find_map(|l| l.strip_prefix("myna: ")?.strip_suffix(" exchanges"))
+        .unwrap_or_else(|| panic!("no exchange count in {err}"));
+    assert_eq!(
+        count.parse::<usize>().unwrap(),
+        commands,
+        "{err}\n{}",
+        vc.log()
+    );
+}
+
+#[test]
+fn cli_secure_messaging_and_the_master_file_through_pcscd() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let before = vc.tokens().len();
+    let out = myna(
+        &[
+            "--reader",
+            "auto",
+            "--pin-stdin",
+            "--json",
+            "info",
+            "--secure-messaging",
+        ],
+        "1234\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["secure_messaging"], true);
+    assert!(v["name"].as_str().is_some_and(|n| !n.is_empty()));
+    let t = vc.tokens()[before..].to_vec();
+    // SET SESSION KEY (extended Lc through vpcd), then the SM SELECT and READ.
+    assert!(t.iter().any(|c| c.starts_with("80AE0000")), "{t:?}");
+    assert!(t.iter().any(|c| c.starts_with("08A4020C")), "{t:?}");
+    assert!(t.iter().any(|c| c.starts_with("08B00000")), "{t:?}");
+
+    let out = myna(&["--reader", "auto", "--json", "mf"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = json(&out);
+    // Through a real reader the virtual card's root is not accepted: nothing was checked.
+    assert_eq!(v["verdict"]["verdict"], "unknown_issuer");
+    assert_eq!(v["chain"].as_array().unwrap().len(), 2);
+    assert!(vc.log().contains("> 00A4040C07A0000001510000"));
+}
+
+#[test]
 fn cli_sign_through_pcscd_unpowers_after_the_pin() {
     let _g = serial();
     let vc = VCard::start(0, &[]);
