@@ -1,4 +1,4 @@
-//! The virtual card's master-file level (docs/card-mf-sm.md; facts from myna-card 3.3.4
+//! The virtual card's master-file level (card-facts.md §12; facts from myna-card 3.3.4
 //! `src/mf.rs`, `src/card.rs`):
 //!
 //! * GET DATA `00 CA P1 P2 Le` with no application current answers the objects of
