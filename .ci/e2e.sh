@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end tests through a real PC/SC stack (feature `pcsc`): pcscd with vsmartcard's vpcd
-# reader driver, the virtual card served into it by examples/virtual_card, and the myna CLI, the
-# library and OpenSC as clients (tests/e2e_pcsc.rs).
+# reader driver, the virtual card served into it (in the test process) by the
+# mynacard-virtual-card library, and the myna CLI, the kiosk, the library and OpenSC as clients
+# (crates/cli/tests/e2e_pcsc.rs, crates/kiosk/tests/e2e_pcsc.rs).
 #
 # Installs what is missing with apt-get (as root: CI runs it so on a fresh Debian machine),
-# starts pcscd unless one is already running, runs `cargo test --features pcsc`, and stops the
-# pcscd it started. Takes about two minutes on a warm build, most of it compiling.
+# starts pcscd unless one is already running, runs the tests of every crate with a `pcsc`
+# feature with it on, and stops the pcscd it started. Takes about two minutes on a warm build, most of it compiling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,4 +73,5 @@ else
     echo "e2e: started pcscd (pid $pcscd_pid) with vpcd's readers"
 fi
 
-cargo test --features pcsc
+cargo test --features mynacard/pcsc,mynacard/sim,mynacard-cli/pcsc,mynacard-kiosk/pcsc \
+    -p mynacard -p mynacard-cli -p mynacard-kiosk

@@ -128,6 +128,20 @@ impl<T: Transport> Card<T> {
         &mut self.session
     }
 
+    /// Runs `f` inside one transport transaction (one PC/SC transaction on a real reader), so
+    /// that several operations reach the card with no other program's commands between them.
+    /// The transaction ends when `f` returns, whatever it returns; nested calls join the
+    /// outermost one.
+    pub fn transaction<R, E>(&mut self, f: impl FnOnce(&mut Self) -> std::result::Result<R, E>) -> std::result::Result<R, E>
+    where
+        E: From<Error>,
+    {
+        self.session.begin_transaction()?;
+        let r = f(self);
+        self.session.end_transaction();
+        r
+    }
+
     /// Exchanges sent so far.
     pub fn exchanges(&self) -> u64 {
         self.session.exchanges()

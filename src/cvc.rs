@@ -152,7 +152,9 @@ impl CvCertificate {
         let first = tlv::parse_one(data).map_err(|e| e.to_string())?;
         let contents: &[u8] = match first.tag {
             0x7F21 => first.value,
-            0x5F4E => data,
+            // The GET DATA form of the MF-level chain: a header list `4D`, then `5F4E` and
+            // `5F37` (see `crate::mf`).
+            0x5F4E | 0x4D => data,
             t => return Err(format!("expected tag 7F21, found {t:X}")),
         };
         let mut body: Option<(Tlv<'_>, usize)> = None;
@@ -170,6 +172,7 @@ impl CvCertificate {
                 0x5F4E => body = Some((c, pos)),
                 0x5F37 if signature.is_some() => return Err("tag 5F37 appears twice".into()),
                 0x5F37 => signature = Some(c.value.to_vec()),
+                0x4D if pos != 0 => return Err("the header list 4D is not first".into()),
                 _ => {}
             }
             pos += c.total_len;
@@ -290,22 +293,44 @@ pub struct IssuerKeys {
     keys: Vec<IssuerKey>,
 }
 
-/// Every issuer key this crate knows: `(first 7 digits, hierarchy, modulus hex)`. All have the
-/// exponent 65537 and the id `<digits> 08 05 "001" 00 00 00 00`.
+/// Every issuer key this crate knows: `(first 7 digits, padding, hierarchy, modulus hex)`. All
+/// have the exponent 65537 and the id `<digits> 08 05 "001" <padding>`.
 ///
-/// Source: the moduli myna-card (soltia48/myna-card `src/ca.rs`) publishes for these ids.
+/// Source: the moduli myna-card (soltia48/myna-card 3.3.4 `src/ca.rs`) publishes for these ids.
 /// `6000033` (JPKI test hierarchy, text-assist AP) is checked here against the test-card fixture
-/// `text-0004.bin` (`tests/cvc.rs`); the other three could not be checked by this crate (no
-/// fixture is signed by them) and are taken as published.
-const KNOWN: [(&str, CvHierarchy, &str); 4] = [
-    ("5000023", CvHierarchy::Production, MODULUS_5000023),
-    ("5000033", CvHierarchy::Production, MODULUS_5000033),
-    ("6000023", CvHierarchy::JpkiTest, MODULUS_6000023),
-    ("6000033", CvHierarchy::JpkiTest, MODULUS_6000033),
+/// `text-0004.bin`, and `6000020` (the MF-level chain, whose ids end `00 00 00 A8`) against
+/// `mf-do-F8.bin` (`tests/cvc.rs`, `tests/mf.rs`); the others could not be checked by this crate
+/// (no fixture is signed by them) and are taken as published.
+const KNOWN: [(&str, [u8; 4], CvHierarchy, &str); 6] = [
+    (
+        "5000020",
+        MF_PADDING,
+        CvHierarchy::Production,
+        MODULUS_5000020,
+    ),
+    ("5000023", [0; 4], CvHierarchy::Production, MODULUS_5000023),
+    ("5000033", [0; 4], CvHierarchy::Production, MODULUS_5000033),
+    (
+        "6000020",
+        MF_PADDING,
+        CvHierarchy::JpkiTest,
+        MODULUS_6000020,
+    ),
+    ("6000023", [0; 4], CvHierarchy::JpkiTest, MODULUS_6000023),
+    ("6000033", [0; 4], CvHierarchy::JpkiTest, MODULUS_6000033),
 ];
 
-/// The usual id shape for a seven-digit key number and group `001`.
+/// The padding of the MF-level issuer key ids (`5000020`, `6000020`): `00 00 00 A8`, not zeros
+/// (myna-card `src/ca.rs`; the real card's `F8` names `6000020/001 … A8`).
+pub const MF_PADDING: [u8; 4] = [0x00, 0x00, 0x00, 0xA8];
+
+/// The usual id shape for a seven-digit key number and group `001`, zero-padded.
 pub fn key_id(number: &str, group: &str) -> KeyId {
+    key_id_padded(number, group, [0; 4])
+}
+
+/// The id shape with explicit padding bytes (the MF-level ids end [`MF_PADDING`]).
+pub fn key_id_padded(number: &str, group: &str, padding: [u8; 4]) -> KeyId {
     let mut id = [0u8; 16];
     let n = number.as_bytes();
     id[..n.len().min(7)].copy_from_slice(&n[..n.len().min(7)]);
@@ -313,6 +338,7 @@ pub fn key_id(number: &str, group: &str) -> KeyId {
     id[8] = 0x05;
     let g = group.as_bytes();
     id[9..9 + g.len().min(3)].copy_from_slice(&g[..g.len().min(3)]);
+    id[12..].copy_from_slice(&padding);
     KeyId(id)
 }
 
@@ -324,14 +350,14 @@ impl IssuerKeys {
 
     fn known(filter: impl Fn(CvHierarchy) -> bool) -> Self {
         let mut keys = IssuerKeys::empty();
-        for (number, hierarchy, modulus) in KNOWN {
+        for (number, padding, hierarchy, modulus) in KNOWN {
             if !filter(hierarchy) {
                 continue;
             }
             // The constants are checked hex (unit test below); a bad one is skipped, not a panic.
             if let Ok(n) = hex::decode(modulus) {
                 keys = keys.with(
-                    key_id(number, "001"),
+                    key_id_padded(number, "001", padding),
                     RsaKey::new(&n, &[0x01, 0x00, 0x01]),
                     hierarchy,
                 );
@@ -466,6 +492,28 @@ impl SignedPublicKey {
     }
 }
 
+const MODULUS_5000020: &str = concat!(
+    "B62D081145D34ACEB022BC2F0A08D8B390E42FFEEEC93472F675EC33507BBCE9",
+    "82C22F33B7304CF17639CE75A1D0FD1E75FFAD86B0D72CCCF0D0B05136DDB726",
+    "1400C0160C713872E1E83C48A2A00818147FEFBF0B09F643EE4B328419E87637",
+    "67ADBEAEBA88D49C3B44A5B8F8AD794FCF64A4161A9FE8B97660FCA469411459",
+    "4D4B8498FE1E52502086ABC1B0EDA004D39D95193B4031AB0C516008BBAFFC49",
+    "AC6A2EBE544EF49EA3B790CD13F133896DF8DA63E15CE8AC0DC276F76F080B72",
+    "3E6648F10A6FB7B08E5C69DCDFADD52F7B5B6D1740CF8E356BC685B31D7C4556",
+    "80CD95D3B4B20EA8094F00660AE774EEBAB2875487A1210CA87221A0B63A3E83",
+);
+
+const MODULUS_6000020: &str = concat!(
+    "D0CB6303399EC86727E3E9E50996580956EE87839F5B674CF34048B470180295",
+    "00841B5E6F6C643EAEFE042482037ACD8392E6C6A386FB77DDB3F1D51BCAC76E",
+    "469A09CEC823DC78C1EBDB5A7C5AA04AC7094AD74B38637601241F43D3E6C6A4",
+    "850E5A4E3244A138FBA5A2E22C31312EF8699B7E8DB982AB7B093C4AC13F0569",
+    "BA86B6B886C1072EF174B2181181F6D16FFF904BE652F47AFC5C597366ED2FF3",
+    "BE0950080855A88930D312D8BE2BB4AAE2B1C19848064BA7E92CB74E52E19C1C",
+    "FAB8676B18706BEBF913B57F92AE7498C08750E41657A1746B26DA2B0DEFC85D",
+    "286B1B85ADC9739356403F6B6E18A1938A11E3EC043C1CDC5EF03A8D51402CC5",
+);
+
 const MODULUS_5000023: &str = concat!(
     "B2F740F0AD86D17CF3F537D23B4B3C65A3CB58474D857F55D0B9BC0411B1CB08",
     "49068DE332A50D63B3E6921C9CCBE6156496EFB04BE8FFCC74FDE9A228A36AD7",
@@ -528,7 +576,7 @@ mod tests {
             };
             assert_eq!(k.hierarchy, expect);
         }
-        assert_eq!(IssuerKeys::production().iter().count(), 2);
+        assert_eq!(IssuerKeys::production().iter().count(), 3);
     }
 
     #[test]

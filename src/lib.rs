@@ -67,6 +67,8 @@
 pub mod apdu;
 pub mod applets;
 mod card;
+/// The card facts the code relies on, with their public sources (`docs/card.md`).
+pub mod card_facts;
 pub mod card_identity;
 pub mod cert;
 pub mod credential;
@@ -75,6 +77,7 @@ pub mod cvc;
 pub mod error;
 pub mod holder;
 pub mod lang;
+pub mod mf;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod pin;
@@ -85,6 +88,7 @@ pub mod session;
 pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod sm;
 pub mod surface;
 pub mod text_assist;
 pub mod tlv;

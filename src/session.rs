@@ -70,8 +70,9 @@ impl<T: Transport> Session<T> {
     /// A fresh session: nothing selected, nothing learnt.
     pub fn new(transport: T) -> Self {
         Session {
+            // What the transport's discovery left selected (an exclusive PC/SC connection).
+            df: transport.selected_on_open(),
             transport,
-            df: None,
             ef: None,
             caps: Capabilities::default(),
             exchanges: 0,

@@ -142,6 +142,19 @@ pub trait Transport {
     fn shared(&self) -> bool {
         false
     }
+
+    /// Exchanges the card saw before this transport was handed over (the PC/SC discovery
+    /// SELECT), so that a recorder counts every exchange the card sees. Default: none.
+    fn prior_exchanges(&self) -> Vec<Exchange> {
+        Vec::new()
+    }
+
+    /// The application known to be selected when the transport was handed over (the PC/SC
+    /// discovery SELECT on an exclusive connection), so that the session does not select it
+    /// again. Default: none.
+    fn selected_on_open(&self) -> Option<crate::applets::Aid> {
+        None
+    }
 }
 
 /// Forwards every method of [`Transport`] through a pointer type.
@@ -165,6 +178,12 @@ macro_rules! forward_transport {
             }
             fn shared(&self) -> bool {
                 (**self).shared()
+            }
+            fn prior_exchanges(&self) -> Vec<Exchange> {
+                (**self).prior_exchanges()
+            }
+            fn selected_on_open(&self) -> Option<crate::applets::Aid> {
+                (**self).selected_on_open()
             }
         }
     )*};
@@ -371,12 +390,14 @@ pub struct Recorder<T> {
 }
 
 impl<T: Transport> Recorder<T> {
-    /// Wraps a transport with a new log.
+    /// Wraps a transport with a new log, which starts with the exchanges the card saw before
+    /// ([`Transport::prior_exchanges`], the PC/SC discovery SELECT).
     pub fn new(inner: T) -> Self {
-        Recorder {
-            inner,
-            log: ExchangeLog::new(),
+        let log = ExchangeLog::new();
+        for e in inner.prior_exchanges() {
+            log.push(e);
         }
+        Recorder { inner, log }
     }
     /// The log (a shared handle: it keeps filling as the recorder is used).
     pub fn log(&self) -> ExchangeLog {
@@ -416,6 +437,12 @@ impl<T: Transport> Transport for Recorder<T> {
     }
     fn shared(&self) -> bool {
         self.inner.shared()
+    }
+    fn prior_exchanges(&self) -> Vec<Exchange> {
+        self.inner.prior_exchanges()
+    }
+    fn selected_on_open(&self) -> Option<crate::applets::Aid> {
+        self.inner.selected_on_open()
     }
 }
 

@@ -24,11 +24,8 @@ fn parsing_commands_responses_and_tlv_allocates_nothing() {
         vec![0x90, 0x00],
         [vec![1u8; 256], vec![0x63, 0xC2]].concat(),
     ];
-    let tlv = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fuzz/seeds/tlv/text-0002.bin"
-    ))
-    .unwrap();
+    // The test card's basic-four-attributes file (tests/data/README.md).
+    let tlv: &[u8] = include_bytes!("data/text-0002.bin");
     let mut checksum = 0usize;
     let info = allocation_counter::measure(|| {
         for c in &commands {
@@ -41,7 +38,7 @@ fn parsing_commands_responses_and_tlv_allocates_nothing() {
                 checksum += n as usize;
             }
         }
-        let outer = mynacard::tlv::parse_one(&tlv).unwrap();
+        let outer = mynacard::tlv::parse_one(tlv).unwrap();
         for t in outer.children() {
             checksum += t.unwrap().value.len();
         }

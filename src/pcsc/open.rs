@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::apdu::ins;
 use crate::applets;
+use crate::transport::Exchange;
 
 use super::*;
 
@@ -183,9 +184,10 @@ pub(crate) fn match_reader(name: &str, readers: &[String]) -> Result<String, Ope
 }
 
 /// What probing one reader found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Probe {
-    MyNumber,
+    /// The card answered the JPKI SELECT: its response, and the connection when it was opened
+    /// in the share mode asked for (exclusive), so that it is kept.
+    MyNumber(Vec<u8>, Option<pcsc::Card>),
     OtherCard,
     NoCard,
     Busy,
@@ -198,8 +200,12 @@ pub(super) fn select_jpki() -> Vec<u8> {
     v
 }
 
-fn probe(ctx: &pcsc::Context, reader: &CStr) -> Result<Probe, OpenError> {
-    let card = match ctx.connect(reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY) {
+fn probe(ctx: &pcsc::Context, reader: &CStr, share: Share) -> Result<Probe, OpenError> {
+    // An exclusive connection probes on the connection it keeps: nothing can come between the
+    // discovery SELECT and the session, which therefore knows JPKI is selected and does not
+    // select it again. A shared one probes and lets go (the session selects again at the start
+    // of every transaction anyway).
+    let card = match ctx.connect(reader, share.mode(), pcsc::Protocols::ANY) {
         Ok(c) => c,
         Err(
             pcsc::Error::NoSmartcard
@@ -220,13 +226,18 @@ fn probe(ctx: &pcsc::Context, reader: &CStr) -> Result<Probe, OpenError> {
     // blocking without one.
     let mut buf = [0u8; 258];
     let result = match card.transmit(&select_jpki(), &mut buf) {
-        Ok([.., 0x90, 0x00]) => Probe::MyNumber,
+        Ok(r @ [.., 0x90, 0x00]) => Probe::MyNumber(r.to_vec(), None),
         Ok(_) => Probe::OtherCard,
         Err(pcsc::Error::SharingViolation) => Probe::Busy,
         Err(_) => Probe::NoCard,
     };
-    let _ = card.disconnect(pcsc::Disposition::LeaveCard);
-    Ok(result)
+    Ok(match result {
+        Probe::MyNumber(r, None) if share == Share::Exclusive => Probe::MyNumber(r, Some(card)),
+        other => {
+            let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+            other
+        }
+    })
 }
 
 /// Waits for a reader holding a My Number Card and connects to it.
@@ -262,11 +273,23 @@ pub fn open(
             for name in &candidates {
                 let c = CString::new(name.as_str())
                     .map_err(|_| OpenError::Pcsc(format!("bad reader name {name:?}")))?;
-                match probe(&ctx, &c)? {
-                    Probe::MyNumber => {
-                        return connect_found(&ctx, name, options, deadline, start, &mut |n| {
-                            tell(n, notify)
-                        });
+                match probe(&ctx, &c, options.share)? {
+                    Probe::MyNumber(response, kept) => {
+                        let mut t = match kept {
+                            Some(card) => PcscTransport::from_card(&ctx, name, card, options)
+                                .map_err(|e| OpenError::Pcsc(e.to_string()))
+                                .map(|mut t| {
+                                    t.discovered = Some(applets::JPKI);
+                                    t
+                                })?,
+                            None => {
+                                connect_found(&ctx, name, options, deadline, start, &mut |n| {
+                                    tell(n, notify)
+                                })?
+                            }
+                        };
+                        t.discovery = vec![Exchange::new(&select_jpki(), Ok(response))];
+                        return Ok(t);
                     }
                     Probe::OtherCard => {
                         tell(

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use crate::transport::{Transport, TransportCaps, TransportError};
+use crate::transport::{Exchange, Transport, TransportCaps, TransportError};
 
 use super::*;
 
@@ -47,6 +47,10 @@ pub struct PcscTransport {
     requests: Option<Sender<Request>>,
     replies: Receiver<Reply>,
     worker: Option<JoinHandle<()>>,
+    /// The discovery SELECT, as the card saw it (for `--trace`).
+    pub(super) discovery: Vec<Exchange>,
+    /// The application the discovery left selected on this very connection (exclusive only).
+    pub(super) discovered: Option<crate::applets::Aid>,
 }
 
 impl fmt::Debug for PcscTransport {
@@ -113,6 +117,8 @@ impl PcscTransport {
             requests: Some(req_tx),
             replies: rep_rx,
             worker: Some(handle),
+            discovery: Vec::new(),
+            discovered: None,
         })
     }
 
@@ -174,6 +180,12 @@ impl Transport for PcscTransport {
         self.call(Request::Unpower).map(|_| ())
     }
 
+    fn prior_exchanges(&self) -> Vec<Exchange> {
+        self.discovery.clone()
+    }
+    fn selected_on_open(&self) -> Option<crate::applets::Aid> {
+        self.discovered
+    }
     fn shared(&self) -> bool {
         self.share == Share::Shared
     }

@@ -20,9 +20,11 @@
 //! * the text-assist and card-surface AP card keys (one per AP and seed), which sign a
 //!   challenge with `80 2A 00 00` and no PIN (see [`crate::presence`]).
 //!
-//! Keys come from ChaCha20 streams seeded with SHA-256 of a label and the seed, and are kept in
-//! a process-wide cache, so a test binary generates each key once (RSA-2048 generation takes a
-//! noticeable fraction of a second in debug builds).
+//! Keys come from ChaCha20 streams seeded with SHA-256 of a label and the seed. The ones every
+//! test, fuzz run and CLI start needs were generated once and are committed as fixed test keys
+//! (the `keys` module: never production), so no process spends time generating them; any
+//! other seed's keys are generated on first use. Either way they are kept in a process-wide
+//! cache.
 //!
 //! The card signs with the six schemes of card-facts.md §7 (see [`crate::sign`]); PSS salts come
 //! from a stream seeded by the key and the data, so signatures are reproducible too.
@@ -80,18 +82,25 @@ fn stream(label: &str, seed: u64, extra: &[u8]) -> ChaCha20Rng {
     ChaCha20Rng::from_seed(h.finalize().into())
 }
 
-/// The RSA key for `label` and `seed`, generated once per process.
-fn key(label: &str, seed: u64) -> Arc<PrivateKey> {
+/// Generates the RSA key for `label` and `seed` from its ChaCha20 stream (about a second in
+/// a debug build, far more under a fuzzing sanitizer). The fixed keys of [`super::keys`] are
+/// exactly these, generated once.
+pub(super) fn generate(label: &str, seed: u64) -> PrivateKey {
+    let mut rng = stream(label, seed, b"");
+    PrivateKey::new(&mut rng, KEY_BITS)
+        .expect("RSA key generation with a 2048-bit size and an infallible RNG")
+}
+
+/// The RSA key for `label` and `seed`: a committed fixed test key when there is one (the
+/// shared hierarchy, and the card keys of the seeds the crate's tests use), else generated;
+/// once per process either way.
+pub(super) fn key(label: &str, seed: u64) -> Arc<PrivateKey> {
     let id = (label.to_owned(), seed);
     if let Some(k) = cache().lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
         return k.clone();
     }
-    // Generate outside the lock; two threads racing generate the same key.
-    let mut rng = stream(label, seed, b"");
-    let k = Arc::new(
-        PrivateKey::new(&mut rng, KEY_BITS)
-            .expect("RSA key generation with a 2048-bit size and an infallible RNG"),
-    );
+    // Load or generate outside the lock; two threads racing get the same key.
+    let k = Arc::new(super::keys::fixed(label, seed).unwrap_or_else(|| generate(label, seed)));
     cache()
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -100,18 +109,18 @@ fn key(label: &str, seed: u64) -> Arc<PrivateKey> {
         .clone()
 }
 
-const AUTH_CA: &str = "virtual-auth-ca";
-const SIGN_CA: &str = "virtual-sign-ca";
-const TEXT_ISSUER: &str = "virtual-text-issuer";
-const CV_ROOT: &str = "virtual-cv-root";
-const SURFACE_ISSUER: &str = "virtual-surface-issuer";
-const CV_ROOT_SURFACE: &str = "virtual-cv-root-surface";
-const CARD_TEXT_AP: &str = "card-text-ap";
-const CARD_SURFACE_AP: &str = "card-surface-ap";
-const CARD_AUTH: &str = "card-auth";
-const CARD_SIGN: &str = "card-sign";
+pub(super) const AUTH_CA: &str = "virtual-auth-ca";
+pub(super) const SIGN_CA: &str = "virtual-sign-ca";
+pub(super) const TEXT_ISSUER: &str = "virtual-text-issuer";
+pub(super) const CV_ROOT: &str = "virtual-cv-root";
+pub(super) const SURFACE_ISSUER: &str = "virtual-surface-issuer";
+pub(super) const CV_ROOT_SURFACE: &str = "virtual-cv-root-surface";
+pub(super) const CARD_TEXT_AP: &str = "card-text-ap";
+pub(super) const CARD_SURFACE_AP: &str = "card-surface-ap";
+pub(super) const CARD_AUTH: &str = "card-auth";
+pub(super) const CARD_SIGN: &str = "card-sign";
 /// The seed of the keys every virtual card shares (the hierarchy and the issuers).
-const SHARED: u64 = 0;
+pub(super) const SHARED: u64 = 0;
 
 fn oid(s: &str) -> ObjectIdentifier {
     ObjectIdentifier::new_unwrap(s)

@@ -1,9 +1,12 @@
-//! The virtual card's persistent state: retry counters and salted PIN digests, never a PIN.
+//! The virtual card's persistent state: retry counters and salted SHA-256 digests of the key
+//! values (no value in the clear; what that protects and what not is in the [`super`] module
+//! documentation).
 //!
-//! Saved as JSON with an atomic replace (write to a temporary file, fsync, rename, fsync the
-//! directory), under an exclusive lock held for as long as the card is open, so that two
-//! processes cannot corrupt the file. A file that does not parse gives an error and is left as
-//! it is.
+//! Saved as JSON with an atomic replace (write to a temporary file `0600`, fsync, rename, fsync
+//! the directory) beside the file the path names (symbolic links resolved), under an exclusive
+//! lock held for as long as the card is open, so that two processes, or two paths to one file,
+//! cannot split or corrupt the card. A file that does not match the format exactly gives an
+//! error and is left as it is.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -21,7 +24,7 @@ pub const VERSION: u32 = 1;
 #[non_exhaustive]
 pub enum StateError {
     /// Another process has the state file open.
-    #[error("the virtual-card state {0} is in use by another process (lock held on {0}.lock)")]
+    #[error("the virtual-card state {0} is in use by another process (it holds the lock beside the file this path names)")]
     Locked(PathBuf),
     /// The file exists but does not parse; it was not modified.
     #[error("the virtual-card state {path} is corrupted and was left untouched ({reason}); move it away to start afresh")]
@@ -43,6 +46,7 @@ pub enum StateError {
 
 /// One key reference's stored state.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeyState {
     /// Random salt, hex.
     pub salt: String,
@@ -117,36 +121,40 @@ pub struct PersistentState {
 }
 
 /// An open state file: holds the lock until dropped.
+///
+/// The lock and the saves follow the file the path names, not the path's text: a symbolic
+/// link is resolved first, so `link.json -> real.json` and `real.json` are one card (the second
+/// open is refused), and saving writes through to the target, never replacing the link.
 #[derive(Debug)]
 pub struct StateFile {
+    /// The path as given (for messages).
     path: PathBuf,
+    /// The file it names, every symbolic link resolved: what is read, locked and replaced.
+    target: PathBuf,
     _lock: File,
 }
 
+/// How many symbolic links are followed to a state file that does not exist yet.
+const MAX_LINKS: usize = 40;
+
 impl StateFile {
     /// Opens (and locks) the state at `path`. Returns the stored state, or `None` if the file
-    /// does not exist yet. The parent directory is created if needed.
+    /// does not exist yet. The parent directory is created if needed (readable by its owner
+    /// only, `0700`, on Unix). A file that does not match the format exactly is refused and
+    /// left untouched.
     pub fn open(path: &Path) -> Result<(StateFile, Option<PersistentState>), StateError> {
         let io = |source| StateError::Io {
             path: path.to_owned(),
             source,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(io)?;
-        }
-        let lock_path = lock_path(path);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io)?;
+        let target = resolve(path).map_err(io)?;
+        let lock = open_private(&lock_path(&target), false).map_err(io)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => return Err(StateError::Locked(path.to_owned())),
             Err(fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        let existing = match fs::read(path) {
+        let existing = match fs::read(&target) {
             Ok(bytes) => Some(parse(path, &bytes)?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(io(e)),
@@ -154,18 +162,44 @@ impl StateFile {
         Ok((
             StateFile {
                 path: path.to_owned(),
+                target,
                 _lock: lock,
             },
             existing,
         ))
     }
 
-    /// The file's path.
+    /// The file's path, as given to [`StateFile::open`].
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Saves atomically: temporary file, fsync, rename over the old file, fsync the directory.
+    /// The file the path names, every symbolic link resolved.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Makes an existing state file readable and writable by its owner only (`0600` on Unix),
+    /// without changing its contents.
+    pub fn restrict_permissions(&self) -> Result<(), StateError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let io = |source| StateError::Io {
+                path: self.path.clone(),
+                source,
+            };
+            let mode = fs::metadata(&self.target).map_err(io)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                fs::set_permissions(&self.target, fs::Permissions::from_mode(mode & 0o700))
+                    .map_err(io)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves atomically: a temporary file (`0600` on Unix) beside the target, fsync, rename over
+    /// the target, fsync the directory. A symbolic link to the state stays a link.
     pub fn save(&self, state: &PersistentState) -> Result<(), StateError> {
         let io = |source| StateError::Io {
             path: self.path.clone(),
@@ -173,14 +207,19 @@ impl StateFile {
         };
         let json = serde_json::to_vec_pretty(state).map_err(|e| io(std::io::Error::other(e)))?;
         let tmp = self
-            .path
+            .target
             .with_extension(format!("tmp.{}", std::process::id()));
         let write = || -> std::io::Result<()> {
-            let mut f = File::create(&tmp)?;
+            // A temporary file left by a crash of this process id is ours to replace.
+            match fs::remove_file(&tmp) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            let mut f = open_private(&tmp, true)?;
             f.write_all(&json)?;
             f.sync_all()?;
-            fs::rename(&tmp, &self.path)?;
-            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::rename(&tmp, &self.target)?;
+            if let Some(dir) = self.target.parent() {
                 // Make the rename durable; not every platform can open a directory.
                 if let Ok(d) = File::open(dir) {
                     let _ = d.sync_all();
@@ -195,10 +234,112 @@ impl StateFile {
     }
 }
 
+/// The file `path` names: symbolic links followed (also to a target that does not exist yet),
+/// the directory made absolute and canonical. Creates the missing directories, `0700`.
+fn resolve(path: &Path) -> std::io::Result<PathBuf> {
+    let mut p = path.to_owned();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            Ok(_) => return fs::canonicalize(&p),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let name = p.file_name().ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")
+                })?;
+                let dir = match p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    Some(d) => d.to_owned(),
+                    None => PathBuf::from("."),
+                };
+                create_private_dirs(&dir)?;
+                return Ok(fs::canonicalize(&dir)?.join(name));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+fn create_private_dirs(dir: &Path) -> std::io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Opens a file for writing, created readable and writable by its owner only (`0600`) on Unix.
+/// `new`: it must not exist yet (and is truncated by nature); otherwise it is kept as it is.
+fn open_private(path: &Path, new: bool) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true);
+    if new {
+        o.create_new(true);
+    } else {
+        o.create(true).truncate(false);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+}
+
 fn lock_path(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(".lock");
     PathBuf::from(s)
+}
+
+/// The key map as written in the file, every entry kept (so that a name given twice is seen).
+struct KeyEntries(Vec<(String, KeyState)>);
+
+impl<'de> Deserialize<'de> for KeyEntries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = KeyEntries;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of key states")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<KeyEntries, A::Error> {
+                let mut v = Vec::new();
+                while let Some(e) = m.next_entry()? {
+                    v.push(e);
+                }
+                Ok(KeyEntries(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The file's shape, nothing more and nothing less.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    version: u32,
+    seed: u64,
+    keys: KeyEntries,
+}
+
+/// Whether `s` is exactly `n` lower-case hexadecimal digits (as the card writes them).
+fn lower_hex(s: &str, n: usize) -> bool {
+    s.len() == n
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn parse(path: &Path, bytes: &[u8]) -> Result<PersistentState, StateError> {
@@ -206,21 +347,61 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<PersistentState, StateError> {
         path: path.to_owned(),
         reason,
     };
-    let st: PersistentState = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
-    if st.version != VERSION {
+    let raw: RawState = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    if raw.version != VERSION {
         return Err(corrupt(format!(
             "format version {} is not {VERSION}",
-            st.version
+            raw.version
         )));
     }
-    for (name, k) in &st.keys {
-        let hex_ok = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-        if k.tries_left > k.limit || k.limit == 0 || k.limit > 15 {
+    let mut keys = BTreeMap::new();
+    for (name, k) in raw.keys.0 {
+        if k.tries_left > k.limit || k.limit == 0 {
             return Err(corrupt(format!("key {name}: impossible counter")));
         }
-        if !hex_ok(&k.digest, 64) || !hex_ok(&k.salt, 32) {
+        if !lower_hex(&k.digest, 64) || !lower_hex(&k.salt, 32) {
             return Err(corrupt(format!("key {name}: malformed digest or salt")));
         }
+        if keys.insert(name.clone(), k).is_some() {
+            return Err(corrupt(format!("key {name} is given twice")));
+        }
     }
-    Ok(st)
+    Ok(PersistentState {
+        version: raw.version,
+        seed: raw.seed,
+        keys,
+    })
+}
+
+/// Checks a parsed state against the card's own keys (`expected`, a fresh card's state): the
+/// same key names, each with the card's limit, and a key the card keeps blocked still blocked.
+pub(super) fn check_against(
+    path: &Path,
+    st: &PersistentState,
+    expected: &PersistentState,
+) -> Result<(), StateError> {
+    let corrupt = |reason: String| StateError::Corrupt {
+        path: path.to_owned(),
+        reason,
+    };
+    for name in st.keys.keys() {
+        if !expected.keys.contains_key(name) {
+            return Err(corrupt(format!("key {name} is not one of the card's")));
+        }
+    }
+    for (name, want) in &expected.keys {
+        let Some(k) = st.keys.get(name) else {
+            return Err(corrupt(format!("key {name} is missing")));
+        };
+        if k.limit != want.limit {
+            return Err(corrupt(format!(
+                "key {name}: a limit of {} where the card has {}",
+                k.limit, want.limit
+            )));
+        }
+        if want.tries_left == 0 && k.tries_left != 0 {
+            return Err(corrupt(format!("key {name}: the card keeps it blocked")));
+        }
+    }
+    Ok(())
 }

@@ -1,10 +1,8 @@
 //! The virtual card's side of PIN reset: the **stand-in** terminal authentication (not the real
 //! issuer protocol; see [`crate::reset::stand_in`]) and RESET RETRY COUNTER (card-facts.md §5).
 //!
-//! * GET CHALLENGE `00 84 00 00 08`: 8 random bytes, good for the next command only. An
-//!   extended `Le` is refused with `6985`, as myna-card measured on the real card (§6); any
-//!   `Ne` other than 8 gets `6700`; P1-P2 other than `0000` get `6A86`; no application selected
-//!   gets `6985`.
+//! * GET CHALLENGE `00 84 00 00 08` in an application: 8 random bytes, good for the next command
+//!   only (the command itself, for every `Le` from 1 to 256, is in [`super::mf`]).
 //! * EXTERNAL AUTHENTICATE `00 82 00 <81|82> 10 <MAC>`: without a challenge just before it,
 //!   `6985`; an unknown key reference, `6A88`; a data field not 16 bytes, `6700`; a wrong MAC,
 //!   `6300` (authentication failed), which also ends any earlier terminal authentication. A
@@ -36,6 +34,11 @@ impl TerminalStatus {
     /// Takes the outstanding challenge: it is good for one command.
     pub(super) fn take_challenge(&mut self) -> Option<(App, [u8; CHALLENGE_LEN])> {
         self.challenge.take()
+    }
+
+    /// Issues `challenge` in `app` (GET CHALLENGE with an 8-byte `Le`, [`super::mf`]).
+    pub(super) fn set_challenge(&mut self, app: App, challenge: [u8; CHALLENGE_LEN]) {
+        self.challenge = Some((app, challenge));
     }
 
     /// The role authenticated in the current application, if any.
@@ -75,30 +78,6 @@ impl VirtualCard {
                 self.vol.verified.contains(&(App::Jpki, other))
             }
         }
-    }
-
-    pub(super) fn get_challenge(&mut self, c: &CommandView<'_>) -> Response {
-        if c.p1 != 0 || c.p2 != 0 {
-            return Response::status(Status::IncorrectP1P2);
-        }
-        if !c.data.is_empty() {
-            return Response::status(Status::WrongLength);
-        }
-        if c.case.is_extended() {
-            return Response::status(Status::ConditionsNotSatisfied);
-        }
-        if c.ne != Some(CHALLENGE_LEN) {
-            return Response::status(Status::WrongLength);
-        }
-        let Some(app) = self.vol.df else {
-            return Response::status(Status::ConditionsNotSatisfied);
-        };
-        let mut challenge = [0u8; CHALLENGE_LEN];
-        if getrandom::getrandom(&mut challenge).is_err() {
-            return Response::status(Status::NoPreciseDiagnosis);
-        }
-        self.vol.terminal.challenge = Some((app, challenge));
-        Response::new(challenge.to_vec(), StatusWord::OK)
     }
 
     pub(super) fn external_authenticate(
@@ -158,25 +137,22 @@ impl VirtualCard {
             return Response::status(Status::SecurityStatusNotSatisfied);
         }
         if with_value {
-            if let Err(s) = super::check_new_value(c.data, (min, max)) {
+            if let Err(s) = super::pin::check_new_value(c.data, (min, max)) {
                 return Response::status(s);
             }
         } else if !c.data.is_empty() {
             return Response::status(Status::WrongLength);
         }
         let id = key_id(app, fid);
-        let Some(key) = self.state.keys.get_mut(&id) else {
-            return Response::status(Status::ReferencedDataNotFound);
+        let reset = |k: &mut super::KeyState| {
+            if with_value {
+                k.set(c.data);
+            } else {
+                k.tries_left = k.limit;
+            }
         };
-        let before = key.clone();
-        if with_value {
-            key.set(c.data);
-        } else {
-            key.tries_left = key.limit;
-        }
-        if self.persist().is_err() {
-            self.state.keys.insert(id, before);
-            return Response::status(Status::MemoryFailure);
+        if let Err(s) = self.update_key(&id, reset) {
+            return Response::status(s);
         }
         self.vol.verified.remove(&(app, fid));
         Response::status(Status::Success)

@@ -41,7 +41,7 @@ fn describe(row: &Row) -> String {
 #[test]
 fn every_row_is_at_its_minimum_and_never_above_the_naive_client() {
     let r = measured();
-    assert_eq!(r.main.len(), 14 * report::MAIN.len());
+    assert_eq!(r.main.len(), 17 * report::MAIN.len());
     for row in &r.main {
         let (lib, naive) = (&row.library.figures, &row.naive.figures);
         assert_eq!(lib.exchanges, row.minimum.len(), "{}", describe(row));
@@ -65,7 +65,7 @@ fn every_row_is_at_its_minimum_and_never_above_the_naive_client() {
 #[test]
 fn at_first_contact_the_only_extra_cost_is_learning() {
     let r = measured();
-    assert_eq!(r.first_contact.len(), 14 * report::FIRST_CONTACT.len());
+    assert_eq!(r.first_contact.len(), 17 * report::FIRST_CONTACT.len());
     for row in &r.first_contact {
         let lib = row.library.figures.exchanges;
         assert_eq!(lib, row.minimum.len(), "{}", describe(row));
@@ -165,4 +165,51 @@ fn the_committed_report_is_current() {
         .find("## First contact")
         .expect("a first-contact section")];
     assert!(!main.contains("✗min") && !main.contains("✗naive"));
+}
+
+#[test]
+fn master_file_and_secure_messaging_counts_match_hand_counts() {
+    let r = measured();
+    let count = |op: &str, combo: &str| {
+        r.mf_sm
+            .iter()
+            .find(|l| l.op.starts_with(op) && l.combo.name == combo)
+            .unwrap_or_else(|| panic!("no line {op} / {combo}"))
+            .result
+            .as_ref()
+            .map(Vec::len)
+            .map_err(Clone::clone)
+    };
+    // SELECT issuer security domain, GET DATA F8, GET DATA 7F21 (extended Le).
+    assert_eq!(
+        count("read and verify the master-file CV chain", "SFI + ext"),
+        Ok(3)
+    );
+    // Plain: SELECT, status, VERIFY, READ 0002 (SFI); + READ 0003 with the digest check.
+    assert_eq!(
+        count(
+            "read the basic four, plain (text-assist PIN, no digest",
+            "SFI + ext"
+        ),
+        Ok(4)
+    );
+    assert_eq!(
+        count(
+            "read the basic four, plain (text-assist PIN, digest",
+            "SFI + ext"
+        ),
+        Ok(5)
+    );
+    // SM: SELECT, status, VERIFY, READ 0006 (SFI), SET SESSION KEY, SM SELECT, SM READ.
+    assert_eq!(
+        count("read the basic four through secure messaging", "SFI + ext"),
+        Ok(7)
+    );
+    // Without extended length neither the chain nor a session can be had.
+    assert!(count("read and verify the master-file CV chain", "SFI, no ext").is_err());
+    assert!(count(
+        "read the basic four through secure messaging",
+        "no SFI, no ext"
+    )
+    .is_err());
 }

@@ -8,6 +8,8 @@ use mynacard::transport::{ExchangeLog, Recorder, Transport};
 use mynacard::Card;
 
 use crate::exit::{self, Failure};
+use crate::i18n::{self, t, Msg};
+use crate::output;
 use crate::Cli;
 
 /// The card the commands use.
@@ -25,9 +27,9 @@ static TRACE: OnceLock<ExchangeLog> = OnceLock::new();
 /// error; nothing without `--trace`.
 pub fn print_trace() {
     if let Some(log) = TRACE.get() {
-        eprintln!("myna: {} exchanges", log.len());
+        output::note(t(Msg::Exchanges(log.len())));
         for e in log.entries() {
-            eprintln!("myna: {e}");
+            output::note(e);
         }
     }
 }
@@ -38,8 +40,8 @@ pub fn open(cli: &Cli) -> Result<AnyCard, Failure> {
         open_reader(reader, cli)?
     } else {
         let path = cli.sim_state.clone().unwrap_or_else(default_state_path);
-        let vc =
-            VirtualCard::open(&path).map_err(|e| Failure::new(exit::NO_CARD, e.to_string()))?;
+        let vc = VirtualCard::open(&path)
+            .map_err(|e| Failure::new(exit::NO_CARD, i18n::lib_text(&e, i18n::lang())))?;
         Box::new(vc) as Box<dyn Transport>
     };
     if cli.trace {
@@ -52,11 +54,7 @@ pub fn open(cli: &Cli) -> Result<AnyCard, Failure> {
 
 #[cfg(not(feature = "pcsc"))]
 fn open_reader(_reader: &str, _cli: &Cli) -> Result<Box<dyn Transport>, Failure> {
-    Err(Failure::new(
-        exit::NO_CARD,
-        "real readers need feature `pcsc`: build with `cargo run -p mynacard-cli --features pcsc -- \
-         --reader auto status` (on Debian, install libpcsclite-dev, and pcscd to run)",
-    ))
+    Err(Failure::new(exit::NO_CARD, t(Msg::NeedsPcsc)))
 }
 
 /// Opens a real reader: `auto` finds the reader holding a My Number Card by selecting its JPKI
@@ -75,8 +73,8 @@ fn open_reader(reader: &str, cli: &Cli) -> Result<Box<dyn Transport>, Failure> {
         ..Options::default()
     };
     let transport = pcsc::open(&ReaderChoice::parse(reader), &options, &mut |notice| {
-        eprintln!("myna: {notice}")
+        output::note(i18n::lib_text(&notice, i18n::lang()))
     })
-    .map_err(|e| Failure::new(exit::NO_CARD, e.to_string()))?;
+    .map_err(|e| Failure::new(exit::NO_CARD, i18n::lib_text(&e, i18n::lang())))?;
     Ok(Box::new(transport) as Box<dyn Transport>)
 }

@@ -1,6 +1,6 @@
 //! `cert`, `sign` and `info`: certificates, signatures and the text-assist data.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::SystemTime;
@@ -16,8 +16,9 @@ use zeroize::Zeroizing;
 
 use crate::backend::AnyCard;
 use crate::exit::{self, Failure};
-use crate::output;
+use crate::i18n::{t, Label, Msg};
 use crate::pins::SecretSource;
+use crate::{outfile, output};
 
 /// A certificate as named on the command line.
 #[derive(Debug, Clone, Copy)]
@@ -28,7 +29,7 @@ impl FromStr for CertArg {
     fn from_str(s: &str) -> Result<Self, String> {
         CertKind::from_cli_name(s)
             .map(CertArg)
-            .ok_or_else(|| format!("unknown certificate `{s}`: use auth, auth-ca, sign or sign-ca"))
+            .ok_or_else(|| t(Msg::UnknownCert(s)))
     }
 }
 
@@ -41,7 +42,7 @@ impl FromStr for KeyArg {
     fn from_str(s: &str) -> Result<Self, String> {
         KeyKind::from_cli_name(s)
             .map(KeyArg)
-            .ok_or_else(|| format!("unknown key `{s}`: use auth or sign"))
+            .ok_or_else(|| t(Msg::UnknownKey(s)))
     }
 }
 
@@ -75,44 +76,8 @@ fn last(allow: bool) -> LastTry {
     }
 }
 
-fn io_failure(what: &str, path: &Path, e: std::io::Error) -> Failure {
-    Failure::new(exit::FAILURE, format!("{what} {}: {e}", path.display()))
-}
-
-fn tmp_path(path: &Path) -> PathBuf {
-    path.with_extension(format!("tmp.{}", std::process::id()))
-}
-
-/// Checks, before the card is used, that `path` can be written: creates and removes the
-/// temporary file that [`write_file`] will use. A PIN is never spent on output that could not
-/// be saved.
-fn check_writable(path: &Path) -> Result<(), Failure> {
-    if path.is_dir() {
-        return Err(Failure::new(
-            exit::USAGE,
-            format!("{} is a directory: name a file", path.display()),
-        ));
-    }
-    let tmp = tmp_path(path);
-    std::fs::File::create(&tmp).map_err(|e| io_failure("cannot write", path, e))?;
-    let _ = std::fs::remove_file(&tmp);
-    Ok(())
-}
-
-/// Writes `bytes` to `path`, replacing it only when complete (temporary file, then rename).
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let tmp = tmp_path(path);
-    let r = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io_failure("cannot write", path, e));
-    }
-    Ok(())
+fn read_failure(path: &Path, e: std::io::Error) -> Failure {
+    Failure::new(exit::FAILURE, t(Msg::CannotRead(path, &e)))
 }
 
 /// `cert <kind>`.
@@ -129,20 +94,14 @@ pub fn cert(
     json: bool,
 ) -> Result<(), Failure> {
     if format == CertFormat::Der && out.is_none() && !json && std::io::stdout().is_terminal() {
-        return Err(Failure::new(
-            exit::USAGE,
-            "refusing to write DER (binary) to a terminal: add --out FILE or redirect the output",
-        ));
+        return Err(Failure::new(exit::USAGE, t(Msg::DerToTerminal)));
     }
     if let Some(out) = &out {
-        check_writable(out)?;
+        outfile::check_writable(out)?;
     }
     let r = (|| {
         if kind.needs_signature_password() {
-            let pw: SignaturePassword = secrets.pin(&format!(
-                "Current {} (needed to read the signature certificate)",
-                PinKind::Signature.description()
-            ))?;
+            let pw: SignaturePassword = secrets.pin(&t(Msg::PromptCurrentForCert))?;
             card.verify_with(&pw, last(allow_last_try))?;
         }
         let c = card.read_certificate(kind)?;
@@ -163,22 +122,24 @@ pub fn cert(
     }
     let (c, chain) = r?;
     let chain_text = chain.as_ref().map(|r| match r {
-        Ok(rep) => format!("trusted ({})", rep.hierarchy),
-        Err(e) => format!("NOT trusted: {e}"),
+        Ok(rep) => t(Msg::ChainTrusted(&rep.hierarchy)),
+        Err(e) => t(Msg::ChainNotTrusted(e)),
     });
     let bytes = match format {
         CertFormat::Der => c.der().to_vec(),
         CertFormat::Pem => c.to_pem().into_bytes(),
         CertFormat::Text => {
-            let mut t = format!("{}: EF {}\n{}\n", kind, kind.fid(), c.summary());
+            let name = t(Msg::CertName(kind.cli_name(), &kind));
+            let mut text = format!("{name}: EF {}\n{}\n", kind.fid(), c.summary());
             if let Some(ct) = &chain_text {
-                t.push_str(&format!("Chain:        {ct}\n"));
+                let label = format!("{}:", t(Msg::ChainLabel));
+                text.push_str(&format!("{} {ct}\n", output::pad(&label, 13)));
             }
-            t.into_bytes()
+            text.into_bytes()
         }
     };
     if let Some(path) = &out {
-        write_file(path, &bytes)?;
+        outfile::write(path, &bytes, false)?;
     }
     if json {
         let mut v = serde_json::json!({
@@ -195,16 +156,16 @@ pub fn cert(
             v["chain"] = match r {
                 Ok(rep) => serde_json::json!({ "trusted": true, "hierarchy": rep.hierarchy,
                     "production": rep.is_production() }),
-                Err(e) => serde_json::json!({ "trusted": false, "error": e.to_string() }),
+                Err(e) => serde_json::json!({ "trusted": false,
+                    "error": crate::i18n::lib_text(e, crate::i18n::lang()) }),
             };
         }
-        output::json(&v);
+        output::json(&v)?;
     } else if let Some(path) = &out {
-        eprintln!("{} written to {}", kind, path.display());
+        let name = t(Msg::CertName(kind.cli_name(), &kind));
+        output::note(t(Msg::CertWritten(&name, path)));
     } else {
-        std::io::stdout()
-            .write_all(&bytes)
-            .map_err(|e| Failure::new(exit::FAILURE, format!("writing the output: {e}")))?;
+        output::bytes(&bytes)?;
     }
     Ok(())
 }
@@ -221,25 +182,22 @@ pub fn sign(
     json: bool,
 ) -> Result<(), Failure> {
     // Everything that can fail without the card, before the PIN is asked for.
-    let data = std::fs::read(input).map_err(|e| io_failure("cannot read", input, e))?;
+    let data = std::fs::read(input).map_err(|e| read_failure(input, e))?;
     let same = input == out
         || matches!(
             (std::fs::canonicalize(input), std::fs::canonicalize(out)),
             (Ok(a), Ok(b)) if a == b
         );
     if same {
-        return Err(Failure::new(
-            exit::USAGE,
-            "--in and --out are the same file: the signature would replace the data",
-        ));
+        return Err(Failure::new(exit::USAGE, t(Msg::SameFile)));
     }
-    check_writable(out)?;
+    outfile::check_writable(out)?;
     let scheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256);
     let options = SignOptions {
         last_try: last(allow_last_try),
         ..Default::default()
     };
-    let prompt = format!("Current {}", key.pin().description());
+    let prompt = t(Msg::PromptCurrent(key.pin()));
     let r = match key {
         KeyKind::Auth => {
             let pin: AuthPin = secrets.pin(&prompt)?;
@@ -258,12 +216,9 @@ pub fn sign(
     let _ = card.unpower();
     let sig = r?;
     if !sig.checked {
-        return Err(Failure::new(
-            exit::FAILURE,
-            "the signature could not be checked; nothing was written",
-        ));
+        return Err(Failure::new(exit::FAILURE, t(Msg::SignatureUnchecked)));
     }
-    write_file(out, &sig.bytes)?;
+    outfile::write(out, &sig.bytes, false)?;
     let digest = hex::encode_upper(HashAlgorithm::Sha256.digest(&data));
     if json {
         output::json(&serde_json::json!({
@@ -275,14 +230,15 @@ pub fn sign(
             "checked": sig.checked,
             "written": out.display().to_string(),
             "certificate_subject": cert.as_ref().map(Certificate::subject),
-        }));
+        }))?;
     } else {
-        println!(
-            "{}-byte signature by the {key} ({scheme}) over SHA-256 {digest}, checked against the \
-             certificate, written to {}",
-            sig.bytes.len(),
-            out.display()
-        );
+        output::line(t(Msg::Signed {
+            bytes: sig.bytes.len(),
+            key: &t(Msg::KeyName(key.cli_name(), &key)),
+            scheme: &scheme,
+            digest: &digest,
+            path: out,
+        }))?;
     }
     Ok(())
 }
@@ -297,16 +253,10 @@ pub fn info(
     json: bool,
 ) -> Result<(), Failure> {
     if open_with == OpenWith::MatchingA && !my_number {
-        return Err(Failure::new(
-            exit::USAGE,
-            "照合番号A opens only the My Number: add --my-number, or open with the PIN or 照合番号B",
-        ));
+        return Err(Failure::new(exit::USAGE, t(Msg::MatchingAOnlyMyNumber)));
     }
     if open_with == OpenWith::MatchingB && my_number {
-        return Err(Failure::new(
-            exit::USAGE,
-            "照合番号B does not open the My Number: open with the PIN or 照合番号A",
-        ));
+        return Err(Failure::new(exit::USAGE, t(Msg::MatchingBNoMyNumber)));
     }
     let options = TextAssistOptions {
         last_try: last(allow_last_try),
@@ -319,17 +269,16 @@ pub fn info(
             Option<MatchingNumberB>,
         ) = match open_with {
             OpenWith::Pin => (
-                Some(secrets.pin(&format!("Current {}", PinKind::TextAssist.description()))?),
+                Some(secrets.pin(&t(Msg::PromptCurrent(PinKind::TextAssist)))?),
                 None,
                 None,
             ),
             OpenWith::MatchingA => {
-                let v = secrets.next("照合番号A (the 12-digit My Number)")?;
+                let v = secrets.next(&t(Msg::PromptMatchingA))?;
                 (None, Some(MyNumber::parse(&v)?), None)
             }
             OpenWith::MatchingB => {
-                let v = secrets
-                    .next("照合番号B (era birth date YYMMDD, expiry year YYYY, security code)")?;
+                let v = secrets.next(&t(Msg::PromptMatchingB))?;
                 (None, None, Some(MatchingNumberB::parse(&v)?))
             }
         };
@@ -372,18 +321,24 @@ pub fn info(
         if let Some(d) = &digits {
             v["my_number"] = serde_json::json!(d.as_str());
         }
-        output::json(&v);
+        output::json(&v)?;
     } else {
+        let row = |l: Label, v: &dyn std::fmt::Display| {
+            output::line(format!(
+                "{} {v}",
+                output::pad(&format!("{}:", t(Msg::Label(l))), 12)
+            ))
+        };
         if let Some(b) = &basic {
-            println!("Name:        {}", b.name);
-            println!("Address:     {}", b.address);
-            println!("Birth date:  {}", b.birth_date);
-            println!("Sex:         {}", b.sex);
+            row(Label::Name, &b.name)?;
+            row(Label::Address, &b.address)?;
+            row(Label::BirthDate, &b.birth_date)?;
+            row(Label::Sex, &t(Msg::Sex(b.sex.code(), &b.sex)))?;
         }
         if let Some(d) = &digits {
-            println!("My Number:   {}", d.as_str());
+            row(Label::MyNumber, &d.as_str())?;
         }
-        println!("(checked against the card's integrity record)");
+        output::line(t(Msg::InfoChecked))?;
     }
     Ok(())
 }

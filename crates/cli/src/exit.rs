@@ -27,6 +27,13 @@ pub const ROLLED_BACK: u8 = 9;
 pub const NOT_POSSIBLE: u8 = 10;
 /// A residence-PIN reset reached only one of its two key references.
 pub const PARTIAL_RESET: u8 = 11;
+/// The result could not be written to standard output (a full disk or `/dev/full`, a closed
+/// pipe); the message goes to standard error. The card operation may already be done (a
+/// verify spent its try, a change took effect): `status` shows the counters. When only the
+/// report of another failure could not be written (`--json` to a closed standard output), the
+/// exit code stays that failure's, and the message goes to standard error. (12 is the kiosk's
+/// "cancelled".)
+pub const OUTPUT: u8 = 13;
 
 /// The exit-code table for `--help`.
 pub const HELP: &str = "Exit codes:
@@ -41,7 +48,11 @@ pub const HELP: &str = "Exit codes:
   8  outcome unknown: run `status` (it spends no try)
   9  residence-PIN change rolled back: the old PIN still works
  10  reset not possible on this route; the message says where to go (nothing was sent)
- 11  residence-PIN reset reached only one of its two key references: run it again";
+ 11  residence-PIN reset reached only one of its two key references: run it again
+ 12  verify FILE: a signature is not valid, or the file holds none
+ 13  the result could not be written to standard output (full disk, closed pipe);
+     the card operation may be done: run `status`. A failure whose report could not
+     be written keeps its own code; the message goes to standard error";
 
 /// A failure with its exit code and message.
 #[derive(Debug)]
@@ -84,7 +95,7 @@ impl From<Error> for Failure {
         Failure {
             code,
             tries_left: e.tries_left(),
-            message: e.to_string(),
+            message: crate::i18n::lib_error(&e, crate::i18n::lang()),
         }
     }
 }

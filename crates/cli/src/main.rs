@@ -17,16 +17,24 @@
 //! never taken from the command line: they are prompted for without echo, or read one per line
 //! from standard input with `--pin-stdin`.
 //!
+//! Messages are in Japanese or English: see [`i18n`] for how the language is chosen
+//! (`--lang ja|en`, else `LC_ALL`, `LC_MESSAGES`, `LANG`).
+//!
 //! Exit codes: see [`exit`].
 
 mod backend;
 mod data;
+mod docsig;
 mod exit;
+mod i18n;
+mod outfile;
 mod output;
 mod pins;
 mod reset;
+mod secure;
 mod surface;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -41,9 +49,13 @@ use clap::{Parser, Subcommand};
     after_help = exit::HELP
 )]
 pub struct Cli {
-    /// Print machine-readable JSON instead of text.
+    /// Print machine-readable JSON instead of text (usage errors too).
     #[arg(long, global = true)]
     pub json: bool,
+    /// The language of messages (default: Japanese when LC_ALL, else LC_MESSAGES, else LANG
+    /// starts with `ja`; English otherwise).
+    #[arg(long, global = true, value_enum, value_name = "ja|en")]
+    pub lang: Option<i18n::Lang>,
     /// The virtual card's state file (default: in the user's state directory).
     #[arg(long, global = true, value_name = "PATH")]
     pub sim_state: Option<PathBuf>,
@@ -71,13 +83,23 @@ pub struct Cli {
 pub enum Command {
     /// Show the four PINs' retry counters (spends no try).
     Status,
-    /// Verify a PIN.
+    /// Verify a PIN (sign, auth, residence, text), or the signatures of a file (CMS or PDF;
+    /// exit 0 all valid, 12 not valid or none, 1 unreadable).
     Verify {
-        /// sign, auth, residence or text.
-        kind: pins::KindArg,
+        /// sign, auth, residence or text; any other argument is a signed file (CMS, PDF).
+        target: docsig::VerifyTarget,
         /// Let this verify spend the last try (a wrong value then locks the PIN).
         #[arg(long)]
         allow_last_try: bool,
+        /// For a detached CMS: the signed content.
+        #[arg(long, value_name = "FILE")]
+        content: Option<PathBuf>,
+        /// Also accept the O=JPKI-TEST hierarchy of test cards.
+        #[arg(long)]
+        accept_test_hierarchy: bool,
+        /// Also accept the virtual card's hierarchy (never production).
+        #[arg(long)]
+        accept_virtual_hierarchy: bool,
     },
     /// Change a PIN: asks for the current value, then the new one twice (once with --pin-stdin).
     Change {
@@ -126,6 +148,9 @@ pub enum Command {
         /// Let the verify of the PIN spend the last try.
         #[arg(long)]
         allow_last_try: bool,
+        /// raw (a PKCS#1 v1.5 signature), cms, cms-attached (CAdES-B-B) or pdf (PAdES B-B).
+        #[arg(long, value_enum, default_value_t = docsig::SignFormat::Raw)]
+        format: docsig::SignFormat,
     },
     /// Show the name, address, birth date and sex from the text-input-assist AP, checked against
     /// the card's integrity record.
@@ -139,6 +164,9 @@ pub enum Command {
         /// Let the verify spend the last try.
         #[arg(long)]
         allow_last_try: bool,
+        /// Read through secure messaging (encrypted; needs the PIN, which travels in the clear).
+        #[arg(long)]
+        secure_messaging: bool,
     },
     /// Read the card-surface AP (券面事項確認AP): birth date, sex, expiry and the images of the
     /// card face (--out saves them), with 照合番号A also the My Number image, or with the
@@ -148,22 +176,27 @@ pub enum Command {
     Surface(surface::SurfaceArgs),
     /// Show the card's serial number, issuing municipality and expiry date (共通カードAP; no PIN).
     CardInfo,
+    /// Show the master-file objects and its CV certificate chain with the verdict (no PIN;
+    /// clears any PIN verified earlier on the card).
+    Mf {
+        /// Also accept the JPKI test hierarchy's issuer key.
+        #[arg(long)]
+        accept_test_hierarchy: bool,
+    },
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The language and --json before parsing, so that usage errors follow them too.
+    i18n::set_lang(i18n::lang_arg(&args).unwrap_or_else(i18n::Lang::from_env));
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return usage_error(&e, i18n::json_arg(&args)),
     };
     let json = cli.json;
+    if let Some(code) = docsig::run_verify(&cli) {
+        return ExitCode::from(code);
+    }
     let result = run(cli);
     backend::print_trace();
     match result {
@@ -181,9 +214,15 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
     match cli.command {
         Command::Status => pins::status(&mut card, cli.json),
         Command::Verify {
-            kind,
+            target: docsig::VerifyTarget::Pin(kind),
             allow_last_try,
-        } => pins::verify(&mut card, &mut secrets, kind.0, allow_last_try, cli.json),
+            ..
+        } => pins::verify(&mut card, &mut secrets, kind, allow_last_try, cli.json),
+        // `verify FILE` ran in `docsig::run_verify`, before the card was opened.
+        Command::Verify { .. } => Err(exit::Failure::new(
+            exit::USAGE,
+            docsig::msg("内部エラー: verify FILE", "internal error: verify FILE"),
+        )),
         Command::Change {
             kind,
             allow_last_try,
@@ -212,6 +251,23 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             input,
             out,
             allow_last_try,
+            format,
+        } if format != docsig::SignFormat::Raw => docsig::sign(
+            &mut card,
+            &mut secrets,
+            key.0,
+            format,
+            &input,
+            &out,
+            allow_last_try,
+            cli.json,
+        ),
+        Command::Sign {
+            key,
+            input,
+            out,
+            allow_last_try,
+            ..
         } => data::sign(
             &mut card,
             &mut secrets,
@@ -225,6 +281,24 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             my_number,
             open_with,
             allow_last_try,
+            secure_messaging: true,
+        } => {
+            if open_with != data::OpenWith::Pin {
+                return Err(exit::Failure::new(
+                    exit::USAGE,
+                    secure::msg(
+                        "セキュアメッセージングは暗証番号で開きます(--open-with pin)",
+                        "secure messaging opens with the PIN (--open-with pin)",
+                    ),
+                ));
+            }
+            secure::info(&mut card, &mut secrets, my_number, allow_last_try, cli.json)
+        }
+        Command::Info {
+            my_number,
+            open_with,
+            allow_last_try,
+            secure_messaging: false,
         } => data::info(
             &mut card,
             &mut secrets,
@@ -241,5 +315,113 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             cli.json,
         ),
         Command::CardInfo => surface::card_info(&mut card, cli.json),
+        Command::Mf {
+            accept_test_hierarchy,
+        } => secure::master_file(
+            &mut card,
+            accept_test_hierarchy,
+            cli.reader.is_none(),
+            cli.json,
+        ),
     }
+}
+
+/// Reports a command-line error (exit [`exit::USAGE`]), or prints `--help`/`--version` (exit
+/// [`exit::OK`], or [`exit::OUTPUT`] when standard output cannot be written).
+fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
+    if !e.use_stderr() {
+        return match e.print() {
+            Ok(()) => ExitCode::from(exit::OK),
+            Err(err) => {
+                output::note(i18n::t(i18n::Msg::CannotWriteStdout(&err)));
+                ExitCode::from(exit::OUTPUT)
+            }
+        };
+    }
+    let lang = i18n::lang();
+    if lang == i18n::Lang::En && !json {
+        let _ = e.print();
+        return ExitCode::from(exit::USAGE);
+    }
+    let f = exit::Failure::new(exit::USAGE, usage_message(e, lang));
+    output::error(json, &f);
+    if !json {
+        // clap's usage line and its pointer to --help, after its (English) first line.
+        let rendered = e.render().to_string();
+        for l in rendered.lines().skip(1).skip_while(|l| !l.is_empty()) {
+            let _ = writeln!(std::io::stderr().lock(), "{l}");
+        }
+    }
+    ExitCode::from(exit::USAGE)
+}
+
+/// The message of a command-line error in `lang`: clap's own words in English, ours in
+/// Japanese.
+fn usage_message(e: &clap::Error, lang: i18n::Lang) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use i18n::Msg;
+    let ctx = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    // clap's first line, without its "error: " prefix.
+    let rendered = e.render().to_string();
+    let clap_text = rendered
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_owned();
+    if lang == i18n::Lang::En {
+        return clap_text;
+    }
+    let m = match e.kind() {
+        ErrorKind::InvalidSubcommand => i18n::text(
+            lang,
+            &Msg::UsageUnknownCommand(&ctx(ContextKind::InvalidSubcommand)),
+        ),
+        ErrorKind::UnknownArgument => i18n::text(
+            lang,
+            &Msg::UsageUnexpectedArg(&ctx(ContextKind::InvalidArg)),
+        ),
+        ErrorKind::MissingRequiredArgument | ErrorKind::MissingSubcommand => {
+            let missing = match ctx(ContextKind::InvalidArg) {
+                m if m.is_empty() => "<COMMAND>".to_owned(),
+                m => m,
+            };
+            i18n::text(lang, &Msg::UsageMissing(&missing))
+        }
+        ErrorKind::ValueValidation
+            if std::error::Error::source(e).is_some_and(|s| s.is::<std::num::ParseIntError>()) =>
+        {
+            i18n::text(
+                lang,
+                &Msg::UsageNotANumber {
+                    arg: &ctx(ContextKind::InvalidArg),
+                    value: &ctx(ContextKind::InvalidValue),
+                },
+            )
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let detail = match (e.kind(), e.get(ContextKind::ValidValue)) {
+                (ErrorKind::InvalidValue, Some(_)) => ctx(ContextKind::ValidValue),
+                // Our own parsers' messages are already in the language.
+                _ => std::error::Error::source(e)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+            };
+            i18n::text(
+                lang,
+                &Msg::UsageBadValue {
+                    arg: &ctx(ContextKind::InvalidArg),
+                    value: &ctx(ContextKind::InvalidValue),
+                    detail: &detail,
+                },
+            )
+        }
+        _ => i18n::text(lang, &Msg::Usage(&clap_text)),
+    };
+    m
 }

@@ -1,6 +1,6 @@
 //! `status`, `verify` and `change`, and where PINs come from.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::str::FromStr;
 
 use mynacard::credential::{
@@ -13,7 +13,8 @@ use zeroize::Zeroizing;
 
 use crate::backend::AnyCard;
 use crate::exit::{self, Failure};
-use crate::output;
+use crate::i18n::{t, Msg};
+use crate::output::{self, pad};
 
 /// A PIN kind as named on the command line.
 #[derive(Debug, Clone, Copy)]
@@ -24,51 +25,108 @@ impl FromStr for KindArg {
     fn from_str(s: &str) -> Result<Self, String> {
         PinKind::from_cli_name(s)
             .map(KindArg)
-            .ok_or_else(|| format!("unknown PIN kind `{s}`: use sign, auth, residence or text"))
+            .ok_or_else(|| t(Msg::UnknownPinKind(s)))
+    }
+}
+
+/// The longest secret accepted, in bytes: far above every credential of the card (16
+/// characters at most), small enough that a hostile input cannot make the program hold much.
+pub const MAX_SECRET_BYTES: usize = 1024;
+
+/// Why a line could not be read as a secret.
+#[derive(Debug)]
+pub enum LineError {
+    /// Longer than [`MAX_SECRET_BYTES`] (the rest is never read).
+    TooLong,
+    /// Not UTF-8.
+    NotUtf8,
+    /// The reader failed.
+    Io(std::io::Error),
+}
+
+/// Reads one line of at most `limit` bytes (not counting the line end, `\n` or `\r\n`) from
+/// `r`, holding it in zeroizing memory; `None` at the end of the input. At most `limit + 1`
+/// bytes are read, so a longer line costs no more memory than that.
+pub fn read_bounded_line<R: BufRead>(
+    r: &mut R,
+    limit: usize,
+) -> Result<Option<Zeroizing<String>>, LineError> {
+    // Room for the longest line and its end, allocated once, so that it never moves (a moved
+    // buffer would leave an unzeroized copy behind).
+    let mut buf = Zeroizing::new(Vec::with_capacity(limit + 2));
+    let n = r
+        .take(limit as u64 + 2)
+        .read_until(b'\n', &mut buf)
+        .map_err(LineError::Io)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    if buf.len() > limit {
+        return Err(LineError::TooLong);
+    }
+    let bytes = std::mem::take(&mut *buf);
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(Some(Zeroizing::new(s))),
+        Err(e) => {
+            let _ = Zeroizing::new(e.into_bytes());
+            Err(LineError::NotUtf8)
+        }
     }
 }
 
 /// Where secrets come from: a no-echo prompt, or standard input one per line.
 pub struct SecretSource {
     stdin: bool,
-    lines: Option<std::io::Lines<std::io::StdinLock<'static>>>,
+    input: Option<std::io::StdinLock<'static>>,
 }
 
 impl SecretSource {
     /// Prompts (`stdin == false`) or reads lines from standard input.
     pub fn new(stdin: bool) -> Self {
-        SecretSource { stdin, lines: None }
+        SecretSource { stdin, input: None }
     }
 
-    /// The next secret. `prompt` is shown on the terminal when prompting.
+    /// The next secret, at most [`MAX_SECRET_BYTES`] long. `prompt` is shown on the terminal
+    /// when prompting.
     pub fn next(&mut self, prompt: &str) -> Result<Zeroizing<String>, Failure> {
         if self.stdin {
-            let lines = self
-                .lines
-                .get_or_insert_with(|| std::io::stdin().lock().lines());
-            match lines.next() {
-                Some(Ok(l)) => Ok(Zeroizing::new(l.trim_end_matches('\r').to_owned())),
-                Some(Err(e)) => Err(Failure::new(
+            let input = self.input.get_or_insert_with(|| std::io::stdin().lock());
+            match read_bounded_line(input, MAX_SECRET_BYTES) {
+                Ok(Some(l)) => Ok(l),
+                Ok(None) => Err(Failure::new(
                     exit::INVALID_INPUT,
-                    format!("reading standard input: {e}"),
+                    t(Msg::StdinEnded(prompt)),
                 )),
-                None => Err(Failure::new(
+                Err(LineError::TooLong) => Err(Failure::new(
                     exit::INVALID_INPUT,
-                    format!("standard input ended before: {prompt}"),
+                    t(Msg::SecretTooLong(MAX_SECRET_BYTES)),
                 )),
+                Err(LineError::NotUtf8) => {
+                    Err(Failure::new(exit::INVALID_INPUT, t(Msg::SecretNotUtf8)))
+                }
+                Err(LineError::Io(e)) => {
+                    Err(Failure::new(exit::INVALID_INPUT, t(Msg::StdinError(&e))))
+                }
             }
         } else {
-            rpassword::prompt_password(format!("{prompt}: "))
+            // The terminal delivers at most one line of its input buffer (4 KiB on Linux), so
+            // the prompt's line is bounded before it is stored; then the same limit applies.
+            let v = rpassword::prompt_password(format!("{prompt}: "))
                 .map(Zeroizing::new)
-                .map_err(|e| {
-                    Failure::new(
-                        exit::INVALID_INPUT,
-                        format!(
-                            "cannot prompt for the PIN ({e}); use --pin-stdin to read it from \
-                             standard input"
-                        ),
-                    )
-                })
+                .map_err(|e| Failure::new(exit::INVALID_INPUT, t(Msg::CannotPrompt(&e))))?;
+            if v.len() > MAX_SECRET_BYTES {
+                return Err(Failure::new(
+                    exit::INVALID_INPUT,
+                    t(Msg::SecretTooLong(MAX_SECRET_BYTES)),
+                ));
+            }
+            Ok(v)
         }
     }
 
@@ -79,11 +137,11 @@ impl SecretSource {
     }
 
     /// Reads a new PIN of type `P`: twice when prompting, once from standard input.
-    pub fn new_pin<P: Pin>(&mut self, what: &str) -> Result<P, Failure> {
-        let first = self.next(&format!("New {what}"))?;
+    pub fn new_pin<P: Pin>(&mut self) -> Result<P, Failure> {
+        let first = self.next(&t(Msg::PromptNew(P::KIND)))?;
         let p = P::new(&first)?;
         if !self.stdin {
-            let again = self.next(&format!("New {what}, again"))?;
+            let again = self.next(&t(Msg::PromptNewAgain(P::KIND)))?;
             if *again != *first {
                 return Err(CredentialError {
                     kind: CredentialKind::Pin(P::KIND),
@@ -98,67 +156,56 @@ impl SecretSource {
 
 fn state_text(s: RetryState, limit: u8) -> String {
     match s {
-        RetryState::Verified => format!("{limit}/{limit} (verified)"),
+        RetryState::Verified => t(Msg::StateVerified(limit)),
         RetryState::TriesLeft(n) => format!("{n}/{limit}"),
-        RetryState::Blocked => format!("0/{limit} BLOCKED"),
-        RetryState::NoLimit => "no limit".into(),
+        RetryState::Blocked => t(Msg::StateBlocked(limit)),
+        RetryState::NoLimit => t(Msg::StateNoLimit),
     }
 }
 
-/// Terminal display width: East Asian wide and full-width characters take two columns.
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
-}
-
-/// Pads `s` with spaces to `cols` display columns.
-fn pad(s: &str, cols: usize) -> String {
-    format!("{s}{}", " ".repeat(cols.saturating_sub(width(s))))
-}
-
 /// Prints a status table.
-pub fn print_status(all: &[PinStatus]) {
-    println!(
-        "{} {} {} {} tries left",
-        pad("kind", 10),
-        pad("PIN", 48),
-        pad("format", 14),
-        pad("application", 20)
-    );
+pub fn print_status(all: &[PinStatus]) -> Result<(), Failure> {
+    let lang = crate::i18n::lang();
+    let headings = t(Msg::StatusHeadings);
+    // The format column fits the longest format text of the language.
+    let fw = match lang {
+        crate::i18n::Lang::Ja => 22,
+        crate::i18n::Lang::En => 14,
+    };
+    let h: Vec<&str> = headings.split('\t').collect();
+    output::line(format!(
+        "{} {} {} {} {}",
+        pad(h[0], 10),
+        pad(h[1], 48),
+        pad(h[2], fw),
+        pad(h[3], 20),
+        h[4]
+    ))?;
     for s in all {
         for (i, r) in s.refs.iter().enumerate() {
             let (name, desc, fmt) = if i == 0 {
                 (
                     s.kind.cli_name(),
-                    s.kind.description(),
-                    s.kind.format().to_string(),
+                    crate::i18n::pin_name(lang, s.kind),
+                    t(Msg::Format(s.kind.format())),
                 )
             } else {
                 ("", "", String::new())
             };
-            println!(
+            output::line(format!(
                 "{} {} {} {} {}",
                 pad(name, 10),
                 pad(desc, 48),
-                pad(&fmt, 14),
+                pad(&fmt, fw),
                 pad(short_app(r.application), 20),
                 state_text(r.state, s.limit)
-            );
+            ))?;
         }
         if s.is_blocked() {
-            println!("{:<10} -> blocked: {}", "", s.kind.where_to_reset());
+            output::line(format!("{:<10} {}", "", t(Msg::BlockedHint(s.kind))))?;
         }
     }
+    Ok(())
 }
 
 fn short_app(name: &str) -> &str {
@@ -169,9 +216,9 @@ fn short_app(name: &str) -> &str {
 pub fn status(card: &mut AnyCard, json: bool) -> Result<(), Failure> {
     let all = card.status_all()?;
     if json {
-        output::json(&serde_json::json!({ "ok": true, "pins": all }));
+        output::json(&serde_json::json!({ "ok": true, "pins": all }))?;
     } else {
-        print_status(&all);
+        print_status(&all)?;
     }
     Ok(())
 }
@@ -185,7 +232,7 @@ fn last(allow: bool) -> LastTry {
 }
 
 fn prompt_for(kind: PinKind) -> String {
-    format!("Current {}", kind.description())
+    t(Msg::PromptCurrent(kind))
 }
 
 fn verify_typed<P: Pin>(
@@ -222,11 +269,12 @@ fn finish(
     let _ = card.unpower();
     r?;
     if json {
-        output::json(&serde_json::json!({ "ok": true, "kind": kind, done: true }));
+        output::json(&serde_json::json!({ "ok": true, "kind": kind, done: true }))
+    } else if done == "verified" {
+        output::line(t(Msg::Verified(kind)))
     } else {
-        println!("{}: {done}", kind.description());
+        output::line(t(Msg::Changed(kind)))
     }
-    Ok(())
 }
 
 /// `verify <kind>`.
@@ -247,7 +295,7 @@ fn change_typed<P: Pin>(
     allow: bool,
 ) -> Result<(), Failure> {
     let current: P = src.pin(&prompt_for(P::KIND))?;
-    let new: P = src.new_pin(P::KIND.description())?;
+    let new: P = src.new_pin()?;
     card.change_with(&current, &new, last(allow))?;
     Ok(())
 }
@@ -262,4 +310,49 @@ pub fn change(
 ) -> Result<(), Failure> {
     let r = typed!(kind, change_typed(card, src, allow));
     finish(card, r, kind, "changed", json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(input: &[u8], limit: usize) -> Vec<Result<String, String>> {
+        let mut r = std::io::Cursor::new(input.to_vec());
+        let mut out = Vec::new();
+        loop {
+            match read_bounded_line(&mut r, limit) {
+                Ok(Some(l)) => out.push(Ok(l.to_string())),
+                Ok(None) => return out,
+                Err(e) => {
+                    out.push(Err(format!("{e:?}")));
+                    return out;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_are_bounded_and_line_ends_stripped() {
+        assert_eq!(
+            read(b"1234\r\nABC123\nlast", 8),
+            [Ok("1234".into()), Ok("ABC123".into()), Ok("last".into())]
+        );
+        // Exactly the limit, with either line end: accepted.
+        assert_eq!(read(b"12345678\r\n", 8), [Ok("12345678".to_string())]);
+        assert_eq!(read(b"12345678\n", 8), [Ok("12345678".to_string())]);
+        // One byte more, with or without a line end: refused.
+        assert_eq!(read(b"123456789\n", 8), [Err("TooLong".to_string())]);
+        assert_eq!(read(&[b'7'; 100_000], 8), [Err("TooLong".to_string())]);
+        assert_eq!(read(b"\xff\xfe\n", 8), [Err("NotUtf8".to_string())]);
+    }
+
+    #[test]
+    fn a_long_line_is_not_read_past_the_limit() {
+        let mut r = std::io::Cursor::new(vec![b'1'; 1 << 20]);
+        assert!(matches!(
+            read_bounded_line(&mut r, 1024),
+            Err(LineError::TooLong)
+        ));
+        assert!(r.position() <= 1026, "{}", r.position());
+    }
 }

@@ -13,6 +13,7 @@ use mynacard::LastTry;
 
 use crate::backend::AnyCard;
 use crate::exit::{self, Failure};
+use crate::i18n::{self, t, Msg};
 use crate::output;
 use crate::pins::{self, KindArg, SecretSource};
 
@@ -51,12 +52,11 @@ pub struct ResetArgs {
 }
 
 fn new_any(src: &mut SecretSource, kind: PinKind) -> Result<AnyPin, Failure> {
-    let what = kind.description();
     Ok(match kind {
-        PinKind::Signature => AnyPin::Signature(src.new_pin(what)?),
-        PinKind::UserAuth => AnyPin::UserAuth(src.new_pin(what)?),
-        PinKind::Residence => AnyPin::Residence(src.new_pin(what)?),
-        PinKind::TextAssist => AnyPin::TextAssist(src.new_pin(what)?),
+        PinKind::Signature => AnyPin::Signature(src.new_pin()?),
+        PinKind::UserAuth => AnyPin::UserAuth(src.new_pin()?),
+        PinKind::Residence => AnyPin::Residence(src.new_pin()?),
+        PinKind::TextAssist => AnyPin::TextAssist(src.new_pin()?),
     })
 }
 
@@ -103,7 +103,7 @@ fn reset_inner(
     if !best_case.is_possible() {
         return Err(Failure::new(
             exit::NOT_POSSIBLE,
-            best_case.to_string().trim_end().to_owned(),
+            i18n::assessment(&best_case, i18n::lang()),
         ));
     }
     if let Place::Kiosk(_) = place {
@@ -119,12 +119,12 @@ fn reset_inner(
     if !assessment.is_possible() {
         return Err(Failure::new(
             exit::NOT_POSSIBLE,
-            assessment.to_string().trim_end().to_owned(),
+            i18n::assessment(&assessment, i18n::lang()),
         ));
     }
     let other = match assessment.other_pin() {
         Some(k) => {
-            let v = src.next(&format!("Current {}", k.description()))?;
+            let v = src.next(&t(Msg::PromptCurrent(k)))?;
             Some(AnyPin::parse(k, &v)?)
         }
         None => None,
@@ -144,10 +144,10 @@ fn reset_inner(
             "reset": true,
             "terminal": role,
             "status": status,
-        }));
+        }))?;
     } else {
-        println!("{}: reset", kind.description());
-        pins::print_status(std::slice::from_ref(&status));
+        output::line(t(Msg::WasReset(kind)))?;
+        pins::print_status(std::slice::from_ref(&status))?;
     }
     Ok(())
 }

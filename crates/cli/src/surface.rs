@@ -8,14 +8,15 @@ use mynacard::credential::{BirthDateKey, MatchingNumberB, MyNumber};
 use mynacard::cvc::{CvTrustError, IssuerKeys};
 use mynacard::holder::BirthDate;
 use mynacard::presence::fresh_nonce;
-use mynacard::surface::{Image, SurfaceKey, SurfaceOptions};
+use mynacard::surface::{Image, ImageFormat, SurfaceKey, SurfaceOptions};
 use mynacard::LastTry;
 use serde_json::json;
 
 use crate::backend::AnyCard;
 use crate::exit::{self, Failure};
-use crate::output;
+use crate::i18n::{self, t, Label, Msg};
 use crate::pins::SecretSource;
+use crate::{outfile, output};
 
 /// What opens the card-surface AP for `surface`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,28 +48,25 @@ pub struct SurfaceArgs {
     pub allow_last_try: bool,
 }
 
-/// Writes personal data: replaced only when complete, owner-only on Unix.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    use std::io::Write;
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    let r = (|| {
-        let mut o = std::fs::OpenOptions::new();
-        o.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-        let mut f = o.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Failure::new(
-            exit::FAILURE,
-            format!("cannot write {}: {e}", path.display()),
-        ));
-    }
-    Ok(())
+/// The images `surface --out` may write, by name.
+const IMAGE_NAMES: [&str; 5] = ["name", "address", "photo", "security-code", "my-number"];
+
+/// Every file name `surface --out` may write: each image under each extension.
+fn output_files() -> Vec<String> {
+    let formats = [
+        ImageFormat::Png,
+        ImageFormat::Jp2,
+        ImageFormat::J2k,
+        ImageFormat::Unknown,
+    ];
+    IMAGE_NAMES
+        .iter()
+        .flat_map(|n| {
+            formats
+                .iter()
+                .map(move |f| format!("{n}.{}", f.extension()))
+        })
+        .collect()
 }
 
 /// Today's date (UTC), for the age.
@@ -109,16 +107,14 @@ fn image_entry(
     let written = match dir {
         Some(d) => {
             let p = d.join(&file);
-            write_private(&p, &img.data)?;
+            // Personal data: owner-only on Unix.
+            outfile::write(&p, &img.data, true)?;
             Some(p.display().to_string())
         }
         None => None,
     };
     let dims = img.dimensions();
-    let mut text = format!("{}, {} bytes", img.format, img.data.len());
-    if let Some((w, h)) = dims {
-        text.push_str(&format!(", {w}×{h}"));
-    }
+    let mut text = t(Msg::ImageBytes(&img.format, img.data.len(), dims));
     if let Some(w) = &written {
         text.push_str(&format!(" -> {w}"));
     }
@@ -143,9 +139,7 @@ pub fn surface(
     json_out: bool,
 ) -> Result<(), Failure> {
     if let Some(d) = &args.out {
-        std::fs::create_dir_all(d).map_err(|e| {
-            Failure::new(exit::FAILURE, format!("cannot create {}: {e}", d.display()))
-        })?;
+        outfile::prepare_dir(d, &output_files())?;
     }
     let keys = if args.accept_test_hierarchy {
         IssuerKeys::production_and_test()
@@ -167,22 +161,20 @@ pub fn surface(
         ..Default::default()
     };
     let dir = args.out.as_deref();
-    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut lines: Vec<(Label, String)> = Vec::new();
     let mut v = json!({ "ok": true, "signatures_checked": true });
     let r = (|| {
         let (a, b, d) = match args.open_with {
             SurfaceOpen::MatchingA => {
-                let s = secrets.next("照合番号A (the 12-digit My Number)")?;
+                let s = secrets.next(&t(Msg::PromptMatchingA))?;
                 (Some(MyNumber::parse(&s)?), None, None)
             }
             SurfaceOpen::MatchingB => {
-                let s = secrets
-                    .next("照合番号B (era birth date YYMMDD, expiry year YYYY, security code)")?;
+                let s = secrets.next(&t(Msg::PromptMatchingB))?;
                 (None, Some(MatchingNumberB::parse(&s)?), None)
             }
             SurfaceOpen::BirthDate => {
-                let s = secrets
-                    .next("Birth-date key (era year YYMMDD, e.g. 600401 for 昭和60-04-01)")?;
+                let s = secrets.next(&t(Msg::PromptBirthDate))?;
                 (None, None, Some(BirthDateKey::parse(&s)?))
             }
         };
@@ -196,83 +188,90 @@ pub fn surface(
         v["opened_with"] = json!(s.opened_by());
         let ap_key = if args.open_with == SurfaceOpen::BirthDate {
             let rec = s.age_record()?;
-            lines.push(("Birth date".into(), rec.birth_date.to_string()));
+            lines.push((Label::BirthDate, rec.birth_date.to_string()));
             let years = age(rec.birth_date, today());
-            lines.push(("Age".into(), format!("{years} (today, UTC)")));
+            lines.push((Label::Age, t(Msg::AgeToday(years))));
             v["birth_date"] = json!(rec.birth_date);
             v["age"] = json!(years);
             rec.ap_key
         } else {
             let face = s.card_face()?;
-            lines.push(("Birth date".into(), face.birth_date.to_string()));
-            lines.push(("Sex".into(), face.sex.to_string()));
-            lines.push((
-                "Expiry".into(),
-                format!("{} (not covered by the card's signature)", face.expiry),
-            ));
+            lines.push((Label::BirthDate, face.birth_date.to_string()));
+            lines.push((Label::Sex, t(Msg::Sex(face.sex.code(), &face.sex))));
+            lines.push((Label::Expiry, t(Msg::ExpiryUnsigned(&face.expiry))));
             v["birth_date"] = json!(face.birth_date);
             v["sex"] = json!(face.sex);
             v["expiry"] = json!(face.expiry);
             let mut images = serde_json::Map::new();
             for (label, name, img) in [
-                ("Name image", "name", &face.name_image),
-                ("Address image", "address", &face.address_image),
-                ("Photo", "photo", &face.photo),
-                ("Security code", "security-code", &face.security_code_image),
+                (Label::NameImage, "name", &face.name_image),
+                (Label::AddressImage, "address", &face.address_image),
+                (Label::Photo, "photo", &face.photo),
+                (
+                    Label::SecurityCode,
+                    "security-code",
+                    &face.security_code_image,
+                ),
             ] {
-                let (t, j) = image_entry(name, img, dir)?;
-                lines.push((label.into(), t));
+                let (text, j) = image_entry(name, img, dir)?;
+                lines.push((label, text));
                 images.insert(name.into(), j);
             }
             if args.open_with == SurfaceOpen::MatchingA {
                 let img = s.my_number_image()?;
-                let (t, j) = image_entry("my-number", &img.image, dir)?;
-                lines.push(("My Number image".into(), t));
+                let (text, j) = image_entry("my-number", &img.image, dir)?;
+                lines.push((Label::MyNumberImage, text));
                 images.insert("my-number".into(), j);
             }
             v["images"] = serde_json::Value::Object(images);
             face.ap_key
         };
-        lines.push((
-            "Signatures".into(),
-            "checked under the CV certificate (EF 0004)".into(),
-        ));
+        lines.push((Label::Signatures, t(Msg::SignaturesChecked)));
         let cv = s.cv_certificate()?;
         match cv.verify(&keys) {
-            Ok(t) => {
+            Ok(trust) => {
                 lines.push((
-                    "CV certificate".into(),
-                    format!("verified under issuer key {} ({})", t.issuer, t.hierarchy),
+                    Label::CvCertificate,
+                    t(Msg::CvVerified(&trust.issuer, &trust.hierarchy)),
                 ));
-                v["cv_certificate"] = json!({ "verified": true, "issuer": t.issuer,
-                    "hierarchy": t.hierarchy, "subject": t.subject });
+                v["cv_certificate"] = json!({ "verified": true, "issuer": trust.issuer,
+                    "hierarchy": trust.hierarchy, "subject": trust.subject });
             }
             Err(e @ CvTrustError::UnknownIssuer { .. }) => {
-                lines.push(("CV certificate".into(), format!("NOT checked: {e}")));
+                lines.push((Label::CvCertificate, t(Msg::CvNotChecked(&e))));
                 v["cv_certificate"] = json!({ "verified": false, "issuer": cv.issuer_key_id(),
-                    "error": e.to_string() });
+                    "error": i18n::lib_text(&e, i18n::lang()) });
             }
-            Err(e) => return Err(Failure::new(exit::FAILURE, e.to_string())),
+            Err(e) => {
+                return Err(Failure::new(
+                    exit::FAILURE,
+                    i18n::lib_text(&e, i18n::lang()),
+                ))
+            }
         }
         let nonce = fresh_nonce()?;
         let proof = s.prove_presence(&ap_key, &nonce)?;
-        lines.push((
-            "Card present".into(),
-            format!(
-                "yes: it signed a fresh challenge with the AP key ({} bits) the signed record carries",
-                proof.key_bits
-            ),
-        ));
+        lines.push((Label::CardPresent, t(Msg::Present(proof.key_bits))));
         v["presence"] = json!({ "verified": true, "key_bits": proof.key_bits });
         Ok::<_, Failure>(())
     })();
     let _ = card.unpower();
     r?;
     if json_out {
-        output::json(&v);
+        output::json(&v)?;
     } else {
-        for (k, t) in lines {
-            println!("{:<16} {t}", format!("{k}:"));
+        let labels: Vec<String> = lines
+            .iter()
+            .map(|(k, _)| format!("{}:", t(Msg::Label(*k))))
+            .collect();
+        let w = labels
+            .iter()
+            .map(|l| output::width(l))
+            .max()
+            .unwrap_or(0)
+            .max(16);
+        for (label, (_, text)) in labels.iter().zip(&lines) {
+            output::line(format!("{} {text}", output::pad(label, w)))?;
         }
     }
     Ok(())
@@ -288,15 +287,25 @@ pub fn card_info(card: &mut AnyCard, json_out: bool) -> Result<(), Failure> {
             "municipality_code": id.municipality_code,
             "prefecture_code": id.prefecture_code(),
             "expiry": id.expiry,
-        }));
+        }))?;
     } else {
-        println!("Card serial:       {}", id.serial);
-        println!(
-            "Municipality code: {} (prefecture {})",
-            id.municipality_code,
-            id.prefecture_code()
-        );
-        println!("Expiry:            {}", id.expiry);
+        let label = |l: Label| format!("{}:", t(Msg::Label(l)));
+        let w = [Label::CardSerial, Label::MunicipalityCode, Label::Expiry]
+            .map(|l| output::width(&label(l)))
+            .into_iter()
+            .max()
+            .unwrap_or(0)
+            .max(18);
+        let row = |l: Label, v: String| output::line(format!("{} {v}", output::pad(&label(l), w)));
+        row(Label::CardSerial, id.serial.to_string())?;
+        row(
+            Label::MunicipalityCode,
+            t(Msg::Municipality(
+                &id.municipality_code,
+                &id.prefecture_code(),
+            )),
+        )?;
+        row(Label::Expiry, id.expiry.to_string())?;
     }
     Ok(())
 }

@@ -221,11 +221,48 @@ fn every_cli_argument_refuses_bad_input_before_the_card() {
             "{ctx}"
         );
     }
-    // No try was spent by any of it.
+    // No try was spent by any of it: every PIN, and every key reference of each (the residence
+    // PIN has two), still has its full count.
     let (code, out) = myna(&st, &["--json", "status"], "");
     assert_eq!(code, Some(0), "{out}");
-    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    for (i, limit) in [(0, 5), (1, 3), (3, 3)] {
-        assert_eq!(v["pins"][i]["refs"][0]["tries_left"], limit, "{out}");
+    assert_no_try_spent(out.lines().next().unwrap());
+}
+
+/// Asserts that `status --json` shows all four PINs, each key reference at its full count.
+fn assert_no_try_spent(status_json: &str) {
+    let v: serde_json::Value = serde_json::from_str(status_json).unwrap();
+    let pins = v["pins"].as_array().expect("pins");
+    let kinds: Vec<_> = pins.iter().map(|p| p["kind"].clone()).collect();
+    assert_eq!(pins.len(), 4, "{status_json}");
+    for p in pins {
+        let refs = p["refs"].as_array().expect("refs");
+        let expected_refs = if p["kind"] == "residence" { 2 } else { 1 };
+        assert_eq!(refs.len(), expected_refs, "{status_json}");
+        let limit = p["limit"].as_u64().expect("limit");
+        for r in refs {
+            assert_eq!(r["tries_left"], limit, "{:?}: {status_json}", kinds);
+        }
+    }
+}
+
+#[test]
+fn every_pin_is_checked_for_spent_tries() {
+    // The check above must see a try spent on any PIN, the residence PIN included.
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    for (kind, wrong) in [
+        ("sign", "WRONG999"),
+        ("auth", "9999"),
+        ("residence", "9999"),
+        ("text", "9999"),
+    ] {
+        let (code, out) = myna(&st, &["--pin-stdin", "verify", kind], &format!("{wrong}\n"));
+        assert_eq!(code, Some(3), "{out}");
+        let (_, out) = myna(&st, &["--json", "status"], "");
+        let line = out.lines().next().unwrap().to_owned();
+        let caught = std::panic::catch_unwind(|| assert_no_try_spent(&line)).is_err();
+        assert!(caught, "a try spent on the {kind} PIN went unseen: {line}");
+        // Back to full counts for the next kind.
+        std::fs::remove_file(&st).unwrap();
     }
 }

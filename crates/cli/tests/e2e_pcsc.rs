@@ -1,5 +1,5 @@
 //! End to end through a real PC/SC stack: pcscd with vsmartcard's vpcd reader driver, the
-//! virtual card served into it by `examples/virtual_card`, and three kinds of client: the `myna`
+//! virtual card served into it in process by the `mynacard-virtual-card` library, and three kinds of client: the `myna`
 //! CLI (`--reader`), the library's `PcscTransport`, and OpenSC.
 //!
 //! Needs pcscd running with vsmartcard-vpcd (readers "Virtual PCD 00 00" and "... 00 01" on
@@ -11,9 +11,8 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -26,6 +25,9 @@ use mynacard::sim::{App, VirtualCard};
 use mynacard::transport::{Transport, TransportCaps, TransportError};
 use mynacard::{Card, Error};
 
+mod e2e_support;
+use e2e_support::{reader_name, serial, wait_presence, VCard};
+
 const AUTH_CERT: &[u8] = include_bytes!("data/jpki-auth-cert.der");
 const AUTH_CA_CERT: &[u8] = include_bytes!("data/jpki-auth-ca-cert.der");
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
@@ -35,204 +37,9 @@ const SELECT_TEXT: &str = "00A4040C0AD3921000310001010408";
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-/// One test at a time: they share vpcd's two slots.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    let guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    require_stack();
-    guard
-}
-
-/// The target directory's profile folder (`target/debug`), from this test binary's path
-/// (`target/debug/deps/e2e_pcsc-…`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps")
-        .to_path_buf()
-}
-
-/// Builds the two examples (a no-op when `cargo test --features pcsc` already did) and returns
-/// their directory.
-fn examples() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let profile = profile_dir();
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-            "build",
-            "--features",
-            "pcsc",
-            "--example",
-            "virtual_card",
-            "--example",
-            "myna",
-        ]);
-        if profile.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        if let Some(target) = profile.parent() {
-            cmd.env("CARGO_TARGET_DIR", target);
-        }
-        let out = cmd.output().expect("run cargo build for the examples");
-        assert!(
-            out.status.success(),
-            "building the examples failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        profile.join("examples")
-    })
-}
-
-/// Fails clearly when pcscd or vpcd is missing, instead of timing out test by test.
-fn require_stack() {
-    let readers = match mpcsc::list_readers() {
-        Ok(r) => r,
-        Err(e) => panic!(
-            "the PC/SC end-to-end tests need pcscd with vsmartcard-vpcd ({e}); run .ci/e2e.sh, \
-             or install pcscd and vsmartcard-vpcd and start `pcscd`"
-        ),
-    };
-    assert!(
-        readers
-            .iter()
-            .filter(|r| r.starts_with("Virtual PCD"))
-            .count()
-            >= 2,
-        "vpcd's readers are missing (found {readers:?}); is vsmartcard-vpcd installed and its \
-         /etc/reader.conf.d entry loaded by pcscd?"
-    );
-}
-
-/// The name pcscd gives vpcd's slot `n`.
-fn reader_name(slot: u8) -> String {
-    let mut v: Vec<String> = mpcsc::list_readers()
-        .expect("list readers")
-        .into_iter()
-        .filter(|r| r.starts_with("Virtual PCD"))
-        .collect();
-    v.sort();
-    v.get(slot as usize)
-        .cloned()
-        .unwrap_or_else(|| panic!("no vpcd slot {slot} in {v:?}"))
-}
-
-/// Waits until pcscd sees a card in `reader` (or sees none, with `present == false`).
-fn wait_presence(reader: &str, present: bool) {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("PC/SC context");
-    let name = std::ffi::CString::new(reader).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let mut st = [pcsc::ReaderState::new(name.clone(), pcsc::State::UNAWARE)];
-        ctx.get_status_change(Duration::ZERO, &mut st)
-            .expect("reader state");
-        if st[0].event_state().contains(pcsc::State::PRESENT) == present {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "pcscd never saw the card {} in {reader}",
-            if present { "arrive" } else { "leave" }
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A running `virtual_card`, logging to a file; killed (the card pulled out) when dropped.
-struct VCard {
-    child: Option<Child>,
-    reader: String,
-    dir: tempfile::TempDir,
-}
-
-impl VCard {
-    fn start(slot: u8, extra: &[&str]) -> VCard {
-        let dir = tempfile::tempdir().expect("temp dir");
-        Self::start_in(dir, slot, extra)
-    }
-
-    fn start_in(dir: tempfile::TempDir, slot: u8, extra: &[&str]) -> VCard {
-        let reader = reader_name(slot);
-        // A card left over from an aborted test would confuse this one.
-        wait_presence(&reader, false);
-        let log = fs::File::create(dir.path().join("card.log")).unwrap();
-        let child = Command::new(examples().join("virtual_card"))
-            .arg("--sim-state")
-            .arg(dir.path().join("state.json"))
-            .arg("--vpcd")
-            .arg(format!("127.0.0.1:{}", 35963 + slot as u16))
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start virtual_card");
-        let vc = VCard {
-            child: Some(child),
-            reader,
-            dir,
-        };
-        wait_presence(&vc.reader, true);
-        vc
-    }
-
-    fn state_path(&self) -> PathBuf {
-        self.dir.path().join("state.json")
-    }
-
-    /// The card's log so far.
-    fn log(&self) -> String {
-        fs::read_to_string(self.dir.path().join("card.log")).unwrap_or_default()
-    }
-
-    /// The log as tokens: each command's hex, and `OFF` for a power-off. Power-ons, resets and
-    /// connection notes are left out.
-    fn tokens(&self) -> Vec<String> {
-        self.log()
-            .lines()
-            .filter_map(|l| {
-                let text = l.split_once("] ").map(|(_, t)| t)?;
-                if let Some(cmd) = text.strip_prefix("> ") {
-                    cmd.split_whitespace().next().map(str::to_owned)
-                } else if text.starts_with("power off") {
-                    Some("OFF".into())
-                } else {
-                    None
-                }
-            })
-            .collect()
-    }
-
-    fn log_len(&self) -> usize {
-        self.tokens().len()
-    }
-
-    /// Pulls the card out: stops the process and waits until pcscd sees the reader empty.
-    fn stop(mut self) -> tempfile::TempDir {
-        self.kill();
-        let dir = tempfile::tempdir().unwrap();
-        std::mem::replace(&mut self.dir, dir)
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-            wait_presence(&self.reader, false);
-        }
-    }
-}
-
-impl Drop for VCard {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// Runs the `myna` CLI with PINs on standard input.
 fn myna(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(examples().join("myna"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_myna"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -471,7 +278,7 @@ fn cli_waits_for_the_card_with_a_message_and_a_timeout() {
     assert!(err.contains("no My Number Card found"), "{err}");
 
     // Insert the card while the CLI waits.
-    let waiting = Command::new(examples().join("myna"))
+    let waiting = Command::new(env!("CARGO_BIN_EXE_myna"))
         .args(["--reader", "auto", "--wait", "20", "--json", "status"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -724,7 +531,7 @@ fn cli_pin_commands_wait_for_another_program_to_release_the_card() {
     // Nothing reached the card but the probe's SELECT.
     assert!(!vc.tokens().iter().any(|c| c.starts_with("0020")));
 
-    let waiting = Command::new(examples().join("myna"))
+    let waiting = Command::new(env!("CARGO_BIN_EXE_myna"))
         .args([
             "--reader",
             "auto",
@@ -1032,6 +839,105 @@ fn cli_cert_reads_the_auth_certificate_through_pcscd() {
 }
 
 #[test]
+fn cli_cert_costs_two_exchanges_on_the_card_and_trace_counts_them_all() {
+    let _g = serial();
+    let vc = VCard::start(0, &["--auth-cert", &tests_data("jpki-auth-cert.der")]);
+    let out_file = vc.dir.path().join("auth.der");
+    let before = vc.tokens().len();
+    let out = myna(
+        &[
+            "--trace",
+            "--reader",
+            "auto",
+            "cert",
+            "auth",
+            "--format",
+            "der",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fs::read(&out_file).unwrap(), AUTH_CERT);
+    // The card's own log: the discovery SELECT, then one READ; the session does not select
+    // JPKI again.
+    let commands: Vec<String> = vc.tokens()[before..]
+        .iter()
+        .filter(|t| *t != "OFF")
+        .cloned()
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}\n{}", vc.log());
+    assert_eq!(commands[0], SELECT_JPKI);
+    assert!(commands[1].starts_with("00B0"), "{commands:?}");
+    // --trace counts every exchange the card saw, the discovery included.
+    let err = text(&out.stderr);
+    let count = err
+        .lines()
+        .find_map(|l| l.strip_prefix("myna: ")?.strip_suffix(" exchanges"))
+        .unwrap_or_else(|| panic!("no exchange count in {err}"));
+    assert_eq!(count.parse::<usize>().unwrap(), commands.len(), "{err}");
+}
+
+#[test]
+fn trace_counts_the_discovery_on_a_shared_connection_too() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let before = vc.tokens().len();
+    // `status` connects shared: the discovery SELECT is on its own connection, and the session
+    // selects again inside its transaction; --trace still shows every exchange the card saw.
+    let out = myna(&["--trace", "--reader", "auto", "status"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let commands = vc.tokens()[before..].iter().filter(|t| *t != "OFF").count();
+    let err = text(&out.stderr);
+    let count = err
+        .lines()
+        .find_map(|l| l.strip_prefix("myna: ")?.strip_suffix(" exchanges"))
+        .unwrap_or_else(|| panic!("no exchange count in {err}"));
+    assert_eq!(
+        count.parse::<usize>().unwrap(),
+        commands,
+        "{err}\n{}",
+        vc.log()
+    );
+}
+
+#[test]
+fn cli_secure_messaging_and_the_master_file_through_pcscd() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let before = vc.tokens().len();
+    let out = myna(
+        &[
+            "--reader",
+            "auto",
+            "--pin-stdin",
+            "--json",
+            "info",
+            "--secure-messaging",
+        ],
+        "1234\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["secure_messaging"], true);
+    assert!(v["name"].as_str().is_some_and(|n| !n.is_empty()));
+    let t = vc.tokens()[before..].to_vec();
+    // SET SESSION KEY (extended Lc through vpcd), then the SM SELECT and READ.
+    assert!(t.iter().any(|c| c.starts_with("80AE0000")), "{t:?}");
+    assert!(t.iter().any(|c| c.starts_with("08A4020C")), "{t:?}");
+    assert!(t.iter().any(|c| c.starts_with("08B00000")), "{t:?}");
+
+    let out = myna(&["--reader", "auto", "--json", "mf"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v = json(&out);
+    // Through a real reader the virtual card's root is not accepted: nothing was checked.
+    assert_eq!(v["verdict"]["verdict"], "unknown_issuer");
+    assert_eq!(v["chain"].as_array().unwrap().len(), 2);
+    assert!(vc.log().contains("> 00A4040C07A0000001510000"));
+}
+
+#[test]
 fn cli_sign_through_pcscd_unpowers_after_the_pin() {
     let _g = serial();
     let vc = VCard::start(0, &[]);
@@ -1059,63 +965,4 @@ fn cli_sign_through_pcscd_unpowers_after_the_pin() {
     let sign_at = t.iter().rposition(|c| c.starts_with("802A")).unwrap();
     assert_eq!(t.get(sign_at + 1).map(String::as_str), Some("OFF"));
     let _ = vc.state_path();
-}
-
-/// Runs the kiosk example with a script of answers.
-fn kiosk(args: &[&str], answers: &str) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("answers.txt");
-    fs::write(&script, answers).unwrap();
-    Command::new(examples().join("kiosk"))
-        .args(args)
-        .arg("--script")
-        .arg(&script)
-        .stdin(Stdio::null())
-        .output()
-        .expect("start kiosk")
-}
-
-#[test]
-fn kiosk_resets_the_signature_password_through_pcscd() {
-    let _g = serial();
-    let vc = VCard::start(0, &[]);
-    // Block the signature password first: five wrong tries, the last one explicitly allowed.
-    for _ in 0..5 {
-        let o = myna(
-            &[
-                "--reader",
-                "auto",
-                "verify",
-                "sign",
-                "--pin-stdin",
-                "--allow-last-try",
-            ],
-            "WRONG99\n",
-        );
-        assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
-    }
-    let o = kiosk(
-        &["--reader", "auto", "--place", "kiosk", "--show-apdus"],
-        "\n1\ny\n1234\nNEWPASS1\nNEWPASS1\n",
-    );
-    let out = text(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
-    assert!(out.contains("BLOCKED"), "{out}");
-    assert!(out.contains("5 of 5 tries left"), "{out}");
-    assert!(
-        !out.contains("NEWPASS1") && !out.contains(": 1234"),
-        "{out}"
-    );
-    // The card took the new password, through PC/SC, and the log holds no secret.
-    let ok = myna(
-        &["--reader", "auto", "verify", "sign", "--pin-stdin"],
-        "NEWPASS1\n",
-    );
-    assert!(ok.status.success(), "{}", text(&ok.stderr));
-    let log = vc.log();
-    assert!(!log.contains(&hex::encode_upper("NEWPASS1")), "{log}");
-    assert!(
-        vc.tokens().iter().any(|t| t.starts_with("002C029B")),
-        "{log}"
-    );
 }

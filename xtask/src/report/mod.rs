@@ -6,6 +6,7 @@
 //! [`model`] derives from the operation's [`model::Step`]s.
 
 pub mod meter;
+pub mod mfsm;
 pub mod model;
 pub mod naive;
 pub mod ops;
@@ -166,6 +167,21 @@ pub fn run_library(op: &Operation, c: Combo, k: Knowledge) -> Result<Run, String
     })
 }
 
+/// The library running `f` on `vc`, the capabilities of `c` known: its exchanges, or its error.
+pub fn run_with(
+    vc: VirtualCard,
+    c: Combo,
+    f: impl FnOnce(&mut ops::LibCard) -> Result<(), String>,
+) -> Result<Vec<meter::Record>, String> {
+    let mut lib = Card::new(Meter::new(vc));
+    lib.session_mut().set_capabilities(Capabilities {
+        sfi: support(c.sfi),
+        extended: support(c.ext()),
+    });
+    f(&mut lib)?;
+    Ok(lib.session().transport().log().entries())
+}
+
 /// The naive client doing `op`.
 pub fn run_naive(op: &Operation, c: Combo) -> Result<Run, String> {
     let mut meter = Meter::new(card(op, c));
@@ -212,6 +228,8 @@ pub struct Report {
     pub main: Vec<Row>,
     /// Rows of the first-contact table ([`FIRST_CONTACT`]).
     pub first_contact: Vec<Row>,
+    /// The master-file chain and the secure-messaging read ([`mfsm`]).
+    pub mf_sm: Vec<mfsm::Line>,
 }
 
 /// Measures everything.
@@ -219,5 +237,6 @@ pub fn report() -> Result<Report, String> {
     Ok(Report {
         main: measure(&MAIN, Knowledge::Known)?,
         first_contact: measure(&FIRST_CONTACT, Knowledge::FirstContact)?,
+        mf_sm: mfsm::measure(),
     })
 }

@@ -126,6 +126,78 @@ fn naive_sign(
     Ok(format!("{} checked true", digest(&sig)))
 }
 
+/// A fixed signing time, so that both clients make the same document signature.
+fn doc_options(known_ca: bool) -> mynacard_docsig::SignOptions {
+    let mut o = mynacard_docsig::SignOptions {
+        signing_time: std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_000_000),
+        ..Default::default()
+    };
+    if known_ca {
+        o.known_cas.extend(
+            [mynacard::sim::pki::virtual_sign_ca()]
+                .iter()
+                .filter_map(|d| Certificate::from_der(d).ok()),
+        );
+    }
+    o
+}
+
+/// A one-page PDF for the PAdES row.
+fn small_pdf() -> Vec<u8> {
+    let objs = [
+        "<</Type /Catalog /Pages 2 0 R>>",
+        "<</Type /Pages /Kids [3 0 R] /Count 1>>",
+        "<</Type /Page /Parent 2 0 R /MediaBox [0 0 200 200]>>",
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offs = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offs.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let x = out.len();
+    out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f\r\n");
+    for o in offs {
+        out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<</Size 4 /Root 1 0 R>>\nstartxref\n{x}\n%%EOF\n").as_bytes(),
+    );
+    out
+}
+
+fn lib_cms(card: &mut LibCard, known_ca: bool) -> Result<String, String> {
+    let s =
+        mynacard_docsig::sign_cms(card, &sign_pw(), MESSAGE, &doc_options(known_ca)).map_err(e)?;
+    Ok(digest(&s.der))
+}
+
+/// The naive document signature: VERIFY, read the certificate and the CA certificate, SIGN the
+/// signed attributes, and check the signature; the same CMS built with the same functions.
+fn naive_cms_signature(
+    n: &mut NaiveCard<'_>,
+    content_digest: &[u8],
+    with_time: bool,
+) -> Result<Vec<u8>, String> {
+    use mynacard_docsig::cms;
+    n.verify(&applets::JPKI, SIGN_PIN, b"ABC123")?;
+    let cert = Certificate::from_der(&n.read(&applets::JPKI, jpki::SIGN_CERT.0)?)?;
+    let ca = Certificate::from_der(&n.read(&applets::JPKI, jpki::SIGN_CA_CERT.0)?)?;
+    let o = doc_options(false);
+    let attrs = cms::signed_attributes(
+        content_digest,
+        cert.x509(),
+        with_time.then_some(o.signing_time),
+    )
+    .map_err(e)?;
+    let h = HashAlgorithm::Sha256;
+    let tbs = h.digest(&cms::signed_attributes_der(&attrs).map_err(e)?);
+    let sig = n.sign(jpki::SIGN_KEY.0, SCHEME.p1(), &h.digest_info(&tbs))?;
+    let key = cert.public_key()?;
+    verify_signature(&key, SCHEME, ToSign::Digest(&tbs), &sig).map_err(e)?;
+    cms::assemble(None, attrs, cert.x509(), Some(ca.x509()), &sig).map_err(e)
+}
+
 fn no_setup(_: &mut VirtualCard) {}
 
 fn block_auth_pin(card: &mut VirtualCard) {
@@ -409,6 +481,64 @@ pub fn operations() -> Vec<Operation> {
             setup: no_setup,
             library: |c| lib_sign(c, &sign_pw()),
             naive: |n| naive_sign(n, SIGN_PIN, b"ABC123", jpki::SIGN_CERT.0, jpki::SIGN_KEY.0),
+            steps: &[
+                Step::App(JPKI),
+                Step::Query(SIGN_PIN),
+                Step::Verify(SIGN_PIN),
+                Step::Read(jpki::SIGN_CERT.0),
+                Step::Sign(jpki::SIGN_KEY.0),
+            ],
+        },
+        Operation {
+            name:
+                "CMS signature (CAdES-B-B, detached) with the signature key, CA certificate known",
+            setup: no_setup,
+            library: |c| lib_cms(c, true),
+            naive: |n| {
+                let d = HashAlgorithm::Sha256.digest(MESSAGE);
+                Ok(digest(&naive_cms_signature(n, &d, true)?))
+            },
+            steps: &[
+                Step::App(JPKI),
+                Step::Query(SIGN_PIN),
+                Step::Verify(SIGN_PIN),
+                Step::Read(jpki::SIGN_CERT.0),
+                Step::Sign(jpki::SIGN_KEY.0),
+            ],
+        },
+        Operation {
+            name: "CMS signature (CAdES-B-B, detached) with the signature key, CA certificate read",
+            setup: no_setup,
+            library: |c| lib_cms(c, false),
+            naive: |n| {
+                let d = HashAlgorithm::Sha256.digest(MESSAGE);
+                Ok(digest(&naive_cms_signature(n, &d, true)?))
+            },
+            steps: &[
+                Step::App(JPKI),
+                Step::Query(SIGN_PIN),
+                Step::Verify(SIGN_PIN),
+                Step::Read(jpki::SIGN_CERT.0),
+                Step::Read(jpki::SIGN_CA_CERT.0),
+                Step::Sign(jpki::SIGN_KEY.0),
+            ],
+        },
+        Operation {
+            name: "PAdES B-B signature of a PDF with the signature key, CA certificate known",
+            setup: no_setup,
+            library: |c| {
+                let pdf =
+                    mynacard_docsig::sign_pdf(c, &sign_pw(), &small_pdf(), &doc_options(true))
+                        .map_err(e)?;
+                Ok(digest(&pdf))
+            },
+            naive: |n| {
+                let o = doc_options(false);
+                let p = mynacard_docsig::pdf::prepare(&small_pdf(), o.signing_time).map_err(e)?;
+                let d = HashAlgorithm::Sha256.digest(&p.signed_bytes());
+                let cms = naive_cms_signature(n, &d, false)?;
+                Ok(digest(&p.fill(&cms).map_err(e)?))
+            },
             steps: &[
                 Step::App(JPKI),
                 Step::Query(SIGN_PIN),

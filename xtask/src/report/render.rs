@@ -248,5 +248,6 @@ pub fn markdown(r: &Report) -> String {
     );
 
     let _ = writeln!(s, "## The time model\n\n{}", timing::describe());
+    s.push_str(&super::mfsm::markdown(&r.mf_sm));
     s
 }

@@ -39,7 +39,7 @@ pub const HOST_MS: f64 = 1.0;
 /// Per-command card processing times, in ms. **All assumptions**: no public measurement of
 /// this card's command times is known to us. They are round figures typical of smart cards:
 /// non-volatile memory writes take milliseconds, and RSA-2048 with a crypto coprocessor takes
-/// 50-200 ms (https://smartcardfyi.com/id/glossary/rsa); we take the slow end.
+/// 50-200 ms (<https://smartcardfyi.com/id/glossary/rsa>); we take the slow end.
 pub const CARD_MS: [(&str, f64); 11] = [
     ("SELECT", 1.0),
     ("READ BINARY", 1.0),

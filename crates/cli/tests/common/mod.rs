@@ -11,9 +11,31 @@ pub fn myna_path() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_myna"))
 }
 
+/// A `myna` command with no locale variables, so that its messages are English whatever the
+/// environment of the tests (see [`myna_in`] for a chosen locale).
+pub fn myna_command() -> Command {
+    let mut c = Command::new(myna_path());
+    c.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
+    c
+}
+
+/// Runs `myna --sim-state STATE ARGS...` with the locale variables `env` (name, value) and
+/// `stdin` as its standard input.
+pub fn myna_in(env: &[(&str, &str)], state: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut c = myna_command();
+    c.envs(env.iter().copied());
+    run_with(c, state, args, stdin)
+}
+
 /// Runs `myna --sim-state STATE ARGS...` with `stdin` as its standard input.
 pub fn run_myna(state: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(myna_path())
+    run_with(myna_command(), state, args, stdin)
+}
+
+fn run_with(mut c: Command, state: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = c
         .arg("--sim-state")
         .arg(state)
         .args(args)

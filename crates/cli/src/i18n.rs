@@ -1,0 +1,1019 @@
+//! Every message `myna` shows, in Japanese and English, and how the language is chosen.
+//!
+//! The language: `--lang ja|en` when given; otherwise the first of `LC_ALL`, `LC_MESSAGES` and
+//! `LANG` that is set and not empty (the POSIX order for messages) decides: Japanese when it
+//! starts with `ja` (`ja_JP.UTF-8`, `ja`), English for anything else, and English when none is
+//! set. Help texts (clap's `--help`) stay English; JSON keys stay English (machine-readable),
+//! while the JSON `error` text follows the language.
+//!
+//! All texts live in [`text`]: one match arm per message, Japanese beside English.
+
+use std::ffi::OsString;
+use std::fmt::Display;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use mynacard::pin::{PinFormat, PinKind};
+
+/// A language of the CLI's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// 日本語.
+    Ja,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The language the environment asks for: the first of `lc_all`, `lc_messages` and `lang`
+    /// that is set and not empty; Japanese when it starts with `ja`, else English.
+    pub fn from_env_values(
+        lc_all: Option<&str>,
+        lc_messages: Option<&str>,
+        lang: Option<&str>,
+    ) -> Lang {
+        let chosen = [lc_all, lc_messages, lang]
+            .into_iter()
+            .flatten()
+            .find(|v| !v.is_empty());
+        match chosen {
+            Some(v) if v.starts_with("ja") => Lang::Ja,
+            _ => Lang::En,
+        }
+    }
+
+    /// The language of this process's environment.
+    pub fn from_env() -> Lang {
+        let var = |n: &str| std::env::var_os(n).map(|v| v.to_string_lossy().into_owned());
+        let (a, m, l) = (var("LC_ALL"), var("LC_MESSAGES"), var("LANG"));
+        Lang::from_env_values(a.as_deref(), m.as_deref(), l.as_deref())
+    }
+
+    /// `ja` or `en`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "ja" => Some(Lang::Ja),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// The `--lang` value in raw arguments (`--lang ja`, `--lang=en`), read before clap parses them
+/// so that usage errors are shown in the chosen language too. Stops at `--`.
+pub fn lang_arg(args: &[OsString]) -> Option<Lang> {
+    let mut found = None;
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--lang" {
+            found = it.next().and_then(|v| Lang::parse(&v)).or(found);
+        } else if let Some(v) = a.strip_prefix("--lang=") {
+            found = Lang::parse(v).or(found);
+        }
+    }
+    found
+}
+
+/// Whether raw arguments ask for `--json` (before `--`), for usage errors.
+pub fn json_arg(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy())
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
+}
+
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// Sets the language of this process (once, at start).
+pub fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
+/// The language of this process: as set by [`set_lang`], else from the environment.
+pub fn lang() -> Lang {
+    *LANG.get_or_init(Lang::from_env)
+}
+
+/// A library error, as the person reads it. The one place where library errors become text:
+/// when the library offers `Error::message(Lang)`, this becomes that call.
+pub fn lib_error(e: &mynacard::Error, lang: Lang) -> String {
+    use mynacard::Error as E;
+    match lang {
+        Lang::En => e.to_string(),
+        Lang::Ja => match e {
+            E::WrongPin { kind, tries_left } => match tries_left {
+                0 => format!(
+                    "{}が違います。最後の試行だったため、ロックされました。{}",
+                    pin_name(Lang::Ja, *kind),
+                    where_to_reset(Lang::Ja, *kind)
+                ),
+                n => format!(
+                    "{}が違います。ロックまで残り{n}回です。",
+                    pin_name(Lang::Ja, *kind)
+                ),
+            },
+            E::Blocked { kind } => format!(
+                "{}はロックされています(カードには何も送っていません)。{}",
+                pin_name(Lang::Ja, *kind),
+                where_to_reset(Lang::Ja, *kind)
+            ),
+            E::LastTry { kind } => format!(
+                "中止しました: {}は残り1回で、間違えるとロックされます。カードには何も送っていません\
+                 (最後の1回を使うには --allow-last-try を付けてください)。",
+                pin_name(Lang::Ja, *kind)
+            ),
+            E::WrongMatchingNumber { kind, tries_left } => {
+                format!("{kind}が違います。ロックまで残り{tries_left}回です。")
+            }
+            E::MatchingNumberBlocked { kind } => format!(
+                "{kind}はロックされています(カードには何も送っていません)。PINを使うか、\
+                 市区町村窓口で相談してください。"
+            ),
+            E::MatchingNumberLastTry { kind } => format!(
+                "中止しました: {kind}は残り1回で、間違えるとロックされます。カードには何も送って\
+                 いません(最後の1回を使うには --allow-last-try を付けてください)。"
+            ),
+            E::Credential(c) => credential_ja(c),
+            E::CardReset => {
+                "カードがリセットされました。それまでのPIN照合は無効です。必要なら照合し直してください。"
+                    .into()
+            }
+            E::Transport(t) => format!("カードまたはリーダーとの通信に失敗しました: {t}"),
+            E::UnknownOutcome { .. } => format!(
+                "操作の結果が分かりません。`myna status` で確認してください(試行回数は減りません)。\
+                 詳細: {e}"
+            ),
+            E::ChangeRolledBack { .. } => format!(
+                "住民基本台帳用PINの変更は共通カードAPで失敗し、住基APは元に戻しました。詳細: {e}"
+            ),
+            other => format!("カードの操作に失敗しました: {other}"),
+        },
+    }
+}
+
+/// A refused value, in Japanese (the library's English text for a rule it adds later).
+fn credential_ja(c: &mynacard::credential::CredentialError) -> String {
+    use mynacard::credential::{CredentialKind as K, Rule as R};
+    let what = match c.kind {
+        K::Pin(k) => pin_name(Lang::Ja, k).to_owned(),
+        K::MatchingNumberA => "照合番号A(個人番号)".into(),
+        K::MatchingNumberB => "照合番号B".into(),
+        K::BirthDateKey => "生年月日キー".into(),
+        _ => c.kind.to_string(),
+    };
+    let rule = match c.rule {
+        R::Length { expected, got } => {
+            let n = expected
+                .trim_start_matches("exactly ")
+                .replace(" to ", "〜");
+            format!("{n}文字で入力してください({got}文字でした)")
+        }
+        R::NotDigit { position } => {
+            format!("数字0〜9だけを入力してください({position}文字目が数字ではありません)")
+        }
+        R::LowerCase { position } => {
+            format!("英小文字は使えません。カードは大文字と小文字を区別します({position}文字目)")
+        }
+        R::NotAlphanumeric { position } => {
+            format!("英大文字A〜Zと数字0〜9だけを入力してください({position}文字目)")
+        }
+        R::NoLetter => "英大文字A〜Zを1文字以上含めてください".into(),
+        R::NoDigit => "数字0〜9を1文字以上含めてください".into(),
+        R::CheckDigit => "チェックデジット(12桁目)が最初の11桁と合いません".into(),
+        R::Date(part) => format!("日付の一部({part})が正しくありません"),
+        R::Unchanged => "新しい値が現在の値と同じです".into(),
+        R::Mismatch => "新しい値の1回目と2回目の入力が違います".into(),
+        _ => c.rule.to_string(),
+    };
+    format!("{what}が正しくありません: {rule}(カードには何も送っていません)")
+}
+
+/// A route assessment of `reset` (why a reset is not possible here, and where to go), as the
+/// person reads it.
+pub fn assessment(a: &mynacard::policy::Assessment, lang: Lang) -> String {
+    use mynacard::policy::{Assessment, KioskSupport, Place, Refusal};
+    if lang == Lang::En {
+        return a.to_string().trim_end().to_owned();
+    }
+    let place = |p: &Place| -> String {
+        match p {
+            Place::Kiosk(KioskSupport::SignatureOnly) => {
+                "署名用電子証明書のパスワードだけを再設定できるコンビニのキオスク端末".into()
+            }
+            Place::Kiosk(KioskSupport::BothJpkiPins) => {
+                "JPKIの暗証番号を両方とも再設定できるコンビニのキオスク端末".into()
+            }
+            Place::SmartphoneApp => "NFC対応スマートフォンのJPKI暗証番号リセットアプリ".into(),
+            Place::Counter => "市区町村窓口(市役所・区役所・出張所など)に本人が行く".into(),
+            Place::CounterByProxy => "市区町村窓口に代理人が行く".into(),
+        }
+    };
+    let refusal = |r: &Refusal| -> String {
+        let n = |k: &PinKind| pin_name(Lang::Ja, *k);
+        match r {
+            Refusal::NotSelfService(k) => format!(
+                "{}はセルフサービスでは再設定できません。市区町村窓口だけで再設定できます",
+                n(k)
+            ),
+            Refusal::KioskSignatureOnly => "この端末で再設定できるのは署名用電子証明書のパスワードだけで、利用者証明用電子証明書の暗証番号は再設定できません"
+                .into(),
+            Refusal::OtherPinUnknown(k) => format!(
+                "セルフサービスには{}が必要です。JPKIの暗証番号がどちらも分からない場合は、窓口でしか再設定できません",
+                n(k)
+            ),
+            Refusal::OtherPinBlocked(k) => {
+                format!("セルフサービスには{}が必要ですが、それもロックされています", n(k))
+            }
+            Refusal::CertificatesMissing => "セルフサービスには、カードに署名用と利用者証明用の電子証明書が両方とも必要です"
+                .into(),
+        }
+    };
+    match a {
+        Assessment::NotPossible {
+            place: p,
+            reasons,
+            go_instead,
+        } => {
+            let mut s = format!("{}では再設定できません:\n", place(p));
+            for r in reasons {
+                s.push_str(&format!("  - {}\n", refusal(r)));
+            }
+            s.push_str("代わりに次の場所で再設定できます:\n");
+            for g in go_instead {
+                s.push_str(&format!("  - {}\n", place(g)));
+            }
+            s.trim_end().to_owned()
+        }
+        other => lib_text(other, lang).trim_end().to_owned(),
+    }
+}
+
+/// Any other library value shown as text (reset errors, route assessments, reader notices,
+/// the virtual card's state errors): the library's own text, until it offers them in Japanese.
+pub fn lib_text(v: &dyn Display, lang: Lang) -> String {
+    match lang {
+        Lang::En => v.to_string(),
+        Lang::Ja => v.to_string(),
+    }
+}
+
+/// A PIN's name.
+pub fn pin_name(lang: Lang, kind: PinKind) -> &'static str {
+    match lang {
+        Lang::En => kind.description(),
+        Lang::Ja => match kind {
+            PinKind::Signature => "署名用電子証明書のパスワード",
+            PinKind::UserAuth => "利用者証明用電子証明書の暗証番号",
+            PinKind::Residence => "住民基本台帳用の暗証番号",
+            PinKind::TextAssist => "券面事項入力補助用の暗証番号",
+        },
+    }
+}
+
+/// Where a blocked or forgotten PIN can be reset.
+pub fn where_to_reset(lang: Lang, kind: PinKind) -> &'static str {
+    match lang {
+        Lang::En => kind.where_to_reset(),
+        Lang::Ja => match kind {
+            PinKind::Signature => {
+                "市区町村窓口にカードを持って行くと再設定できます。利用者証明用電子証明書の暗証番号が\
+                 分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末でも再設定できます。"
+            }
+            PinKind::UserAuth => {
+                "市区町村窓口にカードを持って行くと再設定できます。署名用電子証明書のパスワードが\
+                 分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末でも再設定できます。"
+            }
+            PinKind::Residence | PinKind::TextAssist => {
+                "市区町村窓口にカードを持って行くと再設定できます。"
+            }
+        },
+    }
+}
+
+/// Every message of the CLI (except library errors, see [`lib_error`]).
+pub enum Msg<'a> {
+    // --- Arguments and usage ---
+    /// A PIN kind that does not exist.
+    UnknownPinKind(&'a str),
+    /// A certificate that does not exist.
+    UnknownCert(&'a str),
+    /// A key that does not exist.
+    UnknownKey(&'a str),
+    /// Heading of a usage error, with clap's own (English) explanation.
+    Usage(&'a str),
+    /// An unknown subcommand.
+    UsageUnknownCommand(&'a str),
+    /// An argument that is not accepted.
+    UsageUnexpectedArg(&'a str),
+    /// A required argument is missing.
+    UsageMissing(&'a str),
+    /// A bad value for an argument.
+    UsageBadValue {
+        /// The argument.
+        arg: &'a str,
+        /// The value.
+        value: &'a str,
+        /// The accepted values, or why it was refused.
+        detail: &'a str,
+    },
+    /// A number argument that is not a whole number.
+    UsageNotANumber {
+        /// The argument.
+        arg: &'a str,
+        /// The value.
+        value: &'a str,
+    },
+    /// `info --open-with matching-a` without `--my-number`.
+    MatchingAOnlyMyNumber,
+    /// `info --open-with matching-b --my-number`.
+    MatchingBNoMyNumber,
+    /// DER to a terminal.
+    DerToTerminal,
+    /// `sign --in X --out X`.
+    SameFile,
+    // --- Secrets ---
+    /// Prompt for a current PIN.
+    PromptCurrent(PinKind),
+    /// Prompt for the signature password to read the signature certificate.
+    PromptCurrentForCert,
+    /// Prompt for a new PIN.
+    PromptNew(PinKind),
+    /// Prompt for a new PIN again.
+    PromptNewAgain(PinKind),
+    /// Prompt for 照合番号A.
+    PromptMatchingA,
+    /// Prompt for 照合番号B.
+    PromptMatchingB,
+    /// Prompt for the birth-date key.
+    PromptBirthDate,
+    /// Standard input could not be read.
+    StdinError(&'a dyn Display),
+    /// Standard input ended before a secret.
+    StdinEnded(&'a str),
+    /// A secret longer than the limit.
+    SecretTooLong(usize),
+    /// A secret that is not UTF-8.
+    SecretNotUtf8,
+    /// The terminal prompt failed.
+    CannotPrompt(&'a dyn Display),
+    // --- Files ---
+    /// A file could not be read.
+    CannotRead(&'a Path, &'a dyn Display),
+    /// A file could not be written.
+    CannotWrite(&'a Path, &'a dyn Display),
+    /// A directory could not be created.
+    CannotCreateDir(&'a Path, &'a dyn Display),
+    /// An output target that is not a regular file.
+    NotRegularFile(&'a Path, FileKind),
+    /// `--out` of surface names something that is not a directory.
+    NotADirectory(&'a Path, FileKind),
+    /// Standard output could not be written.
+    CannotWriteStdout(&'a dyn Display),
+    // --- Results ---
+    /// "{kind}: verified".
+    Verified(PinKind),
+    /// "{kind}: changed".
+    Changed(PinKind),
+    /// "{kind}: reset".
+    WasReset(PinKind),
+    /// Column headings of the status table: kind, PIN, format, application, tries left.
+    StatusHeadings,
+    /// A PIN format.
+    Format(PinFormat),
+    /// "n/n (verified)".
+    StateVerified(u8),
+    /// "0/n BLOCKED".
+    StateBlocked(u8),
+    /// No retry limit.
+    StateNoLimit,
+    /// "-> blocked: where to reset".
+    BlockedHint(PinKind),
+    /// The chain is trusted.
+    ChainTrusted(&'a dyn Display),
+    /// The chain is not trusted.
+    ChainNotTrusted(&'a dyn Display),
+    /// The "Chain:" label.
+    ChainLabel,
+    /// A certificate written to a file.
+    CertWritten(&'a dyn Display, &'a Path),
+    /// A signature written.
+    Signed {
+        /// Signature length.
+        bytes: usize,
+        /// The key.
+        key: &'a dyn Display,
+        /// The scheme.
+        scheme: &'a dyn Display,
+        /// SHA-256 of the data.
+        digest: &'a str,
+        /// Where it was written.
+        path: &'a Path,
+    },
+    /// The signature could not be checked.
+    SignatureUnchecked,
+    /// A label of `info`, `surface` or `card-info`.
+    Label(Label),
+    /// `info`'s closing line.
+    InfoChecked,
+    /// Age text.
+    AgeToday(i64),
+    /// Expiry (not signed).
+    ExpiryUnsigned(&'a dyn Display),
+    /// Image description: format, bytes, and width × height where known.
+    ImageBytes(&'a dyn Display, usize, Option<(u32, u32)>),
+    /// Signatures checked.
+    SignaturesChecked,
+    /// CV certificate verified.
+    CvVerified(&'a dyn Display, &'a dyn Display),
+    /// CV certificate not checked.
+    CvNotChecked(&'a dyn Display),
+    /// Presence proven.
+    Present(usize),
+    /// A certificate's name, by its command-line name (`auth`, `auth-ca`, `sign`, `sign-ca`),
+    /// with the library's English name.
+    CertName(&'a str, &'a dyn Display),
+    /// A private key's name, by its command-line name (`auth`, `sign`), with the library's
+    /// English name.
+    KeyName(&'a str, &'a dyn Display),
+    /// Sex, by its ISO/IEC 5218 code (`0`, `1`, `2`, `9`), with the library's English text.
+    Sex(char, &'a dyn Display),
+    /// Municipality code with prefecture.
+    Municipality(&'a dyn Display, &'a dyn Display),
+    /// `--trace`: how many exchanges.
+    Exchanges(usize),
+    /// `--reader` without feature pcsc.
+    #[cfg_attr(feature = "pcsc", allow(dead_code))]
+    NeedsPcsc,
+}
+
+/// The kind of a file system entry, for refusals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A symbolic link.
+    Symlink,
+    /// A directory.
+    Directory,
+    /// A named pipe.
+    Fifo,
+    /// A device node.
+    Device,
+    /// A socket.
+    Socket,
+    /// A regular file.
+    File,
+    /// Anything else.
+    Other,
+}
+
+/// Labels of the `info`, `surface` and `card-info` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    /// Name.
+    Name,
+    /// Address.
+    Address,
+    /// Birth date.
+    BirthDate,
+    /// Sex.
+    Sex,
+    /// My Number.
+    MyNumber,
+    /// Age.
+    Age,
+    /// Expiry.
+    Expiry,
+    /// Name image.
+    NameImage,
+    /// Address image.
+    AddressImage,
+    /// Photo.
+    Photo,
+    /// Security code image.
+    SecurityCode,
+    /// My Number image.
+    MyNumberImage,
+    /// Signatures.
+    Signatures,
+    /// CV certificate.
+    CvCertificate,
+    /// Card present.
+    CardPresent,
+    /// Card serial.
+    CardSerial,
+    /// Municipality code.
+    MunicipalityCode,
+}
+
+fn file_kind(lang: Lang, k: FileKind) -> &'static str {
+    match (lang, k) {
+        (Lang::Ja, FileKind::Symlink) => "シンボリックリンク",
+        (Lang::Ja, FileKind::Directory) => "ディレクトリ",
+        (Lang::Ja, FileKind::Fifo) => "名前付きパイプ(FIFO)",
+        (Lang::Ja, FileKind::Device) => "デバイスファイル",
+        (Lang::Ja, FileKind::Socket) => "ソケット",
+        (Lang::Ja, FileKind::File) => "通常のファイル",
+        (Lang::Ja, FileKind::Other) => "特殊なファイル",
+        (Lang::En, FileKind::Symlink) => "a symbolic link",
+        (Lang::En, FileKind::Directory) => "a directory",
+        (Lang::En, FileKind::Fifo) => "a named pipe (FIFO)",
+        (Lang::En, FileKind::Device) => "a device node",
+        (Lang::En, FileKind::Socket) => "a socket",
+        (Lang::En, FileKind::File) => "a regular file",
+        (Lang::En, FileKind::Other) => "a special file",
+    }
+}
+
+fn label(lang: Lang, l: Label) -> &'static str {
+    use Label::*;
+    match lang {
+        Lang::Ja => match l {
+            Name => "氏名",
+            Address => "住所",
+            BirthDate => "生年月日",
+            Sex => "性別",
+            MyNumber => "個人番号",
+            Age => "年齢",
+            Expiry => "有効期限",
+            NameImage => "氏名の画像",
+            AddressImage => "住所の画像",
+            Photo => "顔写真",
+            SecurityCode => "セキュリティコード",
+            MyNumberImage => "個人番号の画像",
+            Signatures => "署名",
+            CvCertificate => "CV証明書",
+            CardPresent => "カードの実在",
+            CardSerial => "カードのシリアル番号",
+            MunicipalityCode => "市区町村コード",
+        },
+        Lang::En => match l {
+            Name => "Name",
+            Address => "Address",
+            BirthDate => "Birth date",
+            Sex => "Sex",
+            MyNumber => "My Number",
+            Age => "Age",
+            Expiry => "Expiry",
+            NameImage => "Name image",
+            AddressImage => "Address image",
+            Photo => "Photo",
+            SecurityCode => "Security code",
+            MyNumberImage => "My Number image",
+            Signatures => "Signatures",
+            CvCertificate => "CV certificate",
+            CardPresent => "Card present",
+            CardSerial => "Card serial",
+            MunicipalityCode => "Municipality code",
+        },
+    }
+}
+
+/// Picks the Japanese or the English text.
+macro_rules! pick {
+    ($lang:expr, $ja:expr, $en:expr $(,)?) => {
+        match $lang {
+            Lang::Ja => String::from($ja),
+            Lang::En => String::from($en),
+        }
+    };
+}
+
+/// The text of a message in a language.
+pub fn text(lang: Lang, m: &Msg<'_>) -> String {
+    let name = |k: PinKind| pin_name(lang, k);
+    match m {
+        Msg::UnknownPinKind(s) => pick!(
+            lang,
+            format!("PINの種類「{s}」はありません: sign, auth, residence, text のいずれかです"),
+            format!("unknown PIN kind `{s}`: use sign, auth, residence or text"),
+        ),
+        Msg::UnknownCert(s) => pick!(
+            lang,
+            format!("証明書「{s}」はありません: auth, auth-ca, sign, sign-ca のいずれかです"),
+            format!("unknown certificate `{s}`: use auth, auth-ca, sign or sign-ca"),
+        ),
+        Msg::UnknownKey(s) => pick!(
+            lang,
+            format!("鍵「{s}」はありません: auth か sign です"),
+            format!("unknown key `{s}`: use auth or sign"),
+        ),
+        Msg::Usage(detail) => pick!(
+            lang,
+            format!("コマンドラインの使い方が正しくありません。詳細(英語): {detail}"),
+            detail.to_string(),
+        ),
+        Msg::UsageUnknownCommand(s) => pick!(
+            lang,
+            format!("コマンド「{s}」はありません(myna --help で一覧を表示します)"),
+            format!("unrecognized subcommand '{s}'"),
+        ),
+        Msg::UsageUnexpectedArg(s) => pick!(
+            lang,
+            format!(
+                "引数「{s}」は受け付けません(PINをコマンドラインに書くことはできません: \
+                 入力を求められたときに入力するか、--pin-stdin を使ってください)"
+            ),
+            format!("unexpected argument '{s}'"),
+        ),
+        Msg::UsageMissing(s) => pick!(
+            lang,
+            format!("必要な引数がありません: {s}"),
+            format!("a required argument was not provided: {s}"),
+        ),
+        Msg::UsageBadValue { arg, value, detail } => pick!(
+            lang,
+            format!("{arg} の値「{value}」は使えません: {detail}"),
+            format!("invalid value '{value}' for '{arg}': {detail}"),
+        ),
+        Msg::UsageNotANumber { arg, value } => pick!(
+            lang,
+            format!("{arg} の値「{value}」は使えません: 0以上の整数で指定してください"),
+            format!("invalid value '{value}' for '{arg}': not a whole number"),
+        ),
+        Msg::MatchingAOnlyMyNumber => pick!(
+            lang,
+            "照合番号Aで開けるのは個人番号だけです: --my-number を付けるか、PINか照合番号Bで開いてください",
+            "照合番号A opens only the My Number: add --my-number, or open with the PIN or 照合番号B",
+        ),
+        Msg::MatchingBNoMyNumber => pick!(
+            lang,
+            "照合番号Bでは個人番号を開けません: PINか照合番号Aで開いてください",
+            "照合番号B does not open the My Number: open with the PIN or 照合番号A",
+        ),
+        Msg::DerToTerminal => pick!(
+            lang,
+            "DER(バイナリ)は端末に出力しません: --out FILE を付けるか、出力をリダイレクトしてください",
+            "refusing to write DER (binary) to a terminal: add --out FILE or redirect the output",
+        ),
+        Msg::SameFile => pick!(
+            lang,
+            "--in と --out が同じファイルです: 署名でデータが上書きされてしまいます",
+            "--in and --out are the same file: the signature would replace the data",
+        ),
+        Msg::PromptCurrent(k) => pick!(
+            lang,
+            format!("現在の{}", name(*k)),
+            format!("Current {}", name(*k)),
+        ),
+        Msg::PromptCurrentForCert => pick!(
+            lang,
+            format!("現在の{}(署名用電子証明書の読み出しに必要)", name(PinKind::Signature)),
+            format!(
+                "Current {} (needed to read the signature certificate)",
+                name(PinKind::Signature)
+            ),
+        ),
+        Msg::PromptNew(k) => pick!(
+            lang,
+            format!("新しい{}", name(*k)),
+            format!("New {}", name(*k)),
+        ),
+        Msg::PromptNewAgain(k) => pick!(
+            lang,
+            format!("新しい{}(確認のためもう一度)", name(*k)),
+            format!("New {}, again", name(*k)),
+        ),
+        Msg::PromptMatchingA => pick!(
+            lang,
+            "照合番号A(12桁の個人番号)",
+            "照合番号A (the 12-digit My Number)",
+        ),
+        Msg::PromptMatchingB => pick!(
+            lang,
+            "照合番号B(和暦の生年月日YYMMDD、有効期限の西暦YYYY、セキュリティコード)",
+            "照合番号B (era birth date YYMMDD, expiry year YYYY, security code)",
+        ),
+        Msg::PromptBirthDate => pick!(
+            lang,
+            "生年月日キー(和暦の年月日YYMMDD、例: 昭和60年4月1日なら600401)",
+            "Birth-date key (era year YYMMDD, e.g. 600401 for 昭和60-04-01)",
+        ),
+        Msg::StdinError(e) => pick!(
+            lang,
+            format!("標準入力を読めません: {e}"),
+            format!("reading standard input: {e}"),
+        ),
+        Msg::StdinEnded(p) => pick!(
+            lang,
+            format!("次の入力の前に標準入力が終わりました: {p}"),
+            format!("standard input ended before: {p}"),
+        ),
+        Msg::SecretTooLong(n) => pick!(
+            lang,
+            format!(
+                "入力された行が長すぎます({n}バイトまで)。受け付けず、カードには何も送っていません"
+            ),
+            format!(
+                "the line entered is too long (at most {n} bytes): refused, nothing was sent to \
+                 the card"
+            ),
+        ),
+        Msg::SecretNotUtf8 => pick!(
+            lang,
+            "入力された行がUTF-8ではありません。受け付けず、カードには何も送っていません",
+            "the line entered is not UTF-8: refused, nothing was sent to the card",
+        ),
+        Msg::CannotPrompt(e) => pick!(
+            lang,
+            format!(
+                "PINの入力を求められません({e})。--pin-stdin を付けると標準入力から読みます"
+            ),
+            format!(
+                "cannot prompt for the PIN ({e}); use --pin-stdin to read it from standard input"
+            ),
+        ),
+        Msg::CannotRead(p, e) => pick!(
+            lang,
+            format!("{} を読めません: {e}", p.display()),
+            format!("cannot read {}: {e}", p.display()),
+        ),
+        Msg::CannotWrite(p, e) => pick!(
+            lang,
+            format!("{} に書き込めません: {e}", p.display()),
+            format!("cannot write {}: {e}", p.display()),
+        ),
+        Msg::CannotCreateDir(p, e) => pick!(
+            lang,
+            format!("{} を作成できません: {e}", p.display()),
+            format!("cannot create {}: {e}", p.display()),
+        ),
+        Msg::NotRegularFile(p, k) => pick!(
+            lang,
+            format!(
+                "{} は{}です。通常のファイルしか書き換えません。別のファイル名を指定してください\
+                 (カードには何も送っていません)",
+                p.display(),
+                file_kind(lang, *k)
+            ),
+            format!(
+                "{} is {}: only a regular file is ever replaced; name another file (nothing was \
+                 sent to the card)",
+                p.display(),
+                file_kind(lang, *k)
+            ),
+        ),
+        Msg::NotADirectory(p, k) => pick!(
+            lang,
+            format!(
+                "{} は{}です。--out にはディレクトリを指定してください(カードには何も送っていません)",
+                p.display(),
+                file_kind(lang, *k)
+            ),
+            format!(
+                "{} is {}: --out names a directory (nothing was sent to the card)",
+                p.display(),
+                file_kind(lang, *k)
+            ),
+        ),
+        Msg::CannotWriteStdout(e) => pick!(
+            lang,
+            format!(
+                "標準出力に書き込めません({e})。カードへの操作は済んでいる可能性があります: \
+                 `myna status` で試行回数を確認できます(試行回数は減りません)"
+            ),
+            format!(
+                "cannot write to standard output ({e}); the card operation may already be done: \
+                 `myna status` shows the retry counters (it spends no try)"
+            ),
+        ),
+        Msg::Verified(k) => pick!(
+            lang,
+            format!("{}: 照合しました", name(*k)),
+            format!("{}: verified", name(*k)),
+        ),
+        Msg::Changed(k) => pick!(
+            lang,
+            format!("{}: 変更しました", name(*k)),
+            format!("{}: changed", name(*k)),
+        ),
+        Msg::WasReset(k) => pick!(
+            lang,
+            format!("{}: 再設定しました", name(*k)),
+            format!("{}: reset", name(*k)),
+        ),
+        Msg::StatusHeadings => pick!(
+            lang,
+            "種類\tPIN\t形式\tアプリケーション\t残り回数",
+            "kind\tPIN\tformat\tapplication\ttries left",
+        ),
+        Msg::Format(f) => match (lang, f) {
+            (Lang::Ja, PinFormat::FourDigits) => "数字4桁".into(),
+            (Lang::Ja, PinFormat::Alphanumeric6To16) => "英大文字と数字6〜16桁".into(),
+            (Lang::En, f) => f.to_string(),
+        },
+        Msg::StateVerified(l) => pick!(
+            lang,
+            format!("{l}/{l}(照合済み)"),
+            format!("{l}/{l} (verified)"),
+        ),
+        Msg::StateBlocked(l) => pick!(
+            lang,
+            format!("0/{l} ロック中"),
+            format!("0/{l} BLOCKED"),
+        ),
+        Msg::StateNoLimit => pick!(lang, "回数制限なし", "no limit"),
+        Msg::BlockedHint(k) => pick!(
+            lang,
+            format!("-> ロック中: {}", where_to_reset(lang, *k)),
+            format!("-> blocked: {}", where_to_reset(lang, *k)),
+        ),
+        Msg::ChainTrusted(h) => pick!(
+            lang,
+            format!("信頼できます({h})"),
+            format!("trusted ({h})"),
+        ),
+        Msg::ChainNotTrusted(e) => pick!(
+            lang,
+            format!("信頼できません: {e}"),
+            format!("NOT trusted: {e}"),
+        ),
+        Msg::ChainLabel => pick!(lang, "証明書チェーン", "Chain"),
+        Msg::CertWritten(k, p) => pick!(
+            lang,
+            format!("{k} を {} に書き出しました", p.display()),
+            format!("{k} written to {}", p.display()),
+        ),
+        Msg::Signed {
+            bytes,
+            key,
+            scheme,
+            digest,
+            path,
+        } => pick!(
+            lang,
+            format!(
+                "{key}で署名しました({scheme}、{bytes}バイト、SHA-256 {digest})。証明書で検証済みで、\
+                 {} に書き出しました",
+                path.display()
+            ),
+            format!(
+                "{bytes}-byte signature by the {key} ({scheme}) over SHA-256 {digest}, checked \
+                 against the certificate, written to {}",
+                path.display()
+            ),
+        ),
+        Msg::SignatureUnchecked => pick!(
+            lang,
+            "署名を検証できなかったため、何も書き出していません",
+            "the signature could not be checked; nothing was written",
+        ),
+        Msg::Label(l) => label(lang, *l).into(),
+        Msg::InfoChecked => pick!(
+            lang,
+            "(カードの完全性レコードで確認済み)",
+            "(checked against the card's integrity record)",
+        ),
+        Msg::AgeToday(y) => pick!(
+            lang,
+            format!("{y}歳(本日、UTC)"),
+            format!("{y} (today, UTC)"),
+        ),
+        Msg::ExpiryUnsigned(d) => pick!(
+            lang,
+            format!("{d}(カードの署名の対象外)"),
+            format!("{d} (not covered by the card's signature)"),
+        ),
+        Msg::ImageBytes(f, n, dims) => {
+            let (sep, unit) = match lang {
+                Lang::Ja => ("、", "バイト"),
+                Lang::En => (", ", " bytes"),
+            };
+            let mut s = format!("{f}{sep}{n}{unit}");
+            if let Some((w, h)) = dims {
+                s.push_str(&format!("{sep}{w}×{h}"));
+            }
+            s
+        }
+        Msg::SignaturesChecked => pick!(
+            lang,
+            "CV証明書(EF 0004)の鍵で検証済み",
+            "checked under the CV certificate (EF 0004)",
+        ),
+        Msg::CvVerified(issuer, h) => pick!(
+            lang,
+            format!("発行者の鍵 {issuer}({h})で検証済み"),
+            format!("verified under issuer key {issuer} ({h})"),
+        ),
+        Msg::CvNotChecked(e) => pick!(
+            lang,
+            format!("検証していません: {e}"),
+            format!("NOT checked: {e}"),
+        ),
+        Msg::Present(bits) => pick!(
+            lang,
+            format!(
+                "はい: 署名付きレコードにあるAP鍵({bits}ビット)で、新しいチャレンジに署名しました"
+            ),
+            format!(
+                "yes: it signed a fresh challenge with the AP key ({bits} bits) the signed record \
+                 carries"
+            ),
+        ),
+        Msg::CertName(cli, en) => match (lang, *cli) {
+            (Lang::Ja, "auth") => "利用者証明用電子証明書".into(),
+            (Lang::Ja, "auth-ca") => "利用者証明用電子証明書の発行者(CA)証明書".into(),
+            (Lang::Ja, "sign") => "署名用電子証明書".into(),
+            (Lang::Ja, "sign-ca") => "署名用電子証明書の発行者(CA)証明書".into(),
+            _ => en.to_string(),
+        },
+        Msg::KeyName(cli, en) => match (lang, *cli) {
+            (Lang::Ja, "auth") => "利用者証明用の秘密鍵".into(),
+            (Lang::Ja, "sign") => "署名用の秘密鍵".into(),
+            _ => en.to_string(),
+        },
+        Msg::Sex(code, en) => match (lang, code) {
+            (Lang::Ja, '0') => "不明".into(),
+            (Lang::Ja, '1') => "男性".into(),
+            (Lang::Ja, '2') => "女性".into(),
+            (Lang::Ja, '9') => "適用不能".into(),
+            _ => en.to_string(),
+        },
+        Msg::Municipality(code, pref) => pick!(
+            lang,
+            format!("{code}(都道府県 {pref})"),
+            format!("{code} (prefecture {pref})"),
+        ),
+        Msg::Exchanges(n) => pick!(
+            lang,
+            format!("APDU交換 {n} 回 ({n} exchanges)"),
+            format!("{n} exchanges"),
+        ),
+        Msg::NeedsPcsc => pick!(
+            lang,
+            "実際のリーダーを使うには feature `pcsc` が必要です: `cargo run -p mynacard-cli \
+             --features pcsc -- --reader auto status` で実行してください(Debian では \
+             libpcsclite-dev を、実行には pcscd をインストールします)",
+            "real readers need feature `pcsc`: build with `cargo run -p mynacard-cli --features \
+             pcsc -- --reader auto status` (on Debian, install libpcsclite-dev, and pcscd to run)",
+        ),
+    }
+}
+
+/// The text of a message in this process's language.
+pub fn t(m: Msg<'_>) -> String {
+    text(lang(), &m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_chooses_in_posix_order() {
+        let f = Lang::from_env_values;
+        assert_eq!(f(None, None, None), Lang::En);
+        assert_eq!(f(None, None, Some("ja_JP.UTF-8")), Lang::Ja);
+        assert_eq!(f(None, None, Some("ja")), Lang::Ja);
+        assert_eq!(f(None, None, Some("en_US.UTF-8")), Lang::En);
+        assert_eq!(f(None, None, Some("C")), Lang::En);
+        // LC_MESSAGES over LANG, LC_ALL over both; an empty value counts as unset.
+        assert_eq!(f(None, Some("C"), Some("ja_JP.UTF-8")), Lang::En);
+        assert_eq!(f(None, Some("ja_JP"), Some("C")), Lang::Ja);
+        assert_eq!(f(Some("en_GB"), Some("ja_JP"), Some("ja_JP")), Lang::En);
+        assert_eq!(f(Some("ja_JP.eucJP"), None, Some("C")), Lang::Ja);
+        assert_eq!(f(Some(""), Some(""), Some("ja_JP")), Lang::Ja);
+    }
+
+    #[test]
+    fn the_lang_flag_is_found_before_parsing() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            lang_arg(&args(&["myna", "--lang", "ja", "status"])),
+            Some(Lang::Ja)
+        );
+        assert_eq!(
+            lang_arg(&args(&["myna", "status", "--lang=en"])),
+            Some(Lang::En)
+        );
+        assert_eq!(lang_arg(&args(&["myna", "--lang", "fr"])), None);
+        assert_eq!(lang_arg(&args(&["myna", "--", "--lang", "ja"])), None);
+        assert!(json_arg(&args(&["myna", "bogus", "--json"])));
+        assert!(!json_arg(&args(&["myna", "--", "--json"])));
+    }
+
+    #[test]
+    fn every_message_differs_between_the_languages() {
+        let p = Path::new("x");
+        let msgs = [
+            Msg::UnknownPinKind("x"),
+            Msg::SecretTooLong(1024),
+            Msg::NotRegularFile(p, FileKind::Fifo),
+            Msg::Verified(PinKind::UserAuth),
+            Msg::StatusHeadings,
+            Msg::StateBlocked(3),
+            Msg::CannotWriteStdout(&"e"),
+            Msg::Label(Label::Name),
+        ];
+        for m in &msgs {
+            let (ja, en) = (text(Lang::Ja, m), text(Lang::En, m));
+            assert_ne!(ja, en);
+        }
+        for k in PinKind::ALL {
+            assert_ne!(pin_name(Lang::Ja, k), pin_name(Lang::En, k));
+            assert_ne!(where_to_reset(Lang::Ja, k), where_to_reset(Lang::En, k));
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! `info --secure-messaging`: the text-input-assist data read through a secure messaging session
+//! (the library's `mynacard::sm`), and `mf`: the master-file objects and CV chain with its verdict.
+//! Every text here exists in Japanese and English (`msg`), chosen by the locale.
+
+use mynacard::credential::TextAssistPin;
+use mynacard::cvc::CvHierarchy;
+use mynacard::mf::{self, ChainVerdict};
+use mynacard::pin::PinKind;
+use mynacard::sm::SmError;
+use mynacard::LastTry;
+use zeroize::Zeroizing;
+
+use crate::backend::AnyCard;
+use crate::exit::{self, Failure};
+use crate::output;
+use crate::pins::SecretSource;
+
+/// Whether the locale asks for Japanese (`LC_ALL`, `LC_MESSAGES`, `LANG`, first set wins).
+fn japanese() -> bool {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .is_some_and(|v| v.starts_with("ja"))
+}
+
+/// The text in the user's language.
+pub fn msg(ja: &'static str, en: &'static str) -> &'static str {
+    if japanese() {
+        ja
+    } else {
+        en
+    }
+}
+
+fn sm_failure(e: SmError) -> Failure {
+    match e {
+        SmError::Card(e) => Failure::from(e),
+        SmError::SessionLost { sw } => Failure::new(
+            exit::FAILURE,
+            format!(
+                "{} ({sw})",
+                msg(
+                    "カードがセキュアメッセージングのエラーを返し、セッションは終了しました。再試行はしていません",
+                    "the card reported a secure messaging error and ended the session; nothing was retried"
+                )
+            ),
+        ),
+        SmError::BadResponse => Failure::new(
+            exit::FAILURE,
+            msg(
+                "カードの応答をセッション鍵で復号できませんでした。セッションは終了しました",
+                "a response did not decrypt under the session key; the session is over",
+            ),
+        ),
+        SmError::SessionEnded => Failure::new(
+            exit::FAILURE,
+            msg(
+                "セキュアメッセージングのセッションは終了しています。何も送信していません",
+                "the secure messaging session has ended; nothing was sent",
+            ),
+        ),
+        SmError::KeyDelivery(why) => Failure::new(
+            exit::FAILURE,
+            format!(
+                "{}: {why}",
+                msg(
+                    "セッション鍵を渡せませんでした",
+                    "the session key could not be delivered"
+                )
+            ),
+        ),
+        other => Failure::new(exit::FAILURE, other.to_string()),
+    }
+}
+
+/// `info --secure-messaging`: the PIN in the clear (the card requires it before a session), then
+/// the basic four (and the My Number with `--my-number`) read encrypted.
+pub fn info(
+    card: &mut AnyCard,
+    secrets: &mut SecretSource,
+    my_number: bool,
+    allow_last_try: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let last = if allow_last_try {
+        LastTry::Allow
+    } else {
+        LastTry::Refuse
+    };
+    let r = (|| {
+        let pin: TextAssistPin =
+            secrets.pin(&format!("Current {}", PinKind::TextAssist.description()))?;
+        let mut sm = card.open_secure_messaging(&pin, last).map_err(sm_failure)?;
+        let basic = sm.basic_four().map_err(sm_failure)?;
+        let number = if my_number {
+            Some(sm.my_number().map_err(sm_failure)?)
+        } else {
+            None
+        };
+        Ok::<_, Failure>((basic, number))
+    })();
+    let _ = card.unpower();
+    let (b, number) = r?;
+    let digits = number
+        .as_ref()
+        .map(|n| Zeroizing::new(n.expose_str().to_owned()));
+    if json {
+        let mut v = serde_json::json!({
+            "ok": true,
+            "secure_messaging": true,
+            "integrity": "not checked (the secure messaging path does not read EF 0003)",
+            "name": b.name,
+            "family_name": b.family_name(),
+            "given_name": b.given_name(),
+            "address": b.address,
+            "birth_date": b.birth_date,
+            "sex": b.sex,
+            "sex_code": b.sex.code().to_string(),
+        });
+        if let Some(d) = &digits {
+            v["my_number"] = serde_json::json!(d.as_str());
+        }
+        output::json(&v);
+    } else {
+        println!("{} {}", msg("氏名:", "Name:      "), b.name);
+        println!("{} {}", msg("住所:", "Address:   "), b.address);
+        println!("{} {}", msg("生年月日:", "Birth date:"), b.birth_date);
+        println!("{} {}", msg("性別:", "Sex:       "), b.sex);
+        if let Some(d) = &digits {
+            println!("{} {}", msg("個人番号:", "My Number: "), d.as_str());
+        }
+        println!(
+            "{}",
+            msg(
+                "(セキュアメッセージングで暗号化して読み取りました。暗証番号は平文で送られます。完全性記録は照合していません)",
+                "(read encrypted through secure messaging; the PIN itself travels in the clear; not checked against the integrity record)"
+            )
+        );
+    }
+    Ok(())
+}
+
+/// `mf`: the master-file objects and the CV chain with its verdict. Selects the issuer security
+/// domain, which clears any PIN verified before (none is asked for here).
+/// On the virtual card (`virtual_card`), its own root (`9000020/001`, never production) is
+/// accepted too, as `surface` does for the AP certificates.
+pub fn master_file(
+    card: &mut AnyCard,
+    accept_test: bool,
+    virtual_card: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let mut keys = mf::mf_issuer_keys(accept_test);
+    if virtual_card {
+        keys = keys.merged(&mynacard::sim::mf::virtual_mf_issuer_keys());
+    }
+    let d = card.master_file_data()?;
+    let chain = card.master_file_chain(&keys)?;
+    let (verdict_ja, verdict_en) = match &chain.verdict {
+        ChainVerdict::Verified { .. } if chain.verdict.is_production() => (
+            "検証済み(本番の発行者鍵)",
+            "verified (production issuer key)",
+        ),
+        ChainVerdict::Verified { root, .. } if root.hierarchy == CvHierarchy::Virtual => (
+            "検証済み(仮想カードの発行者鍵。本番ではありません)",
+            "verified (the virtual card's issuer key, never production)",
+        ),
+        ChainVerdict::Verified { .. } => (
+            "検証済み(テスト用の発行者鍵。本番ではありません)",
+            "verified (test hierarchy issuer key, never production)",
+        ),
+        ChainVerdict::UnknownIssuer { .. } => (
+            "未検証(発行者鍵を知りません)",
+            "not checked (unknown issuer key)",
+        ),
+        ChainVerdict::Invalid { .. } => (
+            "不正(署名または連鎖が一致しません)",
+            "INVALID (signature or link)",
+        ),
+        ChainVerdict::Empty => ("証明書がありません", "no certificate"),
+    };
+    if json {
+        output::json(&serde_json::json!({
+            "ok": true,
+            "objects": d,
+            "chain": chain.certificates.iter().map(|c| serde_json::json!({
+                "issuer": c.issuer_key_id(),
+                "subject": c.subject_key_id(),
+            })).collect::<Vec<_>>(),
+            "verdict": chain.verdict,
+        }));
+        return Ok(());
+    }
+    let show = |label: &str, v: Option<String>| {
+        println!(
+            "{label} {}",
+            v.unwrap_or_else(|| msg("(なし)", "(absent)").into())
+        )
+    };
+    show(
+        msg("カード識別番号:", "Card id:     "),
+        d.card_identification.clone(),
+    );
+    show(
+        msg("発行団体コード:", "Municipality:"),
+        d.municipality_code.clone(),
+    );
+    show(
+        msg("有効期限:", "Expiry:      "),
+        d.expiry.map(|e| e.to_string()),
+    );
+    show(
+        msg("接触ATR:", "Contact ATR: "),
+        d.contact_atr.as_ref().map(hex::encode_upper),
+    );
+    for c in &chain.certificates {
+        println!(
+            "{} {} -> {}",
+            msg("CV証明書:", "CV cert:     "),
+            c.issuer_key_id(),
+            c.subject_key_id()
+        );
+    }
+    println!(
+        "{} {}",
+        msg("連鎖の検証:", "Chain:       "),
+        msg(verdict_ja, verdict_en)
+    );
+    Ok(())
+}

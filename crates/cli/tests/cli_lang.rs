@@ -1,0 +1,166 @@
+//! Messages in Japanese or English: `--lang`, else `LC_ALL`, `LC_MESSAGES`, `LANG`.
+
+use std::process::Output;
+
+mod common;
+use common::myna_in;
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const JA: &[(&str, &str)] = &[("LANG", "ja_JP.UTF-8")];
+
+#[test]
+fn japanese_from_lang_and_english_from_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    // Each case: (extra arguments, stdin, exit code, Japanese text, English text). The same
+    // command runs with LANG=ja_JP.UTF-8, then with LANG=ja_JP.UTF-8 and --lang en.
+    let cases: &[(&[&str], &str, i32, &str, &str)] = &[
+        (&["status"], "", 0, "残り回数", "tries left"),
+        (&["status"], "", 0, "数字4桁", "4 digits"),
+        (
+            &["--pin-stdin", "verify", "auth"],
+            "9999\n",
+            3,
+            "利用者証明用電子証明書の暗証番号が違います。ロックまで残り2回です",
+            "wrong user-authentication PIN",
+        ),
+        (
+            &["--pin-stdin", "verify", "auth"],
+            "1234\n",
+            0,
+            "利用者証明用電子証明書の暗証番号: 照合しました",
+            "user-authentication PIN (利用者証明用電子証明書): verified",
+        ),
+        (
+            &["bogus"],
+            "",
+            2,
+            "コマンド「bogus」はありません",
+            "unrecognized subcommand",
+        ),
+        (
+            &["verify", "bogus"],
+            "",
+            2,
+            "PINの種類「bogus」はありません",
+            "unknown PIN kind `bogus`",
+        ),
+        (
+            &["--json", "bogus"],
+            "",
+            2,
+            "\"error\":\"コマンド「bogus」はありません",
+            "\"error\":\"unrecognized subcommand",
+        ),
+        (
+            &["--pin-stdin", "reset", "residence", "--terminal", "kiosk"],
+            "1234\n",
+            10,
+            "住民基本台帳用の暗証番号はセルフサービスでは再設定できません",
+            "only the municipal counter resets it",
+        ),
+        (
+            &["--pin-stdin", "verify", "auth"],
+            "12345\n",
+            6,
+            "利用者証明用電子証明書の暗証番号が正しくありません: 4文字で入力してください",
+            "must be exactly 4 characters long",
+        ),
+        (
+            &["--pin-stdin", "verify", "auth"],
+            "",
+            6,
+            "標準入力が終わりました",
+            "standard input ended",
+        ),
+    ];
+    for (args, stdin, code, ja, en) in cases {
+        let o = myna_in(JA, &st, args, stdin);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(*code), "ja {args:?}: {out}");
+        assert!(out.contains(ja), "ja {args:?}: {out}");
+        assert!(!out.contains(en), "ja {args:?}: {out}");
+        // A verify that spent a try is not repeated in English: reset the counter first.
+        let _ = myna_in(JA, &st, &["--pin-stdin", "verify", "auth"], "1234\n");
+        let o = myna_in(JA, &st, &[&["--lang", "en"], *args].concat(), stdin);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(*code), "en {args:?}: {out}");
+        assert!(out.contains(en), "en {args:?}: {out}");
+        assert!(!out.contains(ja), "en {args:?}: {out}");
+        let _ = myna_in(JA, &st, &["--pin-stdin", "verify", "auth"], "1234\n");
+    }
+}
+
+#[test]
+fn the_environment_decides_in_posix_order_and_the_flag_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    let heading = |env: &[(&str, &str)], args: &[&str]| {
+        let o = myna_in(env, &st, &[args, &["status"]].concat(), "");
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let first = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+        if first.contains("残り回数") {
+            "ja"
+        } else {
+            assert!(first.contains("tries left"), "{first}");
+            "en"
+        }
+    };
+    assert_eq!(heading(&[], &[]), "en");
+    assert_eq!(heading(&[("LANG", "ja_JP.UTF-8")], &[]), "ja");
+    assert_eq!(heading(&[("LANG", "en_US.UTF-8")], &[]), "en");
+    assert_eq!(
+        heading(&[("LANG", "C"), ("LC_MESSAGES", "ja_JP.UTF-8")], &[]),
+        "ja"
+    );
+    assert_eq!(
+        heading(&[("LANG", "ja_JP.UTF-8"), ("LC_MESSAGES", "C")], &[]),
+        "en"
+    );
+    assert_eq!(
+        heading(&[("LANG", "C"), ("LC_ALL", "ja_JP.UTF-8")], &[]),
+        "ja"
+    );
+    assert_eq!(
+        heading(&[("LC_MESSAGES", "ja_JP.UTF-8"), ("LC_ALL", "C")], &[]),
+        "en"
+    );
+    assert_eq!(
+        heading(&[("LC_ALL", ""), ("LANG", "ja_JP.UTF-8")], &[]),
+        "ja"
+    );
+    assert_eq!(heading(&[], &["--lang", "ja"]), "ja");
+    assert_eq!(heading(&[("LANG", "ja_JP.UTF-8")], &["--lang=en"]), "en");
+    // --lang is checked like any argument.
+    let o = myna_in(&[], &st, &["--lang", "fr", "status"], "");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn json_keys_stay_english_in_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    let o = myna_in(
+        JA,
+        &st,
+        &["--json", "--pin-stdin", "verify", "auth"],
+        "9999\n",
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["exit_code"], 3);
+    assert_eq!(v["tries_left"], 2);
+    assert!(v["error"].as_str().unwrap().contains("違います"));
+}

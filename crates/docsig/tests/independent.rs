@@ -1,0 +1,250 @@
+//! Independent verifiers accept our signatures: `openssl cms -verify`, Poppler's `pdfsig`, and
+//! pyHanko. A missing tool is a loud skip locally and a failure when `CI=true`. Each test prints
+//! what the tool printed (`cargo test -- --nocapture` shows it).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use mynacard::cert::Certificate;
+use mynacard_docsig::pdf::sign_pdf;
+use mynacard_docsig::{sign_cms, Form};
+
+use common::*;
+
+const CONTENT: &[u8] = b"Contract between A and B.\nSigned with the My Number Card.\n";
+
+fn ca_pem(dir: &Path) -> std::path::PathBuf {
+    let ca = Certificate::from_der(&mynacard::sim::pki::virtual_sign_ca()).unwrap();
+    write(dir, "virtual-sign-ca.pem", ca.to_pem().as_bytes())
+}
+
+fn show(tool: &str, o: &std::process::Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    eprintln!("---- {tool} printed (exit {}):\n{text}----", o.status);
+    text
+}
+
+#[test]
+fn openssl_cms_verify_accepts_detached_and_attached() {
+    let Some(openssl) = tool("openssl", &["version"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca_pem(dir.path());
+    let content = write(dir.path(), "contract.txt", CONTENT);
+    for form in [Form::Detached, Form::Attached] {
+        let (mut card, _) = card();
+        let mut o = options_known_virtual();
+        o.form = form;
+        let s = sign_cms(&mut card, &sign_pw(), CONTENT, &o).unwrap();
+        let sig = write(dir.path(), "contract.p7s", &s.der);
+        let out = dir.path().join("out.bin");
+        let mut cmd = Command::new(&openssl);
+        cmd.args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
+            .arg(&sig)
+            .arg("-CAfile")
+            .arg(&ca)
+            // The JPKI signature certificate is not an S/MIME certificate: check the chain and
+            // the signature, not the S/MIME purpose.
+            .args(["-purpose", "any", "-out"])
+            .arg(&out);
+        if form == Form::Detached {
+            cmd.arg("-content").arg(&content);
+        }
+        let o = cmd.output().unwrap();
+        let text = show("openssl cms -verify", &o);
+        assert!(o.status.success(), "{form:?}: {text}");
+        assert!(text.contains("Verification successful"), "{text}");
+        assert_eq!(std::fs::read(&out).unwrap(), CONTENT);
+        // And refuses other content.
+        if form == Form::Detached {
+            let other = write(dir.path(), "other.txt", b"Contract between A and C.\n");
+            let o = Command::new(&openssl)
+                .args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
+                .arg(&sig)
+                .arg("-CAfile")
+                .arg(&ca)
+                .args(["-purpose", "any", "-content"])
+                .arg(&other)
+                .output()
+                .unwrap();
+            assert!(!o.status.success());
+        }
+    }
+}
+
+fn signed_pdf(twice: bool) -> Vec<u8> {
+    let (mut first, _) = card();
+    let once = sign_pdf(
+        &mut first,
+        &sign_pw(),
+        &minimal_pdf(),
+        &options_known_virtual(),
+    )
+    .unwrap();
+    if !twice {
+        return once;
+    }
+    let (mut card, _) = card();
+    sign_pdf(&mut card, &sign_pw(), &once, &options_known_virtual()).unwrap()
+}
+
+#[test]
+fn pdfsig_reports_valid_signatures() {
+    let Some(pdfsig) = tool("pdfsig", &["-v"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for twice in [false, true] {
+        let pdf = write(dir.path(), "signed.pdf", &signed_pdf(twice));
+        let o = Command::new(&pdfsig).arg(&pdf).output().unwrap();
+        let text = show("pdfsig", &o);
+        assert!(o.status.success(), "{text}");
+        let n = if twice { 2 } else { 1 };
+        assert_eq!(
+            text.matches("Signature Validation: Signature is Valid.")
+                .count(),
+            n,
+            "{text}"
+        );
+        assert!(text.contains("ETSI.CAdES.detached"), "{text}");
+        if !twice {
+            assert!(text.contains("Total document signed"), "{text}");
+        }
+    }
+    // With the virtual CA in an NSS database (certutil, from libnss3-tools), pdfsig also
+    // trusts the certificate.
+    if let Some(certutil) = tool("certutil", &["-H"]) {
+        let db = dir.path().join("nss");
+        std::fs::create_dir_all(&db).unwrap();
+        let db_arg = format!("sql:{}", db.display());
+        let ca = ca_pem(dir.path());
+        let o = Command::new(&certutil)
+            .args(["-N", "--empty-password", "-d", &db_arg])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", show("certutil -N", &o));
+        let o = Command::new(&certutil)
+            .args([
+                "-A",
+                "-n",
+                "virtual-sign-ca",
+                "-t",
+                "C,C,C",
+                "-d",
+                &db_arg,
+                "-i",
+            ])
+            .arg(&ca)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", show("certutil -A", &o));
+        let pdf = write(dir.path(), "signed.pdf", &signed_pdf(false));
+        let o = Command::new(&pdfsig)
+            .args(["-nssdir", &db_arg])
+            .arg(&pdf)
+            .output()
+            .unwrap();
+        let text = show("pdfsig -nssdir (virtual CA trusted)", &o);
+        assert!(text.contains("Signature is Valid."), "{text}");
+        assert!(text.contains("Certificate is Trusted."), "{text}");
+    }
+    // A PDF whose cross-reference table is a stream.
+    let (mut c, _) = card();
+    let xs = std::fs::read(fixture("xref-stream.pdf")).unwrap();
+    let signed = sign_pdf(&mut c, &sign_pw(), &xs, &options_known_virtual()).unwrap();
+    let pdf = write(dir.path(), "xs.pdf", &signed);
+    let o = Command::new(&pdfsig).arg(&pdf).output().unwrap();
+    let text = show("pdfsig (cross-reference stream)", &o);
+    assert!(
+        text.contains("Signature is Valid.") && text.contains("Total document signed"),
+        "{text}"
+    );
+    // A tampered file is not valid for pdfsig either.
+    let mut bad = signed_pdf(false);
+    let pos = bad.windows(7).position(|w| w == b"docsig ").unwrap();
+    bad[pos] = b'D';
+    let pdf = write(dir.path(), "bad.pdf", &bad);
+    let o = Command::new(&pdfsig).arg(&pdf).output().unwrap();
+    let text = show("pdfsig (tampered)", &o);
+    assert!(!text.contains("Signature is Valid."), "{text}");
+}
+
+const PYHANKO_SCRIPT: &str = r#"
+import sys, asyncio
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.ades import ades_basic_validation
+from pyhanko.sign.validation.policy_decl import SignatureValidationSpec
+from pyhanko.sign.ades.report import AdESPassed
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.registry import SimpleTrustManager
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule)
+
+ca = load_cert_from_pemder(sys.argv[2])
+# No revocation data exists for the virtual hierarchy: B-B validation does not include it.
+no_rev = RevocationCheckingPolicy(
+    ee_certificate_rule=RevocationCheckingRule.NO_CHECK,
+    intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK)
+spec = SignatureValidationSpec(cert_validation_policy=CertValidationPolicySpec(
+    trust_manager=SimpleTrustManager.build(trust_roots=[ca]),
+    revinfo_policy=CertRevTrustPolicy(no_rev)))
+with open(sys.argv[1], 'rb') as f:
+    r = PdfFileReader(f)
+    sigs = r.embedded_signatures
+    print('signatures:', len(sigs))
+    ok = len(sigs) > 0
+    for sig in sigs:
+        vc = ValidationContext(trust_roots=[ca], allow_fetching=False, revocation_mode='soft-fail')
+        st = validate_pdf_signature(sig, vc)
+        print(st.pretty_print_details())
+        sub = sig.sig_object['/SubFilter']
+        print('SubFilter:', sub)
+        ok = ok and st.bottom_line and sub == '/ETSI.CAdES.detached'
+        # AdES basic validation (ETSI EN 319 102-1 5.3), which is what B-B supports.
+        res = asyncio.run(ades_basic_validation(sig.signed_data, spec, raw_digest=sig.compute_digest()))
+        print('AdES basic validation:', res.ades_subindic)
+        ok = ok and res.ades_subindic == AdESPassed.OK
+print('RESULT', 'PASS' if ok else 'FAIL')
+sys.exit(0 if ok else 1)
+"#;
+
+#[test]
+fn pyhanko_validates_pades_b_b() {
+    let Some(py) = pyhanko_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca_pem(dir.path());
+    let script = write(dir.path(), "check.py", PYHANKO_SCRIPT.as_bytes());
+    for twice in [false, true] {
+        let pdf = write(dir.path(), "signed.pdf", &signed_pdf(twice));
+        let o = Command::new(&py)
+            .arg(&script)
+            .arg(&pdf)
+            .arg(&ca)
+            .output()
+            .unwrap();
+        let text = show("pyHanko", &o);
+        assert!(o.status.success() && text.contains("RESULT PASS"), "{text}");
+    }
+}
+
+/// Writes a signed PDF and the CA for manual checks when `DOCSIG_DUMP` names a directory.
+#[test]
+fn dump_for_manual_checks() {
+    let Ok(dir) = std::env::var("DOCSIG_DUMP") else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    ca_pem(dir);
+    write(dir, "signed.pdf", &signed_pdf(false));
+    write(dir, "signed2.pdf", &signed_pdf(true));
+}

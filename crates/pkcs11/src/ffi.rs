@@ -1,0 +1,642 @@
+//! The C boundary: the only module with `unsafe`. Each exported function checks its pointers,
+//! turns them into Rust values, calls the safe [`crate::module::Module`] under the module's
+//! mutex, and writes the result back. Panics are caught here and answered with
+//! `CKR_GENERAL_ERROR`; they never unwind into the caller.
+
+#![allow(non_snake_case)]
+#![allow(unsafe_code)]
+
+use std::os::raw::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::sync::Mutex;
+
+use cryptoki_sys::*;
+
+use crate::module::{padded, Attr, Module, R};
+
+/// The module between `C_Initialize` and `C_Finalize`.
+static MODULE: Mutex<Option<Module>> = Mutex::new(None);
+
+/// Runs `f` on the initialized module under its mutex, catching panics.
+fn with(f: impl FnOnce(&mut Module) -> R<()>) -> CK_RV {
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut g = MODULE.lock().unwrap_or_else(|p| p.into_inner());
+        match g.as_mut() {
+            None => CKR_CRYPTOKI_NOT_INITIALIZED,
+            Some(m) => match f(m) {
+                Ok(()) => CKR_OK,
+                Err(rv) => rv,
+            },
+        }
+    }))
+    .unwrap_or(CKR_GENERAL_ERROR)
+}
+
+/// Reads `len` bytes at `p` (an empty slice for a null pointer with length 0).
+///
+/// The caller guarantees, as PKCS#11 requires of the application, that a non-null `p` points
+/// to `len` readable bytes for the duration of the call.
+fn input<'a>(p: *const CK_BYTE, len: CK_ULONG) -> R<&'a [u8]> {
+    if p.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(CKR_ARGUMENTS_BAD)
+        };
+    }
+    // SAFETY: non-null, and the application passes a buffer of `len` bytes (PKCS#11 §5); the
+    // slice does not outlive the call it was passed to.
+    Ok(unsafe { std::slice::from_raw_parts(p, len as usize) })
+}
+
+/// Writes `value` through an out-pointer.
+fn out<T>(p: *mut T, value: T) -> R<()> {
+    if p.is_null() {
+        return Err(CKR_ARGUMENTS_BAD);
+    }
+    // SAFETY: non-null, and the application passes a pointer to a writable `T` (PKCS#11 §5).
+    unsafe { ptr::write(p, value) };
+    Ok(())
+}
+
+/// The PKCS#11 "returning output" convention (§5.2) for a list: with a null buffer, the length
+/// only; with a buffer too small, the length and `CKR_BUFFER_TOO_SMALL`; otherwise the items.
+fn out_list<T: Copy>(buf: *mut T, count: *mut CK_ULONG, items: &[T]) -> R<()> {
+    if count.is_null() {
+        return Err(CKR_ARGUMENTS_BAD);
+    }
+    // SAFETY: `count` is non-null and points to the caller's CK_ULONG (PKCS#11 §5).
+    let capacity = unsafe { *count } as usize;
+    out(count, items.len() as CK_ULONG)?;
+    if buf.is_null() {
+        return Ok(());
+    }
+    if capacity < items.len() {
+        return Err(CKR_BUFFER_TOO_SMALL);
+    }
+    // SAFETY: `buf` is non-null and holds `capacity >= items.len()` elements, as the caller
+    // said in `*count`; the regions cannot overlap (ours is a Rust slice).
+    unsafe { ptr::copy_nonoverlapping(items.as_ptr(), buf, items.len()) };
+    Ok(())
+}
+
+/// Reads a PIN argument: `None` for a null pointer (a protected authentication path, which this
+/// module does not have).
+fn pin_arg<'a>(p: *const CK_UTF8CHAR, len: CK_ULONG) -> R<Option<&'a [u8]>> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    input(p, len).map(Some)
+}
+
+#[no_mangle]
+pub extern "C" fn C_Initialize(args: *mut c_void) -> CK_RV {
+    if !args.is_null() {
+        // SAFETY: non-null `pInitArgs` points to a CK_C_INITIALIZE_ARGS (PKCS#11 §5.4).
+        let a = unsafe { &*(args as *const CK_C_INITIALIZE_ARGS) };
+        if !a.pReserved.is_null() {
+            return CKR_ARGUMENTS_BAD;
+        }
+        let given = [
+            a.CreateMutex.is_some(),
+            a.DestroyMutex.is_some(),
+            a.LockMutex.is_some(),
+            a.UnlockMutex.is_some(),
+        ];
+        if given.iter().any(|g| *g) && !given.iter().all(|g| *g) {
+            return CKR_ARGUMENTS_BAD;
+        }
+        // The module locks with the OS's primitives; it cannot use the application's.
+        if given[0] && a.flags & CKF_OS_LOCKING_OK == 0 {
+            return CKR_CANT_LOCK;
+        }
+    }
+    catch_unwind(|| {
+        let mut g = MODULE.lock().unwrap_or_else(|p| p.into_inner());
+        if g.is_some() {
+            return CKR_CRYPTOKI_ALREADY_INITIALIZED;
+        }
+        *g = Some(Module::from_env());
+        CKR_OK
+    })
+    .unwrap_or(CKR_GENERAL_ERROR)
+}
+
+#[no_mangle]
+pub extern "C" fn C_Finalize(reserved: *mut c_void) -> CK_RV {
+    if !reserved.is_null() {
+        return CKR_ARGUMENTS_BAD;
+    }
+    catch_unwind(|| {
+        let mut g = MODULE.lock().unwrap_or_else(|p| p.into_inner());
+        match g.take() {
+            None => CKR_CRYPTOKI_NOT_INITIALIZED,
+            Some(mut m) => {
+                m.finalize();
+                CKR_OK
+            }
+        }
+    })
+    .unwrap_or(CKR_GENERAL_ERROR)
+}
+
+#[no_mangle]
+pub extern "C" fn C_GetInfo(info: *mut CK_INFO) -> CK_RV {
+    with(|_| {
+        out(
+            info,
+            CK_INFO {
+                cryptokiVersion: CK_VERSION {
+                    major: 2,
+                    minor: 40,
+                },
+                manufacturerID: padded::<32>("mynacard"),
+                flags: 0,
+                libraryDescription: padded::<32>("mynacard JPKI マイナ"),
+                libraryVersion: CK_VERSION { major: 0, minor: 1 },
+            },
+        )
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_GetSlotList(
+    _present: CK_BBOOL,
+    list: *mut CK_SLOT_ID,
+    count: *mut CK_ULONG,
+) -> CK_RV {
+    with(|m| out_list(list, count, &m.slot_list()))
+}
+
+#[no_mangle]
+pub extern "C" fn C_GetSlotInfo(slot: CK_SLOT_ID, info: *mut CK_SLOT_INFO) -> CK_RV {
+    with(|m| {
+        if info.is_null() {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        out(info, m.slot_info(slot)?)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_GetTokenInfo(slot: CK_SLOT_ID, info: *mut CK_TOKEN_INFO) -> CK_RV {
+    with(|m| {
+        if info.is_null() {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        out(info, m.token_info(slot)?)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_GetMechanismList(
+    slot: CK_SLOT_ID,
+    list: *mut CK_MECHANISM_TYPE,
+    count: *mut CK_ULONG,
+) -> CK_RV {
+    with(|m| out_list(list, count, &m.mechanism_list(slot)?))
+}
+
+#[no_mangle]
+pub extern "C" fn C_GetMechanismInfo(
+    slot: CK_SLOT_ID,
+    mech: CK_MECHANISM_TYPE,
+    info: *mut CK_MECHANISM_INFO,
+) -> CK_RV {
+    with(|m| {
+        if info.is_null() {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        out(info, m.mechanism_info(slot, mech)?)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_OpenSession(
+    slot: CK_SLOT_ID,
+    flags: CK_FLAGS,
+    _app: *mut c_void,
+    _notify: CK_NOTIFY,
+    session: *mut CK_SESSION_HANDLE,
+) -> CK_RV {
+    with(|m| {
+        if session.is_null() {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        out(session, m.open_session(slot, flags)?)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_CloseSession(session: CK_SESSION_HANDLE) -> CK_RV {
+    with(|m| m.close_session(session))
+}
+
+#[no_mangle]
+pub extern "C" fn C_CloseAllSessions(slot: CK_SLOT_ID) -> CK_RV {
+    with(|m| m.close_all_sessions(slot))
+}
+
+#[no_mangle]
+pub extern "C" fn C_GetSessionInfo(
+    session: CK_SESSION_HANDLE,
+    info: *mut CK_SESSION_INFO,
+) -> CK_RV {
+    with(|m| {
+        if info.is_null() {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        out(info, m.session_info(session)?)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_Login(
+    session: CK_SESSION_HANDLE,
+    user: CK_USER_TYPE,
+    pin: *mut CK_UTF8CHAR,
+    len: CK_ULONG,
+) -> CK_RV {
+    with(|m| m.login(session, user, pin_arg(pin, len)?))
+}
+
+#[no_mangle]
+pub extern "C" fn C_Logout(session: CK_SESSION_HANDLE) -> CK_RV {
+    with(|m| m.logout(session))
+}
+
+#[no_mangle]
+pub extern "C" fn C_SetPIN(
+    session: CK_SESSION_HANDLE,
+    old: *mut CK_UTF8CHAR,
+    old_len: CK_ULONG,
+    new: *mut CK_UTF8CHAR,
+    new_len: CK_ULONG,
+) -> CK_RV {
+    with(|m| m.set_pin(session, pin_arg(old, old_len)?, pin_arg(new, new_len)?))
+}
+
+/// Reads a template's (type, pointer, length) triples.
+fn template<'a>(p: *const CK_ATTRIBUTE, count: CK_ULONG) -> R<&'a [CK_ATTRIBUTE]> {
+    if p.is_null() {
+        return if count == 0 {
+            Ok(&[])
+        } else {
+            Err(CKR_ARGUMENTS_BAD)
+        };
+    }
+    // SAFETY: non-null, and the application passes an array of `count` CK_ATTRIBUTE (§5).
+    Ok(unsafe { std::slice::from_raw_parts(p, count as usize) })
+}
+
+#[no_mangle]
+pub extern "C" fn C_GetAttributeValue(
+    session: CK_SESSION_HANDLE,
+    object: CK_OBJECT_HANDLE,
+    attrs: *mut CK_ATTRIBUTE,
+    count: CK_ULONG,
+) -> CK_RV {
+    with(|m| {
+        if attrs.is_null() || count == 0 {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        let types: Vec<CK_ATTRIBUTE_TYPE> =
+            template(attrs, count)?.iter().map(|a| a.type_).collect();
+        let values = m.attributes(session, object, &types)?;
+        let mut rv = CKR_OK;
+        for (i, v) in values.into_iter().enumerate() {
+            // SAFETY: `attrs` holds `count` elements (checked above) and `i < count`; the
+            // application gave us the array to write the lengths into (§5.7).
+            let a = unsafe { &mut *attrs.add(i) };
+            match v {
+                Attr::Invalid => {
+                    a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+                    rv = CKR_ATTRIBUTE_TYPE_INVALID;
+                }
+                Attr::Sensitive => {
+                    a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+                    rv = CKR_ATTRIBUTE_SENSITIVE;
+                }
+                Attr::Value(bytes) => {
+                    if a.pValue.is_null() {
+                        a.ulValueLen = bytes.len() as CK_ULONG;
+                    } else if (a.ulValueLen as usize) < bytes.len() {
+                        a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+                        rv = CKR_BUFFER_TOO_SMALL;
+                    } else {
+                        // SAFETY: `pValue` is non-null and holds `ulValueLen >= bytes.len()`
+                        // bytes, as the application declared.
+                        unsafe {
+                            ptr::copy_nonoverlapping(
+                                bytes.as_ptr(),
+                                a.pValue as *mut u8,
+                                bytes.len(),
+                            )
+                        };
+                        a.ulValueLen = bytes.len() as CK_ULONG;
+                    }
+                }
+            }
+        }
+        if rv == CKR_OK {
+            Ok(())
+        } else {
+            Err(rv)
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_GetObjectSize(
+    session: CK_SESSION_HANDLE,
+    object: CK_OBJECT_HANDLE,
+    size: *mut CK_ULONG,
+) -> CK_RV {
+    with(|m| {
+        if size.is_null() {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        out(size, m.object_size(session, object)?)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_FindObjectsInit(
+    session: CK_SESSION_HANDLE,
+    attrs: *mut CK_ATTRIBUTE,
+    count: CK_ULONG,
+) -> CK_RV {
+    with(|m| {
+        let mut wanted = Vec::new();
+        for a in template(attrs, count)? {
+            wanted.push((
+                a.type_,
+                input(a.pValue as *const u8, a.ulValueLen)?.to_vec(),
+            ));
+        }
+        m.find_init(session, &wanted)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_FindObjects(
+    session: CK_SESSION_HANDLE,
+    objects: *mut CK_OBJECT_HANDLE,
+    max: CK_ULONG,
+    count: *mut CK_ULONG,
+) -> CK_RV {
+    with(|m| {
+        if objects.is_null() || count.is_null() {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        let found = m.find(session, max as usize)?;
+        // SAFETY: `objects` is non-null and holds `max` handles; `found.len() <= max`.
+        unsafe { ptr::copy_nonoverlapping(found.as_ptr(), objects, found.len()) };
+        out(count, found.len() as CK_ULONG)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_FindObjectsFinal(session: CK_SESSION_HANDLE) -> CK_RV {
+    with(|m| m.find_final(session))
+}
+
+#[no_mangle]
+pub extern "C" fn C_SignInit(
+    session: CK_SESSION_HANDLE,
+    mech: *mut CK_MECHANISM,
+    key: CK_OBJECT_HANDLE,
+) -> CK_RV {
+    with(|m| {
+        if mech.is_null() {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        // SAFETY: non-null, and the application passes a CK_MECHANISM (§5.12).
+        let mech = unsafe { &*mech };
+        let has_parameter = !mech.pParameter.is_null() || mech.ulParameterLen != 0;
+        m.sign_init(session, mech.mechanism, has_parameter, key)
+    })
+}
+
+/// The output convention for a signature: length first, then the card is used only when the
+/// caller's buffer is big enough.
+fn sign_out(
+    m: &mut Module,
+    session: CK_SESSION_HANDLE,
+    data: Option<&[u8]>,
+    sig: *mut CK_BYTE,
+    sig_len: *mut CK_ULONG,
+) -> R<()> {
+    if sig_len.is_null() {
+        return Err(CKR_ARGUMENTS_BAD);
+    }
+    let needed = m.sign_len(session)?;
+    // SAFETY: `sig_len` is non-null and points to the caller's CK_ULONG.
+    let capacity = unsafe { *sig_len } as usize;
+    out(sig_len, needed as CK_ULONG)?;
+    if sig.is_null() {
+        return Ok(());
+    }
+    if capacity < needed {
+        return Err(CKR_BUFFER_TOO_SMALL);
+    }
+    let s = m.sign(session, data)?;
+    if s.len() > capacity {
+        return Err(CKR_DEVICE_ERROR);
+    }
+    // SAFETY: `sig` is non-null and holds `capacity >= s.len()` bytes.
+    unsafe { ptr::copy_nonoverlapping(s.as_ptr(), sig, s.len()) };
+    out(sig_len, s.len() as CK_ULONG)
+}
+
+#[no_mangle]
+pub extern "C" fn C_Sign(
+    session: CK_SESSION_HANDLE,
+    data: *mut CK_BYTE,
+    data_len: CK_ULONG,
+    sig: *mut CK_BYTE,
+    sig_len: *mut CK_ULONG,
+) -> CK_RV {
+    with(|m| {
+        let data = input(data, data_len)?;
+        sign_out(m, session, Some(data), sig, sig_len)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn C_SignUpdate(
+    session: CK_SESSION_HANDLE,
+    part: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
+    with(|m| m.sign_update(session, input(part, len)?))
+}
+
+#[no_mangle]
+pub extern "C" fn C_SignFinal(
+    session: CK_SESSION_HANDLE,
+    sig: *mut CK_BYTE,
+    sig_len: *mut CK_ULONG,
+) -> CK_RV {
+    with(|m| sign_out(m, session, None, sig, sig_len))
+}
+
+/// Functions the module does not implement: each answers `CKR_FUNCTION_NOT_SUPPORTED` (after
+/// `CKR_CRYPTOKI_NOT_INITIALIZED` when the module is not initialized).
+macro_rules! not_supported {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        #[no_mangle]
+        pub extern "C" fn $name($($arg: $ty),*) -> CK_RV {
+            with(|_| Err(CKR_FUNCTION_NOT_SUPPORTED))
+        }
+    )*};
+}
+
+not_supported! {
+    C_InitToken(_a1: CK_SLOT_ID, _a2: *mut CK_UTF8CHAR, _a3: CK_ULONG, _a4: *mut CK_UTF8CHAR);
+    C_InitPIN(_a1: CK_SESSION_HANDLE, _a2: *mut CK_UTF8CHAR, _a3: CK_ULONG);
+    C_GetOperationState(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: *mut CK_ULONG);
+    C_SetOperationState(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: CK_OBJECT_HANDLE, _a5: CK_OBJECT_HANDLE);
+    C_CreateObject(_a1: CK_SESSION_HANDLE, _a2: *mut CK_ATTRIBUTE, _a3: CK_ULONG, _a4: *mut CK_OBJECT_HANDLE);
+    C_CopyObject(_a1: CK_SESSION_HANDLE, _a2: CK_OBJECT_HANDLE, _a3: *mut CK_ATTRIBUTE, _a4: CK_ULONG, _a5: *mut CK_OBJECT_HANDLE);
+    C_DestroyObject(_a1: CK_SESSION_HANDLE, _a2: CK_OBJECT_HANDLE);
+    C_SetAttributeValue(_a1: CK_SESSION_HANDLE, _a2: CK_OBJECT_HANDLE, _a3: *mut CK_ATTRIBUTE, _a4: CK_ULONG);
+    C_EncryptInit(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE);
+    C_Encrypt(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_EncryptUpdate(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_EncryptFinal(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: *mut CK_ULONG);
+    C_DecryptInit(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE);
+    C_Decrypt(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_DecryptUpdate(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_DecryptFinal(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: *mut CK_ULONG);
+    C_DigestInit(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM);
+    C_Digest(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_DigestUpdate(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG);
+    C_DigestKey(_a1: CK_SESSION_HANDLE, _a2: CK_OBJECT_HANDLE);
+    C_DigestFinal(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: *mut CK_ULONG);
+    C_SignRecoverInit(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE);
+    C_SignRecover(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_VerifyInit(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE);
+    C_Verify(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: CK_ULONG);
+    C_VerifyUpdate(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG);
+    C_VerifyFinal(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG);
+    C_VerifyRecoverInit(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE);
+    C_VerifyRecover(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_DigestEncryptUpdate(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_DecryptDigestUpdate(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_SignEncryptUpdate(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_DecryptVerifyUpdate(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG, _a4: *mut CK_BYTE, _a5: *mut CK_ULONG);
+    C_GenerateKey(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: *mut CK_ATTRIBUTE, _a4: CK_ULONG, _a5: *mut CK_OBJECT_HANDLE);
+    C_GenerateKeyPair(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: *mut CK_ATTRIBUTE, _a4: CK_ULONG, _a5: *mut CK_ATTRIBUTE, _a6: CK_ULONG, _a7: *mut CK_OBJECT_HANDLE, _a8: *mut CK_OBJECT_HANDLE);
+    C_WrapKey(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE, _a4: CK_OBJECT_HANDLE, _a5: *mut CK_BYTE, _a6: *mut CK_ULONG);
+    C_UnwrapKey(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE, _a4: *mut CK_BYTE, _a5: CK_ULONG, _a6: *mut CK_ATTRIBUTE, _a7: CK_ULONG, _a8: *mut CK_OBJECT_HANDLE);
+    C_DeriveKey(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE, _a4: *mut CK_ATTRIBUTE, _a5: CK_ULONG, _a6: *mut CK_OBJECT_HANDLE);
+    C_SeedRandom(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG);
+    C_GenerateRandom(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG);
+    C_GetFunctionStatus(_a1: CK_SESSION_HANDLE);
+    C_CancelFunction(_a1: CK_SESSION_HANDLE);
+}
+
+#[no_mangle]
+pub extern "C" fn C_WaitForSlotEvent(
+    _flags: CK_FLAGS,
+    _slot: *mut CK_SLOT_ID,
+    _reserved: *mut c_void,
+) -> CK_RV {
+    with(|_| Err(CKR_FUNCTION_NOT_SUPPORTED))
+}
+
+/// The function list handed out by `C_GetFunctionList`.
+static FUNCTIONS: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
+    version: CK_VERSION {
+        major: 2,
+        minor: 40,
+    },
+    C_Initialize: Some(C_Initialize),
+    C_Finalize: Some(C_Finalize),
+    C_GetInfo: Some(C_GetInfo),
+    C_GetFunctionList: Some(C_GetFunctionList),
+    C_GetSlotList: Some(C_GetSlotList),
+    C_GetSlotInfo: Some(C_GetSlotInfo),
+    C_GetTokenInfo: Some(C_GetTokenInfo),
+    C_GetMechanismList: Some(C_GetMechanismList),
+    C_GetMechanismInfo: Some(C_GetMechanismInfo),
+    C_InitToken: Some(C_InitToken),
+    C_InitPIN: Some(C_InitPIN),
+    C_SetPIN: Some(C_SetPIN),
+    C_OpenSession: Some(C_OpenSession),
+    C_CloseSession: Some(C_CloseSession),
+    C_CloseAllSessions: Some(C_CloseAllSessions),
+    C_GetSessionInfo: Some(C_GetSessionInfo),
+    C_GetOperationState: Some(C_GetOperationState),
+    C_SetOperationState: Some(C_SetOperationState),
+    C_Login: Some(C_Login),
+    C_Logout: Some(C_Logout),
+    C_CreateObject: Some(C_CreateObject),
+    C_CopyObject: Some(C_CopyObject),
+    C_DestroyObject: Some(C_DestroyObject),
+    C_GetObjectSize: Some(C_GetObjectSize),
+    C_GetAttributeValue: Some(C_GetAttributeValue),
+    C_SetAttributeValue: Some(C_SetAttributeValue),
+    C_FindObjectsInit: Some(C_FindObjectsInit),
+    C_FindObjects: Some(C_FindObjects),
+    C_FindObjectsFinal: Some(C_FindObjectsFinal),
+    C_EncryptInit: Some(C_EncryptInit),
+    C_Encrypt: Some(C_Encrypt),
+    C_EncryptUpdate: Some(C_EncryptUpdate),
+    C_EncryptFinal: Some(C_EncryptFinal),
+    C_DecryptInit: Some(C_DecryptInit),
+    C_Decrypt: Some(C_Decrypt),
+    C_DecryptUpdate: Some(C_DecryptUpdate),
+    C_DecryptFinal: Some(C_DecryptFinal),
+    C_DigestInit: Some(C_DigestInit),
+    C_Digest: Some(C_Digest),
+    C_DigestUpdate: Some(C_DigestUpdate),
+    C_DigestKey: Some(C_DigestKey),
+    C_DigestFinal: Some(C_DigestFinal),
+    C_SignInit: Some(C_SignInit),
+    C_Sign: Some(C_Sign),
+    C_SignUpdate: Some(C_SignUpdate),
+    C_SignFinal: Some(C_SignFinal),
+    C_SignRecoverInit: Some(C_SignRecoverInit),
+    C_SignRecover: Some(C_SignRecover),
+    C_VerifyInit: Some(C_VerifyInit),
+    C_Verify: Some(C_Verify),
+    C_VerifyUpdate: Some(C_VerifyUpdate),
+    C_VerifyFinal: Some(C_VerifyFinal),
+    C_VerifyRecoverInit: Some(C_VerifyRecoverInit),
+    C_VerifyRecover: Some(C_VerifyRecover),
+    C_DigestEncryptUpdate: Some(C_DigestEncryptUpdate),
+    C_DecryptDigestUpdate: Some(C_DecryptDigestUpdate),
+    C_SignEncryptUpdate: Some(C_SignEncryptUpdate),
+    C_DecryptVerifyUpdate: Some(C_DecryptVerifyUpdate),
+    C_GenerateKey: Some(C_GenerateKey),
+    C_GenerateKeyPair: Some(C_GenerateKeyPair),
+    C_WrapKey: Some(C_WrapKey),
+    C_UnwrapKey: Some(C_UnwrapKey),
+    C_DeriveKey: Some(C_DeriveKey),
+    C_SeedRandom: Some(C_SeedRandom),
+    C_GenerateRandom: Some(C_GenerateRandom),
+    C_GetFunctionStatus: Some(C_GetFunctionStatus),
+    C_CancelFunction: Some(C_CancelFunction),
+    C_WaitForSlotEvent: Some(C_WaitForSlotEvent),
+};
+
+/// The module's entry point: the one symbol a PKCS#11 application looks up.
+///
+/// # Safety
+///
+/// `list` must be null or point to writable storage for one pointer (PKCS#11 §5.4).
+#[no_mangle]
+pub unsafe extern "C" fn C_GetFunctionList(list: *mut *mut CK_FUNCTION_LIST) -> CK_RV {
+    if list.is_null() {
+        return CKR_ARGUMENTS_BAD;
+    }
+    // The list is never written through: PKCS#11 declares the pointer mutable, but applications
+    // treat the table as read-only.
+    let table = &FUNCTIONS as *const CK_FUNCTION_LIST as *mut CK_FUNCTION_LIST;
+    // SAFETY: `list` is non-null and points to storage for one pointer, as the caller promises.
+    unsafe { ptr::write(list, table) };
+    CKR_OK
+}

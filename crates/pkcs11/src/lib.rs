@@ -1,0 +1,39 @@
+//! # mynacard-pkcs11
+//!
+//! A PKCS#11 v2.40 module (`libmynacard_pkcs11.so`) for the two JPKI keys of the Japanese My
+//! Number Card (マイナンバーカード), built on the `mynacard` library. Browsers (NSS), OpenSSL,
+//! GnuTLS, OpenSC's `pkcs11-tool` and any other PKCS#11 application can sign with the card
+//! through it.
+//!
+//! - **Slots.** Each card gives two slots, one per JPKI PIN, because a PKCS#11 token has one
+//!   user PIN: slot `2n` is the user-authentication token (利用者証明用, 4 digits, 3 tries) and
+//!   slot `2n+1` the signature token (署名用, 6-16 characters, 5 tries). Card 0 is the virtual
+//!   card when `MYNACARD_SIM_STATE` names a state file (feature `sim`); then every PC/SC reader
+//!   holding a My Number Card, found by the JPKI application (feature `pcsc`).
+//! - **Token flags** carry the card's real retry counters, read with the case-1 VERIFY that
+//!   spends no try: `CKF_USER_PIN_COUNT_LOW`, `CKF_USER_PIN_FINAL_TRY`, `CKF_USER_PIN_LOCKED`.
+//! - **Objects.** The authentication token shows its certificate and public key before login,
+//!   and the private key after. The signature certificate can only be read with the signature
+//!   password (and the card has no other source of that public key), so the signature token
+//!   shows its certificate, public key and private key after login, and nothing before: no
+//!   key of unknown size.
+//! - **Mechanisms.** `CKM_RSA_PKCS` (the caller's DigestInfo, signed by the card's P1=00
+//!   scheme) and `CKM_SHA1/256/384/512_RSA_PKCS` (hashed here). No `CKM_RSA_X_509`: the card
+//!   always pads. Every signature is checked against the certificate before it is returned.
+//! - **PINs.** `C_Login` and `C_SetPIN` refuse a PIN of the wrong format before any I/O
+//!   (`CKR_PIN_LEN_RANGE`, `CKR_PIN_INVALID`), never send a blocked PIN (`CKR_PIN_LOCKED`), and
+//!   with one try left answer [`CKR_LAST_TRY_REFUSED`] unless `MYNACARD_ALLOW_LAST_TRY=1` is set
+//!   or the caller logs in as [`CKU_MYNACARD_ALLOW_LAST_TRY`]. `C_Logout`, and closing the
+//!   last session of a logged-in token, unpower the card, which logs out both of its tokens.
+//!
+//! All `unsafe` code is in one module, the C boundary.
+
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+
+mod cardio;
+mod ffi;
+mod module;
+
+pub use ffi::C_GetFunctionList;
+pub use module::{CKR_LAST_TRY_REFUSED, CKU_MYNACARD_ALLOW_LAST_TRY};

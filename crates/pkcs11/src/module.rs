@@ -1,0 +1,919 @@
+//! The module's state and every PKCS#11 operation, in safe Rust. The boundary module
+//! ([`crate::ffi`]) turns C pointers into the Rust values taken here and writes the results
+//! back; nothing here touches a raw pointer.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use cryptoki_sys::*;
+use der::Encode;
+use mynacard::pin::PinStatus;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+use zeroize::Zeroizing;
+
+use crate::cardio::{self, Backend, Conn, Failure, Key, TypedPin};
+
+/// A PKCS#11 return value that is not `CKR_OK`.
+pub(crate) type Rv = CK_RV;
+/// A result whose error is a PKCS#11 return value.
+pub(crate) type R<T> = Result<T, Rv>;
+
+/// The vendor-defined user type that allows the last try in this one `C_Login` or `C_SetPIN`
+/// (`CKU_VENDOR_DEFINED | 0x4D59`, "MY"). The environment variable `MYNACARD_ALLOW_LAST_TRY=1`
+/// allows it for every call.
+pub const CKU_MYNACARD_ALLOW_LAST_TRY: CK_USER_TYPE = 0x8000_0000 | 0x4D59;
+
+/// What `C_Login` and `C_SetPIN` answer when the PIN has one try left and the last try was not
+/// allowed: `CKR_FUNCTION_REJECTED`. Not `CKR_PIN_INCORRECT` (nothing was compared, and
+/// applications count that as a failed try), not `CKR_PIN_LOCKED` (the PIN is not locked, and
+/// a person told so goes to the city office for nothing): "the request was rejected", with
+/// `CKF_USER_PIN_FINAL_TRY` in the token flags saying why.
+pub const CKR_LAST_TRY_REFUSED: CK_RV = CKR_FUNCTION_REJECTED;
+
+/// How long a counter read for `C_GetTokenInfo` is reused by the next `C_GetTokenInfo`. The
+/// flags are for display; `C_Login` always reads the counter again inside its transaction.
+const STATUS_MAX_AGE: Duration = Duration::from_secs(2);
+
+/// The mechanisms: the card signs PKCS#1 v1.5 over the data as given (P1=00); the hashing
+/// mechanisms hash here and build the DigestInfo. No CKM_RSA_X_509: the card pads itself.
+pub(crate) const MECHANISMS: [CK_MECHANISM_TYPE; 5] = [
+    CKM_RSA_PKCS,
+    CKM_SHA1_RSA_PKCS,
+    CKM_SHA256_RSA_PKCS,
+    CKM_SHA384_RSA_PKCS,
+    CKM_SHA512_RSA_PKCS,
+];
+
+const SHA1_PREFIX: [u8; 15] = [
+    0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00, 0x04, 0x14,
+];
+
+/// Object handles: three per token (certificate, public key, private key), numbered from the
+/// slot so that they are unique in the module.
+const OBJECTS_PER_SLOT: CK_OBJECT_HANDLE = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ObjKind {
+    Cert,
+    Public,
+    Private,
+}
+
+const OBJ_KINDS: [ObjKind; 3] = [ObjKind::Cert, ObjKind::Public, ObjKind::Private];
+
+/// What the module keeps of a certificate read from the card.
+#[derive(Clone)]
+struct CertData {
+    der: Vec<u8>,
+    subject: Vec<u8>,
+    issuer: Vec<u8>,
+    serial: Vec<u8>,
+    modulus: Vec<u8>,
+    exponent: Vec<u8>,
+    bits: usize,
+}
+
+impl CertData {
+    fn from(cert: &mynacard::cert::Certificate) -> R<Self> {
+        let tbs = cert.x509().tbs_certificate();
+        let enc = |r: der::Result<Vec<u8>>| r.map_err(|_| CKR_DEVICE_ERROR);
+        let key = cert.public_key().map_err(|_| CKR_DEVICE_ERROR)?;
+        let rsa = key.as_rsa().ok_or(CKR_DEVICE_ERROR)?;
+        Ok(CertData {
+            der: cert.der().to_vec(),
+            subject: enc(tbs.subject().to_der())?,
+            issuer: enc(tbs.issuer().to_der())?,
+            serial: enc(tbs.serial_number().to_der())?,
+            modulus: rsa.modulus.clone(),
+            exponent: rsa.exponent.clone(),
+            bits: rsa.bits(),
+        })
+    }
+}
+
+/// The counter flags of a PIN status.
+pub(crate) fn counter_flags(status: &PinStatus) -> CK_FLAGS {
+    let mut f = 0;
+    if status.is_blocked() {
+        return CKF_USER_PIN_LOCKED | CKF_USER_PIN_COUNT_LOW;
+    }
+    if let Some(n) = status.tries_left() {
+        if n < status.limit {
+            f |= CKF_USER_PIN_COUNT_LOW;
+        }
+        if n == 1 {
+            f |= CKF_USER_PIN_FINAL_TRY;
+        }
+    }
+    f
+}
+
+/// One card: its connection (opened on first use) and what is known of it.
+struct Device {
+    backend: Backend,
+    conn: Option<Conn>,
+    logged_in: [bool; 2],
+    certs: [Option<CertData>; 2],
+    status: [Option<(Instant, CK_FLAGS)>; 2],
+}
+
+impl Device {
+    fn new(backend: Backend) -> Self {
+        Device {
+            backend,
+            conn: None,
+            logged_in: [false; 2],
+            certs: [None, None],
+            status: [None, None],
+        }
+    }
+
+    fn conn(&mut self) -> R<&mut Conn> {
+        if self.conn.is_none() {
+            let c = cardio::connect(&self.backend).map_err(|_| CKR_DEVICE_ERROR)?;
+            self.conn = Some(c);
+        }
+        self.conn.as_mut().ok_or(CKR_DEVICE_ERROR)
+    }
+
+    /// Unpowers the card: both PINs' verified state ends, so both tokens are logged out.
+    fn unpower(&mut self) {
+        if let Some(c) = self.conn.as_mut() {
+            let _ = cardio::unpower(c);
+        }
+        self.forget_login();
+    }
+
+    fn forget_login(&mut self) {
+        self.logged_in = [false; 2];
+        self.certs[Key::Sign.index()] = None;
+        self.status = [None, None];
+    }
+
+    /// Maps a library error to a return value, forgetting what the error made stale.
+    fn fail(&mut self, e: &mynacard::Error) -> Rv {
+        match cardio::classify(e) {
+            Failure::WrongPin => CKR_PIN_INCORRECT,
+            Failure::Blocked => CKR_PIN_LOCKED,
+            Failure::LastTry => CKR_LAST_TRY_REFUSED,
+            Failure::NotLoggedIn => {
+                self.forget_login();
+                CKR_USER_NOT_LOGGED_IN
+            }
+            Failure::CardGone => {
+                self.forget_login();
+                self.conn = None;
+                CKR_DEVICE_REMOVED
+            }
+            Failure::Unknown | Failure::Other => CKR_DEVICE_ERROR,
+        }
+    }
+
+    fn cert(&mut self, key: Key) -> R<&CertData> {
+        let i = key.index();
+        if self.certs[i].is_none() {
+            if key == Key::Sign && !self.logged_in[i] {
+                return Err(CKR_USER_NOT_LOGGED_IN);
+            }
+            let conn = self.conn()?;
+            let read = cardio::read_certificate(conn, key);
+            let cert = read.map_err(|e| self.fail(&e))?;
+            self.certs[i] = Some(CertData::from(&cert)?);
+        }
+        self.certs[i].as_ref().ok_or(CKR_GENERAL_ERROR)
+    }
+
+    fn counter_flags(&mut self, key: Key) -> R<CK_FLAGS> {
+        let i = key.index();
+        if let Some((at, f)) = self.status[i] {
+            if at.elapsed() < STATUS_MAX_AGE {
+                return Ok(f);
+            }
+        }
+        let conn = self.conn()?;
+        let read = cardio::pin_status(conn, key);
+        let status = read.map_err(|e| self.fail(&e))?;
+        let f = counter_flags(&status);
+        self.status[i] = Some((Instant::now(), f));
+        Ok(f)
+    }
+}
+
+/// A sign operation in progress.
+struct SignOp {
+    key: Key,
+    mechanism: CK_MECHANISM_TYPE,
+    data: Zeroizing<Vec<u8>>,
+    multipart: bool,
+}
+
+struct Session {
+    slot: CK_SLOT_ID,
+    rw: bool,
+    find: Option<Vec<CK_OBJECT_HANDLE>>,
+    sign: Option<SignOp>,
+}
+
+/// The module: its cards and sessions. One instance between `C_Initialize` and `C_Finalize`,
+/// behind one mutex (the module does its own locking: `CKF_OS_LOCKING_OK`).
+pub(crate) struct Module {
+    devices: Vec<Device>,
+    sessions: HashMap<CK_SESSION_HANDLE, Session>,
+    next_session: CK_SESSION_HANDLE,
+}
+
+/// A slot: which card, which token.
+fn split(slot: CK_SLOT_ID) -> (usize, Key) {
+    let card = (slot / 2) as usize;
+    (
+        card,
+        if slot.is_multiple_of(2) {
+            Key::Auth
+        } else {
+            Key::Sign
+        },
+    )
+}
+
+fn slot_of(card: usize, key: Key) -> CK_SLOT_ID {
+    (card * 2 + key.index()) as CK_SLOT_ID
+}
+
+/// Copies `s` into a blank-padded fixed field, cut at a character boundary.
+pub(crate) fn padded<const N: usize>(s: &str) -> [u8; N] {
+    let mut out = [b' '; N];
+    let mut end = s.len().min(N);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    out[..end].copy_from_slice(&s.as_bytes()[..end]);
+    out
+}
+
+fn token_label(key: Key) -> &'static str {
+    match key {
+        Key::Auth => "利用者証明用 User Auth",
+        Key::Sign => "署名用 Digital Signature",
+    }
+}
+
+fn object_label(key: Key, kind: ObjKind) -> &'static str {
+    match (key, kind) {
+        (Key::Auth, ObjKind::Cert) => "利用者証明用電子証明書 User authentication certificate",
+        (Key::Auth, _) => "利用者証明用鍵 User authentication key",
+        (Key::Sign, ObjKind::Cert) => "署名用電子証明書 Digital signature certificate",
+        (Key::Sign, _) => "署名用鍵 Digital signature key",
+    }
+}
+
+fn key_id(key: Key) -> Vec<u8> {
+    vec![key.index() as u8 + 1]
+}
+
+fn ulong(v: CK_ULONG) -> Vec<u8> {
+    v.to_ne_bytes().to_vec()
+}
+
+fn bool_attr(v: bool) -> Vec<u8> {
+    vec![if v { CK_TRUE } else { CK_FALSE }]
+}
+
+/// One attribute's value, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Attr {
+    Value(Vec<u8>),
+    Sensitive,
+    Invalid,
+}
+
+/// What `C_GetTokenInfo` needs besides the counters.
+fn pin_len(key: Key) -> (CK_ULONG, CK_ULONG) {
+    match key {
+        Key::Auth => (4, 4),
+        Key::Sign => (6, 16),
+    }
+}
+
+fn allow_last_try_env() -> bool {
+    std::env::var("MYNACARD_ALLOW_LAST_TRY").is_ok_and(|v| v == "1")
+}
+
+/// Parses a PIN from the caller's bytes; refused before any I/O.
+fn parse_pin(key: Key, pin: &[u8]) -> R<TypedPin> {
+    let s = Zeroizing::new(
+        std::str::from_utf8(pin)
+            .map_err(|_| CKR_PIN_INVALID)?
+            .to_owned(),
+    );
+    cardio::parse_pin(key, &s).map_err(|e| match e {
+        cardio::BadPin::Length => CKR_PIN_LEN_RANGE,
+        cardio::BadPin::Characters => CKR_PIN_INVALID,
+    })
+}
+
+impl Module {
+    /// The cards named by the environment: the virtual card first (`MYNACARD_SIM_STATE`), then
+    /// the PC/SC readers holding a My Number Card.
+    pub(crate) fn from_env() -> Module {
+        #[allow(unused_mut)]
+        let mut devices = Vec::new();
+        #[cfg(feature = "sim")]
+        if let Some(state) = std::env::var_os("MYNACARD_SIM_STATE").filter(|s| !s.is_empty()) {
+            let log = std::env::var_os("MYNACARD_SIM_LOG")
+                .filter(|s| !s.is_empty())
+                .map(Into::into);
+            devices.push(Device::new(Backend::Sim {
+                state: state.into(),
+                log,
+            }));
+        }
+        #[cfg(feature = "pcsc")]
+        for (reader, conn) in cardio::pcsc_readers() {
+            let mut d = Device::new(Backend::Pcsc { reader });
+            d.conn = Some(conn);
+            devices.push(d);
+        }
+        Module {
+            devices,
+            sessions: HashMap::new(),
+            next_session: 1,
+        }
+    }
+
+    /// Unpowers every card and lets go of it (`C_Finalize`).
+    pub(crate) fn finalize(&mut self) {
+        for d in &mut self.devices {
+            d.unpower();
+            d.conn = None;
+        }
+        self.sessions.clear();
+    }
+
+    pub(crate) fn slot_list(&self) -> Vec<CK_SLOT_ID> {
+        (0..self.devices.len())
+            .flat_map(|c| Key::BOTH.map(|k| slot_of(c, k)))
+            .collect()
+    }
+
+    fn device(&mut self, slot: CK_SLOT_ID) -> R<(&mut Device, Key)> {
+        let (c, key) = split(slot);
+        self.devices
+            .get_mut(c)
+            .map(|d| (d, key))
+            .ok_or(CKR_SLOT_ID_INVALID)
+    }
+
+    pub(crate) fn slot_info(&mut self, slot: CK_SLOT_ID) -> R<CK_SLOT_INFO> {
+        let (d, key) = self.device(slot)?;
+        let desc = format!("{} - {}", token_label(key), d.backend.describe());
+        Ok(CK_SLOT_INFO {
+            slotDescription: padded::<64>(&desc),
+            manufacturerID: padded::<32>("mynacard"),
+            flags: CKF_TOKEN_PRESENT | CKF_REMOVABLE_DEVICE | CKF_HW_SLOT,
+            hardwareVersion: CK_VERSION { major: 0, minor: 0 },
+            firmwareVersion: CK_VERSION { major: 0, minor: 0 },
+        })
+    }
+
+    pub(crate) fn token_info(&mut self, slot: CK_SLOT_ID) -> R<CK_TOKEN_INFO> {
+        let sessions: Vec<bool> = self
+            .sessions
+            .values()
+            .filter(|s| s.slot == slot)
+            .map(|s| s.rw)
+            .collect();
+        let (d, key) = self.device(slot)?;
+        let counters = d.counter_flags(key)?;
+        let (min, max) = pin_len(key);
+        let (card, _) = split(slot);
+        Ok(CK_TOKEN_INFO {
+            label: padded::<32>(token_label(key)),
+            manufacturerID: padded::<32>("J-LIS (mynacard)"),
+            model: padded::<16>("JPKI"),
+            serialNumber: padded::<16>(&format!(
+                "{card:015}{}",
+                if key == Key::Auth { "A" } else { "S" }
+            )),
+            flags: CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED | counters,
+            ulMaxSessionCount: CK_EFFECTIVELY_INFINITE,
+            ulSessionCount: sessions.len() as CK_ULONG,
+            ulMaxRwSessionCount: CK_EFFECTIVELY_INFINITE,
+            ulRwSessionCount: sessions.iter().filter(|rw| **rw).count() as CK_ULONG,
+            ulMaxPinLen: max,
+            ulMinPinLen: min,
+            ulTotalPublicMemory: CK_UNAVAILABLE_INFORMATION,
+            ulFreePublicMemory: CK_UNAVAILABLE_INFORMATION,
+            ulTotalPrivateMemory: CK_UNAVAILABLE_INFORMATION,
+            ulFreePrivateMemory: CK_UNAVAILABLE_INFORMATION,
+            hardwareVersion: CK_VERSION { major: 0, minor: 0 },
+            firmwareVersion: CK_VERSION { major: 0, minor: 0 },
+            utcTime: [b' '; 16],
+        })
+    }
+
+    pub(crate) fn mechanism_list(&mut self, slot: CK_SLOT_ID) -> R<Vec<CK_MECHANISM_TYPE>> {
+        self.device(slot)?;
+        Ok(MECHANISMS.to_vec())
+    }
+
+    pub(crate) fn mechanism_info(
+        &mut self,
+        slot: CK_SLOT_ID,
+        mechanism: CK_MECHANISM_TYPE,
+    ) -> R<CK_MECHANISM_INFO> {
+        self.device(slot)?;
+        if !MECHANISMS.contains(&mechanism) {
+            return Err(CKR_MECHANISM_INVALID);
+        }
+        Ok(CK_MECHANISM_INFO {
+            ulMinKeySize: 2048,
+            ulMaxKeySize: 4096,
+            flags: CKF_HW | CKF_SIGN,
+        })
+    }
+
+    pub(crate) fn open_session(
+        &mut self,
+        slot: CK_SLOT_ID,
+        flags: CK_FLAGS,
+    ) -> R<CK_SESSION_HANDLE> {
+        self.device(slot)?;
+        if flags & CKF_SERIAL_SESSION == 0 {
+            return Err(CKR_SESSION_PARALLEL_NOT_SUPPORTED);
+        }
+        let h = self.next_session;
+        self.next_session += 1;
+        self.sessions.insert(
+            h,
+            Session {
+                slot,
+                rw: flags & CKF_RW_SESSION != 0,
+                find: None,
+                sign: None,
+            },
+        );
+        Ok(h)
+    }
+
+    fn session(&mut self, h: CK_SESSION_HANDLE) -> R<&mut Session> {
+        self.sessions.get_mut(&h).ok_or(CKR_SESSION_HANDLE_INVALID)
+    }
+
+    /// Closes a session. When it was the last session of its token, the token is logged out
+    /// (PKCS#11) and the card unpowered; when no session of the card is left, the card is let go.
+    pub(crate) fn close_session(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
+        let s = self.sessions.remove(&h).ok_or(CKR_SESSION_HANDLE_INVALID)?;
+        let (card, key) = split(s.slot);
+        let token_left = self.sessions.values().any(|o| o.slot == s.slot);
+        let card_left = self.sessions.values().any(|o| split(o.slot).0 == card);
+        let d = self.device(s.slot)?.0;
+        if (!token_left && d.logged_in[key.index()]) || !card_left {
+            d.unpower();
+        }
+        if !card_left {
+            d.conn = None;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn close_all_sessions(&mut self, slot: CK_SLOT_ID) -> R<()> {
+        self.device(slot)?;
+        let hs: Vec<_> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.slot == slot)
+            .map(|(h, _)| *h)
+            .collect();
+        for h in hs {
+            self.close_session(h)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn session_info(&mut self, h: CK_SESSION_HANDLE) -> R<CK_SESSION_INFO> {
+        let s = self.session(h)?;
+        let (slot, rw) = (s.slot, s.rw);
+        let (d, key) = self.device(slot)?;
+        let user = d.logged_in[key.index()];
+        let state = match (rw, user) {
+            (false, false) => CKS_RO_PUBLIC_SESSION,
+            (false, true) => CKS_RO_USER_FUNCTIONS,
+            (true, false) => CKS_RW_PUBLIC_SESSION,
+            (true, true) => CKS_RW_USER_FUNCTIONS,
+        };
+        Ok(CK_SESSION_INFO {
+            slotID: slot,
+            state,
+            flags: CKF_SERIAL_SESSION | if rw { CKF_RW_SESSION } else { 0 },
+            ulDeviceError: 0,
+        })
+    }
+
+    /// `C_Login`: the PIN's format is checked before any I/O; the library's lockout guard reads
+    /// the counter in the same transaction as the VERIFY, never sends a blocked PIN, and refuses
+    /// the last try unless it is allowed.
+    pub(crate) fn login(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        user: CK_USER_TYPE,
+        pin: Option<&[u8]>,
+    ) -> R<()> {
+        let slot = self.session(h)?.slot;
+        let allow_last = match user {
+            CKU_USER => allow_last_try_env(),
+            CKU_MYNACARD_ALLOW_LAST_TRY => true,
+            CKU_SO => return Err(CKR_USER_TYPE_INVALID),
+            CKU_CONTEXT_SPECIFIC => return Err(CKR_OPERATION_NOT_INITIALIZED),
+            _ => return Err(CKR_USER_TYPE_INVALID),
+        };
+        let (d, key) = self.device(slot)?;
+        if d.logged_in[key.index()] {
+            return Err(CKR_USER_ALREADY_LOGGED_IN);
+        }
+        // No protected authentication path: the PIN comes from the caller.
+        let pin = parse_pin(key, pin.ok_or(CKR_ARGUMENTS_BAD)?)?;
+        d.status[key.index()] = None;
+        let read = d.certs[key.index()].is_none();
+        let conn = d.conn()?;
+        let r = cardio::login_and_read(conn, key, &pin, allow_last, read);
+        let read = r.map_err(|e| d.fail(&e))?;
+        d.logged_in[key.index()] = true;
+        // A failed read leaves the login in place; the certificate is read again when needed.
+        if let Some(Ok(cert)) = read {
+            d.certs[key.index()] = CertData::from(&cert).ok();
+        }
+        Ok(())
+    }
+
+    /// `C_Logout`: unpowers the card, which ends both PINs' verified state.
+    pub(crate) fn logout(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
+        let slot = self.session(h)?.slot;
+        let (d, key) = self.device(slot)?;
+        if !d.logged_in[key.index()] {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        d.unpower();
+        for s in self.sessions.values_mut() {
+            if split(s.slot).0 == split(slot).0 {
+                s.sign = None;
+                s.find = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// `C_SetPIN`: VERIFY the old value and CHANGE REFERENCE DATA to the new one, in one
+    /// transaction, with the same guard as `C_Login`.
+    pub(crate) fn set_pin(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+    ) -> R<()> {
+        let s = self.session(h)?;
+        if !s.rw {
+            return Err(CKR_SESSION_READ_ONLY);
+        }
+        let slot = s.slot;
+        let (d, key) = self.device(slot)?;
+        let old = parse_pin(key, old.ok_or(CKR_ARGUMENTS_BAD)?)?;
+        let new = parse_pin(key, new.ok_or(CKR_ARGUMENTS_BAD)?)?;
+        d.status[key.index()] = None;
+        let conn = d.conn()?;
+        let r = cardio::change_pin(conn, &old, &new, allow_last_try_env());
+        r.map_err(|e| match e {
+            mynacard::Error::Credential(_) => CKR_PIN_INVALID,
+            e => d.fail(&e),
+        })?;
+        // The change left the PIN verified on the card; unless the token is logged in, end that.
+        if !d.logged_in.iter().any(|l| *l) {
+            d.unpower();
+        }
+        Ok(())
+    }
+
+    fn visible(&mut self, slot: CK_SLOT_ID) -> R<Vec<CK_OBJECT_HANDLE>> {
+        let (d, key) = self.device(slot)?;
+        let user = d.logged_in[key.index()];
+        Ok(OBJ_KINDS
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| match (key, k) {
+                (Key::Auth, ObjKind::Private) => user,
+                (Key::Auth, _) => true,
+                (Key::Sign, _) => user,
+            })
+            .map(|(i, _)| slot * OBJECTS_PER_SLOT + i as CK_OBJECT_HANDLE + 1)
+            .collect())
+    }
+
+    /// The object behind a handle, if the session can see it.
+    fn object(&mut self, h: CK_SESSION_HANDLE, obj: CK_OBJECT_HANDLE) -> R<(CK_SLOT_ID, ObjKind)> {
+        let slot = self.session(h)?.slot;
+        if !self.visible(slot)?.contains(&obj) {
+            return Err(CKR_OBJECT_HANDLE_INVALID);
+        }
+        let i = ((obj - 1) % OBJECTS_PER_SLOT) as usize;
+        Ok((slot, OBJ_KINDS[i]))
+    }
+
+    fn attribute(&mut self, slot: CK_SLOT_ID, kind: ObjKind, t: CK_ATTRIBUTE_TYPE) -> R<Attr> {
+        let (d, key) = self.device(slot)?;
+        let private = key == Key::Sign || kind == ObjKind::Private;
+        let v = |b: Vec<u8>| Ok(Attr::Value(b));
+        // Attributes known without the card.
+        match t {
+            CKA_CLASS => {
+                return v(ulong(match kind {
+                    ObjKind::Cert => CKO_CERTIFICATE,
+                    ObjKind::Public => CKO_PUBLIC_KEY,
+                    ObjKind::Private => CKO_PRIVATE_KEY,
+                }))
+            }
+            CKA_TOKEN => return v(bool_attr(true)),
+            CKA_PRIVATE => return v(bool_attr(private)),
+            CKA_MODIFIABLE | CKA_COPYABLE | CKA_DESTROYABLE => return v(bool_attr(false)),
+            CKA_LABEL => return v(object_label(key, kind).as_bytes().to_vec()),
+            CKA_ID => return v(key_id(key)),
+            _ => {}
+        }
+        let cert_attr = |t| {
+            matches!(
+                t,
+                CKA_SUBJECT
+                    | CKA_ISSUER
+                    | CKA_SERIAL_NUMBER
+                    | CKA_VALUE
+                    | CKA_MODULUS
+                    | CKA_MODULUS_BITS
+                    | CKA_PUBLIC_EXPONENT
+            )
+        };
+        let c = if cert_attr(t) {
+            Some(d.cert(key)?.clone())
+        } else {
+            None
+        };
+        let c = || c.clone().ok_or(CKR_GENERAL_ERROR);
+        let a = match (kind, t) {
+            (_, CKA_SUBJECT) => Attr::Value(c()?.subject),
+            (ObjKind::Cert, CKA_CERTIFICATE_TYPE) => Attr::Value(ulong(CKC_X_509)),
+            (ObjKind::Cert, CKA_TRUSTED) => Attr::Value(bool_attr(false)),
+            (ObjKind::Cert, CKA_CERTIFICATE_CATEGORY) => Attr::Value(ulong(1)),
+            (ObjKind::Cert, CKA_ISSUER) => Attr::Value(c()?.issuer),
+            (ObjKind::Cert, CKA_SERIAL_NUMBER) => Attr::Value(c()?.serial),
+            (ObjKind::Cert, CKA_VALUE) => Attr::Value(c()?.der),
+            (ObjKind::Cert, _) => Attr::Invalid,
+            (_, CKA_KEY_TYPE) => Attr::Value(ulong(CKK_RSA)),
+            (_, CKA_MODULUS) => Attr::Value(c()?.modulus),
+            (_, CKA_MODULUS_BITS) => Attr::Value(ulong(c()?.bits as CK_ULONG)),
+            (_, CKA_PUBLIC_EXPONENT) => Attr::Value(c()?.exponent),
+            (_, CKA_DERIVE | CKA_LOCAL) => Attr::Value(bool_attr(false)),
+            (_, CKA_ALLOWED_MECHANISMS) => {
+                Attr::Value(MECHANISMS.iter().flat_map(|m| m.to_ne_bytes()).collect())
+            }
+            (ObjKind::Public, CKA_VERIFY) => Attr::Value(bool_attr(true)),
+            (ObjKind::Public, CKA_ENCRYPT | CKA_VERIFY_RECOVER | CKA_WRAP | CKA_TRUSTED) => {
+                Attr::Value(bool_attr(false))
+            }
+            (
+                ObjKind::Private,
+                CKA_SIGN | CKA_SENSITIVE | CKA_ALWAYS_SENSITIVE | CKA_NEVER_EXTRACTABLE,
+            ) => Attr::Value(bool_attr(true)),
+            (
+                ObjKind::Private,
+                CKA_DECRYPT
+                | CKA_SIGN_RECOVER
+                | CKA_UNWRAP
+                | CKA_EXTRACTABLE
+                | CKA_WRAP_WITH_TRUSTED
+                | CKA_ALWAYS_AUTHENTICATE,
+            ) => Attr::Value(bool_attr(false)),
+            (
+                ObjKind::Private,
+                CKA_PRIVATE_EXPONENT | CKA_PRIME_1 | CKA_PRIME_2 | CKA_EXPONENT_1 | CKA_EXPONENT_2
+                | CKA_COEFFICIENT | CKA_VALUE,
+            ) => Attr::Sensitive,
+            _ => Attr::Invalid,
+        };
+        Ok(a)
+    }
+
+    /// `C_GetAttributeValue`: one answer per attribute asked for.
+    pub(crate) fn attributes(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        obj: CK_OBJECT_HANDLE,
+        types: &[CK_ATTRIBUTE_TYPE],
+    ) -> R<Vec<Attr>> {
+        let (slot, kind) = self.object(h, obj)?;
+        types
+            .iter()
+            .map(|t| self.attribute(slot, kind, *t))
+            .collect()
+    }
+
+    pub(crate) fn object_size(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        obj: CK_OBJECT_HANDLE,
+    ) -> R<CK_ULONG> {
+        self.object(h, obj)?;
+        Ok(CK_UNAVAILABLE_INFORMATION)
+    }
+
+    pub(crate) fn find_init(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        template: &[(CK_ATTRIBUTE_TYPE, Vec<u8>)],
+    ) -> R<()> {
+        let s = self.session(h)?;
+        if s.find.is_some() {
+            return Err(CKR_OPERATION_ACTIVE);
+        }
+        let slot = s.slot;
+        let mut found = Vec::new();
+        for obj in self.visible(slot)? {
+            let kind = OBJ_KINDS[((obj - 1) % OBJECTS_PER_SLOT) as usize];
+            let mut all = true;
+            for (t, want) in template {
+                if self.attribute(slot, kind, *t)? != Attr::Value(want.clone()) {
+                    all = false;
+                    break;
+                }
+            }
+            if all {
+                found.push(obj);
+            }
+        }
+        self.session(h)?.find = Some(found);
+        Ok(())
+    }
+
+    pub(crate) fn find(&mut self, h: CK_SESSION_HANDLE, max: usize) -> R<Vec<CK_OBJECT_HANDLE>> {
+        let f = self
+            .session(h)?
+            .find
+            .as_mut()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let n = max.min(f.len());
+        Ok(f.drain(..n).collect())
+    }
+
+    pub(crate) fn find_final(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
+        let s = self.session(h)?;
+        s.find.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        Ok(())
+    }
+
+    pub(crate) fn sign_init(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+        has_parameter: bool,
+        obj: CK_OBJECT_HANDLE,
+    ) -> R<()> {
+        if self.session(h)?.sign.is_some() {
+            return Err(CKR_OPERATION_ACTIVE);
+        }
+        let (slot, kind) = self.object(h, obj).map_err(|e| {
+            if e == CKR_OBJECT_HANDLE_INVALID {
+                CKR_KEY_HANDLE_INVALID
+            } else {
+                e
+            }
+        })?;
+        if kind != ObjKind::Private {
+            return Err(CKR_KEY_FUNCTION_NOT_PERMITTED);
+        }
+        if !MECHANISMS.contains(&mechanism) {
+            return Err(CKR_MECHANISM_INVALID);
+        }
+        if has_parameter {
+            return Err(CKR_MECHANISM_PARAM_INVALID);
+        }
+        let key = split(slot).1;
+        self.session(h)?.sign = Some(SignOp {
+            key,
+            mechanism,
+            data: Zeroizing::new(Vec::new()),
+            multipart: false,
+        });
+        Ok(())
+    }
+
+    /// The signature's length for the session's sign operation (the modulus length).
+    pub(crate) fn sign_len(&mut self, h: CK_SESSION_HANDLE) -> R<usize> {
+        let s = self.session(h)?;
+        let slot = s.slot;
+        let key = s.sign.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?.key;
+        let d = self.device(slot)?.0;
+        let len = d.cert(key).map(|c| c.modulus.len());
+        if len.is_err() {
+            self.session(h)?.sign = None;
+        }
+        len
+    }
+
+    pub(crate) fn sign_update(&mut self, h: CK_SESSION_HANDLE, part: &[u8]) -> R<()> {
+        let s = self.session(h)?;
+        let op = s.sign.as_mut().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        op.multipart = true;
+        op.data.extend_from_slice(part);
+        Ok(())
+    }
+
+    /// Signs: `data` for `C_Sign`, `None` for `C_SignFinal` (what `C_SignUpdate` gathered). The
+    /// operation ends whatever the result (the caller has already checked the buffer).
+    pub(crate) fn sign(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>) -> R<Vec<u8>> {
+        let s = self.session(h)?;
+        let slot = s.slot;
+        let op = s.sign.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let message: &[u8] = match data {
+            Some(_) if op.multipart => return Err(CKR_OPERATION_ACTIVE),
+            Some(d) => d,
+            None => &op.data,
+        };
+        let (d, _) = self.device(slot)?;
+        if !d.logged_in[op.key.index()] {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        let cert = d.cert(op.key)?.clone();
+        let to_sign: Zeroizing<Vec<u8>> = Zeroizing::new(match op.mechanism {
+            CKM_RSA_PKCS => {
+                if message.is_empty() || message.len() + 11 > cert.modulus.len() {
+                    return Err(CKR_DATA_LEN_RANGE);
+                }
+                message.to_vec()
+            }
+            CKM_SHA1_RSA_PKCS => [&SHA1_PREFIX[..], &Sha1::digest(message)].concat(),
+            CKM_SHA256_RSA_PKCS => digest_info(
+                mynacard::crypto::HashAlgorithm::Sha256,
+                &Sha256::digest(message),
+            ),
+            CKM_SHA384_RSA_PKCS => digest_info(
+                mynacard::crypto::HashAlgorithm::Sha384,
+                &Sha384::digest(message),
+            ),
+            CKM_SHA512_RSA_PKCS => digest_info(
+                mynacard::crypto::HashAlgorithm::Sha512,
+                &Sha512::digest(message),
+            ),
+            _ => return Err(CKR_MECHANISM_INVALID),
+        });
+        let conn = d.conn()?;
+        let r = cardio::sign_raw(conn, op.key, &to_sign);
+        let sig = r.map_err(|e| d.fail(&e))?;
+        // Never hand on a signature that does not verify under the certificate's key.
+        check_pkcs1(&cert, &to_sign, &sig).map_err(|_| CKR_DEVICE_ERROR)?;
+        Ok(sig)
+    }
+}
+
+fn digest_info(h: mynacard::crypto::HashAlgorithm, digest: &[u8]) -> Vec<u8> {
+    h.digest_info(digest)
+}
+
+/// Checks a PKCS#1 v1.5 signature over `data` as given (the DigestInfo) under the certificate's
+/// key.
+fn check_pkcs1(cert: &CertData, data: &[u8], sig: &[u8]) -> Result<(), ()> {
+    let n = der::asn1::UintRef::new(&cert.modulus).map_err(|_| ())?;
+    let e = der::asn1::UintRef::new(&cert.exponent).map_err(|_| ())?;
+    let key = rsa::PublicKey::try_from(rsa::pkcs1::RsaPublicKey {
+        modulus: n,
+        public_exponent: e,
+    })
+    .map_err(|_| ())?;
+    key.verify(rsa::Pkcs1v15Sign::new_unprefixed(), data, sig)
+        .map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_cuts_at_a_character_boundary() {
+        let p = padded::<8>("署名用X");
+        // 署名 is 6 bytes; 用 would end at 9, so it is left out and blanks follow.
+        assert_eq!(&p[..6], "署名".as_bytes());
+        assert_eq!(&p[6..], b"  ");
+        assert!(std::str::from_utf8(&padded::<32>(token_label(Key::Auth))).is_ok());
+        assert!(std::str::from_utf8(&padded::<32>(token_label(Key::Sign))).is_ok());
+        assert!(token_label(Key::Auth).len() <= 32 && token_label(Key::Sign).len() <= 32);
+    }
+
+    #[test]
+    fn slots_map_to_cards_and_tokens() {
+        assert_eq!(split(0), (0, Key::Auth));
+        assert_eq!(split(1), (0, Key::Sign));
+        assert_eq!(split(5), (2, Key::Sign));
+        assert_eq!(slot_of(2, Key::Sign), 5);
+    }
+
+    #[test]
+    fn sha1_prefix_is_der() {
+        assert_eq!(SHA1_PREFIX[1] as usize + 2, SHA1_PREFIX.len() + 20);
+    }
+}

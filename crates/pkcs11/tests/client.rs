@@ -1,0 +1,413 @@
+//! The module through the `cryptoki` crate, as an application uses it, against the virtual
+//! card named by `MYNACARD_SIM_STATE`.
+
+mod common;
+
+use common::Card;
+use cryptoki::context::Pkcs11;
+use cryptoki::error::{Error, RvError};
+use cryptoki::mechanism::Mechanism;
+use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::slot::Slot;
+use cryptoki::types::AuthPin;
+use der::Decode;
+use sha2::{Digest, Sha256};
+
+fn slots(p: &Pkcs11) -> (Slot, Slot) {
+    let s = p.get_slots_with_token().unwrap();
+    assert_eq!(s.len(), 2, "one card: two tokens");
+    (s[0], s[1])
+}
+
+fn pin(s: &str) -> AuthPin {
+    AuthPin::new(s.into())
+}
+
+fn rv(e: Error) -> RvError {
+    match e {
+        Error::Pkcs11(rv, _) => rv,
+        other => panic!("not a PKCS#11 error: {other:?}"),
+    }
+}
+
+fn objects(s: &Session, class: ObjectClass) -> Vec<ObjectHandle> {
+    s.find_objects(&[Attribute::Class(class)]).unwrap()
+}
+
+fn cert_der(s: &Session) -> Vec<u8> {
+    let c = objects(s, ObjectClass::CERTIFICATE);
+    assert_eq!(c.len(), 1);
+    match &s.get_attributes(c[0], &[AttributeType::Value]).unwrap()[..] {
+        [Attribute::Value(v)] => v.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Checks a PKCS#1 v1.5 signature over `digest_info` against the certificate's key.
+fn verify(cert: &[u8], digest_info: &[u8], sig: &[u8]) {
+    let cert = x509_cert::Certificate::from_der(cert).unwrap();
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(
+        spki.subject_public_key.raw_bytes(),
+    )
+    .unwrap();
+    let key = rsa::PublicKey::try_from(key).unwrap();
+    key.verify(rsa::Pkcs1v15Sign::new_unprefixed(), digest_info, sig)
+        .expect("signature verifies under the certificate");
+}
+
+fn sha256_digest_info(msg: &[u8]) -> Vec<u8> {
+    mynacard::crypto::HashAlgorithm::Sha256.digest_info(&Sha256::digest(msg))
+}
+
+#[test]
+fn listing_shows_tokens_counters_and_public_objects_in_at_most_4_exchanges() {
+    let card = Card::new();
+    let p = card.load();
+    let info = p.get_library_info().unwrap();
+    assert_eq!(info.cryptoki_version().major(), 2);
+    assert_eq!(info.cryptoki_version().minor(), 40);
+    let (auth, sign) = slots(&p);
+    let ta = p.get_token_info(auth).unwrap();
+    let ts = p.get_token_info(sign).unwrap();
+    assert_eq!(ta.label(), "利用者証明用 User Auth");
+    assert_eq!(ts.label(), "署名用 Digital Signature");
+    assert_eq!((ta.min_pin_length(), ta.max_pin_length()), (4, 4));
+    assert_eq!((ts.min_pin_length(), ts.max_pin_length()), (6, 16));
+    for t in [&ta, &ts] {
+        assert!(t.login_required() && t.user_pin_initialized() && t.token_initialized());
+        assert!(!t.user_pin_count_low() && !t.user_pin_final_try() && !t.user_pin_locked());
+    }
+    let mechs = p.get_mechanism_list(auth).unwrap();
+    assert_eq!(mechs.len(), 5);
+    let s = p.open_ro_session(auth).unwrap();
+    let all = s.find_objects(&[]).unwrap();
+    assert_eq!(all.len(), 2, "certificate and public key before login");
+    let pubkey = objects(&s, ObjectClass::PUBLIC_KEY)[0];
+    let attrs = s
+        .get_attributes(
+            pubkey,
+            &[
+                AttributeType::ModulusBits,
+                AttributeType::Modulus,
+                AttributeType::PublicExponent,
+                AttributeType::Label,
+            ],
+        )
+        .unwrap();
+    let der = cert_der(&s);
+    let cert = x509_cert::Certificate::from_der(&der).unwrap();
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(
+        spki.subject_public_key.raw_bytes(),
+    )
+    .unwrap();
+    match &attrs[..] {
+        [Attribute::ModulusBits(bits), Attribute::Modulus(n), Attribute::PublicExponent(e), Attribute::Label(l)] =>
+        {
+            assert_eq!(u64::from(*bits), 2048);
+            assert_eq!(n.as_slice(), key.modulus.as_bytes());
+            assert_eq!(e.as_slice(), key.public_exponent.as_bytes());
+            assert!(String::from_utf8_lossy(l).contains("利用者証明用"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The signature token shows nothing before login: the card gives its certificate (and so
+    // its public key) only after the password.
+    let s2 = p.open_ro_session(sign).unwrap();
+    assert!(s2.find_objects(&[]).unwrap().is_empty());
+    drop(s);
+    drop(s2);
+    p.finalize().unwrap();
+    let ex = card.exchanges();
+    assert!(
+        ex.len() <= 4,
+        "a listing costs {} exchanges: {ex:#?}",
+        ex.len()
+    );
+    assert_eq!(card.verifies_with_value(), 0);
+}
+
+#[test]
+fn sign_with_the_auth_key_costs_at_most_6_exchanges_and_verifies() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    let t = p.get_token_info(auth).unwrap();
+    assert!(!t.user_pin_count_low());
+    let s = p.open_ro_session(auth).unwrap();
+    s.login(UserType::User, Some(&pin("1234"))).unwrap();
+    let key = objects(&s, ObjectClass::PRIVATE_KEY);
+    assert_eq!(key.len(), 1, "the private key after login");
+    let sig = s.sign(&Mechanism::Sha256RsaPkcs, key[0], b"hello").unwrap();
+    assert_eq!(sig.len(), 256);
+    let der = cert_der(&s);
+    s.logout().unwrap();
+    drop(s);
+    p.finalize().unwrap();
+    let ex = card.exchanges();
+    assert!(ex.len() <= 6, "sign costs {} exchanges: {ex:#?}", ex.len());
+    verify(&der, &sha256_digest_info(b"hello"), &sig);
+    assert_eq!(card.tries(), (3, 5));
+}
+
+#[test]
+fn every_mechanism_signs_with_both_keys() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    for (slot, value) in [(auth, "1234"), (sign, "ABC123")] {
+        let s = p.open_ro_session(slot).unwrap();
+        s.login(UserType::User, Some(&pin(value))).unwrap();
+        let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
+        let der = cert_der(&s);
+        let msg = b"mynacard pkcs11";
+        let di = sha256_digest_info(msg);
+        let cases: Vec<(Mechanism, Vec<u8>, Vec<u8>)> = vec![
+            (Mechanism::RsaPkcs, di.clone(), di.clone()),
+            (Mechanism::Sha256RsaPkcs, msg.to_vec(), di.clone()),
+            (
+                Mechanism::Sha1RsaPkcs,
+                msg.to_vec(),
+                [
+                    &[
+                        0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05,
+                        0x00, 0x04, 0x14,
+                    ][..],
+                    &sha1::Sha1::digest(msg),
+                ]
+                .concat(),
+            ),
+            (
+                Mechanism::Sha384RsaPkcs,
+                msg.to_vec(),
+                mynacard::crypto::HashAlgorithm::Sha384.digest_info(&sha2::Sha384::digest(msg)),
+            ),
+            (
+                Mechanism::Sha512RsaPkcs,
+                msg.to_vec(),
+                mynacard::crypto::HashAlgorithm::Sha512.digest_info(&sha2::Sha512::digest(msg)),
+            ),
+        ];
+        for (m, input, signed) in cases {
+            let sig = s.sign(&m, key, &input).unwrap();
+            verify(&der, &signed, &sig);
+        }
+        // Multi-part gives the same (deterministic) PKCS#1 v1.5 signature.
+        let one = s.sign(&Mechanism::Sha256RsaPkcs, key, msg).unwrap();
+        s.sign_init(&Mechanism::Sha256RsaPkcs, key).unwrap();
+        s.sign_update(&msg[..5]).unwrap();
+        s.sign_update(&msg[5..]).unwrap();
+        assert_eq!(s.sign_final().unwrap(), one);
+        // Data too long for CKM_RSA_PKCS is refused before the card.
+        let e = s.sign(&Mechanism::RsaPkcs, key, &[0u8; 246]).unwrap_err();
+        assert_eq!(rv(e), RvError::DataLenRange);
+        // The signature token's certificate is only there after login.
+        if slot == sign {
+            assert_eq!(s.find_objects(&[]).unwrap().len(), 3);
+        }
+        s.logout().unwrap();
+    }
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 5));
+}
+
+#[test]
+fn a_wrong_pin_costs_exactly_one_try_and_the_flags_follow_the_counter() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let s = p.open_ro_session(auth).unwrap();
+    let e = s.login(UserType::User, Some(&pin("9999"))).unwrap_err();
+    assert_eq!(rv(e), RvError::PinIncorrect);
+    assert_eq!(card.verifies_with_value(), 1);
+    // The token info is re-read after a PIN operation.
+    let t = p.get_token_info(auth).unwrap();
+    assert!(t.user_pin_count_low() && !t.user_pin_final_try() && !t.user_pin_locked());
+    let e = s.login(UserType::User, Some(&pin("9998"))).unwrap_err();
+    assert_eq!(rv(e), RvError::PinIncorrect);
+    let t = p.get_token_info(auth).unwrap();
+    assert!(t.user_pin_count_low() && t.user_pin_final_try() && !t.user_pin_locked());
+    // One try left: refused without sending, even with the right PIN.
+    card.clear_log();
+    let e = s.login(UserType::User, Some(&pin("1234"))).unwrap_err();
+    assert_eq!(rv(e), RvError::FunctionRejected);
+    assert_eq!(
+        card.verifies_with_value(),
+        0,
+        "nothing sent: {:#?}",
+        card.exchanges()
+    );
+    // The signature token is untouched.
+    let ts = p.get_token_info(sign).unwrap();
+    assert!(!ts.user_pin_count_low());
+    drop(s);
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (1, 5), "two wrong PINs, two tries");
+}
+
+#[test]
+fn the_last_try_is_spent_only_when_allowed() {
+    let card = Card::new();
+    card.set_tries(0x1B, 1);
+    let p = card.load();
+    let (_, sign) = slots(&p);
+    assert!(p.get_token_info(sign).unwrap().user_pin_final_try());
+    let s = p.open_ro_session(sign).unwrap();
+    let e = s.login(UserType::User, Some(&pin("ABC123"))).unwrap_err();
+    assert_eq!(rv(e), RvError::FunctionRejected);
+    drop(s);
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 1));
+    // The environment allows it: the right password restores the counter.
+    std::env::set_var("MYNACARD_ALLOW_LAST_TRY", "1");
+    let p = card.load();
+    let s = p.open_ro_session(sign).unwrap();
+    s.login(UserType::User, Some(&pin("ABC123"))).unwrap();
+    drop(s);
+    p.finalize().unwrap();
+    std::env::remove_var("MYNACARD_ALLOW_LAST_TRY");
+    assert_eq!(card.tries(), (3, 5));
+}
+
+#[test]
+fn a_blocked_pin_is_never_sent() {
+    let card = Card::new();
+    card.set_tries(0x18, 0);
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    let t = p.get_token_info(auth).unwrap();
+    assert!(t.user_pin_locked());
+    let s = p.open_ro_session(auth).unwrap();
+    card.clear_log();
+    let e = s.login(UserType::User, Some(&pin("1234"))).unwrap_err();
+    assert_eq!(rv(e), RvError::PinLocked);
+    assert_eq!(card.verifies_with_value(), 0);
+    drop(s);
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (0, 5));
+}
+
+#[test]
+fn a_pin_of_the_wrong_format_is_refused_before_any_io() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let s = p.open_rw_session(auth).unwrap();
+    let s2 = p.open_rw_session(sign).unwrap();
+    card.clear_log();
+    let cases = [
+        (&s, "12", RvError::PinLenRange),
+        (&s, "12345", RvError::PinLenRange),
+        (&s, "12a4", RvError::PinInvalid),
+        (&s2, "ABC", RvError::PinLenRange),
+        (&s2, "abc123", RvError::PinInvalid),
+        (&s2, "ABCDEFGHIJKLMNOPQ", RvError::PinLenRange),
+    ];
+    for (sess, value, want) in cases {
+        let e = sess.login(UserType::User, Some(&pin(value))).unwrap_err();
+        assert_eq!(rv(e), want, "{value}");
+    }
+    let e = s.set_pin(&pin("1234"), &pin("12")).unwrap_err();
+    assert_eq!(rv(e), RvError::PinLenRange);
+    assert!(card.exchanges().is_empty(), "{:#?}", card.exchanges());
+    drop((s, s2));
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 5));
+}
+
+#[test]
+fn set_pin_changes_the_pin() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let ro = p.open_ro_session(auth).unwrap();
+    let e = ro.set_pin(&pin("1234"), &pin("5678")).unwrap_err();
+    assert_eq!(rv(e), RvError::SessionReadOnly);
+    drop(ro);
+    let s = p.open_rw_session(auth).unwrap();
+    s.set_pin(&pin("1234"), &pin("5678")).unwrap();
+    let s2 = p.open_rw_session(sign).unwrap();
+    s2.set_pin(&pin("ABC123"), &pin("XYZ789")).unwrap();
+    // A wrong current value is one try.
+    let e = s2.set_pin(&pin("ABC123"), &pin("QQQ111")).unwrap_err();
+    assert_eq!(rv(e), RvError::PinIncorrect);
+    s.login(UserType::User, Some(&pin("5678"))).unwrap();
+    drop((s, s2));
+    p.finalize().unwrap();
+    let c = card.open();
+    assert!(c.key_matches(mynacard::sim::App::Jpki, 0x18, b"5678"));
+    assert!(c.key_matches(mynacard::sim::App::Jpki, 0x1B, b"XYZ789"));
+    drop(c);
+    assert_eq!(card.tries(), (3, 4));
+}
+
+#[test]
+fn logout_and_closing_the_last_session_unpower_the_card() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    let s = p.open_ro_session(auth).unwrap();
+    s.login(UserType::User, Some(&pin("1234"))).unwrap();
+    let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
+    card.clear_log();
+    s.logout().unwrap();
+    assert_eq!(card.unpowers(), 1, "C_Logout unpowers the card");
+    // Logged out: the key is gone from view and cannot sign.
+    assert!(objects(&s, ObjectClass::PRIVATE_KEY).is_empty());
+    let e = s.sign(&Mechanism::Sha256RsaPkcs, key, b"x").unwrap_err();
+    assert_eq!(rv(e), RvError::KeyHandleInvalid);
+    let e = s.logout().unwrap_err();
+    assert_eq!(rv(e), RvError::UserNotLoggedIn);
+    // The card was unpowered: its verified state is gone, so the next login starts with a new
+    // SELECT (the selection did not survive), and SIGN was never sent after the logout.
+    card.clear_log();
+    s.login(UserType::User, Some(&pin("1234"))).unwrap();
+    assert!(
+        card.exchanges()[0].starts_with("00A4040C"),
+        "{:#?}",
+        card.exchanges()
+    );
+    card.clear_log();
+    drop(s);
+    assert_eq!(
+        card.unpowers(),
+        1,
+        "closing the last session unpowers the card"
+    );
+    // Closing the last session let go of the card: the library can open its state file, which
+    // is locked while the module holds the card.
+    mynacard::sim::VirtualCard::open(&card.state).expect("the module let go of the card");
+    p.finalize().unwrap();
+}
+
+#[test]
+fn sessions_on_several_threads_share_the_login() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    let main = p.open_ro_session(auth).unwrap();
+    main.login(UserType::User, Some(&pin("1234"))).unwrap();
+    let der = cert_der(&main);
+    std::thread::scope(|scope| {
+        for t in 0..4u8 {
+            let p = &p;
+            let der = &der;
+            scope.spawn(move || {
+                let s = p.open_ro_session(auth).unwrap();
+                let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
+                for i in 0..3u8 {
+                    let msg = [t, i];
+                    let sig = s.sign(&Mechanism::Sha256RsaPkcs, key, &msg).unwrap();
+                    verify(der, &sha256_digest_info(&msg), &sig);
+                }
+            });
+        }
+    });
+    let t = p.get_token_info(auth).unwrap();
+    assert_eq!(t.session_count(), Some(1));
+    drop(main);
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 5));
+}

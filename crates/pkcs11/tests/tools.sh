@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# External PKCS#11 applications against libmynacard_pkcs11.so and the virtual card
+# (MYNACARD_SIM_STATE), no pcscd needed:
+#   OpenSC pkcs11-tool (-L, -O, --login --sign with both keys, --change-pin, a wrong PIN),
+#   openssl (each signature verified against the certificate the module returned),
+#   GnuTLS p11tool (--list-all), NSS modutil + certutil (a fresh database lists the certificates).
+# Exchange counts are read from the virtual card's own log (MYNACARD_SIM_LOG).
+#
+# Usage: crates/pkcs11/tests/tools.sh            (builds the module and the myna CLI first)
+#        MODULE=/path/to/libmynacard_pkcs11.so MYNA=/path/to/myna crates/pkcs11/tests/tools.sh
+# A missing tool is skipped with a loud SKIP line; with CI=true it is a failure.
+# Install the tools on Debian/Ubuntu: apt-get install -y opensc gnutls-bin libnss3-tools openssl
+set -u -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+if [ -z "${MODULE:-}" ] || [ -z "${MYNA:-}" ]; then
+    (cd "$root" && cargo build -q -p mynacard-pkcs11 -p mynacard-cli) || exit 1
+    target=$(cd "$root" && cargo metadata --format-version 1 --no-deps |
+        sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+    MODULE=${MODULE:-$target/debug/libmynacard_pkcs11.so}
+    MYNA=${MYNA:-$target/debug/myna}
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export MYNACARD_SIM_STATE=$tmp/card.json
+export MYNACARD_SIM_LOG=$tmp/exchanges.log
+unset MYNACARD_ALLOW_LAST_TRY
+
+failures=0
+skips=0
+sign_pw=ABC123 # the signature password on the card (changed below)
+pass() { echo "PASS  $*"; }
+fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
+need() {
+    for t in "$@"; do
+        if ! command -v "$t" >/dev/null 2>&1; then
+            if [ "${CI:-}" = true ]; then
+                fail "$t is not installed (CI=true: every tool is required)"
+            else
+                echo "SKIP  ******** $t is not installed: its checks are SKIPPED ********"
+                skips=$((skips + 1))
+            fi
+            return 1
+        fi
+    done
+}
+exchanges() { if [ -f "$MYNACARD_SIM_LOG" ]; then grep -vc '^#' "$MYNACARD_SIM_LOG"; else echo 0; fi; }
+fresh_log() { rm -f "$MYNACARD_SIM_LOG"; }
+tries() { # tries left of a PIN, from `myna status --json`: tries auth | tries sign
+    "$MYNA" status --sim-state "$MYNACARD_SIM_STATE" --json |
+        python3 -c "import json,sys; d=json.load(sys.stdin); k={'auth':'user_auth','sign':'signature'}['$1']; print([p for p in d['pins'] if p['kind']==k][0]['refs'][0]['tries_left'])"
+}
+p11() { pkcs11-tool --module "$MODULE" "$@"; }
+
+echo "module: $MODULE"
+echo "card:   $MYNACARD_SIM_STATE"
+echo hello from mynacard >"$tmp/msg"
+
+if need pkcs11-tool openssl python3; then
+    # -L: both tokens, labels, counters.
+    fresh_log
+    if out=$(p11 -L 2>&1) && grep -q "利用者証明用 User Auth" <<<"$out" && grep -q "署名用 Digital Signature" <<<"$out"; then
+        n=$(exchanges)
+        if [ "$n" -le 4 ]; then pass "pkcs11-tool -L: two tokens, $n exchanges"; else fail "pkcs11-tool -L: $n exchanges (> 4)"; fi
+    else
+        fail "pkcs11-tool -L: $out"
+    fi
+
+    # -O: certificate and public key with their size before login.
+    fresh_log
+    out=$(p11 --slot 0 -O 2>&1)
+    if grep -q "Public Key Object; RSA 2048 bits" <<<"$out" && grep -q "Certificate Object" <<<"$out"; then
+        pass "pkcs11-tool -O: certificate and RSA 2048-bit public key before login, $(exchanges) exchanges"
+    else
+        fail "pkcs11-tool -O: $out"
+    fi
+    out=$(p11 --slot 1 -O 2>&1)
+    if grep -q "Object" <<<"$out"; then fail "signature token shows objects before login: $out"; else pass "pkcs11-tool -O: signature token empty before login"; fi
+
+    # --login --sign with both keys; each signature verified by openssl against the certificate
+    # the module returned.
+    for spec in "0 1234 01 auth" "1 ABC123 02 sign"; do
+        set -- $spec
+        fresh_log
+        if p11 --slot "$1" --login --pin "$2" --sign -m SHA256-RSA-PKCS -i "$tmp/msg" -o "$tmp/$4.sig" >/dev/null 2>&1; then
+            n=$(exchanges)
+            p11 --slot "$1" --login --pin "$2" --read-object --type cert --id "$3" -o "$tmp/$4.der" >/dev/null 2>&1
+            openssl x509 -inform DER -in "$tmp/$4.der" -pubkey -noout >"$tmp/$4.pub" 2>/dev/null
+            if v=$(openssl dgst -sha256 -verify "$tmp/$4.pub" -signature "$tmp/$4.sig" "$tmp/msg" 2>&1) && [ "$v" = "Verified OK" ]; then
+                if [ "$4" = auth ] && [ "$n" -gt 6 ]; then
+                    fail "sign with the auth key: $n exchanges (> 6)"
+                else
+                    pass "pkcs11-tool --sign ($4 key): openssl: $v; $n exchanges"
+                fi
+            else
+                fail "openssl verify ($4 key): $v"
+            fi
+        else
+            fail "pkcs11-tool --login --sign ($4 key)"
+        fi
+    done
+
+    # A wrong PIN costs exactly one try; `myna status` and the token flags agree.
+    before=$(tries auth)
+    out=$(p11 --slot 0 --login --pin 9999 -O 2>&1)
+    after=$(tries auth)
+    if grep -q CKR_PIN_INCORRECT <<<"$out" && [ "$after" -eq $((before - 1)) ]; then
+        pass "wrong PIN: CKR_PIN_INCORRECT, myna status $before -> $after"
+    else
+        fail "wrong PIN: $before -> $after: $out"
+    fi
+    if p11 -L 2>&1 | grep -q "user PIN count low"; then pass "token flags: user PIN count low"; else fail "token flags lack CKF_USER_PIN_COUNT_LOW"; fi
+    # One more wrong PIN leaves the last try; the module then refuses without sending.
+    p11 --slot 0 --login --pin 9998 -O >/dev/null 2>&1
+    if p11 -L 2>&1 | grep -q "final user PIN try"; then pass "token flags: final user PIN try"; else fail "token flags lack CKF_USER_PIN_FINAL_TRY"; fi
+    out=$(p11 --slot 0 --login --pin 1234 -O 2>&1)
+    if grep -qE "CKR_FUNCTION_REJECTED|0x200\b" <<<"$out" && [ "$(tries auth)" -eq 1 ]; then
+        pass "last try refused: CKR_FUNCTION_REJECTED, counter still 1"
+    else
+        fail "last try: $out"
+    fi
+    out=$(MYNACARD_ALLOW_LAST_TRY=1 p11 --slot 0 --login --pin 1234 -O 2>&1)
+    if [ "$(tries auth)" -eq 3 ]; then pass "MYNACARD_ALLOW_LAST_TRY=1: the right PIN restores the counter"; else fail "allowed last try: $out"; fi
+
+    # --change-pin, then the new PIN signs.
+    if p11 --slot 0 --login --pin 1234 --change-pin --new-pin 5678 >/dev/null 2>&1 &&
+        p11 --slot 0 --login --pin 5678 --sign -m SHA256-RSA-PKCS -i "$tmp/msg" -o "$tmp/new.sig" >/dev/null 2>&1 &&
+        openssl dgst -sha256 -verify "$tmp/auth.pub" -signature "$tmp/new.sig" "$tmp/msg" >/dev/null 2>&1; then
+        pass "pkcs11-tool --change-pin: the new PIN signs"
+    else
+        fail "pkcs11-tool --change-pin"
+    fi
+    if p11 --slot 1 --login --pin ABC123 --change-pin --new-pin XYZ789 >/dev/null 2>&1 &&
+        p11 --slot 1 --login --pin XYZ789 -O 2>&1 | grep -q "Private Key Object"; then
+        sign_pw=XYZ789
+        pass "pkcs11-tool --change-pin (signature password)"
+    else
+        fail "pkcs11-tool --change-pin (signature password)"
+    fi
+    [ "$(tries auth)/$(tries sign)" = 3/5 ] && pass "no try lost: auth 3/3, sign 5/5" || fail "tries: $(tries auth)/$(tries sign)"
+fi
+
+if need p11tool; then
+    out=$(p11tool --provider "$MODULE" --list-all "pkcs11:token=%E5%88%A9%E7%94%A8%E8%80%85%E8%A8%BC%E6%98%8E%E7%94%A8%20User%20Auth" 2>&1)
+    if grep -q "Type: X.509 Certificate" <<<"$out" && grep -q "Type: Public key" <<<"$out"; then
+        pass "p11tool --list-all: certificate and public key"
+    else
+        fail "p11tool --list-all: $out"
+    fi
+    out=$(p11tool --provider "$MODULE" --list-tokens 2>&1)
+    if grep -q "署名用 Digital Signature" <<<"$out"; then pass "p11tool --list-tokens: both tokens"; else fail "p11tool --list-tokens: $out"; fi
+fi
+
+if need modutil certutil; then
+    db=$tmp/nss
+    mkdir -p "$db"
+    certutil -N -d "sql:$db" --empty-password >/dev/null 2>&1
+    if modutil -dbdir "sql:$db" -add mynacard -libfile "$MODULE" -force >/dev/null 2>&1 &&
+        out=$(certutil -L -h all -d "sql:$db" 2>&1) && grep -q "利用者証明用 User Auth:利用者証明用電子証明書" <<<"$out"; then
+        pass "NSS modutil -add + certutil -L -h all: the authentication certificate"
+    else
+        fail "NSS: ${out:-modutil -add failed}"
+    fi
+    # After login (the password from a file, never on the command line), the signature
+    # certificate too.
+    printf '%s\n' "$sign_pw" >"$tmp/pw"
+    if out=$(certutil -L -h "署名用 Digital Signature" -d "sql:$db" -f "$tmp/pw" 2>&1) &&
+        grep -q "署名用 Digital Signature:署名用電子証明書" <<<"$out"; then
+        pass "NSS certutil -L -h <signature token> -f <password file>: the signature certificate"
+    else
+        fail "NSS signature token: $out"
+    fi
+fi
+
+echo
+echo "$failures failed, $skips skipped"
+[ "$failures" -eq 0 ]
