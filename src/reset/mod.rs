@@ -22,7 +22,7 @@
 //!   before anything is sent.
 //! * [`StandInAuthority`] is a **stand-in** for terminal authentication, **not the real issuer
 //!   protocol**: GET CHALLENGE, then EXTERNAL AUTHENTICATE with an HMAC under a published test
-//!   key per [`TerminalRole`]. The virtual card ([`crate::sim`]) accepts it, so that every reset
+//!   key per [`TerminalRole`]. The virtual card (module `sim`, feature `sim`) accepts it, so that every reset
 //!   flow can be tested end to end today. A real card refuses it.
 //!
 //! ```
