@@ -258,7 +258,7 @@ pub enum CvHierarchy {
     Production,
     /// The JPKI test hierarchy of test cards (ids beginning with `6`): never production.
     JpkiTest,
-    /// The virtual card's keys ([`crate::sim`]): never production.
+    /// The virtual card's keys (module `sim`, feature `sim`): never production.
     Virtual,
     /// A key the caller added.
     Custom,

@@ -1,6 +1,6 @@
 //! The transport: bytes in, bytes out.
 //!
-//! [`Transport`] is all a backend implements: the virtual card ([`crate::sim`]), the PC/SC
+//! [`Transport`] is all a backend implements: the virtual card (feature `sim`), the PC/SC
 //! backend (feature `pcsc`), or your own. [`Recorder`] wraps any transport and keeps a log of
 //! exchanges in which the data of VERIFY, CHANGE REFERENCE DATA, CHANGE KEY and RESET RETRY
 //! COUNTER is masked, so the log can be printed or stored.

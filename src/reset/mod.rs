@@ -22,7 +22,7 @@
 //!   before anything is sent.
 //! * [`StandInAuthority`] is a **stand-in** for terminal authentication, **not the real issuer
 //!   protocol**: GET CHALLENGE, then EXTERNAL AUTHENTICATE with an HMAC under a published test
-//!   key per [`TerminalRole`]. The virtual card ([`crate::sim`]) accepts it, so that every reset
+//!   key per [`TerminalRole`]. The virtual card (feature `sim`) accepts it, so that every reset
 //!   flow can be tested end to end today. A real card refuses it.
 //!
 //! ```
@@ -186,7 +186,8 @@ impl<T: Transport> Card<T> {
     /// require it, it is not sent.
     ///
     /// The residence PIN is reset on both its key references. If the second fails,
-    /// [`ResetError::Partial`] (in [`Error::Reset`]) says exactly where it was reset and what to do.
+    /// [`ResetError::Partial`] (in [`Error::Reset`]) says exactly where it was reset and what
+    /// to do.
     ///
     /// Terminal authentication stays in effect in the last application until another one is
     /// selected or the card is unpowered: call [`Card::unpower`] when done.

@@ -1,6 +1,6 @@
 //! A **stand-in** for issuer terminal authentication. It is **not the real issuer protocol**,
 //! which is not public (card-facts.md §5); a real card refuses it. It exists so that every reset
-//! flow can be run end to end against the virtual card ([`crate::sim`]), which accepts it.
+//! flow can be run end to end against the virtual card (feature `sim`), which accepts it.
 //!
 //! The stand-in protocol, published here in full:
 //!
