@@ -132,7 +132,10 @@ impl<T: Transport> Card<T> {
     /// that several operations reach the card with no other program's commands between them.
     /// The transaction ends when `f` returns, whatever it returns; nested calls join the
     /// outermost one.
-    pub fn transaction<R, E>(&mut self, f: impl FnOnce(&mut Self) -> std::result::Result<R, E>) -> std::result::Result<R, E>
+    pub fn transaction<R, E>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> std::result::Result<R, E>,
+    ) -> std::result::Result<R, E>
     where
         E: From<Error>,
     {

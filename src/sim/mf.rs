@@ -24,8 +24,8 @@ use super::{pki, VirtualCard, ATR_CONTACT};
 use crate::apdu::{CommandView, Response, Status, StatusWord};
 use crate::crypto::RsaKey;
 use crate::cvc::{self, CvHierarchy, IssuerKeys, KeyId};
-use crate::tlv::push as push_tlv;
 use crate::mf::{tag, ISSUER_SECURITY_DOMAIN};
+use crate::tlv::push as push_tlv;
 
 const MF_ROOT: &str = "virtual-mf-root";
 const MF_INTERMEDIATE: &str = "virtual-mf-intermediate";

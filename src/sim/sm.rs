@@ -30,8 +30,8 @@ use zeroize::Zeroizing;
 use super::{pki, App, VirtualCard};
 use crate::apdu::{ins, CommandView, Response, Status, StatusWord};
 use crate::applets::text;
-use crate::tlv::push as push_tlv;
 use crate::sm::{decrypt, encrypt, KEY_LEN};
+use crate::tlv::push as push_tlv;
 
 const SM_KEY_LABEL: &str = "card-text-sm";
 
