@@ -186,3 +186,76 @@ fn sign_cms_and_pdf_then_verify() {
     assert_eq!(o.status.code(), Some(6));
     assert!(!dir.path().join("x.pdf").exists());
 }
+
+/// `sign --format pdf --out LINK` refuses a symbolic link before the card is used (no PIN
+/// asked, 0 exchanges), and leaves the link and its target alone.
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_is_refused_before_any_card_io() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+    std::fs::write(p("doc.pdf"), minimal_pdf()).unwrap();
+    std::fs::write(p("precious"), b"keep").unwrap();
+    std::os::unix::fs::symlink(p("precious"), p("link.pdf")).unwrap();
+    for format in ["pdf", "cms"] {
+        let o = myna(
+            &st,
+            &[
+                "--pin-stdin",
+                "--trace",
+                "sign",
+                "--key",
+                "sign",
+                "--format",
+                format,
+                "--in",
+                &p("doc.pdf"),
+                "--out",
+                &p("link.pdf"),
+            ],
+            "ABC123\n",
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(err.contains("myna: 0 exchanges"), "{err}");
+        assert!(std::fs::symlink_metadata(p("link.pdf"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read(p("precious")).unwrap(), b"keep");
+    }
+}
+
+/// `verify FILE` with standard output on `/dev/full`: exit 13 and a message, never a panic
+/// (text and JSON).
+#[cfg(target_os = "linux")]
+#[test]
+fn verify_file_to_a_full_stdout_is_exit_13_not_a_panic() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    let pdf = dir.path().join("doc.pdf");
+    std::fs::write(&pdf, minimal_pdf()).unwrap();
+    let pdf = pdf.to_str().unwrap();
+    for args in [&["--json", "verify", pdf][..], &["verify", pdf][..]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let o = common::myna_command()
+            .arg("--sim-state")
+            .arg(&st)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(full))
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(13), "{args:?}: {err}");
+        assert!(err.contains("cannot write to standard output"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
