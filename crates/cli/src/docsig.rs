@@ -8,7 +8,8 @@
 //! not at all).
 //!
 //! Exit codes of `verify FILE`: 0 every signature is valid; 12 a signature is not valid, or
-//! the file holds none; 1 the file cannot be read or is not a PDF/CMS at all; 2 bad usage.
+//! the file holds none (a file that is neither a PDF nor a CMS is `malformed`); 1 the file
+//! cannot be read, or a PDF cannot be parsed; 2 bad usage.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -978,11 +978,11 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
             lang,
             format!(
                 "「{s}」はPINの種類(sign, auth, residence, text)でも、存在する署名ファイルでも\
-                 ありません(その名前のファイルは ./{s} と書いてください)"
+                 ありません(PINの種類と同じ名前のファイルは ./sign のように書きます)"
             ),
             format!(
                 "`{s}` is neither a PIN kind (use sign, auth, residence or text) nor an \
-                 existing signed file (write ./{s} for a file of that name)"
+                 existing signed file (write a file named like a PIN kind as ./sign)"
             ),
         ),
         Msg::InternalVerifyFile => pick!(
