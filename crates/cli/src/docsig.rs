@@ -147,7 +147,8 @@ pub fn sign(
     if json {
         output::json(&serde_json::json!({
             "ok": true,
-            "format": format!("{format:?}").to_lowercase(),
+            // The name on the command line (`cms-attached`, not the Rust name).
+            "format": clap::ValueEnum::to_possible_value(&format).map(|v| v.get_name().to_owned()),
             "key": key,
             "signer": subject,
             "out": out.display().to_string(),

@@ -977,12 +977,14 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
         Msg::NotPinKindNorFile(s) => pick!(
             lang,
             format!(
-                "「{s}」はPINの種類(sign, auth, residence, text)でも、存在する署名ファイルでも\
-                 ありません(PINの種類と同じ名前のファイルは ./sign のように書きます)"
+                "{} (署名ファイルを検証するには、存在するファイルを指定してください。PINの種類と\
+                 同じ名前のファイルは ./sign のように書きます)",
+                text(lang, &Msg::UnknownPinKind(s))
             ),
             format!(
-                "`{s}` is neither a PIN kind (use sign, auth, residence or text) nor an \
-                 existing signed file (write a file named like a PIN kind as ./sign)"
+                "{} (to verify a signed file, name an existing file; write a file named like a \
+                 PIN kind as ./sign)",
+                text(lang, &Msg::UnknownPinKind(s))
             ),
         ),
         Msg::InternalVerifyFile => pick!(

@@ -69,6 +69,27 @@ fn sign_cms_and_pdf_then_verify() {
         // Cold card, signature key, CA certificate known: 5 exchanges.
         assert!(String::from_utf8_lossy(&o.stderr).contains("myna: 5 exchanges"));
     }
+    // --json names the format as the command line does.
+    let o = myna(
+        &st,
+        &[
+            "--pin-stdin",
+            "--json",
+            "sign",
+            "--key",
+            "sign",
+            "--format",
+            "cms-attached",
+            "--in",
+            d,
+            "--out",
+            &p("doc2.p7m"),
+        ],
+        "ABC123\n",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["format"], "cms-attached");
     // Detached: needs the content; the virtual hierarchy only on request.
     let o = myna(&st, &["verify", &p("doc.p7s"), "--content", d], "");
     assert_eq!(o.status.code(), Some(12));
