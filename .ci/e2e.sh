@@ -2,7 +2,9 @@
 # End-to-end tests through a real PC/SC stack (feature `pcsc`): pcscd with vsmartcard's vpcd
 # reader driver, the virtual card served into it (in the test process) by the
 # mynacard-virtual-card library, and the myna CLI, the kiosk, the library and OpenSC as clients
-# (crates/cli/tests/e2e_pcsc.rs, crates/kiosk/tests/e2e_pcsc.rs).
+# (crates/cli/tests/e2e_pcsc.rs, crates/kiosk/tests/e2e_pcsc.rs); then the PKCS#11 module built
+# with `pcsc`, with the myna-virtual-card server in vpcd's first slot and pkcs11-tool, openssl
+# and the CLI as clients (crates/pkcs11/tests/pcscd.sh).
 #
 # Installs what is missing with apt-get (as root: CI runs it so on a fresh Debian machine),
 # starts pcscd unless one is already running, runs the tests of every crate with a `pcsc`
@@ -75,3 +77,6 @@ fi
 
 cargo test --features mynacard/pcsc,mynacard/sim,mynacard-cli/pcsc,mynacard-kiosk/pcsc \
     -p mynacard -p mynacard-cli -p mynacard-kiosk
+
+# The PKCS#11 module through the same pcscd (the tests above have released vpcd's slots).
+bash crates/pkcs11/tests/pcscd.sh

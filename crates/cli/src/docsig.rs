@@ -1,12 +1,15 @@
 //! `sign --format cms|cms-attached|pdf` and `verify FILE`: signed documents (the
 //! `mynacard-docsig` crate).
 //!
-//! Every text here exists in Japanese and English through [`msg`], a stand-in that the CLI's
-//! message catalogue can replace (it picks Japanese when `LANG`/`LC_ALL`/`LC_MESSAGES` starts
-//! with `ja`).
+//! As the rest of the CLI: its texts come from the catalogue ([`crate::i18n`]), library errors
+//! through [`crate::i18n::lib_error`], standard output through [`crate::output`] (never a
+//! panic on a full disk or a closed pipe), and `--out` through [`crate::outfile`] (a special
+//! file or a symbolic link is refused before the card is used; the file is written whole or
+//! not at all).
 //!
 //! Exit codes of `verify FILE`: 0 every signature is valid; 12 a signature is not valid, or
-//! the file holds none; 1 the file cannot be read or is not a PDF/CMS at all; 2 bad usage.
+//! the file holds none (a file that is neither a PDF nor a CMS is `malformed`); 1 the file
+//! cannot be read, or a PDF cannot be parsed; 2 bad usage.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -16,28 +19,16 @@ use mynacard::credential::{AuthPin, SignaturePassword};
 use mynacard::pin::PinKind;
 use mynacard::sign::KeyKind;
 use mynacard::LastTry;
-use mynacard_docsig::{self as docsig, Form, Report, Trust, Verdict};
+use mynacard_docsig::{self as docsig, Form, Report, Trust};
 
 use crate::backend::AnyCard;
 use crate::exit::{self, Failure};
-use crate::output;
+use crate::i18n::{t, Msg};
 use crate::pins::SecretSource;
+use crate::{outfile, output};
 
 /// Exit code of `verify FILE` when a signature is not valid or there is none.
 pub const INVALID_SIGNATURE: u8 = 12;
-
-/// A text in Japanese and English; the one for the user's locale.
-pub fn msg(ja: &str, en: &str) -> String {
-    let lang = ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .unwrap_or_default();
-    if lang.starts_with("ja") {
-        ja.to_owned()
-    } else {
-        en.to_owned()
-    }
-}
 
 /// Output format of `sign`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,18 +59,7 @@ impl FromStr for VerifyTarget {
         Ok(match PinKind::from_cli_name(s) {
             Some(k) => VerifyTarget::Pin(k),
             None if Path::new(s).exists() => VerifyTarget::File(PathBuf::from(s)),
-            None => {
-                return Err(msg(
-                    &format!(
-                        "`{s}` は暗証番号の種類（sign, auth, residence or text）でも、\
-                         存在する署名ファイルでもありません"
-                    ),
-                    &format!(
-                        "`{s}` is neither a PIN kind (use sign, auth, residence or text) nor an \
-                         existing signed file"
-                    ),
-                ))
-            }
+            None => return Err(t(Msg::NotPinKindNorFile(s))),
         })
     }
 }
@@ -95,26 +75,15 @@ fn virtual_cas() -> Vec<Certificate> {
     .collect()
 }
 
-fn io_failure(what_ja: &str, what_en: &str, path: &Path, e: std::io::Error) -> Failure {
-    Failure::new(
-        exit::FAILURE,
-        msg(
-            &format!("{}: {what_ja}: {e}", path.display()),
-            &format!("{what_en} {}: {e}", path.display()),
-        ),
-    )
+fn read_failure(path: &Path, e: std::io::Error) -> Failure {
+    Failure::new(exit::FAILURE, t(Msg::CannotRead(path, &e)))
 }
 
 fn docsig_failure(e: docsig::Error) -> Failure {
     match e {
+        // Card errors through the catalogue's library-error texts (`i18n::lib_error`).
         docsig::Error::Card(c) => Failure::from(c),
-        other => Failure::new(
-            exit::FAILURE,
-            msg(
-                &format!("署名できませんでした（何も書き込んでいません）: {other}"),
-                &format!("could not sign (nothing was written): {other}"),
-            ),
-        ),
+        other => Failure::new(exit::FAILURE, t(Msg::CannotSignDocument(&other))),
     }
 }
 
@@ -131,33 +100,21 @@ pub fn sign(
     json: bool,
 ) -> Result<(), Failure> {
     // Everything that can fail without the card comes before the PIN is asked for.
-    let data =
-        std::fs::read(input).map_err(|e| io_failure("読めません", "cannot read", input, e))?;
+    let data = std::fs::read(input).map_err(|e| read_failure(input, e))?;
     let same = input == out
         || matches!(
             (std::fs::canonicalize(input), std::fs::canonicalize(out)),
             (Ok(a), Ok(b)) if a == b
         );
     if same {
-        return Err(Failure::new(
-            exit::USAGE,
-            msg(
-                "--in と --out が同じファイルです（元のファイルを上書きしてしまいます）",
-                "--in and --out are the same file: the original would be overwritten",
-            ),
-        ));
+        return Err(Failure::new(exit::USAGE, t(Msg::SameFile)));
     }
+    // A symbolic link, FIFO, device... is refused, and the directory must take a new file.
+    outfile::check_writable(out)?;
     if format == SignFormat::Pdf {
         // Refuse a file that is not a PDF we can sign before any PIN is spent.
-        docsig::pdf::prepare(&data, std::time::SystemTime::now()).map_err(|e| {
-            Failure::new(
-                exit::INVALID_INPUT,
-                msg(
-                    &format!("この PDF には署名できません（PIN は使っていません）: {e}"),
-                    &format!("cannot sign this PDF (no PIN was used): {e}"),
-                ),
-            )
-        })?;
+        docsig::pdf::prepare(&data, std::time::SystemTime::now())
+            .map_err(|e| Failure::new(exit::INVALID_INPUT, t(Msg::CannotSignPdf(&e))))?;
     }
     let mut options = docsig::SignOptions {
         form: if format == SignFormat::CmsAttached {
@@ -173,16 +130,7 @@ pub fn sign(
         ..Default::default()
     };
     options.known_cas.extend(virtual_cas());
-    let prompt = match key {
-        KeyKind::Auth => msg(
-            "利用者証明用電子証明書の暗証番号（4桁）",
-            "User-authentication PIN (4 digits)",
-        ),
-        KeyKind::Sign => msg(
-            "署名用電子証明書の暗証番号（6〜16文字）",
-            "Signature password (6 to 16 characters)",
-        ),
-    };
+    let prompt = t(Msg::PromptCurrent(key.pin()));
     let result = match key {
         KeyKind::Auth => {
             let pin: AuthPin = secrets.pin(&prompt)?;
@@ -195,27 +143,20 @@ pub fn sign(
     };
     let _ = card.unpower();
     let (bytes, subject) = result.map_err(docsig_failure)?;
-    std::fs::write(out, &bytes)
-        .map_err(|e| io_failure("書き込めません", "cannot write", out, e))?;
+    outfile::write(out, &bytes, false)?;
     if json {
         output::json(&serde_json::json!({
             "ok": true,
-            "format": format!("{format:?}").to_lowercase(),
+            // The name on the command line (`cms-attached`, not the Rust name).
+            "format": clap::ValueEnum::to_possible_value(&format).map(|v| v.get_name().to_owned()),
             "key": key,
             "signer": subject,
             "out": out.display().to_string(),
             "bytes": bytes.len(),
-        }));
+        }))
     } else {
-        println!(
-            "{}",
-            msg(
-                &format!("署名しました（署名者: {subject}）: {}", out.display()),
-                &format!("signed by {subject}: {}", out.display()),
-            )
-        );
+        output::line(t(Msg::DocumentSigned(&subject, out)))
     }
-    Ok(())
 }
 
 fn run_sign<P: mynacard::sign::JpkiPin>(
@@ -238,42 +179,6 @@ fn run_sign<P: mynacard::sign::JpkiPin>(
             let s = docsig::sign_cms(card, pin, data, options)?;
             Ok((s.der, s.certificate.subject()))
         }
-    }
-}
-
-fn verdict_text(v: Verdict) -> String {
-    match v {
-        Verdict::Valid => msg("有効", "valid"),
-        Verdict::WrongContent => msg(
-            "内容が署名と一致しません",
-            "the content does not match the signature",
-        ),
-        Verdict::BadSignature => msg("署名値が正しくありません", "bad signature"),
-        Verdict::UnknownSigner => msg(
-            "署名者の証明書がありません",
-            "unknown signer (certificate missing)",
-        ),
-        Verdict::ChainBroken => msg("証明書チェーンがつながりません", "certificate chain broken"),
-        Verdict::CertificateExpired => msg(
-            "署名時刻に証明書が有効期間外でした",
-            "certificate not valid at the signing time",
-        ),
-        Verdict::HierarchyNotTrusted => {
-            msg("信頼していない認証局階層です", "hierarchy not trusted")
-        }
-        Verdict::UnsupportedAlgorithm => {
-            msg("対応していないアルゴリズムです", "unsupported algorithm")
-        }
-        Verdict::Malformed => msg("署名の形式が正しくありません", "malformed signature"),
-        Verdict::UnsignedAttributes => msg(
-            "署名されていない属性が含まれています",
-            "unsigned attributes present",
-        ),
-        Verdict::IncompleteCoverage => msg(
-            "/ByteRange がファイル全体（署名を除く）を覆っていません",
-            "/ByteRange does not cover the whole file except the signature",
-        ),
-        _ => msg("無効", "invalid"),
     }
 }
 
@@ -316,12 +221,9 @@ pub fn verify(
     accept_virtual_hierarchy: bool,
     json: bool,
 ) -> Result<bool, Failure> {
-    let bytes =
-        std::fs::read(file).map_err(|e| io_failure("読めません", "cannot read", file, e))?;
+    let bytes = std::fs::read(file).map_err(|e| read_failure(file, e))?;
     let content = match content {
-        Some(p) => {
-            Some(std::fs::read(p).map_err(|e| io_failure("読めません", "cannot read", p, e))?)
-        }
+        Some(p) => Some(std::fs::read(p).map_err(|e| read_failure(p, e))?),
         None => None,
     };
     let trust = Trust {
@@ -336,23 +238,10 @@ pub fn verify(
     let is_pdf = bytes.starts_with(b"%PDF-");
     let reports: Vec<(Report, Option<serde_json::Value>)> = if is_pdf {
         if content.is_some() {
-            return Err(Failure::new(
-                exit::USAGE,
-                msg(
-                    "PDF の署名には --content は使いません",
-                    "--content is not used with a PDF",
-                ),
-            ));
+            return Err(Failure::new(exit::USAGE, t(Msg::ContentWithPdf)));
         }
-        let list = docsig::verify_pdf(&bytes, &trust).map_err(|e| {
-            Failure::new(
-                exit::FAILURE,
-                msg(
-                    &format!("PDF を読めません: {e}"),
-                    &format!("cannot read the PDF: {e}"),
-                ),
-            )
-        })?;
+        let list = docsig::verify_pdf(&bytes, &trust)
+            .map_err(|e| Failure::new(exit::FAILURE, t(Msg::CannotReadPdf(&e))))?;
         list.into_iter()
             .map(|s| {
                 let extra = serde_json::json!({
@@ -383,38 +272,23 @@ pub fn verify(
             "ok": all_valid,
             "kind": if is_pdf { "pdf" } else { "cms" },
             "signatures": sigs,
-        }));
+        }))?;
     } else {
         if reports.is_empty() {
-            println!("{}", msg("署名がありません", "no signature found"));
+            output::line(t(Msg::NoSignature))?;
         }
         for (i, (r, _)) in reports.iter().enumerate() {
-            println!(
-                "{} {}: {} ({})",
-                msg("署名", "signature"),
-                i + 1,
-                verdict_text(r.verdict),
-                r.detail
-            );
+            output::line(t(Msg::SignatureVerdict(i + 1, r.verdict, &r.detail)))?;
             if let Some(s) = &r.signer {
-                println!("  {}: {s}", msg("署名者", "signer"));
+                output::line(format!("  {}", t(Msg::SignerIs(s))))?;
             }
-            if let Some(t) = &r.signing_time {
-                println!(
-                    "  {}: {t}",
-                    msg(
-                        "署名時刻（署名者の申告）",
-                        "signing time (claimed by the signer)"
-                    )
-                );
+            if let Some(time) = &r.signing_time {
+                output::line(format!("  {}", t(Msg::SigningTimeClaimed(time))))?;
             }
         }
-    }
-    if !all_valid && !json {
-        eprintln!(
-            "myna: {}",
-            msg("有効でない署名があります", "not every signature is valid")
-        );
+        if !all_valid {
+            output::note(t(Msg::NotEverySignatureValid));
+        }
     }
     Ok(all_valid)
 }

@@ -448,6 +448,31 @@ pub enum Msg<'a> {
     /// `--reader` without feature pcsc.
     #[cfg_attr(feature = "pcsc", allow(dead_code))]
     NeedsPcsc,
+    // --- Signed documents (`sign --format cms|cms-attached|pdf`, `verify FILE`) ---
+    /// `verify X`: X is neither a PIN kind nor an existing file.
+    NotPinKindNorFile(&'a str),
+    /// `verify FILE` reached the card path (a bug).
+    InternalVerifyFile,
+    /// A CMS or PDF signature could not be made (nothing was written).
+    CannotSignDocument(&'a dyn Display),
+    /// `sign --format pdf` of a file that is not a PDF we can sign (before any PIN).
+    CannotSignPdf(&'a dyn Display),
+    /// A signed document written: signer, path.
+    DocumentSigned(&'a dyn Display, &'a Path),
+    /// `verify PDF --content`.
+    ContentWithPdf,
+    /// A PDF that cannot be read for verification.
+    CannotReadPdf(&'a dyn Display),
+    /// A file with no signature.
+    NoSignature,
+    /// "signature N: verdict (detail)".
+    SignatureVerdict(usize, mynacard_docsig::Verdict, &'a str),
+    /// "signer: ...".
+    SignerIs(&'a dyn Display),
+    /// "signing time (claimed by the signer): ...".
+    SigningTimeClaimed(&'a dyn Display),
+    /// Not every signature is valid.
+    NotEverySignatureValid,
 }
 
 /// The kind of a file system entry, for refusals.
@@ -949,6 +974,104 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
             "real readers need feature `pcsc`: build with `cargo run -p mynacard-cli --features \
              pcsc -- --reader auto status` (on Debian, install libpcsclite-dev, and pcscd to run)",
         ),
+        Msg::NotPinKindNorFile(s) => pick!(
+            lang,
+            format!(
+                "{} (署名ファイルを検証するには、存在するファイルを指定してください。PINの種類と\
+                 同じ名前のファイルは ./sign のように書きます)",
+                text(lang, &Msg::UnknownPinKind(s))
+            ),
+            format!(
+                "{} (to verify a signed file, name an existing file; write a file named like a \
+                 PIN kind as ./sign)",
+                text(lang, &Msg::UnknownPinKind(s))
+            ),
+        ),
+        Msg::InternalVerifyFile => pick!(
+            lang,
+            "内部エラー: verify FILE がカードの処理に渡されました",
+            "internal error: verify FILE reached the card path",
+        ),
+        Msg::CannotSignDocument(e) => pick!(
+            lang,
+            format!("署名できませんでした(何も書き込んでいません): {e}"),
+            format!("could not sign (nothing was written): {e}"),
+        ),
+        Msg::CannotSignPdf(e) => pick!(
+            lang,
+            format!("このPDFには署名できません(PINは使っていません): {e}"),
+            format!("cannot sign this PDF (no PIN was used): {e}"),
+        ),
+        Msg::DocumentSigned(signer, p) => pick!(
+            lang,
+            format!("署名しました(署名者: {signer}): {}", p.display()),
+            format!("signed by {signer}: {}", p.display()),
+        ),
+        Msg::ContentWithPdf => pick!(
+            lang,
+            "PDFの署名の検証には --content を使いません",
+            "--content is not used with a PDF",
+        ),
+        Msg::CannotReadPdf(e) => pick!(
+            lang,
+            format!("PDFを読めません: {e}"),
+            format!("cannot read the PDF: {e}"),
+        ),
+        Msg::NoSignature => pick!(lang, "署名がありません", "no signature found"),
+        Msg::SignatureVerdict(n, v, detail) => pick!(
+            lang,
+            format!("署名 {n}: {} ({detail})", verdict(lang, *v)),
+            format!("signature {n}: {} ({detail})", verdict(lang, *v)),
+        ),
+        Msg::SignerIs(s) => pick!(lang, format!("署名者: {s}"), format!("signer: {s}")),
+        Msg::SigningTimeClaimed(time) => pick!(
+            lang,
+            format!("署名時刻(署名者の申告): {time}"),
+            format!("signing time (claimed by the signer): {time}"),
+        ),
+        Msg::NotEverySignatureValid => pick!(
+            lang,
+            "有効でない署名があります",
+            "not every signature is valid"
+        ),
+    }
+}
+
+/// A verification verdict of a signed document.
+fn verdict(lang: Lang, v: mynacard_docsig::Verdict) -> &'static str {
+    use mynacard_docsig::Verdict as V;
+    let (ja, en) = match v {
+        V::Valid => ("有効", "valid"),
+        V::WrongContent => (
+            "内容が署名と一致しません",
+            "the content does not match the signature",
+        ),
+        V::BadSignature => ("署名値が正しくありません", "bad signature"),
+        V::UnknownSigner => (
+            "署名者の証明書がありません",
+            "unknown signer (certificate missing)",
+        ),
+        V::ChainBroken => ("証明書チェーンがつながりません", "certificate chain broken"),
+        V::CertificateExpired => (
+            "署名時刻に証明書が有効期間外でした",
+            "certificate not valid at the signing time",
+        ),
+        V::HierarchyNotTrusted => ("信頼していない認証局階層です", "hierarchy not trusted"),
+        V::UnsupportedAlgorithm => ("対応していないアルゴリズムです", "unsupported algorithm"),
+        V::Malformed => ("署名の形式が正しくありません", "malformed signature"),
+        V::UnsignedAttributes => (
+            "署名されていない属性が含まれています",
+            "unsigned attributes present",
+        ),
+        V::IncompleteCoverage => (
+            "/ByteRange がファイル全体(署名を除く)を覆っていません",
+            "/ByteRange does not cover the whole file except the signature",
+        ),
+        _ => ("無効", "invalid"),
+    };
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
     }
 }
 
@@ -1006,6 +1129,10 @@ mod tests {
             Msg::StateBlocked(3),
             Msg::CannotWriteStdout(&"e"),
             Msg::Label(Label::Name),
+            Msg::NotPinKindNorFile("x"),
+            Msg::DocumentSigned(&"CN=x", p),
+            Msg::SignatureVerdict(1, mynacard_docsig::Verdict::Valid, "d"),
+            Msg::NotEverySignatureValid,
         ];
         for m in &msgs {
             let (ja, en) = (text(Lang::Ja, m), text(Lang::En, m));

@@ -221,7 +221,7 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
         // `verify FILE` ran in `docsig::run_verify`, before the card was opened.
         Command::Verify { .. } => Err(exit::Failure::new(
             exit::USAGE,
-            docsig::msg("内部エラー: verify FILE", "internal error: verify FILE"),
+            i18n::t(i18n::Msg::InternalVerifyFile),
         )),
         Command::Change {
             kind,

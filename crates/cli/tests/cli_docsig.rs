@@ -69,6 +69,27 @@ fn sign_cms_and_pdf_then_verify() {
         // Cold card, signature key, CA certificate known: 5 exchanges.
         assert!(String::from_utf8_lossy(&o.stderr).contains("myna: 5 exchanges"));
     }
+    // --json names the format as the command line does.
+    let o = myna(
+        &st,
+        &[
+            "--pin-stdin",
+            "--json",
+            "sign",
+            "--key",
+            "sign",
+            "--format",
+            "cms-attached",
+            "--in",
+            d,
+            "--out",
+            &p("doc2.p7m"),
+        ],
+        "ABC123\n",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["format"], "cms-attached");
     // Detached: needs the content; the virtual hierarchy only on request.
     let o = myna(&st, &["verify", &p("doc.p7s"), "--content", d], "");
     assert_eq!(o.status.code(), Some(12));
@@ -185,4 +206,77 @@ fn sign_cms_and_pdf_then_verify() {
     );
     assert_eq!(o.status.code(), Some(6));
     assert!(!dir.path().join("x.pdf").exists());
+}
+
+/// `sign --format pdf --out LINK` refuses a symbolic link before the card is used (no PIN
+/// asked, 0 exchanges), and leaves the link and its target alone.
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_is_refused_before_any_card_io() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+    std::fs::write(p("doc.pdf"), minimal_pdf()).unwrap();
+    std::fs::write(p("precious"), b"keep").unwrap();
+    std::os::unix::fs::symlink(p("precious"), p("link.pdf")).unwrap();
+    for format in ["pdf", "cms"] {
+        let o = myna(
+            &st,
+            &[
+                "--pin-stdin",
+                "--trace",
+                "sign",
+                "--key",
+                "sign",
+                "--format",
+                format,
+                "--in",
+                &p("doc.pdf"),
+                "--out",
+                &p("link.pdf"),
+            ],
+            "ABC123\n",
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(err.contains("myna: 0 exchanges"), "{err}");
+        assert!(std::fs::symlink_metadata(p("link.pdf"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read(p("precious")).unwrap(), b"keep");
+    }
+}
+
+/// `verify FILE` with standard output on `/dev/full`: exit 13 and a message, never a panic
+/// (text and JSON).
+#[cfg(target_os = "linux")]
+#[test]
+fn verify_file_to_a_full_stdout_is_exit_13_not_a_panic() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    let pdf = dir.path().join("doc.pdf");
+    std::fs::write(&pdf, minimal_pdf()).unwrap();
+    let pdf = pdf.to_str().unwrap();
+    for args in [&["--json", "verify", pdf][..], &["verify", pdf][..]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let o = common::myna_command()
+            .arg("--sim-state")
+            .arg(&st)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(full))
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(13), "{args:?}: {err}");
+        assert!(err.contains("cannot write to standard output"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
 }
