@@ -514,7 +514,8 @@ extern "C" {
 // Sets the language of `mynacard_last_error_message()` and of the kiosk's texts for every
 // thread: `MYNACARD_LANG_JA` (the default) or `MYNACARD_LANG_EN`.
 //
-// Returns `MYNACARD_INVALID_ARGUMENT` for another value.
+// Returns `MYNACARD_INVALID_ARGUMENT` for another value. A success leaves the last error as
+// it was, so that its message can be read again in the new language.
 enum mynacard_status mynacard_set_language(uint32_t language);
 
 // The current language: `MYNACARD_LANG_JA` or `MYNACARD_LANG_EN`.

@@ -7,6 +7,8 @@
 //! (`2C`) for the wrapped command. Anything else (a VERIFY, say, that would spend a try) is
 //! refused as garbage and not sent.
 
+use std::cell::Cell;
+
 use mynacard::apdu::{Command, Response};
 use mynacard::applets::Aid;
 use mynacard::pin::PinKind;
@@ -30,8 +32,8 @@ const RESET_RETRY_COUNTER: u8 = 0x2C;
 pub struct CallbackAuthority {
     table: CallbackTable,
     description: String,
-    /// The first callback failure, if any.
-    pub failure: Option<FfiError>,
+    failure: Option<FfiError>,
+    bad_route: Cell<Option<u32>>,
 }
 
 impl CallbackAuthority {
@@ -41,7 +43,19 @@ impl CallbackAuthority {
             table,
             description,
             failure: None,
+            bad_route: Cell::new(None),
         }
+    }
+
+    /// The first callback failure, if any: a failed or garbled callback, or a route callback
+    /// that answered something that is not a `mynacard_route`.
+    pub fn take_failure(&mut self) -> Option<FfiError> {
+        if let Some(e) = self.failure.take() {
+            return Some(e);
+        }
+        self.bad_route
+            .take()
+            .map(|v| garbage("route", &format!("{v} is not a mynacard_route")))
     }
 
     fn fail(&mut self, e: FfiError) -> ResetError {
@@ -110,6 +124,9 @@ impl ResetAuthority for CallbackAuthority {
         } else if r == MYNACARD_ROUTE_AFTER_OTHER_JPKI_PIN as u32 {
             other_jpki_pin(kind).map(Route::AfterVerifying)
         } else {
+            if r != MYNACARD_ROUTE_REFUSED as u32 {
+                self.bad_route.set(Some(r));
+            }
             None
         }
     }

@@ -49,6 +49,23 @@ fn entry(f: impl FnOnce() -> Result<(), FfiError>) -> mynacard_status {
     }
 }
 
+/// As [`entry`], but a success leaves this thread's last error as it was (for the calls that
+/// set up the library rather than use a card).
+fn entry_keep_last(f: impl FnOnce() -> Result<(), FfiError>) -> mynacard_status {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => MYNACARD_OK,
+        Ok(Err(e)) => {
+            let s = e.status;
+            error::set_last(Some(e));
+            s
+        }
+        Err(_) => {
+            error::set_last(Some(panic_error()));
+            MYNACARD_PANIC
+        }
+    }
+}
+
 /// A checked, non-NULL output pointer, written once the call has succeeded.
 struct Out<T>(NonNull<T>);
 
@@ -185,10 +202,11 @@ fn buffer_out(out: Out<mynacard_buffer>, bytes: &[u8]) -> Result<(), FfiError> {
 /// Sets the language of `mynacard_last_error_message()` and of the kiosk's texts for every
 /// thread: `MYNACARD_LANG_JA` (the default) or `MYNACARD_LANG_EN`.
 ///
-/// Returns `MYNACARD_INVALID_ARGUMENT` for another value.
+/// Returns `MYNACARD_INVALID_ARGUMENT` for another value. A success leaves the last error as
+/// it was, so that its message can be read again in the new language.
 #[no_mangle]
 pub extern "C" fn mynacard_set_language(language: u32) -> mynacard_status {
-    entry(|| {
+    entry_keep_last(|| {
         let lang = match language {
             0 => Lang::Ja,
             1 => Lang::En,
@@ -753,7 +771,7 @@ pub unsafe extern "C" fn mynacard_reset(
                 Ok(())
             }
             Err(e) if e.status == MYNACARD_RESET_PARTIAL => Err(e),
-            Err(e) => Err(auth.failure.take().unwrap_or(e)),
+            Err(e) => Err(auth.take_failure().unwrap_or(e)),
         }
     })
 }
