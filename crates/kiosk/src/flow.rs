@@ -1,18 +1,61 @@
-//! The guided reset flow: insert the card; show the PIN status; choose a PIN; check the rules;
-//! collect the other PIN and the new PIN twice; reset; show the new status.
+//! The guided reset flow as a step-by-step state machine: insert the card; show the PIN status;
+//! choose a PIN; check the rules; collect the other PIN and the new PIN twice; reset; show the
+//! new status.
 //!
-//! The flow is written against a [`Console`] and a card opener, so the same code runs on a
-//! terminal, from a script of answers, and in tests.
+//! A front end asks [`Kiosk::next`] what to do, shows the [`Step`] (in the chosen [`Lang`], both
+//! texts are in it), and hands the answer back with [`Kiosk::answer`],
+//! [`Kiosk::answer_secret`], [`Kiosk::insert_card`] or [`Kiosk::no_card`]. Steps are plain,
+//! owned data: nothing borrowed lives between two calls, so a C wrapper can hold the machine
+//! behind an opaque handle. The card is talked to only inside those answer calls.
+//!
+//! ```
+//! use mynacard::policy::{KioskSupport, Place};
+//! use mynacard::reset::{StandInAuthority, TerminalRole};
+//! use mynacard::{sim::VirtualCard, Card};
+//! use mynacard_kiosk::flow::{Answer, Config, Kiosk, Outcome, StepKind};
+//! use mynacard_kiosk::text::Lang;
+//! use zeroize::Zeroizing;
+//!
+//! let mut kiosk = Kiosk::new(Config {
+//!     place: Place::Kiosk(KioskSupport::BothJpkiPins),
+//!     authority: Box::new(StandInAuthority::new(TerminalRole::SelfServiceKiosk)),
+//!     card_label: "virtual card".into(),
+//!     lang: Lang::En,
+//! });
+//! // The person's answers, in order: the PIN menu, "do you know the other PIN?", then secrets.
+//! let mut secrets = ["1234", "NEWPASS1", "NEWPASS1"].into_iter();
+//! let outcome = loop {
+//!     let step = kiosk.next();
+//!     println!("{}", step.text());
+//!     match step.kind {
+//!         StepKind::InsertCard => kiosk.insert_card(Card::new(VirtualCard::new()))?,
+//!         StepKind::Menu { .. } => kiosk.answer(Answer::Choice(1))?,
+//!         StepKind::YesNo => kiosk.answer(Answer::Yes)?,
+//!         StepKind::Secret { .. } => {
+//!             kiosk.answer_secret(Zeroizing::new(secrets.next().unwrap().into()))?
+//!         }
+//!         StepKind::Done(outcome) => break outcome,
+//!         _ => {}
+//!     }
+//! };
+//! assert_eq!(outcome, Outcome::Done);
+//! # Ok::<(), mynacard_kiosk::flow::AnswerError>(())
+//! ```
 
-use mynacard::pin::{PinKind, PinStatus, RetryState};
+use std::collections::VecDeque;
+use std::fmt;
+
+use mynacard::pin::{PinKind, PinStatus};
 use mynacard::policy::{
     assess, other_jpki_pin, Assessment, IdDocument, Place, ProxyChecklist, Situation,
 };
 use mynacard::reset::{AnyPin, ResetAuthority, ResetError};
 use mynacard::transport::Transport;
 use mynacard::{Card, Error, LastTry};
+use zeroize::Zeroizing;
 
 use crate::console::Console;
+use crate::text::{self, pick, pin_name, tr, Lang, Text};
 
 /// How the flow ended; each has an exit code (the same numbers as the `myna` CLI where they
 /// overlap).
@@ -28,7 +71,8 @@ pub enum Outcome {
     Blocked,
     /// The person declined to spend the other PIN's last try.
     LastTryRefused,
-    /// Answers that broke the rules too often (nothing was sent for them).
+    /// Answers that broke the rules too often, or that could not be read (nothing was sent for
+    /// them).
     InvalidInput,
     /// No card (or not a My Number Card).
     NoCard,
@@ -38,7 +82,7 @@ pub enum Outcome {
     NotPossible,
     /// The residence PIN was reset on one of its two references only.
     Partial,
-    /// The person quit, or the script ended.
+    /// The person quit, or the input ended.
     Cancelled,
 }
 
@@ -70,337 +114,1264 @@ pub struct Config {
     pub authority: Box<dyn ResetAuthority>,
     /// What the card is, for the header (for example "virtual card (state: …)").
     pub card_label: String,
+    /// The language the steps are shown in at first ([`Kiosk::set_lang`] changes it).
+    pub lang: Lang,
 }
 
 /// How many times a question is asked again after an answer that breaks its rules.
-const MAX_ASKS: usize = 3;
-const STEPS: usize = 7;
+pub const MAX_ASKS: usize = 3;
+/// The number of numbered stages of the flow ([`StepKind::Heading`]).
+pub const STAGES: u8 = 7;
 
-type Step<T> = Result<T, Outcome>;
-
-fn step(c: &mut dyn Console, n: usize, text: &str) {
-    c.say("");
-    c.say(&format!("Step {n} of {STEPS} · {text}"));
+/// One numbered choice of a [`StepKind::Menu`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// Its number, from 1.
+    pub number: usize,
+    /// What it is.
+    pub text: Text,
 }
 
-/// Runs the flow. `open` connects to the card once it is inserted.
-pub fn run<T: Transport>(
-    config: &mut Config,
-    console: &mut dyn Console,
-    open: &mut dyn FnMut() -> Result<Card<T>, String>,
-) -> Outcome {
-    console.say("=== マイナンバーカード 暗証番号の初期化 · My Number Card PIN reset ===");
-    console.say(&format!("Terminal: {}", config.authority.describe()));
-    console.say(&format!("Place: {}", config.place));
-    console.say(&format!("Card: {}", config.card_label));
-    if config.place == Place::SmartphoneApp {
-        console.say("This flow runs on a kiosk or counter terminal, not as the smartphone app.");
-        return Outcome::Failed;
+/// What kind of secret a [`StepKind::Secret`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretPurpose {
+    /// The other JPKI PIN, which the card verifies (a wrong value costs one of its tries).
+    OtherPin,
+    /// The new PIN, the first time.
+    NewPin,
+    /// The new PIN again, to confirm it.
+    NewPinAgain,
+}
+
+/// What a [`Step`] shows or asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepKind {
+    /// The start of a numbered stage (`number` of `of`): show it as a heading. No answer.
+    Heading {
+        /// The stage, from 1.
+        number: u8,
+        /// How many stages there are.
+        of: u8,
+    },
+    /// A line to show. No answer.
+    Info,
+    /// Ask to insert the card: answer with [`Kiosk::insert_card`], [`Kiosk::no_card`], or
+    /// [`Answer::Quit`].
+    InsertCard,
+    /// A numbered menu: answer with [`Answer::Choice`] (or [`Answer::Choices`] where `multiple`:
+    /// any number of the choices, none included).
+    Menu {
+        /// The choices, numbered from 1.
+        choices: Vec<Choice>,
+        /// Whether several choices (or none) may be picked.
+        multiple: bool,
+    },
+    /// A yes-or-no question: answer with [`Answer::Yes`] or [`Answer::No`].
+    YesNo,
+    /// A confirmation that must be given explicitly, for an act that can lock a PIN: answer
+    /// [`Answer::Yes`] to go on and [`Answer::No`] to stop. A text front end asks the person to
+    /// type `word`, and treats anything else as no.
+    Confirm {
+        /// The word to type (`YES`).
+        word: &'static str,
+    },
+    /// A secret, entered without echo: answer with [`Kiosk::answer_secret`]. An empty secret
+    /// means the person gave up.
+    Secret {
+        /// Which PIN it is.
+        pin: PinKind,
+        /// What it is for.
+        purpose: SecretPurpose,
+    },
+    /// The flow is over: show the text (it asks the person to take the card). [`Kiosk::next`]
+    /// keeps returning this step.
+    Done(Outcome),
+}
+
+impl StepKind {
+    /// Whether the step waits for an answer.
+    pub fn is_question(&self) -> bool {
+        !matches!(
+            self,
+            StepKind::Heading { .. } | StepKind::Info | StepKind::Done(_)
+        )
     }
-    let mut card = match insert(console, open) {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
-    let outcome = match guided(config, console, &mut card) {
-        Ok(()) => Outcome::Done,
-        Err(o) => o,
-    };
-    // End the card's security status (PINs and terminal authentication) here.
-    let _ = card.unpower();
-    console.say("");
-    console.say(match outcome {
-        Outcome::Done => "Done. Please take your card.",
-        _ => "Nothing more to do here. Please take your card.",
-    });
-    outcome
 }
 
-fn insert<T: Transport>(
-    console: &mut dyn Console,
-    open: &mut dyn FnMut() -> Result<Card<T>, String>,
-) -> Step<Card<T>> {
-    step(
-        console,
-        1,
-        "Insert your My Number Card, then press Enter (q to quit).",
-    );
-    for attempt in 1..=MAX_ASKS {
-        match console.ask(">") {
-            None => return Err(Outcome::Cancelled),
-            Some(a) if a.trim().eq_ignore_ascii_case("q") => return Err(Outcome::Cancelled),
-            Some(_) => {}
-        }
-        match open() {
-            Ok(card) => {
-                console.say("Card found.");
-                return Ok(card);
-            }
-            Err(e) => {
-                console.say(&format!("No card: {e}"));
-                if attempt < MAX_ASKS {
-                    console.say("Insert the card, then press Enter (q to quit).");
+/// What the kiosk shows or asks next: plain data, with its text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// What it is, and how to answer it.
+    pub kind: StepKind,
+    /// The line to show (for a question, the question).
+    pub text: Text,
+    /// The language chosen for the kiosk when the step was returned.
+    pub lang: Lang,
+}
+
+impl Step {
+    /// The text in the chosen language.
+    pub fn text(&self) -> &str {
+        self.text.get(self.lang)
+    }
+
+    /// Reads a line typed at a text front end as an answer to this step: `None` when the line
+    /// is not one of the step's valid answers (such a line must not be echoed: it may be a
+    /// secret typed at the wrong question). Valid: `q` everywhere; menu numbers in range
+    /// (comma-separated for a multiple menu, empty for none); `y`, `n`, `yes`, `no`; the word of
+    /// a confirmation, or `n`, `no`, `q` there (read as [`Answer::No`]: any other line is taken
+    /// as no too, but not shown); an empty line at card insertion (read as [`Answer::Yes`]: the
+    /// card is there, open it; any other line is taken the same way, but not shown). Secrets are
+    /// not read here.
+    pub fn parse(&self, line: &str) -> Option<Answer> {
+        let a = line.trim();
+        let q = a.eq_ignore_ascii_case("q");
+        match &self.kind {
+            StepKind::InsertCard if q => Some(Answer::Quit),
+            StepKind::InsertCard => a.is_empty().then_some(Answer::Yes),
+            StepKind::Menu { choices, multiple } => {
+                if q {
+                    return Some(Answer::Quit);
+                }
+                let number = |s: &str| {
+                    s.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=choices.len()).contains(n))
+                };
+                if *multiple {
+                    a.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(number)
+                        .collect::<Option<Vec<_>>>()
+                        .map(Answer::Choices)
+                } else {
+                    number(a).map(Answer::Choice)
                 }
             }
-        }
-    }
-    Err(Outcome::NoCard)
-}
-
-fn state_text(s: RetryState, limit: u8) -> String {
-    match s {
-        RetryState::Verified | RetryState::TriesLeft(_) => {
-            format!(
-                "{} of {limit} tries left",
-                s.tries_left(limit).unwrap_or(limit)
-            )
-        }
-        RetryState::Blocked => "BLOCKED".into(),
-        RetryState::NoLimit => "no limit".into(),
-    }
-}
-
-fn status_line(s: &PinStatus) -> String {
-    if s.refs.len() == 1 {
-        state_text(s.refs[0].state, s.limit)
-    } else {
-        s.refs
-            .iter()
-            .map(|r| {
-                let app = r.application.split(' ').next().unwrap_or(r.application);
-                format!("{} ({app})", state_text(r.state, s.limit))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-fn show_status(console: &mut dyn Console, all: &[PinStatus]) {
-    for (i, s) in all.iter().enumerate() {
-        console.say(&format!(
-            "  {}. {}: {}",
-            i + 1,
-            s.kind.description(),
-            status_line(s)
-        ));
-    }
-}
-
-fn card_failure(console: &mut dyn Console, e: &Error) -> Outcome {
-    console.say(&format!("The card could not be read: {e}"));
-    match e {
-        Error::Transport(_) | Error::CardReset | Error::NotFound { .. } => Outcome::NoCard,
-        _ => Outcome::Failed,
-    }
-}
-
-fn yes_no(console: &mut dyn Console, question: &str) -> Step<bool> {
-    for _ in 0..MAX_ASKS {
-        match console.ask(&format!("{question} (y/n)")) {
-            None => return Err(Outcome::Cancelled),
-            Some(a) => match a.trim().to_ascii_lowercase().as_str() {
-                "y" | "yes" => return Ok(true),
-                "n" | "no" => return Ok(false),
-                "q" => return Err(Outcome::Cancelled),
-                _ => console.say("Please answer y or n."),
+            StepKind::YesNo => match a.to_ascii_lowercase().as_str() {
+                "y" | "yes" => Some(Answer::Yes),
+                "n" | "no" => Some(Answer::No),
+                "q" => Some(Answer::Quit),
+                _ => None,
             },
-        }
-    }
-    Err(Outcome::InvalidInput)
-}
-
-fn guided<T: Transport>(
-    config: &mut Config,
-    console: &mut dyn Console,
-    card: &mut Card<T>,
-) -> Step<()> {
-    // 2. Status.
-    step(console, 2, "Your PINs (reading them spends no try):");
-    let all = card.status_all().map_err(|e| card_failure(console, &e))?;
-    show_status(console, &all);
-
-    // 3. Choice.
-    step(console, 3, "Which PIN do you want to reset?");
-    let kind = choose(console)?;
-
-    // 4. Rules.
-    step(
-        console,
-        4,
-        &format!("Checking the rules for the {} here.", kind.description()),
-    );
-    let assessment = check_rules(config, console, card, &all, kind)?;
-    for line in assessment.to_string().lines() {
-        console.say(line);
-    }
-    if !assessment.is_possible() {
-        return Err(Outcome::NotPossible);
-    }
-
-    // 5. Secrets.
-    step(console, 5, "Enter your PINs. Nothing you type is shown.");
-    let other_kind = assessment.other_pin();
-    let mut other = match other_kind {
-        Some(k) => {
-            if let Some(s) = all.iter().find(|s| s.kind == k) {
-                if s.tries_left() == Some(1) {
-                    console.say(&format!(
-                        "Careful: your {} has 1 try left; a wrong value will lock it.",
-                        k.description()
-                    ));
+            StepKind::Confirm { word } => {
+                if a == *word {
+                    Some(Answer::Yes)
+                } else if matches!(a.to_ascii_lowercase().as_str(), "n" | "no" | "q") {
+                    Some(Answer::No)
+                } else {
+                    None
                 }
             }
-            Some(ask_pin(console, k, &format!("Your {}:", k.description()))?)
+            _ => None,
         }
-        None => None,
-    };
-    let new = ask_new(console, kind)?;
+    }
+}
 
-    // 6. Reset.
-    step(
-        console,
-        6,
-        &format!("Resetting the {}…", kind.description()),
-    );
-    let mut last = LastTry::Refuse;
-    let mut wrong = 0;
-    let status = loop {
-        match card.reset_any(&mut *config.authority, &new, other.as_ref(), last) {
-            Ok(status) => break status,
+/// An answer to a question (secrets go through [`Kiosk::answer_secret`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// A menu choice, by its number.
+    Choice(usize),
+    /// The choices of a multiple menu, by number (empty: none).
+    Choices(Vec<usize>),
+    /// Yes (or go on).
+    Yes,
+    /// No (or stop).
+    No,
+    /// The person quits: the flow ends, cancelled.
+    Quit,
+    /// A text front end read something that is none of the valid answers: the kiosk says so and
+    /// asks again (at most [`MAX_ASKS`] times in all), or, at a confirmation, takes it as no.
+    Unrecognised,
+}
+
+/// The kinds of answer, for [`AnswerError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// [`Answer::Choice`].
+    Choice,
+    /// [`Answer::Choices`].
+    Choices,
+    /// [`Answer::Yes`] or [`Answer::No`].
+    YesNo,
+    /// [`Answer::Quit`].
+    Quit,
+    /// [`Answer::Unrecognised`].
+    Unrecognised,
+    /// A secret ([`Kiosk::answer_secret`]).
+    Secret,
+    /// A card ([`Kiosk::insert_card`] or [`Kiosk::no_card`]).
+    Card,
+    /// Nothing: the step needs no answer.
+    None,
+}
+
+impl AnswerKind {
+    /// Its name in `lang`, for messages.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            AnswerKind::Choice => pick(lang, "選択肢の番号", "a menu choice"),
+            AnswerKind::Choices => pick(lang, "選択肢の番号の一覧", "a list of menu choices"),
+            AnswerKind::YesNo => pick(lang, "はい・いいえ", "yes or no"),
+            AnswerKind::Quit => pick(lang, "終了", "quit"),
+            AnswerKind::Unrecognised => pick(lang, "読み取れない回答", "an unrecognised answer"),
+            AnswerKind::Secret => pick(lang, "暗証番号", "a secret"),
+            AnswerKind::Card => pick(lang, "カード", "a card"),
+            AnswerKind::None => pick(lang, "なし", "no answer"),
+        }
+    }
+
+    fn of(a: &Answer) -> AnswerKind {
+        match a {
+            Answer::Choice(_) => AnswerKind::Choice,
+            Answer::Choices(_) => AnswerKind::Choices,
+            Answer::Yes | Answer::No => AnswerKind::YesNo,
+            Answer::Quit => AnswerKind::Quit,
+            Answer::Unrecognised => AnswerKind::Unrecognised,
+        }
+    }
+
+    fn expected(kind: &StepKind) -> AnswerKind {
+        match kind {
+            StepKind::InsertCard => AnswerKind::Card,
+            StepKind::Menu {
+                multiple: false, ..
+            } => AnswerKind::Choice,
+            StepKind::Menu { multiple: true, .. } => AnswerKind::Choices,
+            StepKind::YesNo | StepKind::Confirm { .. } => AnswerKind::YesNo,
+            StepKind::Secret { .. } => AnswerKind::Secret,
+            StepKind::Heading { .. } | StepKind::Info | StepKind::Done(_) => AnswerKind::None,
+        }
+    }
+}
+
+/// An answer the kiosk refused. Nothing changed: the same question is still open, nothing was
+/// sent to the card, and no try was spent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerError {
+    /// No question is open: call [`Kiosk::next`] and show its step first (steps without an
+    /// answer must be shown before the question after them).
+    NotAsked,
+    /// The flow is over.
+    Finished,
+    /// The answer is not of the kind the open question takes.
+    WrongKind {
+        /// What the question takes.
+        expected: AnswerKind,
+        /// What was given.
+        got: AnswerKind,
+    },
+    /// A menu number that is not among the choices.
+    OutOfRange {
+        /// The number given.
+        choice: usize,
+        /// How many choices there are.
+        choices: usize,
+    },
+}
+
+impl AnswerError {
+    /// The message, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (AnswerError::NotAsked, Lang::En) => {
+                "no question is open: show the next step first".into()
+            }
+            (AnswerError::NotAsked, Lang::Ja) => {
+                "開いている質問がありません。先に次のステップを表示してください".into()
+            }
+            (AnswerError::Finished, Lang::En) => "the flow is over".into(),
+            (AnswerError::Finished, Lang::Ja) => "手続は終了しています".into(),
+            (AnswerError::WrongKind { expected, got }, Lang::En) => format!(
+                "the question takes {}, not {}; nothing was sent",
+                expected.name(lang),
+                got.name(lang)
+            ),
+            (AnswerError::WrongKind { expected, got }, Lang::Ja) => format!(
+                "この質問への回答は{}で、{}ではありません。何も送信していません",
+                expected.name(lang),
+                got.name(lang)
+            ),
+            (AnswerError::OutOfRange { choice, choices }, Lang::En) => {
+                format!("choice {choice} is not among the {choices} choices")
+            }
+            (AnswerError::OutOfRange { choice, choices }, Lang::Ja) => {
+                format!("選択肢{choice}はありません（選択肢は{choices}個です）")
+            }
+        }
+    }
+}
+
+impl fmt::Display for AnswerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+impl std::error::Error for AnswerError {}
+
+/// Why a front end stops the flow from its side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The input ended (end of a script, a closed terminal): cancelled.
+    InputEnded,
+    /// An answer could not be read: it is not UTF-8 text, or it is longer than the limit. The
+    /// flow ends with [`Outcome::InvalidInput`]; the answer is not used.
+    Unreadable {
+        /// The line of the input, where known (from 1).
+        line: Option<usize>,
+        /// Whether it was too long (else not UTF-8).
+        too_long: bool,
+    },
+}
+
+/// The open question and what its answer is for.
+#[derive(Debug)]
+enum Q {
+    Insert,
+    Choose,
+    KnowOther(PinKind),
+    InPerson,
+    ProxyForm,
+    ProxyCard,
+    ProxyDocs,
+    OtherPin(PinKind),
+    NewPin,
+    NewPinAgain,
+    TryAgain(PinKind),
+    LastTry,
+}
+
+struct Open {
+    q: Q,
+    step: StepKind,
+    text: Text,
+    /// Answers that broke the question's rules so far.
+    wrong: usize,
+}
+
+/// The state machine of the guided flow. See the [module documentation](self).
+///
+/// One kiosk runs one flow, for one card, from one thread at a time (it holds the card and the
+/// terminal authority, which need not be `Send`). Every method returns at once, except those
+/// that talk to the card: [`Kiosk::insert_card`] (the PIN status),
+/// [`Kiosk::answer`] (the certificate check after the PIN menu at a kiosk, the reset after a
+/// last-try confirmation), and [`Kiosk::answer_secret`] (the reset after the new PIN's second
+/// entry, or after the other PIN is entered again).
+pub struct Kiosk<T: Transport> {
+    config: Config,
+    lang: Lang,
+    started: bool,
+    queue: VecDeque<(StepKind, Text)>,
+    open: Option<Open>,
+    asked: bool,
+    outcome: Option<Outcome>,
+    closing: Text,
+    card: Option<Card<T>>,
+    // What the flow has learned so far.
+    all: Vec<PinStatus>,
+    kind: Option<PinKind>,
+    both_certificates: bool,
+    assessment: Option<Assessment>,
+    checklist: ProxyChecklist,
+    other_kind: Option<PinKind>,
+    other: Option<AnyPin>,
+    first_new: Option<(Zeroizing<String>, AnyPin)>,
+    new: Option<AnyPin>,
+    new_rounds: usize,
+    wrong_other: usize,
+    retrying: bool,
+    last: LastTry,
+}
+
+impl<T: Transport> Kiosk<T> {
+    /// A kiosk about to start: the first [`Kiosk::next`] shows the header.
+    pub fn new(config: Config) -> Kiosk<T> {
+        Kiosk {
+            lang: config.lang,
+            config,
+            started: false,
+            queue: VecDeque::new(),
+            open: None,
+            asked: false,
+            outcome: None,
+            closing: Text::default(),
+            card: None,
+            all: Vec::new(),
+            kind: None,
+            both_certificates: true,
+            assessment: None,
+            checklist: ProxyChecklist::default(),
+            other_kind: None,
+            other: None,
+            first_new: None,
+            new: None,
+            new_rounds: 0,
+            wrong_other: 0,
+            retrying: false,
+            last: LastTry::Refuse,
+        }
+    }
+
+    /// The language steps are shown in.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Changes the language of the steps returned from now on (a language button).
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+    }
+
+    /// How the flow ended, once it has.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome
+    }
+
+    /// Takes the card out of the kiosk (for example to close the reader once the flow is over).
+    /// The kiosk unpowers the card when the flow ends; a flow still running ends as
+    /// [`Outcome::NoCard`] at its next card operation.
+    pub fn take_card(&mut self) -> Option<Card<T>> {
+        self.card.take()
+    }
+
+    /// The PIN statuses read from the card (empty before the card is read).
+    pub fn statuses(&self) -> &[PinStatus] {
+        &self.all
+    }
+
+    /// What to show or ask now. Steps without an answer are returned once each, in order; a
+    /// question is returned again until it is answered; after the end, the
+    /// [`StepKind::Done`] step is returned every time.
+    #[allow(clippy::should_implement_trait)] // not an iterator: it never ends
+    pub fn next(&mut self) -> Step {
+        if !self.started {
+            self.started = true;
+            self.start();
+        }
+        let (kind, text) = if let Some(s) = self.queue.pop_front() {
+            s
+        } else if let Some(o) = &self.open {
+            self.asked = true;
+            (o.step.clone(), o.text.clone())
+        } else {
+            let outcome = self.outcome.unwrap_or(Outcome::Failed);
+            (StepKind::Done(outcome), self.closing.clone())
+        };
+        Step {
+            kind,
+            text,
+            lang: self.lang,
+        }
+    }
+
+    /// Answers the open question (not a secret, not a card).
+    pub fn answer(&mut self, answer: Answer) -> Result<(), AnswerError> {
+        let got = AnswerKind::of(&answer);
+        let open = self.check(got)?;
+        if answer == Answer::Quit {
+            self.finish(Outcome::Cancelled);
+            return Ok(());
+        }
+        match (&open.step, &answer) {
+            (StepKind::Menu { choices, .. }, Answer::Choice(n))
+                if !(1..=choices.len()).contains(n) =>
+            {
+                return Err(AnswerError::OutOfRange {
+                    choice: *n,
+                    choices: choices.len(),
+                })
+            }
+            (StepKind::Menu { choices, .. }, Answer::Choices(v)) => {
+                if let Some(n) = v.iter().find(|n| !(1..=choices.len()).contains(*n)) {
+                    return Err(AnswerError::OutOfRange {
+                        choice: *n,
+                        choices: choices.len(),
+                    });
+                }
+            }
+            _ => {}
+        }
+        let mut open = self.open.take().expect("checked");
+        self.asked = false;
+        if answer == Answer::Unrecognised && !matches!(open.step, StepKind::Confirm { .. }) {
+            self.say(self.unrecognised(&open));
+            open.wrong += 1;
+            if open.wrong >= MAX_ASKS {
+                self.finish(Outcome::InvalidInput);
+            } else {
+                self.open = Some(open);
+            }
+            return Ok(());
+        }
+        let yes = answer == Answer::Yes;
+        match open.q {
+            Q::Choose => {
+                let Answer::Choice(n) = answer else {
+                    unreachable!("checked")
+                };
+                self.chosen(PinKind::ALL[n - 1]);
+            }
+            Q::KnowOther(o) => {
+                let kind = self.kind.expect("chosen");
+                let mut situation = self
+                    .situation(kind)
+                    .with_both_certificates(self.both_certificates);
+                if yes {
+                    situation = situation.knowing([o]);
+                }
+                let a = assess(&situation, &self.config.place);
+                self.assessed(a);
+            }
+            Q::InPerson => {
+                if yes {
+                    let a = assess(
+                        &self.situation(self.kind.expect("chosen")),
+                        &self.config.place,
+                    );
+                    self.assessed(a);
+                } else {
+                    self.say(Text::new(
+                        "窓口では、本人が来庁した場合、または書類を持参した代理人の場合に暗証番号を初期化します（代理人の場合は --place proxy で実行してください）。",
+                        "The counter resets a PIN for the cardholder in person, or for a proxy with the documents (run with --place proxy).",
+                    ));
+                    self.finish(Outcome::NotPossible);
+                }
+            }
+            Q::ProxyForm => {
+                self.checklist.inquiry_form = yes;
+                self.ask(
+                    Q::ProxyCard,
+                    StepKind::YesNo,
+                    Text::new(
+                        "職員: 挿入されたカードは本人のマイナンバーカードですか？",
+                        "Staff: is the inserted card the cardholder's own My Number Card?",
+                    ),
+                );
+            }
+            Q::ProxyCard => {
+                self.checklist.cardholders_card = yes;
+                self.say(Text::new(
+                    "代理人の本人確認書類:",
+                    "The proxy's identity documents:",
+                ));
+                let choices = document_menu()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| Choice {
+                        number: i + 1,
+                        text: tr(|l| text::document(l, d)),
+                    })
+                    .collect();
+                self.ask(
+                    Q::ProxyDocs,
+                    StepKind::Menu {
+                        choices,
+                        multiple: true,
+                    },
+                    Text::new(
+                        "職員: 提示された書類の番号をカンマ区切りで入力してください（なければ空欄）:",
+                        "Staff: enter the numbers of the documents shown, separated by commas (empty: none):",
+                    ),
+                );
+            }
+            Q::ProxyDocs => {
+                let Answer::Choices(v) = answer else {
+                    unreachable!("checked")
+                };
+                let menu = document_menu();
+                self.checklist.proxy_documents = v.iter().map(|n| menu[n - 1].clone()).collect();
+                let missing = self.checklist.missing();
+                if !missing.is_empty() {
+                    self.say(Text::new(
+                        "代理人の手続はまだ進められません。不足しているもの:",
+                        "The proxy cannot go on yet. Missing:",
+                    ));
+                    for m in missing {
+                        self.say(tr(|l| format!("  - {}", text::missing(l, m))));
+                    }
+                    self.finish(Outcome::NotPossible);
+                } else {
+                    self.say(Text::new(
+                        "代理人の確認事項はすべてそろっています。",
+                        "Proxy checklist complete.",
+                    ));
+                    let a = assess(
+                        &self.situation(self.kind.expect("chosen")),
+                        &self.config.place,
+                    );
+                    self.assessed(a);
+                }
+            }
+            Q::TryAgain(k) => {
+                if yes {
+                    self.retrying = true;
+                    self.ask_other(k);
+                } else {
+                    self.finish(Outcome::WrongPin);
+                }
+            }
+            Q::LastTry => {
+                if yes {
+                    self.last = LastTry::Allow;
+                    self.reset();
+                } else {
+                    self.finish(Outcome::LastTryRefused);
+                }
+            }
+            Q::Insert | Q::OtherPin(_) | Q::NewPin | Q::NewPinAgain => {
+                unreachable!("checked: these take a card or a secret")
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers a secret question. The value is checked against the PIN's format before anything
+    /// is sent; an invalid value is refused with the rule it broke (no try is spent) and asked
+    /// again. An empty value ends the flow, cancelled.
+    pub fn answer_secret(&mut self, secret: Zeroizing<String>) -> Result<(), AnswerError> {
+        self.check(AnswerKind::Secret)?;
+        let mut open = self.open.take().expect("checked");
+        self.asked = false;
+        if secret.is_empty() {
+            self.finish(Outcome::Cancelled);
+            return Ok(());
+        }
+        match open.q {
+            Q::OtherPin(k) => match AnyPin::parse(k, &secret) {
+                Ok(p) => {
+                    self.other = Some(p);
+                    if self.retrying {
+                        self.reset();
+                    } else {
+                        self.ask_new_first();
+                    }
+                }
+                Err(e) => {
+                    self.say(tr(|l| match l {
+                        Lang::Ja => format!(
+                            "正しい形式ではありません（{}）。何も送信していないため、回数は減っていません。",
+                            text::rule(l, &e.rule)
+                        ),
+                        Lang::En => format!(
+                            "That is not a valid value ({}); nothing was sent, no try was spent.",
+                            text::rule(l, &e.rule)
+                        ),
+                    }));
+                    open.wrong += 1;
+                    if open.wrong >= MAX_ASKS {
+                        self.finish(Outcome::InvalidInput);
+                    } else {
+                        self.open = Some(open);
+                    }
+                }
+            },
+            Q::NewPin => {
+                let kind = self.kind.expect("chosen");
+                match AnyPin::parse(kind, &secret) {
+                    Ok(p) => {
+                        self.first_new = Some((secret, p));
+                        self.ask(
+                            Q::NewPinAgain,
+                            StepKind::Secret {
+                                pin: kind,
+                                purpose: SecretPurpose::NewPinAgain,
+                            },
+                            tr(|l| match l {
+                                Lang::Ja => {
+                                    format!("新しい{}（確認のためもう一度）:", pin_name(l, kind))
+                                }
+                                Lang::En => format!("New {}, again:", pin_name(l, kind)),
+                            }),
+                        );
+                    }
+                    Err(e) => {
+                        self.say(tr(|l| match l {
+                            Lang::Ja => format!(
+                                "正しい形式ではありません（{}）。もう一度:",
+                                text::rule(l, &e.rule)
+                            ),
+                            Lang::En => format!(
+                                "That is not a valid value ({}). Again:",
+                                text::rule(l, &e.rule)
+                            ),
+                        }));
+                        self.new_round_failed();
+                    }
+                }
+            }
+            Q::NewPinAgain => {
+                let (first, parsed) = self.first_new.take().expect("asked after the first");
+                if *first == *secret {
+                    self.new = Some(parsed);
+                    let kind = self.kind.expect("chosen");
+                    self.heading(
+                        6,
+                        tr(|l| match l {
+                            Lang::Ja => format!("{}を初期化しています…", pin_name(l, kind)),
+                            Lang::En => format!("Resetting the {}…", pin_name(l, kind)),
+                        }),
+                    );
+                    self.reset();
+                } else {
+                    self.say(Text::new(
+                        "2回の入力が一致しません。もう一度:",
+                        "The two entries differ. Again:",
+                    ));
+                    self.new_round_failed();
+                }
+            }
+            _ => unreachable!("checked: a secret question"),
+        }
+        Ok(())
+    }
+
+    /// Hands the inserted card to the kiosk, at [`StepKind::InsertCard`]. The kiosk reads the PIN
+    /// status (free: no try is spent) and goes on; it unpowers the card at the end.
+    pub fn insert_card(&mut self, card: Card<T>) -> Result<(), AnswerError> {
+        self.check(AnswerKind::Card)?;
+        self.open = None;
+        self.asked = false;
+        self.say(Text::new("カードを確認しました。", "Card found."));
+        self.card = Some(card);
+        self.heading(
+            2,
+            Text::new(
+                "暗証番号の状態（読み取りでは回数は減りません）:",
+                "Your PINs (reading them spends no try):",
+            ),
+        );
+        let Some(all) = self.card_op(|c| c.status_all()) else {
+            return Ok(());
+        };
+        self.show_status(&all);
+        self.all = all;
+        self.heading(
+            3,
+            Text::new(
+                "どの暗証番号を初期化しますか？",
+                "Which PIN do you want to reset?",
+            ),
+        );
+        let choices = PinKind::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, k)| Choice {
+                number: i + 1,
+                text: tr(|l| pin_name(l, *k)),
+            })
+            .collect();
+        self.ask(
+            Q::Choose,
+            StepKind::Menu {
+                choices,
+                multiple: false,
+            },
+            Text::new(
+                "1〜4を入力してください（q で終了）:",
+                "Enter 1-4 (q to quit):",
+            ),
+        );
+        Ok(())
+    }
+
+    /// Says that no card could be opened at [`StepKind::InsertCard`], with the reason (shown as
+    /// it is). The kiosk asks again, [`MAX_ASKS`] times in all, then ends with
+    /// [`Outcome::NoCard`].
+    pub fn no_card(&mut self, reason: &Text) -> Result<(), AnswerError> {
+        self.check(AnswerKind::Card)?;
+        let mut open = self.open.take().expect("checked");
+        self.asked = false;
+        self.say(reason.prefixed(&Text::new("カードがありません: ", "No card: ")));
+        open.wrong += 1;
+        if open.wrong >= MAX_ASKS {
+            self.finish(Outcome::NoCard);
+        } else {
+            self.open = Some(open);
+        }
+        Ok(())
+    }
+
+    /// Stops the flow from the front end's side (see [`Stop`]). The card, if any, is unpowered.
+    pub fn stop(&mut self, why: Stop) {
+        if self.outcome.is_some() {
+            return;
+        }
+        self.started = true;
+        self.open = None;
+        self.asked = false;
+        match why {
+            Stop::InputEnded => self.finish(Outcome::Cancelled),
+            Stop::Unreadable { line, too_long } => {
+                self.say(tr(|l| {
+                    let at = match (line, l) {
+                        (Some(n), Lang::Ja) => format!("{n}行目の"),
+                        (Some(n), Lang::En) => format!(" (line {n})"),
+                        (None, _) => String::new(),
+                    };
+                    match (l, too_long) {
+                        (Lang::Ja, false) => format!("{at}回答はUTF-8の文字列ではないため読み取れません。使わずに終了します。"),
+                        (Lang::Ja, true) => format!("{at}回答が長すぎるため（1 KiB超）読み取れません。使わずに終了します。"),
+                        (Lang::En, false) => format!("The answer{at} is not UTF-8 text and cannot be read; it was not used. Stopping."),
+                        (Lang::En, true) => format!("The answer{at} is too long (over 1 KiB) and cannot be read; it was not used. Stopping."),
+                    }
+                }));
+                self.finish(Outcome::InvalidInput);
+            }
+        }
+    }
+
+    // ---- the flow ----
+
+    fn start(&mut self) {
+        self.say(Text::new(
+            "=== マイナンバーカード 暗証番号の初期化 ===",
+            "=== My Number Card PIN reset (マイナンバーカード 暗証番号の初期化) ===",
+        ));
+        let terminal = self.config.authority.describe();
+        self.say(tr(|l| {
+            format!("{}{terminal}", pick(l, "端末: ", "Terminal: "))
+        }));
+        let place = self.config.place;
+        self.say(tr(|l| {
+            format!("{}{}", pick(l, "場所: ", "Place: "), text::place(l, &place))
+        }));
+        let label = self.config.card_label.clone();
+        self.say(tr(|l| format!("{}{label}", pick(l, "カード: ", "Card: "))));
+        if self.config.place == Place::SmartphoneApp {
+            self.say(Text::new(
+                "この手続はキオスク端末または窓口の端末で行うもので、スマートフォンアプリとしては動作しません。",
+                "This flow runs on a kiosk or counter terminal, not as the smartphone app.",
+            ));
+            self.finish(Outcome::Failed);
+            return;
+        }
+        self.heading(
+            1,
+            Text::new("カードを挿入してください。", "Insert your My Number Card."),
+        );
+        self.ask(
+            Q::Insert,
+            StepKind::InsertCard,
+            Text::new(
+                "マイナンバーカードを挿入して Enter を押してください（q で終了）:",
+                "Insert your My Number Card, then press Enter (q to quit):",
+            ),
+        );
+    }
+
+    fn chosen(&mut self, kind: PinKind) {
+        self.kind = Some(kind);
+        self.heading(
+            4,
+            tr(|l| match l {
+                Lang::Ja => format!("ここで{}を初期化できるか確認します。", pin_name(l, kind)),
+                Lang::En => format!("Checking the rules for the {} here.", pin_name(l, kind)),
+            }),
+        );
+        match self.config.place {
+            Place::Kiosk(_) | Place::SmartphoneApp => {
+                let Some(certs) = self.card_op(|c| c.jpki_certificates()) else {
+                    return;
+                };
+                self.both_certificates = certs.both();
+                match other_jpki_pin(kind) {
+                    Some(o) => self.ask(
+                        Q::KnowOther(o),
+                        StepKind::YesNo,
+                        tr(|l| match l {
+                            Lang::Ja => format!("{}が分かりますか？", pin_name(l, o)),
+                            Lang::En => format!("Do you know your {}?", pin_name(l, o)),
+                        }),
+                    ),
+                    None => {
+                        let s = self
+                            .situation(kind)
+                            .with_both_certificates(self.both_certificates);
+                        let a = assess(&s, &self.config.place);
+                        self.assessed(a);
+                    }
+                }
+            }
+            Place::Counter => self.ask(
+                Q::InPerson,
+                StepKind::YesNo,
+                Text::new(
+                    "職員: 本人がこのカードを持って来庁し、本人確認は済んでいますか？",
+                    "Staff: is the cardholder here in person, with this card, and identified?",
+                ),
+            ),
+            Place::CounterByProxy => self.ask(
+                Q::ProxyForm,
+                StepKind::YesNo,
+                Text::new(
+                    "職員: 代理人は、本人がすべて記入した照会書兼回答書(兼委任状)を持参していますか？",
+                    "Staff: has the proxy brought the inquiry form with power of attorney \
+                     (照会書兼回答書(兼委任状)), filled in entirely by the cardholder?",
+                ),
+            ),
+        }
+    }
+
+    fn situation(&self, kind: PinKind) -> Situation {
+        Situation::new(kind).with_blocked(
+            self.all
+                .iter()
+                .filter(|s| s.is_blocked())
+                .map(|s| s.kind)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    fn assessed(&mut self, a: Assessment) {
+        for line in text::assessment(&a) {
+            self.say(line);
+        }
+        if !a.is_possible() {
+            self.finish(Outcome::NotPossible);
+            return;
+        }
+        self.heading(
+            5,
+            Text::new(
+                "暗証番号を入力してください。入力した文字は表示されません。",
+                "Enter your PINs. Nothing you type is shown.",
+            ),
+        );
+        self.other_kind = a.other_pin();
+        self.assessment = Some(a);
+        match self.other_kind {
+            Some(k) => {
+                if self
+                    .all
+                    .iter()
+                    .any(|s| s.kind == k && s.tries_left() == Some(1))
+                {
+                    self.say(tr(|l| match l {
+                        Lang::Ja => format!(
+                            "ご注意ください: {}は残り1回です。誤るとロックされます。",
+                            pin_name(l, k)
+                        ),
+                        Lang::En => format!(
+                            "Careful: your {} has 1 try left; a wrong value will lock it.",
+                            pin_name(l, k)
+                        ),
+                    }));
+                }
+                self.ask_other(k);
+            }
+            None => self.ask_new_first(),
+        }
+    }
+
+    fn ask_other(&mut self, k: PinKind) {
+        self.ask(
+            Q::OtherPin(k),
+            StepKind::Secret {
+                pin: k,
+                purpose: SecretPurpose::OtherPin,
+            },
+            tr(|l| match l {
+                Lang::Ja => format!("{}:", pin_name(l, k)),
+                Lang::En => format!("Your {}:", pin_name(l, k)),
+            }),
+        );
+    }
+
+    fn ask_new_first(&mut self) {
+        let kind = self.kind.expect("chosen");
+        if self.new_rounds == 0 {
+            self.say(tr(|l| match l {
+                Lang::Ja => format!(
+                    "新しい{}を決めてください: {}。",
+                    pin_name(l, kind),
+                    text::format_hint(l, kind)
+                ),
+                Lang::En => format!(
+                    "Choose the new {}: {}.",
+                    pin_name(l, kind),
+                    text::format_hint(l, kind)
+                ),
+            }));
+        }
+        self.ask(
+            Q::NewPin,
+            StepKind::Secret {
+                pin: kind,
+                purpose: SecretPurpose::NewPin,
+            },
+            tr(|l| match l {
+                Lang::Ja => format!("新しい{}:", pin_name(l, kind)),
+                Lang::En => format!("New {}:", pin_name(l, kind)),
+            }),
+        );
+    }
+
+    fn new_round_failed(&mut self) {
+        self.first_new = None;
+        self.new_rounds += 1;
+        if self.new_rounds >= MAX_ASKS {
+            self.finish(Outcome::InvalidInput);
+        } else {
+            self.ask_new_first();
+        }
+    }
+
+    fn reset(&mut self) {
+        let kind = self.kind.expect("chosen");
+        let new = self.new.as_ref().expect("entered");
+        let Some(card) = self.card.as_mut() else {
+            self.finish(Outcome::NoCard);
+            return;
+        };
+        let r = card.reset_any(
+            &mut *self.config.authority,
+            new,
+            self.other.as_ref(),
+            self.last,
+        );
+        match r {
+            Ok(status) => {
+                self.say(tr(|l| match l {
+                    Lang::Ja => format!(
+                        "{}を初期化しました: {}。",
+                        pin_name(l, kind),
+                        text::status_line(l, &status)
+                    ),
+                    Lang::En => format!(
+                        "The {} was reset: {}.",
+                        pin_name(l, kind),
+                        text::status_line(l, &status)
+                    ),
+                }));
+                self.heading(7, Text::new("現在の暗証番号の状態:", "Your PINs now:"));
+                if let Some(all) = self.card_op(|c| c.status_all()) {
+                    self.show_status(&all);
+                    self.all = all;
+                    self.finish(Outcome::Done);
+                }
+            }
             Err(e) => {
-                let Some(k) = other_kind else {
-                    return Err(reset_failure(console, &e));
+                let Some(k) = self.other_kind else {
+                    return self.reset_failed(&e);
                 };
                 match &e {
                     ResetError::Card(Error::WrongPin {
                         kind: wrong_kind,
                         tries_left,
                     }) if *wrong_kind == k && *tries_left > 0 => {
-                        wrong += 1;
-                        console.say(&format!(
-                            "That {} was wrong: {} {} left before it locks. The {} was not reset.",
-                            k.description(),
-                            tries_left,
-                            if *tries_left == 1 { "try" } else { "tries" },
-                            kind.description(),
-                        ));
-                        if wrong >= MAX_ASKS || !yes_no(console, "Try again?")? {
-                            return Err(Outcome::WrongPin);
+                        let n = *tries_left;
+                        self.wrong_other += 1;
+                        self.say(tr(|l| match l {
+                            Lang::Ja => format!(
+                                "{}が違います。ロックまで残り{n}回です。{}は初期化されていません。",
+                                pin_name(l, k),
+                                pin_name(l, kind)
+                            ),
+                            Lang::En => format!(
+                                "That {} was wrong: {n} {} left before it locks. The {} was not reset.",
+                                pin_name(l, k),
+                                if n == 1 { "try" } else { "tries" },
+                                pin_name(l, kind)
+                            ),
+                        }));
+                        self.other = None;
+                        if self.wrong_other >= MAX_ASKS {
+                            self.finish(Outcome::WrongPin);
+                        } else {
+                            self.ask(
+                                Q::TryAgain(k),
+                                StepKind::YesNo,
+                                Text::new("もう一度入力しますか？", "Try again?"),
+                            );
                         }
-                        other = Some(ask_pin(console, k, &format!("Your {}:", k.description()))?);
                     }
                     ResetError::Card(Error::LastTry { kind: last_kind }) if *last_kind == k => {
-                        console.say(&format!(
-                            "Your {} has 1 try left: if this value is wrong it will be locked, \
-                             and then only the municipal counter can reset either PIN.",
-                            k.description()
-                        ));
-                        match console.ask("Type YES to use the last try, anything else to stop:") {
-                            Some(a) if a.trim() == "YES" => last = LastTry::Allow,
-                            Some(_) => return Err(Outcome::LastTryRefused),
-                            None => return Err(Outcome::Cancelled),
-                        }
+                        self.say(tr(|l| match l {
+                            Lang::Ja => format!(
+                                "{}は残り1回です。この値が違うとロックされ、どちらの暗証番号も市区町村の窓口でしか初期化できなくなります。",
+                                pin_name(l, k)
+                            ),
+                            Lang::En => format!(
+                                "Your {} has 1 try left: if this value is wrong it will be locked, \
+                                 and then only the municipal counter can reset either PIN.",
+                                pin_name(l, k)
+                            ),
+                        }));
+                        self.ask(
+                            Q::LastTry,
+                            StepKind::Confirm { word: "YES" },
+                            Text::new(
+                                "最後の1回を使う場合は YES と入力してください。それ以外の入力で中止します:",
+                                "Type YES to use the last try, anything else to stop:",
+                            ),
+                        );
                     }
-                    _ => return Err(reset_failure(console, &e)),
+                    _ => self.reset_failed(&e),
                 }
             }
         }
-    };
-    console.say(&format!(
-        "The {} was reset: {}.",
-        kind.description(),
-        status_line(&status)
-    ));
-
-    // 7. New status.
-    step(console, 7, "Your PINs now:");
-    let all = card.status_all().map_err(|e| card_failure(console, &e))?;
-    show_status(console, &all);
-    Ok(())
-}
-
-fn reset_failure(console: &mut dyn Console, e: &ResetError) -> Outcome {
-    console.say(&format!("The reset did not complete: {e}"));
-    match e {
-        ResetError::Card(Error::WrongPin { .. }) => Outcome::WrongPin,
-        ResetError::Card(Error::Blocked { .. }) => Outcome::Blocked,
-        ResetError::Card(Error::LastTry { .. }) => Outcome::LastTryRefused,
-        ResetError::Card(Error::Credential(_)) => Outcome::InvalidInput,
-        ResetError::Card(Error::UnknownOutcome { .. }) => Outcome::Unknown,
-        ResetError::Card(Error::Transport(_) | Error::CardReset) => Outcome::NoCard,
-        ResetError::NotPermitted { .. } | ResetError::OtherPinNeeded { .. } => Outcome::NotPossible,
-        ResetError::Partial { .. } => Outcome::Partial,
-        _ => Outcome::Failed,
     }
-}
 
-fn choose(console: &mut dyn Console) -> Step<PinKind> {
-    for _ in 0..MAX_ASKS {
-        let Some(a) = console.ask("Enter 1-4 (q to quit):") else {
-            return Err(Outcome::Cancelled);
+    fn reset_failed(&mut self, e: &ResetError) {
+        self.say(text::reset_error(e).prefixed(&Text::new(
+            "初期化を完了できませんでした: ",
+            "The reset did not complete: ",
+        )));
+        let outcome = match e {
+            ResetError::Card(Error::WrongPin { .. }) => Outcome::WrongPin,
+            ResetError::Card(Error::Blocked { .. }) => Outcome::Blocked,
+            ResetError::Card(Error::LastTry { .. }) => Outcome::LastTryRefused,
+            ResetError::Card(Error::Credential(_)) => Outcome::InvalidInput,
+            ResetError::Card(Error::UnknownOutcome { .. }) => Outcome::Unknown,
+            ResetError::Card(Error::Transport(_) | Error::CardReset) => Outcome::NoCard,
+            ResetError::NotPermitted { .. } | ResetError::OtherPinNeeded { .. } => {
+                Outcome::NotPossible
+            }
+            ResetError::Partial { .. } => Outcome::Partial,
+            _ => Outcome::Failed,
         };
-        let a = a.trim();
-        if a.eq_ignore_ascii_case("q") {
-            return Err(Outcome::Cancelled);
-        }
-        match a.parse::<usize>() {
-            Ok(n @ 1..=4) => return Ok(PinKind::ALL[n - 1]),
-            _ => console.say("Please enter a number from 1 to 4."),
+        self.finish(outcome);
+    }
+
+    // ---- machinery ----
+
+    /// Runs `f` on the card; on an error, says so and ends the flow.
+    fn card_op<R>(&mut self, f: impl FnOnce(&mut Card<T>) -> Result<R, Error>) -> Option<R> {
+        let r = match self.card.as_mut() {
+            Some(c) => f(c),
+            None => Err(Error::Transport(
+                mynacard::transport::TransportError::CardRemoved,
+            )),
+        };
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.say(text::library_error(&e).prefixed(&Text::new(
+                    "カードを読み取れませんでした: ",
+                    "The card could not be read: ",
+                )));
+                let outcome = match e {
+                    Error::Transport(_) | Error::CardReset | Error::NotFound { .. } => {
+                        Outcome::NoCard
+                    }
+                    _ => Outcome::Failed,
+                };
+                self.finish(outcome);
+                None
+            }
         }
     }
-    Err(Outcome::InvalidInput)
-}
 
-fn check_rules<T: Transport>(
-    config: &Config,
-    console: &mut dyn Console,
-    card: &mut Card<T>,
-    all: &[PinStatus],
-    kind: PinKind,
-) -> Step<Assessment> {
-    let mut situation = Situation::new(kind).with_blocked(
-        all.iter()
-            .filter(|s| s.is_blocked())
-            .map(|s| s.kind)
-            .collect::<Vec<_>>(),
-    );
-    match config.place {
-        Place::Kiosk(_) | Place::SmartphoneApp => {
-            let certs = card
-                .jpki_certificates()
-                .map_err(|e| card_failure(console, &e))?;
-            situation = situation.with_both_certificates(certs.both());
-            if let Some(o) = other_jpki_pin(kind) {
-                if yes_no(console, &format!("Do you know your {}?", o.description()))? {
-                    situation = situation.knowing([o]);
-                }
-            }
-            Ok(assess(&situation, &config.place))
+    fn show_status(&mut self, all: &[PinStatus]) {
+        for (i, s) in all.iter().enumerate() {
+            self.say(tr(|l| {
+                format!(
+                    "  {}. {}: {}",
+                    i + 1,
+                    pin_name(l, s.kind),
+                    text::status_line(l, s)
+                )
+            }));
         }
-        Place::Counter => {
-            let a = assess(&situation, &config.place);
-            if !yes_no(
-                console,
-                "Staff: is the cardholder here in person, with this card, and identified?",
-            )? {
-                console.say("The counter resets a PIN for the cardholder in person, or for a proxy with the documents (run with --place proxy).");
-                return Err(Outcome::NotPossible);
+    }
+
+    fn unrecognised(&self, open: &Open) -> Text {
+        match &open.step {
+            StepKind::Menu {
+                multiple: false,
+                choices,
+            } => {
+                let n = choices.len();
+                tr(|l| match l {
+                    Lang::Ja => format!("1〜{n}の数字を入力してください。"),
+                    Lang::En => format!("Please enter a number from 1 to {n}."),
+                })
             }
-            Ok(a)
-        }
-        Place::CounterByProxy => {
-            let a = assess(&situation, &config.place);
-            let checklist = proxy_checklist(console)?;
-            let missing = checklist.missing();
-            if !missing.is_empty() {
-                console.say("The proxy cannot go on yet. Missing:");
-                for m in missing {
-                    console.say(&format!("  - {m}"));
-                }
-                return Err(Outcome::NotPossible);
+            StepKind::Menu {
+                multiple: true,
+                choices,
+            } => {
+                let n = choices.len();
+                tr(|l| match l {
+                    Lang::Ja => format!("1〜{n}の数字をカンマ区切りで入力してください。"),
+                    Lang::En => format!("Please enter numbers from 1 to {n}, separated by commas."),
+                })
             }
-            console.say("Proxy checklist complete.");
-            Ok(a)
+            _ => Text::new("y か n で答えてください。", "Please answer y or n."),
         }
+    }
+
+    fn check(&self, got: AnswerKind) -> Result<&Open, AnswerError> {
+        if self.outcome.is_some() {
+            return Err(AnswerError::Finished);
+        }
+        let Some(open) = self.open.as_ref().filter(|_| self.asked) else {
+            return Err(AnswerError::NotAsked);
+        };
+        let expected = AnswerKind::expected(&open.step);
+        let fits = match got {
+            AnswerKind::Quit => true,
+            AnswerKind::Unrecognised => matches!(
+                open.step,
+                StepKind::Menu { .. } | StepKind::YesNo | StepKind::Confirm { .. }
+            ),
+            g => g == expected,
+        };
+        if fits {
+            Ok(open)
+        } else {
+            Err(AnswerError::WrongKind { expected, got })
+        }
+    }
+
+    fn say(&mut self, text: Text) {
+        self.queue.push_back((StepKind::Info, text));
+    }
+
+    fn heading(&mut self, number: u8, text: Text) {
+        self.queue.push_back((
+            StepKind::Heading { number, of: STAGES },
+            tr(|l| match l {
+                Lang::Ja => format!("ステップ {number}/{STAGES} · {}", text.get(l)),
+                Lang::En => format!("Step {number} of {STAGES} · {}", text.get(l)),
+            }),
+        ));
+    }
+
+    fn ask(&mut self, q: Q, step: StepKind, text: Text) {
+        self.open = Some(Open {
+            q,
+            step,
+            text,
+            wrong: 0,
+        });
+        self.asked = false;
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        self.open = None;
+        self.asked = false;
+        self.outcome = Some(outcome);
+        self.first_new = None;
+        self.other = None;
+        self.new = None;
+        // End the card's security status (PINs and terminal authentication) here.
+        if let Some(card) = self.card.as_mut() {
+            let _ = card.unpower();
+        }
+        self.closing = match outcome {
+            Outcome::Done => Text::new(
+                "完了しました。カードをお取りください。",
+                "Done. Please take your card.",
+            ),
+            _ => Text::new(
+                "ここでの手続は以上です。カードをお取りください。",
+                "Nothing more to do here. Please take your card.",
+            ),
+        };
     }
 }
 
@@ -415,113 +1386,13 @@ pub fn document_menu() -> Vec<IdDocument> {
     v
 }
 
-fn proxy_checklist(console: &mut dyn Console) -> Step<ProxyChecklist> {
-    let mut c = ProxyChecklist {
-        inquiry_form: yes_no(
-            console,
-            "Staff: has the proxy brought the inquiry form with power of attorney \
-             (照会書兼回答書(兼委任状)), filled in entirely by the cardholder?",
-        )?,
-        cardholders_card: yes_no(
-            console,
-            "Staff: is the inserted card the cardholder's own My Number Card?",
-        )?,
-        proxy_documents: Vec::new(),
-    };
-    let menu = document_menu();
-    console.say("The proxy's identity documents:");
-    for (i, d) in menu.iter().enumerate() {
-        let class = match d.class() {
-            Some(k) => format!("class {k:?}"),
-            None if *d == IdDocument::ProxyMyNumberCard => "enough on its own".into(),
-            None => "not accepted".into(),
-        };
-        console.say(&format!("  {:>2}. {} [{class}]", i + 1, d.name()));
-    }
-    for _ in 0..MAX_ASKS {
-        let Some(a) = console.ask(
-            "Staff: enter the numbers of the documents shown, separated by commas (empty: none):",
-        ) else {
-            return Err(Outcome::Cancelled);
-        };
-        let picked: Result<Vec<IdDocument>, ()> = a
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| match s.parse::<usize>() {
-                Ok(n) if (1..=menu.len()).contains(&n) => Ok(menu[n - 1].clone()),
-                _ => Err(()),
-            })
-            .collect();
-        match picked {
-            Ok(p) => {
-                c.proxy_documents = p;
-                return Ok(c);
-            }
-            Err(()) => console.say(&format!(
-                "Please enter numbers from 1 to {}, separated by commas.",
-                menu.len()
-            )),
-        }
-    }
-    Err(Outcome::InvalidInput)
-}
-
-fn ask_pin(console: &mut dyn Console, kind: PinKind, prompt: &str) -> Step<AnyPin> {
-    for _ in 0..MAX_ASKS {
-        let Some(v) = console.ask_secret(prompt) else {
-            return Err(Outcome::Cancelled);
-        };
-        if v.is_empty() {
-            return Err(Outcome::Cancelled);
-        }
-        match AnyPin::parse(kind, &v) {
-            Ok(p) => return Ok(p),
-            Err(e) => console.say(&format!(
-                "That is not a valid value ({}); nothing was sent, no try was spent.",
-                e.rule
-            )),
-        }
-    }
-    Err(Outcome::InvalidInput)
-}
-
-fn format_hint(kind: PinKind) -> &'static str {
-    match kind {
-        PinKind::Signature => {
-            "6 to 16 characters, upper-case letters A-Z and digits 0-9, at least one of each"
-        }
-        _ => "exactly 4 digits",
-    }
-}
-
-fn ask_new(console: &mut dyn Console, kind: PinKind) -> Step<AnyPin> {
-    console.say(&format!(
-        "Choose the new {}: {}.",
-        kind.description(),
-        format_hint(kind)
-    ));
-    for _ in 0..MAX_ASKS {
-        let Some(first) = console.ask_secret(&format!("New {}:", kind.description())) else {
-            return Err(Outcome::Cancelled);
-        };
-        if first.is_empty() {
-            return Err(Outcome::Cancelled);
-        }
-        let parsed = match AnyPin::parse(kind, &first) {
-            Ok(p) => p,
-            Err(e) => {
-                console.say(&format!("That is not a valid value ({}). Again:", e.rule));
-                continue;
-            }
-        };
-        let Some(again) = console.ask_secret(&format!("New {}, again:", kind.description())) else {
-            return Err(Outcome::Cancelled);
-        };
-        if *again == *first {
-            return Ok(parsed);
-        }
-        console.say("The two entries differ. Again:");
-    }
-    Err(Outcome::InvalidInput)
+/// Runs the whole flow on a text console: the machine's steps shown one by one, the answers
+/// read from the console. `open` connects to the card once it is inserted.
+pub fn run<T: Transport>(
+    config: Config,
+    console: &mut dyn Console,
+    open: &mut dyn FnMut() -> Result<Card<T>, String>,
+) -> Outcome {
+    let mut kiosk = Kiosk::new(config);
+    crate::console::drive(&mut kiosk, console, open)
 }

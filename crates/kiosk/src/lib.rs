@@ -1,12 +1,14 @@
 //! The guided PIN-reset flow of a self-service kiosk or a counter terminal, as a library that a
 //! vendor's own UI can drive.
 //!
-//! [`flow`] holds the steps, the prompts and the outcomes; [`console`] is how the flow talks to a
-//! person. The `myna-kiosk` binary is one front end of it: a terminal console, or a script of
-//! answers with a transcript.
+//! [`flow`] is the flow as a state machine ([`flow::Kiosk`]): a vendor's UI asks it what to show
+//! or ask next ([`flow::Step`]), shows it, and hands the answer back. [`text`] holds every text in
+//! Japanese and English. [`console`] is one front end of the machine, for text terminals: the
+//! `myna-kiosk` binary runs it on the terminal, or on a script of answers with a transcript.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod console;
 pub mod flow;
+pub mod text;

@@ -15,15 +15,37 @@
 //! `ResetAuthority` can complete a reset.
 //!
 //! Secrets are read without echo and never shown; in a script's transcript they appear as
-//! `[hidden]`. Exit codes: see [`flow::Outcome::exit_code`].
-
+//! `[hidden]`, and so does any visible answer that is not valid for its question (a PIN typed
+//! where a menu choice is asked is never shown). Every answer line is bounded (1 KiB).
+//!
+//! Options: `--place kiosk|kiosk-sign-only|counter|proxy` (default `kiosk`), `--sim-state PATH`,
+//! `--reader NAME|auto` (feature `pcsc`), `--script FILE`, `--show-apdus`, and `--lang ja|en`
+//! (default: Japanese when the first of `LC_ALL`, `LC_MESSAGES`, `LANG` that is set starts with
+//! `ja`, else English).
+//!
+//! Exit codes ([`flow::Outcome::exit_code`]):
+//!
+//! | code | outcome |
+//! |---|---|
+//! | 0 | the PIN was reset (or `--help`, `--version`) |
+//! | 1 | a card or terminal error |
+//! | 2 | a usage error, or the script cannot be opened |
+//! | 3 | the other PIN was wrong and the person stopped |
+//! | 4 | a PIN needed for the route is blocked |
+//! | 5 | the person declined to spend the other PIN's last try |
+//! | 6 | answers broke the rules too often, or a line could not be read (not UTF-8, over 1 KiB) |
+//! | 7 | no card |
+//! | 8 | the reset's outcome is unknown: check the status |
+//! | 10 | the reset is not possible here (the flow said where to go) |
+//! | 11 | the residence PIN was reset on one of its two references only |
+//! | 12 | the person quit, or the input ended |
 
 use std::fs::File;
 use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use mynacard::policy::{KioskSupport, Place};
 use mynacard::reset::{StandInAuthority, TerminalRole};
 use mynacard::sim::VirtualCard;
@@ -32,6 +54,7 @@ use mynacard::Card;
 
 use mynacard_kiosk::console::{Console, ScriptConsole, TerminalConsole};
 use mynacard_kiosk::flow;
+use mynacard_kiosk::text::Lang;
 
 /// Where the terminal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -68,6 +91,14 @@ struct Opts {
     /// Print the APDU exchanges at the end (PINs masked).
     #[arg(long)]
     show_apdus: bool,
+    /// The language: ja or en (default: from LC_ALL, LC_MESSAGES or LANG; Japanese when it
+    /// starts with `ja`).
+    #[arg(long, value_name = "ja|en", value_parser = parse_lang)]
+    lang: Option<Lang>,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| "expected ja or en / ja か en を指定してください".to_owned())
 }
 
 /// The card the kiosk uses.
@@ -126,7 +157,7 @@ fn card_label(opts: &Opts) -> String {
     }
 }
 
-fn config(opts: &Opts) -> flow::Config {
+fn config(opts: &Opts, lang: Lang) -> flow::Config {
     let (place, role) = match opts.place {
         PlaceArg::Kiosk => (
             Place::Kiosk(KioskSupport::BothJpkiPins),
@@ -143,11 +174,50 @@ fn config(opts: &Opts) -> flow::Config {
         place,
         authority: Box::new(StandInAuthority::new(role)),
         card_label: card_label(opts),
+        lang,
     }
 }
 
+/// The language asked for on the command line (`--lang ja`, `--lang=en`), before parsing, so
+/// that the help is shown in it too.
+fn lang_in_args() -> Option<Lang> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    args.iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.strip_prefix("--lang") {
+            Some("") => args.get(i + 1).and_then(|v| Lang::parse(v)),
+            Some(v) => v.strip_prefix('=').and_then(Lang::parse),
+            None => None,
+        })
+}
+
+/// The command, with its help in `lang`.
+fn command(lang: Lang) -> clap::Command {
+    let cmd = Opts::command();
+    if lang == Lang::En {
+        return cmd;
+    }
+    let ja = [
+        ("place", "端末の場所: kiosk（両方のJPKI暗証番号を初期化できるキオスク端末）、kiosk-sign-only（署名用パスワードのみ）、counter（窓口、本人）、proxy（窓口、代理人）"),
+        ("sim_state", "仮想カードの状態ファイル（既定: myna CLI と同じもの）"),
+        ("reader", "実際のカードリーダー: 名前、または auto（機能 pcsc が必要）"),
+        ("script", "回答を FILE から1行ずつ読み、記録を表示する（暗証番号は伏せ字）"),
+        ("show_apdus", "最後にAPDUのやり取りを表示する（暗証番号は伏せ字）"),
+        ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）"),
+    ];
+    ja.into_iter()
+        .fold(cmd, |c, (id, help)| c.mut_arg(id, |a| a.help(help)))
+        // The place's values are explained in its Japanese help.
+        .mut_arg("place", |a| a.hide_possible_values(true))
+        .about("マイナンバーカード 暗証番号の初期化（代替の端末認証であり、実際の発行者プロトコルではありません）")
+}
+
 fn main() -> ExitCode {
-    let opts = match Opts::try_parse() {
+    let lang = lang_in_args().unwrap_or_else(Lang::from_env);
+    let parsed = command(lang)
+        .try_get_matches()
+        .and_then(|m| Opts::from_arg_matches(&m));
+    let opts = match parsed {
         Ok(o) => o,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -155,17 +225,26 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let lang = opts.lang.unwrap_or(lang);
     let mut console: Box<dyn Console> = match &opts.script {
         Some(path) => match File::open(path) {
             Ok(f) => Box::new(ScriptConsole::new(BufReader::new(f), std::io::stdout())),
             Err(e) => {
-                eprintln!("kiosk: cannot read the script {}: {e}", path.display());
+                match lang {
+                    Lang::Ja => eprintln!(
+                        "kiosk: 回答のスクリプト {} を読み取れません: {e}",
+                        path.display()
+                    ),
+                    Lang::En => {
+                        eprintln!("kiosk: cannot read the script {}: {e}", path.display())
+                    }
+                }
                 return ExitCode::from(2);
             }
         },
         None => Box::new(TerminalConsole),
     };
-    let mut config = config(&opts);
+    let config = config(&opts, lang);
     let mut log: Option<ExchangeLog> = None;
     let mut open = || -> Result<AnyCard, String> {
         let transport = open_backend(&opts)?;
@@ -177,10 +256,13 @@ fn main() -> ExitCode {
             Ok(Card::new(transport))
         }
     };
-    let outcome = flow::run(&mut config, console.as_mut(), &mut open);
+    let outcome = flow::run(config, console.as_mut(), &mut open);
     if let Some(log) = log {
         console.say("");
-        console.say(&format!("APDU exchanges ({}; PINs masked):", log.len()));
+        console.say(&match lang {
+            Lang::Ja => format!("APDUのやり取り（{}件、暗証番号は伏せ字）:", log.len()),
+            Lang::En => format!("APDU exchanges ({}; PINs masked):", log.len()),
+        });
         for e in log.entries() {
             console.say(&format!("  {e}"));
         }

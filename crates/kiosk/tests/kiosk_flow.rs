@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use mynacard_kiosk::flow::{Config, Outcome};
-use mynacard_kiosk::{console, flow};
 use mynacard::apdu::ins;
 use mynacard::applets::{jpki, residence, text};
 use mynacard::policy::{KioskSupport, Place};
@@ -12,6 +10,9 @@ use mynacard::reset::{StandInAuthority, TerminalRole};
 use mynacard::sim::{App, VirtualCard};
 use mynacard::transport::{ExchangeLog, Recorder};
 use mynacard::Card;
+use mynacard_kiosk::flow::{Config, Outcome};
+use mynacard_kiosk::text::Lang;
+use mynacard_kiosk::{console, flow};
 
 const SIGN: u16 = jpki::SIGN_PIN.0;
 const AUTH: u16 = jpki::AUTH_PIN.0;
@@ -37,10 +38,11 @@ fn run(state: &Path, place: Place, answers: &str) -> Run {
         Place::Kiosk(_) | Place::SmartphoneApp => TerminalRole::SelfServiceKiosk,
         _ => TerminalRole::MunicipalCounter,
     };
-    let mut config = Config {
+    let config = Config {
         place,
         authority: Box::new(StandInAuthority::new(role)),
         card_label: "virtual card (test)".into(),
+        lang: Lang::En,
     };
     let mut out = Vec::new();
     let mut console = console::ScriptConsole::new(answers.as_bytes(), &mut out);
@@ -51,7 +53,7 @@ fn run(state: &Path, place: Place, answers: &str) -> Run {
         log = Some(rec.log());
         Ok(Card::new(rec))
     };
-    let outcome = flow::run(&mut config, &mut console, &mut open);
+    let outcome = flow::run(config, &mut console, &mut open);
     Run {
         outcome,
         transcript: String::from_utf8(out).unwrap(),
