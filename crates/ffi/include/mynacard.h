@@ -397,6 +397,110 @@ typedef uint32_t mynacard_refusal;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The kinds of kiosk step (`mynacard_kiosk_step.kind`).
+enum mynacard_step_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The start of a numbered stage (`stage` of `stages`): show the text as a heading. No
+  // answer; call `mynacard_kiosk_next()` again.
+  MYNACARD_STEP_HEADING = 0,
+  // A line to show. No answer.
+  MYNACARD_STEP_INFO = 1,
+  // Ask to insert the card: answer with `mynacard_kiosk_insert_virtual()` or
+  // `mynacard_kiosk_insert_pcsc()`, or `MYNACARD_ANSWER_QUIT`.
+  MYNACARD_STEP_INSERT_CARD = 2,
+  // A numbered menu of `choice_count` choices (texts: `mynacard_kiosk_text(k, n, ...)`, n
+  // from 1): answer `MYNACARD_ANSWER_CHOICE` with the number, or, where `multiple`,
+  // `mynacard_kiosk_answer_choices()`.
+  MYNACARD_STEP_MENU = 3,
+  // A yes-or-no question: `MYNACARD_ANSWER_YES` or `MYNACARD_ANSWER_NO`.
+  MYNACARD_STEP_YES_NO = 4,
+  // A confirmation of an act that can lock a PIN: `MYNACARD_ANSWER_YES` only if the person
+  // typed the word (`mynacard_kiosk_text(k, 1, ...)`), else `MYNACARD_ANSWER_NO`.
+  MYNACARD_STEP_CONFIRM = 5,
+  // A secret (`pin_kind`, `secret_purpose`), entered without echo: answer with
+  // `mynacard_kiosk_answer_secret()`; an empty secret means the person gave up.
+  MYNACARD_STEP_SECRET = 6,
+  // The flow is over (`outcome`): show the text. Returned again on every call.
+  MYNACARD_STEP_DONE = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mynacard_step_kind mynacard_step_kind;
+#else
+typedef uint32_t mynacard_step_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Answers to a kiosk question (`mynacard_kiosk_answer`).
+enum mynacard_answer
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // A menu choice; `choice` is its number, from 1.
+  MYNACARD_ANSWER_CHOICE = 0,
+  // Yes, or go on.
+  MYNACARD_ANSWER_YES = 1,
+  // No, or stop.
+  MYNACARD_ANSWER_NO = 2,
+  // The person quits: the flow ends, cancelled.
+  MYNACARD_ANSWER_QUIT = 3,
+  // The front end read something that is none of the valid answers: the kiosk says so and
+  // asks again (a limited number of times).
+  MYNACARD_ANSWER_UNRECOGNISED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mynacard_answer mynacard_answer;
+#else
+typedef uint32_t mynacard_answer;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// How a kiosk flow ended (`mynacard_kiosk_step.outcome`; the `myna-kiosk` exit codes).
+enum mynacard_kiosk_outcome
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The PIN was reset.
+  MYNACARD_OUTCOME_DONE = 0,
+  // A card or terminal error.
+  MYNACARD_OUTCOME_FAILED = 1,
+  // The other PIN was wrong and the person stopped.
+  MYNACARD_OUTCOME_WRONG_PIN = 3,
+  // A PIN needed for the route is blocked.
+  MYNACARD_OUTCOME_BLOCKED = 4,
+  // The person declined to spend the other PIN's last try.
+  MYNACARD_OUTCOME_LAST_TRY_REFUSED = 5,
+  // Answers that broke the rules too often (nothing was sent for them).
+  MYNACARD_OUTCOME_INVALID_INPUT = 6,
+  // No card.
+  MYNACARD_OUTCOME_NO_CARD = 7,
+  // The outcome of the reset is unknown: check the status.
+  MYNACARD_OUTCOME_UNKNOWN = 8,
+  // The reset is not possible here; the flow said where to go.
+  MYNACARD_OUTCOME_NOT_POSSIBLE = 10,
+  // The residence PIN was reset in one of its two applications only.
+  MYNACARD_OUTCOME_PARTIAL = 11,
+  // The person quit.
+  MYNACARD_OUTCOME_CANCELLED = 12,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mynacard_kiosk_outcome mynacard_kiosk_outcome;
+#else
+typedef uint32_t mynacard_kiosk_outcome;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// A kiosk flow (opaque). Created by `mynacard_kiosk_new()`, freed by `mynacard_kiosk_free()`;
+// used only from the thread that created it.
+typedef struct mynacard_kiosk mynacard_kiosk;
+
 // A buffer allocated by the library. The caller owns it and frees it with
 // `mynacard_buffer_free()`, which zeroizes it first. `data` is followed by a NUL byte not
 // counted in `len`, so text can be used as a C string.
@@ -507,6 +611,28 @@ typedef struct mynacard_basic_four {
   uint32_t sex;
 } mynacard_basic_four;
 
+// One kiosk step, as `mynacard_kiosk_next()` returns it. Its text is read with
+// `mynacard_kiosk_text()`.
+typedef struct mynacard_kiosk_step {
+  // A `mynacard_step_kind`.
+  uint32_t kind;
+  // For a menu: how many choices (numbered from 1).
+  uint32_t choice_count;
+  // For a menu: 1 if several choices (or none) may be picked.
+  uint8_t multiple;
+  // For a heading: the stage, from 1.
+  uint32_t stage;
+  // For a heading: how many stages.
+  uint32_t stages;
+  // For a secret: which PIN (a `mynacard_pin_kind`); -1 otherwise.
+  int32_t pin_kind;
+  // For a secret: 0 the other JPKI PIN (the card verifies it: a wrong value costs one of its
+  // tries), 1 the new PIN, 2 the new PIN again.
+  uint32_t secret_purpose;
+  // For the end: a `mynacard_kiosk_outcome`; -1 otherwise.
+  int32_t outcome;
+} mynacard_kiosk_step;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -599,7 +725,7 @@ enum mynacard_status mynacard_exchanges(struct mynacard_card *card, uint64_t *co
 //
 // # Safety
 // `status` is NULL or writable.
-enum mynacard_status mynacard_pin_status(struct mynacard_card *card, uint32_t pin_kind, struct mynacard_pin_status *status);
+enum mynacard_status mynacard_read_pin_status(struct mynacard_card *card, uint32_t pin_kind, struct mynacard_pin_status *status);
 
 // Reads the status of all four PINs into `statuses[0..4]` (in `mynacard_pin_kind` order),
 // spending no try, and sets `*count` to 4. `capacity` is the number of structs at
@@ -608,7 +734,7 @@ enum mynacard_status mynacard_pin_status(struct mynacard_card *card, uint32_t pi
 //
 // # Safety
 // `statuses` is NULL or points to `capacity` writable structs; `count` is NULL or writable.
-enum mynacard_status mynacard_pin_status_all(struct mynacard_card *card, struct mynacard_pin_status *statuses, size_t capacity, size_t *count);
+enum mynacard_status mynacard_read_pin_status_all(struct mynacard_card *card, struct mynacard_pin_status *statuses, size_t capacity, size_t *count);
 
 // Verifies a PIN: `pin` is `pin_len` bytes (ASCII, no NUL needed). The format is checked
 // before anything is sent (`MYNACARD_INVALID_SECRET`, no try spent). With the lockout guard,
@@ -723,6 +849,87 @@ enum mynacard_status mynacard_read_basic_four(struct mynacard_card *card, uint32
 // `secret` is NULL or points to `secret_len` readable bytes; `buf` is NULL or points to
 // `capacity` writable bytes; `needed` is NULL or writable.
 enum mynacard_status mynacard_read_my_number(struct mynacard_card *card, uint32_t key, const uint8_t *secret, size_t secret_len, uint32_t flags, char *buf, size_t capacity, size_t *needed);
+
+// Creates the guided PIN-reset flow of a kiosk or counter terminal at `place` (a
+// `mynacard_place`; not the smartphone app), the same steps and texts as the `myna-kiosk`
+// terminal kiosk, and sets `*kiosk` to its handle. The reset goes through `authority` (the
+// vendor's callbacks, copied; its `user_data` must stay valid until `mynacard_kiosk_free()`),
+// or, if `authority` is NULL, through the stand-in authority of `role` (a `mynacard_role`;
+// the virtual card only). `card_label` (UTF-8, may be NULL) is shown in the header.
+//
+// Drive it with `mynacard_kiosk_next()` and the answer calls. Texts come in the language set
+// by `mynacard_set_language()` when each step is returned. The handle may be used only from
+// the thread that created it (another thread gets `MYNACARD_INVALID_HANDLE`). The caller owns
+// it and frees it with `mynacard_kiosk_free()`.
+//
+// # Safety
+// `authority` is NULL or a valid `mynacard_authority`; `card_label` is NULL or a
+// NUL-terminated string; `kiosk` is NULL or writable.
+enum mynacard_status mynacard_kiosk_new(uint32_t place, const struct mynacard_authority *authority, uint32_t role, const char *card_label, struct mynacard_kiosk **kiosk);
+
+// Frees a kiosk; its card, if one was inserted, is unpowered and closed.
+enum mynacard_status mynacard_kiosk_free(struct mynacard_kiosk *kiosk);
+
+// What to show or ask next, into `*step`; its text is then read with `mynacard_kiosk_text()`.
+// Steps without an answer (headings, lines) are returned once each; a question is returned
+// again until it is answered; after the end, the `MYNACARD_STEP_DONE` step every time.
+//
+// # Safety
+// `step` is NULL or writable.
+enum mynacard_status mynacard_kiosk_next(struct mynacard_kiosk *kiosk, struct mynacard_kiosk_step *step);
+
+// The text of the step last returned by `mynacard_kiosk_next()` (`choice` 0), or of its menu
+// choice `choice` (from 1), or for a confirmation (`choice` 1) the word the person must type;
+// in the current language, as UTF-8 with a NUL, into the caller's `buf` of `capacity` bytes.
+// Length query as `mynacard_last_error_message()`.
+//
+// # Safety
+// `buf` is NULL or points to `capacity` writable bytes; `needed` is NULL or writable.
+enum mynacard_status mynacard_kiosk_text(struct mynacard_kiosk *kiosk, uint32_t choice, char *buf, size_t capacity, size_t *needed);
+
+// Answers the open question with `answer` (a `mynacard_answer`; `choice` is the menu number
+// for `MYNACARD_ANSWER_CHOICE`, ignored otherwise). An answer of the wrong kind is refused
+// (`MYNACARD_KIOSK_WRONG_ANSWER_KIND`, nothing sent); after the end, `MYNACARD_KIOSK_FINISHED`.
+enum mynacard_status mynacard_kiosk_answer(struct mynacard_kiosk *kiosk, uint32_t answer, uint32_t choice);
+
+// Answers a menu that takes several choices with `count` numbers at `choices` (none: `count`
+// 0, and `choices` may then be NULL).
+//
+// # Safety
+// `choices` is NULL or points to `count` readable `uint32_t`.
+enum mynacard_status mynacard_kiosk_answer_choices(struct mynacard_kiosk *kiosk, const uint32_t *choices, size_t count);
+
+// Answers a secret question with `secret_len` bytes at `secret` (ASCII; empty: the person gave
+// up). The format is checked before anything is sent; a value that breaks it is refused by the
+// kiosk with the rule (shown as the next step) and asked again. The library zeroizes its copy.
+// Zeroize yours.
+//
+// # Safety
+// `secret` is NULL or points to `secret_len` readable bytes.
+enum mynacard_status mynacard_kiosk_answer_secret(struct mynacard_kiosk *kiosk, const uint8_t *secret, size_t secret_len);
+
+// Inserts the virtual card saved at `state_path` at `MYNACARD_STEP_INSERT_CARD`. The kiosk
+// reads the PIN status (no try spent) and goes on. If the card cannot be opened, the kiosk is
+// told (it shows why and asks again, a limited number of times) and the error is returned.
+// The kiosk owns the card from now on and closes it in `mynacard_kiosk_free()`.
+//
+// # Safety
+// `state_path` is NULL or a NUL-terminated string.
+enum mynacard_status mynacard_kiosk_insert_virtual(struct mynacard_kiosk *kiosk, const char *state_path);
+
+// As `mynacard_kiosk_insert_virtual()`, with a PC/SC reader (`"auto"` or a name);
+// `MYNACARD_UNSUPPORTED` without the `pcsc` feature.
+//
+// # Safety
+// `reader` is NULL or a NUL-terminated string.
+enum mynacard_status mynacard_kiosk_insert_pcsc(struct mynacard_kiosk *kiosk, const char *reader);
+
+// Sets `*count` to the exchanges with the kiosk's virtual card since it was inserted (0 for a
+// reader).
+//
+// # Safety
+// `count` is NULL or writable.
+enum mynacard_status mynacard_kiosk_exchanges(struct mynacard_kiosk *kiosk, uint64_t *count);
 
 // Closes nothing, allocates nothing: the number of card handles open and of buffers not yet
 // freed, for leak checks in tests and examples.

@@ -19,6 +19,11 @@ use crate::types::mynacard_status::*;
 /// in another's).
 static NEXT: AtomicUsize = AtomicUsize::new(0x1000);
 
+/// A new handle number, never used before.
+pub fn next_id() -> usize {
+    NEXT.fetch_add(16, Ordering::Relaxed)
+}
+
 thread_local! {
     /// The handles this thread is running a call on (to refuse re-entrant calls from callbacks).
     static HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
@@ -57,7 +62,7 @@ impl<T> Registry<T> {
 
     /// Registers `value` and returns its handle number (never 0).
     pub fn insert(&self, value: T) -> Result<usize, FfiError> {
-        let id = NEXT.fetch_add(16, Ordering::Relaxed);
+        let id = next_id();
         self.map
             .lock()
             .map_err(|_| internal())?

@@ -13,13 +13,14 @@ mod authority;
 pub mod boundary;
 mod error;
 mod handles;
+mod kiosk;
 mod ops;
 pub mod types;
 
 pub use boundary::*;
 pub use types::*;
 
-/// How many kiosk handles are open.
+/// How many kiosk handles this thread has open.
 pub(crate) fn kiosk_len() -> usize {
-    0
+    kiosk::len()
 }

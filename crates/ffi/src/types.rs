@@ -416,5 +416,108 @@ pub struct mynacard_card {
     _private: [u8; 0],
 }
 
+/// The kinds of kiosk step (`mynacard_kiosk_step.kind`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mynacard_step_kind {
+    /// The start of a numbered stage (`stage` of `stages`): show the text as a heading. No
+    /// answer; call `mynacard_kiosk_next()` again.
+    MYNACARD_STEP_HEADING = 0,
+    /// A line to show. No answer.
+    MYNACARD_STEP_INFO = 1,
+    /// Ask to insert the card: answer with `mynacard_kiosk_insert_virtual()` or
+    /// `mynacard_kiosk_insert_pcsc()`, or `MYNACARD_ANSWER_QUIT`.
+    MYNACARD_STEP_INSERT_CARD = 2,
+    /// A numbered menu of `choice_count` choices (texts: `mynacard_kiosk_text(k, n, ...)`, n
+    /// from 1): answer `MYNACARD_ANSWER_CHOICE` with the number, or, where `multiple`,
+    /// `mynacard_kiosk_answer_choices()`.
+    MYNACARD_STEP_MENU = 3,
+    /// A yes-or-no question: `MYNACARD_ANSWER_YES` or `MYNACARD_ANSWER_NO`.
+    MYNACARD_STEP_YES_NO = 4,
+    /// A confirmation of an act that can lock a PIN: `MYNACARD_ANSWER_YES` only if the person
+    /// typed the word (`mynacard_kiosk_text(k, 1, ...)`), else `MYNACARD_ANSWER_NO`.
+    MYNACARD_STEP_CONFIRM = 5,
+    /// A secret (`pin_kind`, `secret_purpose`), entered without echo: answer with
+    /// `mynacard_kiosk_answer_secret()`; an empty secret means the person gave up.
+    MYNACARD_STEP_SECRET = 6,
+    /// The flow is over (`outcome`): show the text. Returned again on every call.
+    MYNACARD_STEP_DONE = 7,
+}
+
+/// Answers to a kiosk question (`mynacard_kiosk_answer`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mynacard_answer {
+    /// A menu choice; `choice` is its number, from 1.
+    MYNACARD_ANSWER_CHOICE = 0,
+    /// Yes, or go on.
+    MYNACARD_ANSWER_YES = 1,
+    /// No, or stop.
+    MYNACARD_ANSWER_NO = 2,
+    /// The person quits: the flow ends, cancelled.
+    MYNACARD_ANSWER_QUIT = 3,
+    /// The front end read something that is none of the valid answers: the kiosk says so and
+    /// asks again (a limited number of times).
+    MYNACARD_ANSWER_UNRECOGNISED = 4,
+}
+
+/// How a kiosk flow ended (`mynacard_kiosk_step.outcome`; the `myna-kiosk` exit codes).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mynacard_kiosk_outcome {
+    /// The PIN was reset.
+    MYNACARD_OUTCOME_DONE = 0,
+    /// A card or terminal error.
+    MYNACARD_OUTCOME_FAILED = 1,
+    /// The other PIN was wrong and the person stopped.
+    MYNACARD_OUTCOME_WRONG_PIN = 3,
+    /// A PIN needed for the route is blocked.
+    MYNACARD_OUTCOME_BLOCKED = 4,
+    /// The person declined to spend the other PIN's last try.
+    MYNACARD_OUTCOME_LAST_TRY_REFUSED = 5,
+    /// Answers that broke the rules too often (nothing was sent for them).
+    MYNACARD_OUTCOME_INVALID_INPUT = 6,
+    /// No card.
+    MYNACARD_OUTCOME_NO_CARD = 7,
+    /// The outcome of the reset is unknown: check the status.
+    MYNACARD_OUTCOME_UNKNOWN = 8,
+    /// The reset is not possible here; the flow said where to go.
+    MYNACARD_OUTCOME_NOT_POSSIBLE = 10,
+    /// The residence PIN was reset in one of its two applications only.
+    MYNACARD_OUTCOME_PARTIAL = 11,
+    /// The person quit.
+    MYNACARD_OUTCOME_CANCELLED = 12,
+}
+
+/// One kiosk step, as `mynacard_kiosk_next()` returns it. Its text is read with
+/// `mynacard_kiosk_text()`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct mynacard_kiosk_step {
+    /// A `mynacard_step_kind`.
+    pub kind: u32,
+    /// For a menu: how many choices (numbered from 1).
+    pub choice_count: u32,
+    /// For a menu: 1 if several choices (or none) may be picked.
+    pub multiple: u8,
+    /// For a heading: the stage, from 1.
+    pub stage: u32,
+    /// For a heading: how many stages.
+    pub stages: u32,
+    /// For a secret: which PIN (a `mynacard_pin_kind`); -1 otherwise.
+    pub pin_kind: i32,
+    /// For a secret: 0 the other JPKI PIN (the card verifies it: a wrong value costs one of its
+    /// tries), 1 the new PIN, 2 the new PIN again.
+    pub secret_purpose: u32,
+    /// For the end: a `mynacard_kiosk_outcome`; -1 otherwise.
+    pub outcome: i32,
+}
+
+/// A kiosk flow (opaque). Created by `mynacard_kiosk_new()`, freed by `mynacard_kiosk_free()`;
+/// used only from the thread that created it.
+pub struct mynacard_kiosk {
+    _private: [u8; 0],
+}
+
 /// The capacity of the output buffer given to each authority callback.
 pub const MYNACARD_CALLBACK_CAPACITY: usize = 4096;

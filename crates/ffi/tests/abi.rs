@@ -92,15 +92,15 @@ fn pin_status_spends_nothing() {
     let before = exchanges(card);
     // SAFETY: `all` has 3 (then 4) writable structs; `count` is writable.
     unsafe {
-        assert_eq!(mynacard_pin_status_all(card, all.as_mut_ptr(), 3, &mut count), MYNACARD_BUFFER_TOO_SMALL);
+        assert_eq!(mynacard_read_pin_status_all(card, all.as_mut_ptr(), 3, &mut count), MYNACARD_BUFFER_TOO_SMALL);
         assert_eq!(count, 4);
         assert_eq!(exchanges(card), before, "a too-small buffer sends nothing");
-        assert_eq!(mynacard_pin_status_all(card, all.as_mut_ptr(), 4, &mut count), MYNACARD_OK);
-        assert_eq!(mynacard_pin_status_all(card, std::ptr::null_mut(), 4, &mut count), MYNACARD_NULL_POINTER);
-        assert_eq!(mynacard_pin_status_all(card, all.as_mut_ptr(), 4, std::ptr::null_mut()), MYNACARD_NULL_POINTER);
+        assert_eq!(mynacard_read_pin_status_all(card, all.as_mut_ptr(), 4, &mut count), MYNACARD_OK);
+        assert_eq!(mynacard_read_pin_status_all(card, std::ptr::null_mut(), 4, &mut count), MYNACARD_NULL_POINTER);
+        assert_eq!(mynacard_read_pin_status_all(card, all.as_mut_ptr(), 4, std::ptr::null_mut()), MYNACARD_NULL_POINTER);
         let mut one = mynacard_pin_status::default();
-        assert_eq!(mynacard_pin_status(card, 4, &mut one), MYNACARD_INVALID_ARGUMENT);
-        assert_eq!(mynacard_pin_status(card, 0, std::ptr::null_mut()), MYNACARD_NULL_POINTER);
+        assert_eq!(mynacard_read_pin_status(card, 4, &mut one), MYNACARD_INVALID_ARGUMENT);
+        assert_eq!(mynacard_read_pin_status(card, 0, std::ptr::null_mut()), MYNACARD_NULL_POINTER);
     }
     assert_eq!(count, 4);
     let limits: Vec<_> = all.iter().map(|s| (s.kind, s.tries_left)).collect();

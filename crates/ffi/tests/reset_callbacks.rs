@@ -85,7 +85,7 @@ unsafe extern "C" fn get_challenge(
         // SAFETY: a writable status; the handle is the one running this reset.
         v.reentry = Some(unsafe {
             let mut s = mynacard_pin_status::default();
-            mynacard_pin_status(v.card, 0, &mut s)
+            mynacard_read_pin_status(v.card, 0, &mut s)
         });
     }
     match v.mode {

@@ -68,7 +68,7 @@ pub fn verify(card: *mut mynacard_card, kind: mynacard_pin_kind, pin: &str, flag
 pub fn status(card: *mut mynacard_card, kind: mynacard_pin_kind) -> mynacard_pin_status {
     let mut s = mynacard_pin_status::default();
     // SAFETY: writable struct.
-    let r = unsafe { mynacard_pin_status(card, kind as u32, &mut s) };
+    let r = unsafe { mynacard_read_pin_status(card, kind as u32, &mut s) };
     assert_eq!(r, MYNACARD_OK, "{}", message());
     s
 }
