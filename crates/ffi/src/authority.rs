@@ -85,7 +85,10 @@ impl CallbackAuthority {
         match Command::parse(bytes) {
             Ok(c) if allowed.contains(&c.ins()) => Ok(c),
             Ok(c) => {
-                let e = garbage(step, &format!("instruction {:02X} is not allowed here", c.ins()));
+                let e = garbage(
+                    step,
+                    &format!("instruction {:02X} is not allowed here", c.ins()),
+                );
                 Err(self.fail(e))
             }
             Err(e) => {

@@ -177,11 +177,13 @@ fn last_try(flags: u32, allowed: u32) -> Result<LastTry, FfiError> {
     if flags & !allowed != 0 {
         return Err(FfiError::invalid_argument("flags", flags));
     }
-    Ok(if flags & mynacard_flags::MYNACARD_FLAG_ALLOW_LAST_TRY as u32 != 0 {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    })
+    Ok(
+        if flags & mynacard_flags::MYNACARD_FLAG_ALLOW_LAST_TRY as u32 != 0 {
+            LastTry::Allow
+        } else {
+            LastTry::Refuse
+        },
+    )
 }
 
 const ALLOW_LAST: u32 = mynacard_flags::MYNACARD_FLAG_ALLOW_LAST_TRY as u32;
@@ -350,12 +352,11 @@ pub unsafe extern "C" fn mynacard_buffer_free(buffer: *mut mynacard_buffer) -> m
 /// The library's version, a static NUL-terminated string the caller must not free.
 #[no_mangle]
 pub extern "C" fn mynacard_version() -> *const c_char {
-    const V: &CStr = match CStr::from_bytes_with_nul(
-        concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
-    ) {
-        Ok(v) => v,
-        Err(_) => c"unknown",
-    };
+    const V: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => c"unknown",
+        };
     V.as_ptr()
 }
 
@@ -560,7 +561,9 @@ pub unsafe extern "C" fn mynacard_change(
         let new = unsafe { secret(new_pin, new_len, "new_pin") }?;
         let kind = arg(ops::pin_kind(pin_kind), "pin_kind", pin_kind)?;
         let last = last_try(flags, ALLOW_LAST)?;
-        CARDS.with(handle_id(card)?, |h| ops::change(h, kind, current, new, last))
+        CARDS.with(handle_id(card)?, |h| {
+            ops::change(h, kind, current, new, last)
+        })
     })
 }
 
@@ -757,7 +760,9 @@ pub unsafe extern "C" fn mynacard_reset(
         };
         // SAFETY: forwarded to the caller's promise above.
         let a = unsafe {
-            reset_args(pin_kind, new_pin, new_len, other_pin, other_len, flags, status)
+            reset_args(
+                pin_kind, new_pin, new_len, other_pin, other_len, flags, status,
+            )
         }?;
         let mut auth = CallbackAuthority::new(CallbackTable(table), description);
         let r = CARDS.with(handle_id(card)?, |h| {
@@ -799,7 +804,9 @@ pub unsafe extern "C" fn mynacard_reset_stand_in(
     entry(|| {
         // SAFETY: forwarded to the caller's promise above.
         let a = unsafe {
-            reset_args(pin_kind, new_pin, new_len, other_pin, other_len, flags, status)
+            reset_args(
+                pin_kind, new_pin, new_len, other_pin, other_len, flags, status,
+            )
         }?;
         let role = arg(ops::role(role), "role", role)?;
         let mut auth = ops::stand_in(role);
@@ -1288,7 +1295,6 @@ pub unsafe extern "C" fn mynacard_kiosk_exchanges(
         Ok(())
     })
 }
-
 
 /// Closes nothing, allocates nothing: the number of card handles open and of buffers not yet
 /// freed, for leak checks in tests and examples.

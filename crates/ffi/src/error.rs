@@ -178,9 +178,7 @@ fn credential_ja(kind: CredentialKind) -> String {
 fn rule_ja(rule: &Rule) -> String {
     match rule {
         Rule::Length { expected, got } => {
-            let expected = expected
-                .replace("exactly ", "")
-                .replace(" to ", "〜");
+            let expected = expected.replace("exactly ", "").replace(" to ", "〜");
             format!("{expected} 文字で入力してください（{got} 文字でした）")
         }
         Rule::NotDigit { position } => {

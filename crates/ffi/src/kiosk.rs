@@ -7,11 +7,11 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use ::mynacard_kiosk::flow::{Answer, AnswerError, Config, Kiosk, Step, StepKind};
+use ::mynacard_kiosk::text::{Lang as KLang, Text};
 use mynacard::policy::Place;
 use mynacard::reset::ResetAuthority;
 use mynacard::transport::{ExchangeLog, Transport};
-use ::mynacard_kiosk::flow::{Answer, AnswerError, Config, Kiosk, Step, StepKind};
-use ::mynacard_kiosk::text::{Lang as KLang, Text};
 use zeroize::Zeroizing;
 
 use crate::error::{self, FfiError, Lang};
@@ -60,7 +60,11 @@ fn answer_error(e: AnswerError) -> FfiError {
 }
 
 /// A new kiosk at `place`, resetting through `authority`; returns its handle number.
-pub fn new(place: Place, authority: Box<dyn ResetAuthority>, label: String) -> Result<usize, FfiError> {
+pub fn new(
+    place: Place,
+    authority: Box<dyn ResetAuthority>,
+    label: String,
+) -> Result<usize, FfiError> {
     if place == Place::SmartphoneApp {
         return Err(FfiError::invalid_argument(
             "place",
@@ -88,7 +92,10 @@ pub fn new(place: Place, authority: Box<dyn ResetAuthority>, label: String) -> R
     Ok(id)
 }
 
-fn with<R>(id: usize, f: impl FnOnce(&mut KioskHandle) -> Result<R, FfiError>) -> Result<R, FfiError> {
+fn with<R>(
+    id: usize,
+    f: impl FnOnce(&mut KioskHandle) -> Result<R, FfiError>,
+) -> Result<R, FfiError> {
     // The handle is taken out while `f` runs, so that a callback calling back in with it finds
     // it busy rather than borrowed twice.
     let mut h = KIOSKS
@@ -214,7 +221,10 @@ fn track(
 
 /// Inserts a card opened by `open` (the virtual card or a reader), or tells the kiosk why there
 /// is none (it asks again, then ends) and returns that error.
-pub fn insert(id: usize, open: impl FnOnce() -> Result<CardHandle, FfiError>) -> Result<(), FfiError> {
+pub fn insert(
+    id: usize,
+    open: impl FnOnce() -> Result<CardHandle, FfiError>,
+) -> Result<(), FfiError> {
     with(id, |h| match open() {
         Ok(CardHandle { card, log }) => {
             h.exchanges_before = log.as_ref().map(|l| l.len() as u64).unwrap_or(0);
@@ -231,8 +241,7 @@ pub fn insert(id: usize, open: impl FnOnce() -> Result<CardHandle, FfiError>) ->
 /// Exchanges with the kiosk's virtual card since it was inserted (0 without a virtual card).
 pub fn exchanges(id: usize) -> Result<u64, FfiError> {
     with(id, |h| {
-        Ok(h
-            .log
+        Ok(h.log
             .as_ref()
             .map(|l| l.len() as u64 - h.exchanges_before)
             .unwrap_or(0))

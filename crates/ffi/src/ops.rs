@@ -2,11 +2,11 @@
 //! these types and the results back; when the library's API changes, this is the file to adapt.
 
 use mynacard::cert::CertKind;
-use mynacard::credential::{
-    AuthPin, MatchingNumberB, MyNumber, SignaturePassword, TextAssistPin,
-};
+use mynacard::credential::{AuthPin, MatchingNumberB, MyNumber, SignaturePassword, TextAssistPin};
 use mynacard::pin::{PinKind, PinStatus, RetryState};
-use mynacard::policy::{assess, other_jpki_pin, Assessment, KioskSupport, Place, Refusal, Situation};
+use mynacard::policy::{
+    assess, other_jpki_pin, Assessment, KioskSupport, Place, Refusal, Situation,
+};
 use mynacard::reset::{AnyPin, ResetAuthority, StandInAuthority, TerminalRole};
 use mynacard::sign::{KeyKind, SignOptions, SignatureScheme, ToSign, Verification};
 use mynacard::text_assist::{BasicFour, TextAssistKey, TextAssistOptions};
@@ -62,7 +62,12 @@ pub fn open_virtual(_path: &std::path::Path) -> Result<CardHandle, FfiError> {
 #[cfg(feature = "pcsc")]
 pub fn open_pcsc(reader: &str) -> Result<CardHandle, FfiError> {
     use mynacard::pcsc::{open, Options, ReaderChoice};
-    let t = open(&ReaderChoice::parse(reader), &Options::default(), &mut |_| {}).map_err(|e| {
+    let t = open(
+        &ReaderChoice::parse(reader),
+        &Options::default(),
+        &mut |_| {},
+    )
+    .map_err(|e| {
         FfiError::new(
             mynacard_status::MYNACARD_TRANSPORT,
             format!("カードリーダーを開けません（{e}）。"),
@@ -112,7 +117,12 @@ fn parse_pin(kind: PinKind, value: &str) -> Result<AnyPin, FfiError> {
 }
 
 /// Verifies a PIN with the lockout guard.
-pub fn verify(h: &mut CardHandle, kind: PinKind, value: &str, last: LastTry) -> Result<(), FfiError> {
+pub fn verify(
+    h: &mut CardHandle,
+    kind: PinKind,
+    value: &str,
+    last: LastTry,
+) -> Result<(), FfiError> {
     let c = &mut h.card;
     match parse_pin(kind, value)? {
         AnyPin::Signature(p) => c.verify_with(&p, last),
@@ -232,7 +242,9 @@ fn with_text_assist<R>(
     h: &mut CardHandle,
     key: TextKey<'_>,
     last: LastTry,
-    f: impl FnOnce(&mut mynacard::text_assist::TextAssist<'_, Box<dyn Transport + Send>>) -> Result<R, Error>,
+    f: impl FnOnce(
+        &mut mynacard::text_assist::TextAssist<'_, Box<dyn Transport + Send>>,
+    ) -> Result<R, Error>,
 ) -> Result<R, FfiError> {
     let options = TextAssistOptions {
         last_try: last,
@@ -263,7 +275,11 @@ fn with_text_assist<R>(
 }
 
 /// The basic four attributes.
-pub fn basic_four(h: &mut CardHandle, key: TextKey<'_>, last: LastTry) -> Result<BasicFour, FfiError> {
+pub fn basic_four(
+    h: &mut CardHandle,
+    key: TextKey<'_>,
+    last: LastTry,
+) -> Result<BasicFour, FfiError> {
     with_text_assist(h, key, last, |t| t.basic_four())
 }
 
@@ -274,7 +290,8 @@ pub fn my_number(
     last: LastTry,
 ) -> Result<Zeroizing<String>, FfiError> {
     with_text_assist(h, key, last, |t| {
-        t.my_number().map(|n| Zeroizing::new(n.expose_str().to_string()))
+        t.my_number()
+            .map(|n| Zeroizing::new(n.expose_str().to_string()))
     })
 }
 
@@ -312,9 +329,14 @@ pub fn role(v: u32) -> Option<TerminalRole> {
 
 /// A `mynacard_cert_kind`.
 pub fn cert_kind(v: u32) -> Option<CertKind> {
-    [CertKind::Auth, CertKind::AuthCa, CertKind::Sign, CertKind::SignCa]
-        .get(v as usize)
-        .copied()
+    [
+        CertKind::Auth,
+        CertKind::AuthCa,
+        CertKind::Sign,
+        CertKind::SignCa,
+    ]
+    .get(v as usize)
+    .copied()
 }
 
 /// A `mynacard_key_kind`.
@@ -372,9 +394,7 @@ pub fn policy_c(a: &Assessment) -> mynacard_policy_result {
             Refusal::KioskSignatureOnly => mynacard_refusal::MYNACARD_REFUSAL_KIOSK_SIGNATURE_ONLY,
             Refusal::OtherPinUnknown(_) => mynacard_refusal::MYNACARD_REFUSAL_OTHER_PIN_UNKNOWN,
             Refusal::OtherPinBlocked(_) => mynacard_refusal::MYNACARD_REFUSAL_OTHER_PIN_BLOCKED,
-            Refusal::CertificatesMissing => {
-                mynacard_refusal::MYNACARD_REFUSAL_CERTIFICATES_MISSING
-            }
+            Refusal::CertificatesMissing => mynacard_refusal::MYNACARD_REFUSAL_CERTIFICATES_MISSING,
         } as u32
     });
     let go_instead = a.go_instead().iter().fold(0u32, |m, p| {
@@ -397,7 +417,10 @@ pub fn status_c(s: &PinStatus) -> mynacard_pin_status {
     let mut refs = [mynacard_ref_status::default(); 2];
     for (r, c) in s.refs.iter().zip(refs.iter_mut()) {
         let (state, tries) = match r.state {
-            RetryState::Verified => (mynacard_retry_state::MYNACARD_RETRY_VERIFIED, s.limit as i32),
+            RetryState::Verified => (
+                mynacard_retry_state::MYNACARD_RETRY_VERIFIED,
+                s.limit as i32,
+            ),
             RetryState::TriesLeft(n) => (mynacard_retry_state::MYNACARD_RETRY_TRIES_LEFT, n as i32),
             RetryState::Blocked => (mynacard_retry_state::MYNACARD_RETRY_BLOCKED, 0),
             RetryState::NoLimit => (mynacard_retry_state::MYNACARD_RETRY_NO_LIMIT, -1),

@@ -91,7 +91,9 @@ unsafe extern "C" fn get_challenge(
     match v.mode {
         Mode::ChallengeFails => 5,
         // A READ BINARY instead of GET CHALLENGE.
-        Mode::ChallengeNotGetChallenge => unsafe { put(&[0x00, 0xB0, 0x00, 0x00, 0x00], out, cap, len) },
+        Mode::ChallengeNotGetChallenge => unsafe {
+            put(&[0x00, 0xB0, 0x00, 0x00, 0x00], out, cap, len)
+        },
         // SAFETY: forwarded from the library's promise.
         _ => unsafe { put(&[0x00, 0x84, 0x00, 0x00, 0x08], out, cap, len) },
     }
@@ -121,9 +123,12 @@ unsafe extern "C" fn compute_cryptogram(
             Mode::CryptogramFails => -3,
             Mode::CryptogramNotAnApdu => put(&[0x00, 0x82], out, cap, len),
             // A VERIFY of the user-authentication PIN with a wrong value: it would spend a try.
-            Mode::CryptogramIsAVerify => {
-                put(&[0x00, 0x20, 0x00, 0x98, 0x04, b'9', b'9', b'9', b'9'], out, cap, len)
-            }
+            Mode::CryptogramIsAVerify => put(
+                &[0x00, 0x20, 0x00, 0x98, 0x04, b'9', b'9', b'9', b'9'],
+                out,
+                cap,
+                len,
+            ),
             Mode::CryptogramTooLong => {
                 *len = cap + 1;
                 0
@@ -181,8 +186,16 @@ fn authority(v: &mut Vendor, desc: &CString) -> mynacard_authority {
         route: Some(route),
         get_challenge: Some(get_challenge),
         compute_cryptogram: Some(compute_cryptogram),
-        wrap: if v.mode == Mode::Good { None } else { Some(wrap) },
-        unwrap: if v.mode == Mode::Good { None } else { Some(unwrap) },
+        wrap: if v.mode == Mode::Good {
+            None
+        } else {
+            Some(wrap)
+        },
+        unwrap: if v.mode == Mode::Good {
+            None
+        } else {
+            Some(unwrap)
+        },
     }
 }
 
@@ -201,11 +214,23 @@ fn run(mode: Mode, other: Option<&str>) -> (mynacard_status, Vendor, [Option<u8>
     };
     let desc = CString::new("test vendor terminal").unwrap();
     let auth = authority(&mut v, &desc);
-    let (op, ol) = other.map(|o| (o.as_ptr(), o.len())).unwrap_or((std::ptr::null(), 0));
+    let (op, ol) = other
+        .map(|o| (o.as_ptr(), o.len()))
+        .unwrap_or((std::ptr::null(), 0));
     let mut st = mynacard_pin_status::default();
     // SAFETY: a valid authority whose user_data outlives the call; valid buffers.
     let s = unsafe {
-        mynacard_reset(card, &auth, MYNACARD_PIN_SIGNATURE as u32, b"NEWPASS1".as_ptr(), 8, op, ol, 0, &mut st)
+        mynacard_reset(
+            card,
+            &auth,
+            MYNACARD_PIN_SIGNATURE as u32,
+            b"NEWPASS1".as_ptr(),
+            8,
+            op,
+            ol,
+            0,
+            &mut st,
+        )
     };
     let msg = message();
     if s == MYNACARD_OK {
@@ -264,7 +289,10 @@ fn failing_or_garbled_callbacks_leave_the_card_as_it_was() {
         let (s, _, c, m) = run(mode, Some("1234"));
         assert_eq!(s, status, "{mode:?}: {m}");
         assert!(!m.is_empty());
-        assert_eq!(c, UNTOUCHED, "{mode:?}: no try spent, the PIN still blocked");
+        assert_eq!(
+            c, UNTOUCHED,
+            "{mode:?}: no try spent, the PIN still blocked"
+        );
     }
 }
 
@@ -297,20 +325,56 @@ fn a_callback_cannot_reenter_with_the_same_handle() {
 fn missing_callbacks_are_refused_before_anything_is_sent() {
     let f = fresh();
     let card = open(&f.path);
-    let mut v = Vendor { mode: Mode::Good, card, wraps: vec![], reentry: None, challenges: 0 };
+    let mut v = Vendor {
+        mode: Mode::Good,
+        card,
+        wraps: vec![],
+        reentry: None,
+        challenges: 0,
+    };
     let desc = CString::new("x").unwrap();
     let mut a = authority(&mut v, &desc);
     a.compute_cryptogram = None;
     // SAFETY: valid authority and buffers.
     unsafe {
-        let s = mynacard_reset(card, &a, 0, b"NEWPASS1".as_ptr(), 8, b"1234".as_ptr(), 4, 0, std::ptr::null_mut());
+        let s = mynacard_reset(
+            card,
+            &a,
+            0,
+            b"NEWPASS1".as_ptr(),
+            8,
+            b"1234".as_ptr(),
+            4,
+            0,
+            std::ptr::null_mut(),
+        );
         assert_eq!(s, MYNACARD_NULL_POINTER);
-        let s = mynacard_reset(card, std::ptr::null(), 0, b"NEWPASS1".as_ptr(), 8, b"1234".as_ptr(), 4, 0, std::ptr::null_mut());
+        let s = mynacard_reset(
+            card,
+            std::ptr::null(),
+            0,
+            b"NEWPASS1".as_ptr(),
+            8,
+            b"1234".as_ptr(),
+            4,
+            0,
+            std::ptr::null_mut(),
+        );
         assert_eq!(s, MYNACARD_NULL_POINTER);
         let mut a = authority(&mut v, &desc);
         let bad = [0xC3u8, 0x28, 0];
         a.description = bad.as_ptr().cast();
-        let s = mynacard_reset(card, &a, 0, b"NEWPASS1".as_ptr(), 8, b"1234".as_ptr(), 4, 0, std::ptr::null_mut());
+        let s = mynacard_reset(
+            card,
+            &a,
+            0,
+            b"NEWPASS1".as_ptr(),
+            8,
+            b"1234".as_ptr(),
+            4,
+            0,
+            std::ptr::null_mut(),
+        );
         assert_eq!(s, MYNACARD_INVALID_UTF8);
     }
     assert_eq!(exchanges(card), 0);

@@ -60,7 +60,12 @@ pub fn exchanges(card: *mut mynacard_card) -> u64 {
     n
 }
 
-pub fn verify(card: *mut mynacard_card, kind: mynacard_pin_kind, pin: &str, flags: u32) -> mynacard_status {
+pub fn verify(
+    card: *mut mynacard_card,
+    kind: mynacard_pin_kind,
+    pin: &str,
+    flags: u32,
+) -> mynacard_status {
     // SAFETY: `pin` is valid for its length.
     unsafe { mynacard_verify(card, kind as u32, pin.as_ptr(), pin.len(), flags) }
 }
