@@ -10,7 +10,8 @@
 
 use mynacard::cert::CertKind;
 use mynacard::credential::AuthPin;
-use mynacard::sign::{verify_signature, HashAlgorithm, SignOptions, SignatureScheme, ToSign};
+use mynacard::crypto::HashAlgorithm;
+use mynacard::sign::{verify_signature, SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::VirtualCard;
 use mynacard::Card;
 

@@ -75,7 +75,10 @@ fn the_last_wrong_try_is_persisted_before_the_answer() {
 // Issue 12 item 1: a try is spent (and saved) before the value is compared.
 
 use mynacard::applets::{self, jpki, residence, surface, text, Aid};
-use mynacard::reset::stand_in::{mac, TerminalRole};
+use mynacard::reset::stand_in::TerminalRole;
+
+mod common;
+use common::stand_in_mac as mac;
 use mynacard::transport::Transport;
 
 fn sw(r: &[u8]) -> u16 {

@@ -3,18 +3,10 @@
 //! library pre-checks is relied on here.
 
 use mynacard::applets::{self, jpki, residence, text, Aid};
-use mynacard::reset::stand_in::{TerminalRole, COUNTER_TEST_KEY, KIOSK_TEST_KEY, MAC_LEN};
+use mynacard::reset::stand_in::{TerminalRole, COUNTER_TEST_KEY, KIOSK_TEST_KEY};
 
-/// The stand-in MAC, computed here independently of the library: the first [`MAC_LEN`] bytes of
-/// HMAC-SHA256(`key`, `challenge`).
-fn mac(key: &[u8], challenge: &[u8]) -> [u8; MAC_LEN] {
-    use hmac::{Hmac, KeyInit, Mac};
-    let mut m = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
-    m.update(challenge);
-    let mut out = [0; MAC_LEN];
-    out.copy_from_slice(&m.finalize().into_bytes()[..MAC_LEN]);
-    out
-}
+mod common;
+use common::stand_in_mac as mac;
 use mynacard::sim::{App, SimOptions, VirtualCard};
 use mynacard::transport::Transport;
 

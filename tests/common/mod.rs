@@ -40,3 +40,12 @@ pub fn assert_clean(what: &str, text: &str, secrets: &[String]) {
         }
     }
 }
+
+/// The stand-in terminal MAC, computed here as an independent terminal would, without the
+/// library's own code: the first `MAC_LEN` bytes of HMAC-SHA256(`key`, `challenge`).
+pub fn stand_in_mac(key: &[u8], challenge: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut m = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
+    m.update(challenge);
+    m.finalize().into_bytes()[..mynacard::reset::stand_in::MAC_LEN].to_vec()
+}

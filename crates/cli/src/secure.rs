@@ -120,22 +120,30 @@ pub fn info(
         if let Some(d) = &digits {
             v["my_number"] = serde_json::json!(d.as_str());
         }
-        output::json(&v);
+        output::json(&v)?;
     } else {
-        println!("{} {}", msg("氏名:", "Name:      "), b.name);
-        println!("{} {}", msg("住所:", "Address:   "), b.address);
-        println!("{} {}", msg("生年月日:", "Birth date:"), b.birth_date);
-        println!("{} {}", msg("性別:", "Sex:       "), b.sex);
+        output::line(format!("{} {}", msg("氏名:", "Name:      "), b.name))?;
+        output::line(format!("{} {}", msg("住所:", "Address:   "), b.address))?;
+        output::line(format!(
+            "{} {}",
+            msg("生年月日:", "Birth date:"),
+            b.birth_date
+        ))?;
+        output::line(format!("{} {}", msg("性別:", "Sex:       "), b.sex))?;
         if let Some(d) = &digits {
-            println!("{} {}", msg("個人番号:", "My Number: "), d.as_str());
+            output::line(format!(
+                "{} {}",
+                msg("個人番号:", "My Number: "),
+                d.as_str()
+            ))?;
         }
-        println!(
+        output::line(format!(
             "{}",
             msg(
                 "(セキュアメッセージングで暗号化して読み取りました。暗証番号は平文で送られます。完全性記録は照合していません)",
                 "(read encrypted through secure messaging; the PIN itself travels in the clear; not checked against the integrity record)"
             )
-        );
+        ))?;
     }
     Ok(())
 }
@@ -188,43 +196,43 @@ pub fn master_file(
                 "subject": c.subject_key_id(),
             })).collect::<Vec<_>>(),
             "verdict": chain.verdict,
-        }));
+        }))?;
         return Ok(());
     }
     let show = |label: &str, v: Option<String>| {
-        println!(
+        output::line(format!(
             "{label} {}",
             v.unwrap_or_else(|| msg("(なし)", "(absent)").into())
-        )
+        ))
     };
     show(
         msg("カード識別番号:", "Card id:     "),
         d.card_identification.clone(),
-    );
+    )?;
     show(
         msg("発行団体コード:", "Municipality:"),
         d.municipality_code.clone(),
-    );
+    )?;
     show(
         msg("有効期限:", "Expiry:      "),
         d.expiry.map(|e| e.to_string()),
-    );
+    )?;
     show(
         msg("接触ATR:", "Contact ATR: "),
         d.contact_atr.as_ref().map(hex::encode_upper),
-    );
+    )?;
     for c in &chain.certificates {
-        println!(
+        output::line(format!(
             "{} {} -> {}",
             msg("CV証明書:", "CV cert:     "),
             c.issuer_key_id(),
             c.subject_key_id()
-        );
+        ))?;
     }
-    println!(
+    output::line(format!(
         "{} {}",
         msg("連鎖の検証:", "Chain:       "),
         msg(verdict_ja, verdict_en)
-    );
+    ))?;
     Ok(())
 }
