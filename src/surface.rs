@@ -571,7 +571,7 @@ impl SurfaceOpenedBy {
     }
 }
 
-/// Options for [`Card::open_surface`].
+/// Options for [`Card::surface`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SurfaceOptions {
     /// Check each record's signature under the key of the CV certificate `0004` (default on;
@@ -612,7 +612,7 @@ impl<T: Transport> Card<T> {
     /// Selects the card-surface AP and verifies `key` (with the lockout guard when it is on:
     /// SELECT, a case-1 VERIFY that spends nothing, and the VERIFY; three exchanges). With
     /// [`SurfaceKey::Nothing`], only the SELECT.
-    pub fn open_surface(
+    pub fn surface(
         &mut self,
         key: SurfaceKey<'_>,
         options: SurfaceOptions,

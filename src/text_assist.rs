@@ -308,7 +308,7 @@ impl OpenedBy {
     }
 }
 
-/// Options for [`Card::open_text_assist`].
+/// Options for [`Card::text_assist`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextAssistOptions {
     /// Check `0001` and `0002` against the digests in `0003` (default on; one READ BINARY of
@@ -354,7 +354,7 @@ impl<T: Transport> fmt::Debug for TextAssist<'_, T> {
 impl<T: Transport> Card<T> {
     /// Selects the text-assist AP and verifies `key` (with the lockout guard if it is on).
     /// The returned handle reads what that key opens.
-    pub fn open_text_assist(
+    pub fn text_assist(
         &mut self,
         key: TextAssistKey<'_>,
         options: TextAssistOptions,

@@ -104,14 +104,17 @@ pub fn cert(
             let pw: SignaturePassword = secrets.pin(&t(Msg::PromptCurrentForCert))?;
             card.verify_with(&pw, last(allow_last_try))?;
         }
-        let c = card.read_certificate(kind)?;
+        let c = card.jpki().read_certificate(kind)?;
         let chain = if check_chain {
             let trust = if accept_test {
                 TrustStore::production_and_test()
             } else {
                 TrustStore::production()
             };
-            Some(card.verify_certificate_chain(kind, &trust, SystemTime::now()))
+            Some(
+                card.jpki()
+                    .verify_certificate_chain(kind, &trust, SystemTime::now()),
+            )
         } else {
             None
         };
@@ -201,15 +204,17 @@ pub fn sign(
     let r = match key {
         KeyKind::Auth => {
             let pin: AuthPin = secrets.pin(&prompt)?;
-            card.sign(&pin, scheme, ToSign::Message(&data), &options)
+            card.jpki()
+                .sign(&pin, scheme, ToSign::Message(&data), &options)
         }
         KeyKind::Sign => {
             let pw: SignaturePassword = secrets.pin(&prompt)?;
-            card.sign(&pw, scheme, ToSign::Message(&data), &options)
+            card.jpki()
+                .sign(&pw, scheme, ToSign::Message(&data), &options)
         }
     };
     let cert = if r.is_ok() {
-        card.read_certificate(key.cert()).ok()
+        card.jpki().read_certificate(key.cert()).ok()
     } else {
         None
     };
@@ -288,7 +293,7 @@ pub fn info(
             (_, _, Some(b)) => TextAssistKey::MatchingB(b),
             _ => unreachable!("one key is always read above"),
         };
-        let mut t = card.open_text_assist(key, options)?;
+        let mut t = card.text_assist(key, options)?;
         let basic = if open_with == OpenWith::MatchingA {
             None
         } else {

@@ -107,7 +107,8 @@ fn reset_inner(
         ));
     }
     if let Place::Kiosk(_) = place {
-        situation = situation.with_both_certificates(card.certificate_availability()?.both());
+        situation =
+            situation.with_both_certificates(card.jpki().certificate_availability()?.both());
         if let Some(other) = other_jpki_pin(kind) {
             situation = situation.knowing([other]);
             if card.pin_status(other)?.is_blocked() {

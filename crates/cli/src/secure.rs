@@ -90,7 +90,7 @@ pub fn info(
     let r = (|| {
         let pin: TextAssistPin =
             secrets.pin(&format!("Current {}", PinKind::TextAssist.description()))?;
-        let mut sm = card.open_secure_messaging(&pin, last).map_err(sm_failure)?;
+        let mut sm = card.secure_messaging(&pin, last).map_err(sm_failure)?;
         let basic = sm.basic_four().map_err(sm_failure)?;
         let number = if my_number {
             Some(sm.my_number().map_err(sm_failure)?)
@@ -162,8 +162,8 @@ pub fn master_file(
     if virtual_card {
         keys = keys.merged(&mynacard::sim::mf::virtual_mf_issuer_keys());
     }
-    let d = card.master_file_data()?;
-    let chain = card.master_file_chain(&keys)?;
+    let d = card.master_file().data()?;
+    let chain = card.master_file().chain(&keys)?;
     let (verdict_ja, verdict_en) = match &chain.verdict {
         ChainVerdict::Verified { .. } if chain.verdict.is_production() => (
             "検証済み(本番の発行者鍵)",

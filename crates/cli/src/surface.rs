@@ -184,7 +184,7 @@ pub fn surface(
             (_, _, Some(d)) => SurfaceKey::BirthDate(d),
             _ => SurfaceKey::Nothing,
         };
-        let mut s = card.open_surface(key, options)?;
+        let mut s = card.surface(key, options)?;
         v["opened_with"] = json!(s.opened_by());
         let ap_key = if args.open_with == SurfaceOpen::BirthDate {
             let rec = s.age_record()?;
@@ -279,7 +279,7 @@ pub fn surface(
 
 /// `card-info`: 共通カードAP record 1 (no PIN).
 pub fn card_info(card: &mut AnyCard, json_out: bool) -> Result<(), Failure> {
-    let id = card.read_card_identity()?;
+    let id = card.common().identity()?;
     if json_out {
         output::json(&json!({
             "ok": true,

@@ -143,7 +143,7 @@ pub(crate) fn change_pin(
 
 /// The key's certificate (the signature certificate needs the password verified first).
 pub(crate) fn read_certificate(card: &mut Conn, key: Key) -> Result<Certificate, Error> {
-    card.read_certificate(key.cert_kind())
+    card.jpki().read_certificate(key.cert_kind())
 }
 
 /// Signs `data` as given with P1=00 (PKCS#1 v1.5 over the caller's DigestInfo), the key's PIN
