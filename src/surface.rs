@@ -32,7 +32,6 @@ use std::fmt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::apdu::Status;
 use crate::applets::{self, surface, Fid};
 use crate::credential::{BirthDateKey, MatchingNumberB, MyNumber};
 use crate::crypto::RsaKey;
@@ -664,16 +663,7 @@ impl<T: Transport> Surface<'_, T> {
                 s.select_df(&applets::SURFACE)?;
                 s.read_file(fid, FileSize::Tlv { likely_large: true })
             })
-            .map_err(|e| match e {
-                Error::Card { sw, .. } if sw.status() == Status::SecurityStatusNotSatisfied => {
-                    Error::NeedsVerification { what, needs }
-                }
-                Error::Card { sw, .. } if sw.status() == Status::FileNotFound => {
-                    Error::NotFound { what }
-                }
-                Error::NotFound { .. } => Error::NotFound { what },
-                other => other,
-            })
+            .map_err(|e| crate::session::read_error(e, what, needs))
     }
 
     fn check(

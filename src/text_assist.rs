@@ -22,7 +22,6 @@ use std::fmt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::apdu::Status;
 use crate::applets::{self, text, Fid};
 use crate::credential::{CredentialKind, MatchingNumberB, MyNumber, TextAssistPin};
 use crate::crypto::HashAlgorithm;
@@ -402,18 +401,12 @@ impl<T: Transport> TextAssist<'_, T> {
                 s.select_df(&applets::TEXT_ASSIST)?;
                 s.read_file(fid, size)
             })
-            .map_err(|e| match e {
-                Error::Card { sw, .. } if sw.status() == Status::SecurityStatusNotSatisfied => {
-                    Error::NeedsVerification {
-                        what,
-                        needs: "the text-assist PIN or the 照合番号 that opens it",
-                    }
-                }
-                Error::Card { sw, .. } if sw.status() == Status::FileNotFound => {
-                    Error::NotFound { what }
-                }
-                Error::NotFound { .. } => Error::NotFound { what },
-                other => other,
+            .map_err(|e| {
+                crate::session::read_error(
+                    e,
+                    what,
+                    "the text-assist PIN or the 照合番号 that opens it",
+                )
             })
     }
 

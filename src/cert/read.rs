@@ -5,22 +5,9 @@ use std::time::SystemTime;
 use super::*;
 use crate::applets::jpki;
 use crate::error::{Error, Result};
-use crate::session::FileSize;
+use crate::session::{read_error, FileSize};
 use crate::transport::Transport;
 use crate::Card;
-
-/// Turns a read failure into the error a caller can act on.
-fn read_error(e: Error, what: &'static str, needs: &'static str) -> Error {
-    use crate::apdu::Status;
-    match e {
-        Error::Card { sw, .. } if sw.status() == Status::SecurityStatusNotSatisfied => {
-            Error::NeedsVerification { what, needs }
-        }
-        Error::Card { sw, .. } if sw.status() == Status::FileNotFound => Error::NotFound { what },
-        Error::NotFound { .. } => Error::NotFound { what },
-        other => other,
-    }
-}
 
 /// The JPKI application (公的個人認証AP) of a card: its certificates, token info and
 /// signatures. Get one with [`Card::jpki`]; it borrows the card while it lives, and holds no
