@@ -68,14 +68,6 @@ pub enum OpenWith {
     MatchingB,
 }
 
-fn last(allow: bool) -> LastTry {
-    if allow {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    }
-}
-
 fn read_failure(path: &Path, e: std::io::Error) -> Failure {
     Failure::new(exit::FAILURE, t(Msg::CannotRead(path, &e)))
 }
@@ -102,7 +94,7 @@ pub fn cert(
     let r = (|| {
         if kind.needs_signature_password() {
             let pw: SignaturePassword = secrets.pin(&t(Msg::PromptCurrentForCert))?;
-            card.verify_with(&pw, last(allow_last_try))?;
+            card.verify_with(&pw, LastTry::allow_if(allow_last_try))?;
         }
         let c = card.jpki().read_certificate(kind)?;
         let chain = if check_chain {
@@ -197,7 +189,7 @@ pub fn sign(
     outfile::check_writable(out)?;
     let scheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256);
     let options = SignOptions {
-        last_try: last(allow_last_try),
+        last_try: LastTry::allow_if(allow_last_try),
         ..Default::default()
     };
     let prompt = t(Msg::PromptCurrent(key.pin()));
@@ -264,7 +256,7 @@ pub fn info(
         return Err(Failure::new(exit::USAGE, t(Msg::MatchingBNoMyNumber)));
     }
     let options = TextAssistOptions {
-        last_try: last(allow_last_try),
+        last_try: LastTry::allow_if(allow_last_try),
         ..Default::default()
     };
     let r = (|| {

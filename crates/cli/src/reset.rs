@@ -132,11 +132,7 @@ fn reset_inner(
     };
     let new = new_any(src, kind)?;
     let mut authority = StandInAuthority::new(role);
-    let last = if args.allow_last_try {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    };
+    let last = LastTry::allow_if(args.allow_last_try);
     let status = card.reset_any(&mut authority, &new, other.as_ref(), last)?;
     if json {
         output::json(&serde_json::json!({

@@ -82,11 +82,7 @@ pub fn info(
     allow_last_try: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    let last = if allow_last_try {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    };
+    let last = LastTry::allow_if(allow_last_try);
     let r = (|| {
         let pin: TextAssistPin =
             secrets.pin(&format!("Current {}", PinKind::TextAssist.description()))?;

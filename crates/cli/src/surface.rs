@@ -153,11 +153,7 @@ pub fn surface(
         keys
     };
     let options = SurfaceOptions {
-        last_try: if args.allow_last_try {
-            LastTry::Allow
-        } else {
-            LastTry::Refuse
-        },
+        last_try: LastTry::allow_if(args.allow_last_try),
         ..Default::default()
     };
     let dir = args.out.as_deref();
