@@ -54,11 +54,13 @@ fn scenarios(c: &mut Criterion) {
     let text = TextAssistPin::parse("1234").unwrap();
     let scheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256);
     let sign = |c: &mut Card<VirtualCard>, o: &SignOptions| {
-        c.sign(&pin, scheme, ToSign::Message(b"bench"), o).unwrap()
+        c.jpki()
+            .sign(&pin, scheme, ToSign::Message(b"bench"), o)
+            .unwrap()
     };
     assert_eq!(count(&mut card, |c| drop(c.status_all().unwrap())), 9);
     assert_eq!(count(&mut card, |c| c.verify(&pin).unwrap()), 3);
-    let read = |c: &mut Card<VirtualCard>| drop(c.read_certificate(CertKind::Auth).unwrap());
+    let read = |c: &mut Card<VirtualCard>| drop(c.jpki().read_certificate(CertKind::Auth).unwrap());
     assert_eq!(count(&mut card, read), 2);
     assert_eq!(
         count(&mut card, |c| drop(sign(c, &SignOptions::unchecked()))),
@@ -70,7 +72,7 @@ fn scenarios(c: &mut Criterion) {
     );
     let text_read = |c: &mut Card<VirtualCard>| {
         let mut t = c
-            .open_text_assist(TextAssistKey::Pin(&text), TextAssistOptions::default())
+            .text_assist(TextAssistKey::Pin(&text), TextAssistOptions::default())
             .unwrap();
         black_box(t.basic_four().unwrap());
         black_box(t.my_number().unwrap().expose_str().len());

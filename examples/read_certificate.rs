@@ -15,7 +15,7 @@ use mynacard::Card;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut card = Card::new(VirtualCard::new());
 
-    let cert = card.read_certificate(CertKind::Auth)?;
+    let cert = card.jpki().read_certificate(CertKind::Auth)?;
     println!("subject:     {}", cert.subject());
     println!("issuer:      {}", cert.issuer());
     println!("valid until: {}", cert.not_after());

@@ -1,6 +1,6 @@
 //! Sign a message with the user-authentication key, then check the signature yourself.
 //!
-//! [`Card::sign`] verifies the PIN, signs, and by default already checks the signature against
+//! [`Jpki::sign`](mynacard::cert::Jpki::sign) verifies the PIN, signs, and by default already checks the signature against
 //! the key's certificate (`checked` says so). The second check below is what a relying party
 //! does with nothing but the certificate and the signature.
 //!
@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The virtual card's user-authentication PIN is 1234. A real program prompts for it.
     let pin = AuthPin::parse("1234")?;
-    let signature = card.sign(
+    let signature = card.jpki().sign(
         &pin,
         scheme,
         ToSign::Message(message),
@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Anyone holding the certificate can check it again.
-    let key = card.read_certificate(CertKind::Auth)?.public_key()?;
+    let key = card.jpki().read_certificate(CertKind::Auth)?.public_key()?;
     verify_signature(&key, scheme, ToSign::Message(message), &signature.bytes)?;
     println!("checked against the certificate's public key: ok");
 

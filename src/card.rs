@@ -23,6 +23,18 @@ pub enum LastTry {
     Allow,
 }
 
+impl LastTry {
+    /// The one way to choose from a yes/no flag (such as `--allow-last-try`):
+    /// [`LastTry::Allow`] when `allow` is true, else [`LastTry::Refuse`].
+    pub fn allow_if(allow: bool) -> Self {
+        if allow {
+            LastTry::Allow
+        } else {
+            LastTry::Refuse
+        }
+    }
+}
+
 /// Whose counter a VERIFY spends: a PIN, or a key of the card-surface or text-assist AP
 /// (照合番号A, 照合番号B, the birth-date key). Every secret goes through the same guarded path
 /// ([`Card::verify_secret`]); this only chooses the error variants that name it.

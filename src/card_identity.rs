@@ -82,13 +82,32 @@ impl fmt::Display for CardIdentity {
     }
 }
 
+/// 共通カードAP, the card's common application: its identity record. Get one with
+/// [`Card::common`]; it borrows the card while it lives.
+pub struct Common<'c, T: Transport> {
+    card: &'c mut Card<T>,
+}
+
+impl<T: Transport> fmt::Debug for Common<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Common").finish_non_exhaustive()
+    }
+}
+
 impl<T: Transport> Card<T> {
+    /// 共通カードAP of this card. Sends nothing by itself.
+    pub fn common(&mut self) -> Common<'_, T> {
+        Common { card: self }
+    }
+}
+
+impl<T: Transport> Common<'_, T> {
     /// Reads 共通カードAP record 1 (no PIN): SELECT the application, then READ RECORD
     /// `00 B2 01 0C 00` addressed by SFI 1 — two exchanges. A card that refuses the SFI gets
     /// SELECT EF `0001` and `00 B2 01 04 00` instead.
-    pub fn read_card_identity(&mut self) -> Result<CardIdentity> {
+    pub fn identity(&mut self) -> Result<CardIdentity> {
         let fid = residence::COMMON_RECORD;
-        let record = self.in_transaction(|card| {
+        let record = self.card.in_transaction(|card| {
             let s = card.session_mut();
             s.select_df(&applets::COMMON)?;
             // transmit_addressed hands `80|SFI` or `80` (after SELECT EF); READ RECORD puts

@@ -171,7 +171,8 @@ pub trait Secret: private::Sealed {
 pub trait Pin: Secret + Sized {
     /// The PIN kind this type is for.
     const KIND: PinKind;
-    /// Validates and wraps a value.
+    /// Validates and wraps a value: the type's own `parse`, for generic code (one check per
+    /// credential; there is no `FromStr`).
     fn new(value: &str) -> Result<Self, CredentialError>;
 }
 
@@ -192,13 +193,6 @@ macro_rules! secret_type {
         }
 
         impl private::Sealed for $name {}
-
-        impl std::str::FromStr for $name {
-            type Err = CredentialError;
-            fn from_str(s: &str) -> Result<Self, CredentialError> {
-                Self::parse(s)
-            }
-        }
     };
 }
 

@@ -43,9 +43,9 @@
 //! use mynacard::{sim::VirtualCard, Card};
 //!
 //! let mut card = Card::new(VirtualCard::new());
-//! let cert = card.read_certificate(CertKind::Auth)?;
+//! let cert = card.jpki().read_certificate(CertKind::Auth)?;
 //! println!("{}", cert.subject());
-//! let sig = card.sign(
+//! let sig = card.jpki().sign(
 //!     &AuthPin::parse("1234")?,
 //!     SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256),
 //!     ToSign::Message(b"hello"),

@@ -6,7 +6,7 @@
 //! * The MF itself cannot be selected again once an application is current (`00 A4 00 00` and
 //!   `3F00` do not work on this card), but selecting the issuer security domain
 //!   (`00 A4 04 0C 07 A0 00 00 01 51 00 00`) restores the power-on state: no application
-//!   current, and the security status (verified PINs) cleared. [`Card::select_master_file`].
+//!   current, and the security status (verified PINs) cleared. [`MasterFile::select`].
 //! * GET DATA (`00 CA P1 P2 Le`, the tag in P1-P2) answers at that level for the objects of
 //!   [`tag`]. The large ones (the certificates) refuse a short `Le` with `6700`; this crate asks
 //!   for them with an extended `Le` straight away when the reader can send one.
@@ -448,12 +448,33 @@ fn parse_err(e: MfParseError) -> Error {
     }
 }
 
+/// The master file level of a card (the GlobalPlatform issuer security domain): its GET DATA
+/// objects, its CV chain and the JICSAP files under the MF. Get one with [`Card::master_file`];
+/// it borrows the card while it lives. Every read here selects the issuer security domain
+/// first, which **clears the security status** of the card.
+pub struct MasterFile<'c, T: Transport> {
+    card: &'c mut Card<T>,
+}
+
+impl<T: Transport> fmt::Debug for MasterFile<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MasterFile").finish_non_exhaustive()
+    }
+}
+
 impl<T: Transport> Card<T> {
+    /// The master file level of this card. Sends nothing by itself.
+    pub fn master_file(&mut self) -> MasterFile<'_, T> {
+        MasterFile { card: self }
+    }
+}
+
+impl<T: Transport> MasterFile<'_, T> {
     /// Selects the GlobalPlatform issuer security domain (`00 A4 04 0C 07 A0 00 00 01 51 00
     /// 00`): the card returns to the MF level, with no application current and its security
     /// status cleared (every PIN verified earlier is no longer in effect). One exchange.
-    pub fn select_master_file(&mut self) -> Result<()> {
-        let s = self.session_mut();
+    pub fn select(&mut self) -> Result<()> {
+        let s = self.card.session_mut();
         s.forget();
         let cmd = Command::new(0x00, crate::apdu::ins::SELECT, 0x04, 0x0C)
             .with_data(&ISSUER_SECURITY_DOMAIN)?;
@@ -474,7 +495,7 @@ impl<T: Transport> Card<T> {
     pub fn get_data(&mut self, tag: u16) -> Result<Option<Vec<u8>>> {
         let [p1, p2] = tag.to_be_bytes();
         let large = matches!(tag, tag::CHAIN_UPPER | tag::CHAIN_LOWER);
-        let s = self.session_mut();
+        let s = self.card.session_mut();
         let df = s.selected().0;
         let ext = s.use_extended();
         let short = Command::new(0x00, INS_GET_DATA, p1, p2).with_ne(256)?;
@@ -504,9 +525,9 @@ impl<T: Transport> Card<T> {
     }
 
     /// Selects the issuer security domain and reads the MF objects of [`MfData`] (one SELECT and
-    /// six GET DATA). **Clears the security status** (see [`Card::select_master_file`]).
-    pub fn master_file_data(&mut self) -> Result<MfData> {
-        self.select_master_file()?;
+    /// six GET DATA). **Clears the security status** (see [`MasterFile::select`]).
+    pub fn data(&mut self) -> Result<MfData> {
+        self.select()?;
         let mut d = MfData::default();
         for t in [
             tag::ISSUER_IDENTIFICATION,
@@ -532,8 +553,8 @@ impl<T: Transport> Card<T> {
     /// Selects the issuer security domain, reads the CV chain (`F8`, then `7F21` when present)
     /// and verifies it under `keys` (see [`mf_issuer_keys`]). Three exchanges when the reader
     /// sends extended lengths. **Clears the security status.**
-    pub fn master_file_chain(&mut self, keys: &IssuerKeys) -> Result<MfChain> {
-        self.select_master_file()?;
+    pub fn chain(&mut self, keys: &IssuerKeys) -> Result<MfChain> {
+        self.select()?;
         let mut certificates = Vec::new();
         for t in [tag::CHAIN_UPPER, tag::CHAIN_LOWER] {
             match self.get_data(t)? {
@@ -579,8 +600,8 @@ impl<T: Transport> Card<T> {
 
     /// Selects the EF under the MF and reads its records (1, 2, … until `6A83`), concatenated.
     fn mf_records(&mut self, fid: u16) -> Result<Option<Vec<u8>>> {
-        self.select_master_file()?;
-        let s = self.session_mut();
+        self.select()?;
+        let s = self.card.session_mut();
         let sel = Command::new(0x00, crate::apdu::ins::SELECT, 0x02, 0x0C)
             .with_data(&fid.to_be_bytes())?;
         let r = s.transmit(&sel)?;

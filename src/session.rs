@@ -627,6 +627,21 @@ pub(crate) fn sfi_refused(sw: StatusWord) -> bool {
     ) || sw.0 == 0x6981
 }
 
+/// Turns a failed read of `what` into the error a caller can act on: `6982` becomes
+/// [`Error::NeedsVerification`] (with `needs`, the secret that opens it), a missing file
+/// [`Error::NotFound`] naming `what`; anything else passes through. The one mapper for every
+/// application's reads.
+pub(crate) fn read_error(e: Error, what: &'static str, needs: &'static str) -> Error {
+    match e {
+        Error::Card { sw, .. } if sw.status() == Status::SecurityStatusNotSatisfied => {
+            Error::NeedsVerification { what, needs }
+        }
+        Error::Card { sw, .. } if sw.status() == Status::FileNotFound => Error::NotFound { what },
+        Error::NotFound { .. } => Error::NotFound { what },
+        other => other,
+    }
+}
+
 /// An [`Error::Card`] for a status word.
 pub(crate) fn card_error(operation: &'static str, sw: StatusWord) -> Error {
     Error::Card {

@@ -366,7 +366,7 @@ fn ser_hex<S: serde::Serializer>(b: &[u8], s: S) -> std::result::Result<S::Ok, S
     s.serialize_str(&hex::encode_upper(b))
 }
 
-impl<T: Transport> Card<T> {
+impl<T: Transport> crate::cert::Jpki<'_, T> {
     /// Verifies `pin` and signs with the key it opens: VERIFY (with the lockout guard if it is
     /// on), the certificate read once per session for the default check (the signature
     /// certificate is readable only after the signature password), then SIGN, and the check of
@@ -384,7 +384,7 @@ impl<T: Transport> Card<T> {
         options: &SignOptions,
     ) -> Result<Signature> {
         let prepared = scheme.prepare(input)?;
-        self.in_transaction(|card| {
+        self.card.in_transaction(|card| {
             card.verify_with(pin, options.last_try)?;
             card.sign_prepared(P::KEY, scheme, &prepared, &options.verification)
         })
@@ -401,11 +401,13 @@ impl<T: Transport> Card<T> {
         options: &SignOptions,
     ) -> Result<Signature> {
         let prepared = scheme.prepare(input)?;
-        self.in_transaction(|card| {
+        self.card.in_transaction(|card| {
             card.sign_prepared(key, scheme, &prepared, &options.verification)
         })
     }
+}
 
+impl<T: Transport> Card<T> {
     fn sign_prepared(
         &mut self,
         key: KeyKind,

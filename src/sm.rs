@@ -151,7 +151,7 @@ fn is_sm_status(sw: StatusWord) -> bool {
 }
 
 /// An open secure messaging session with the text-assist AP. Obtained from
-/// [`Card::open_secure_messaging`]; borrows the card until dropped.
+/// [`Card::secure_messaging`]; borrows the card until dropped.
 pub struct SecureMessaging<'c, T: Transport> {
     card: &'c mut Card<T>,
     key: Zeroizing<[u8; KEY_LEN]>,
@@ -172,7 +172,7 @@ impl<T: Transport> fmt::Debug for SecureMessaging<'_, T> {
 impl<T: Transport> Card<T> {
     /// Selects the text-assist AP, verifies its PIN in the clear (with the lockout guard if it
     /// is on), reads EF `0006`, and delivers a fresh AES-128 session key with SET SESSION KEY.
-    pub fn open_secure_messaging(
+    pub fn secure_messaging(
         &mut self,
         pin: &TextAssistPin,
         last: LastTry,

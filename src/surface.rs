@@ -32,7 +32,6 @@ use std::fmt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::apdu::Status;
 use crate::applets::{self, surface, Fid};
 use crate::credential::{BirthDateKey, MatchingNumberB, MyNumber};
 use crate::crypto::RsaKey;
@@ -571,7 +570,7 @@ impl SurfaceOpenedBy {
     }
 }
 
-/// Options for [`Card::open_surface`].
+/// Options for [`Card::surface`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SurfaceOptions {
     /// Check each record's signature under the key of the CV certificate `0004` (default on;
@@ -612,7 +611,7 @@ impl<T: Transport> Card<T> {
     /// Selects the card-surface AP and verifies `key` (with the lockout guard when it is on:
     /// SELECT, a case-1 VERIFY that spends nothing, and the VERIFY; three exchanges). With
     /// [`SurfaceKey::Nothing`], only the SELECT.
-    pub fn open_surface(
+    pub fn surface(
         &mut self,
         key: SurfaceKey<'_>,
         options: SurfaceOptions,
@@ -664,16 +663,7 @@ impl<T: Transport> Surface<'_, T> {
                 s.select_df(&applets::SURFACE)?;
                 s.read_file(fid, FileSize::Tlv { likely_large: true })
             })
-            .map_err(|e| match e {
-                Error::Card { sw, .. } if sw.status() == Status::SecurityStatusNotSatisfied => {
-                    Error::NeedsVerification { what, needs }
-                }
-                Error::Card { sw, .. } if sw.status() == Status::FileNotFound => {
-                    Error::NotFound { what }
-                }
-                Error::NotFound { .. } => Error::NotFound { what },
-                other => other,
-            })
+            .map_err(|e| crate::session::read_error(e, what, needs))
     }
 
     fn check(

@@ -22,7 +22,6 @@ use std::fmt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::apdu::Status;
 use crate::applets::{self, text, Fid};
 use crate::credential::{CredentialKind, MatchingNumberB, MyNumber, TextAssistPin};
 use crate::crypto::HashAlgorithm;
@@ -308,7 +307,7 @@ impl OpenedBy {
     }
 }
 
-/// Options for [`Card::open_text_assist`].
+/// Options for [`Card::text_assist`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextAssistOptions {
     /// Check `0001` and `0002` against the digests in `0003` (default on; one READ BINARY of
@@ -354,7 +353,7 @@ impl<T: Transport> fmt::Debug for TextAssist<'_, T> {
 impl<T: Transport> Card<T> {
     /// Selects the text-assist AP and verifies `key` (with the lockout guard if it is on).
     /// The returned handle reads what that key opens.
-    pub fn open_text_assist(
+    pub fn text_assist(
         &mut self,
         key: TextAssistKey<'_>,
         options: TextAssistOptions,
@@ -402,18 +401,12 @@ impl<T: Transport> TextAssist<'_, T> {
                 s.select_df(&applets::TEXT_ASSIST)?;
                 s.read_file(fid, size)
             })
-            .map_err(|e| match e {
-                Error::Card { sw, .. } if sw.status() == Status::SecurityStatusNotSatisfied => {
-                    Error::NeedsVerification {
-                        what,
-                        needs: "the text-assist PIN or the 照合番号 that opens it",
-                    }
-                }
-                Error::Card { sw, .. } if sw.status() == Status::FileNotFound => {
-                    Error::NotFound { what }
-                }
-                Error::NotFound { .. } => Error::NotFound { what },
-                other => other,
+            .map_err(|e| {
+                crate::session::read_error(
+                    e,
+                    what,
+                    "the text-assist PIN or the 照合番号 that opens it",
+                )
             })
     }
 

@@ -134,6 +134,7 @@ fn impossible_requests_cost_zero_exchanges() {
     // A digest of the wrong length for the scheme.
     let (mut c, log) = card();
     let e = c
+        .jpki()
         .sign(
             &p,
             SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256),
@@ -186,7 +187,7 @@ fn impossible_requests_cost_zero_exchanges() {
     let (mut c, log) = card();
     let b = MatchingNumberB::parse(&VirtualCard::new().holder().matching_b()).unwrap();
     let mut ta = c
-        .open_text_assist(TextAssistKey::MatchingB(&b), TextAssistOptions::default())
+        .text_assist(TextAssistKey::MatchingB(&b), TextAssistOptions::default())
         .unwrap();
     let before = log.len();
     assert!(matches!(

@@ -16,7 +16,7 @@ fn reads_serial_municipality_and_expiry_in_two_exchanges() {
     let vc = VirtualCard::with_holder(holder, 42);
     let log = vc.log();
     let mut card = Card::new(vc);
-    let id = card.read_card_identity().unwrap();
+    let id = card.common().identity().unwrap();
     assert_eq!(id.serial, "000000000000042");
     assert_eq!(id.municipality_code, "13999");
     assert_eq!(id.prefecture_code(), "13");
@@ -59,7 +59,7 @@ fn a_card_without_sfi_gets_select_and_read_record() {
     });
     let log = vc.log();
     let mut card = Card::new(vc);
-    let id = card.read_card_identity().unwrap();
+    let id = card.common().identity().unwrap();
     assert_eq!(id.municipality_code, "13999");
     // SELECT AP, the refused SFI read, SELECT EF 0001, READ RECORD 1 (current EF).
     assert_eq!(card.exchanges(), 4);
@@ -67,7 +67,7 @@ fn a_card_without_sfi_gets_select_and_read_record() {
     assert_eq!(e[2].command, [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01]);
     assert_eq!(e[3].command, [0x00, 0xB2, 0x01, 0x04, 0x00]);
     // Learnt: the next read goes straight to SELECT EF (already selected: one exchange).
-    card.read_card_identity().unwrap();
+    card.common().identity().unwrap();
     assert_eq!(card.exchanges(), 5);
 }
 
@@ -83,7 +83,7 @@ fn bad_records_are_parse_errors_and_missing_ones_not_found() {
         },
     );
     let mut card = Card::new(&mut vc);
-    let e = card.read_card_identity().unwrap_err();
+    let e = card.common().identity().unwrap_err();
     assert!(matches!(e, Error::Parse { .. }), "{e:?}");
     drop(card);
     vc.put_file(
@@ -95,6 +95,6 @@ fn bad_records_are_parse_errors_and_missing_ones_not_found() {
         },
     );
     let mut card = Card::new(&mut vc);
-    let e = card.read_card_identity().unwrap_err();
+    let e = card.common().identity().unwrap_err();
     assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
 }

@@ -113,7 +113,10 @@ fn corrupted_certificates_are_parse_errors_with_their_ef() {
     for (sfi, ext) in COMBOS {
         for (name, bytes) in corruptions(AUTH) {
             let mut card = card_with(App::Jpki, 0x000A, &bytes, sfi, ext);
-            let e = card.read_certificate(CertKind::Auth).expect_err(name);
+            let e = card
+                .jpki()
+                .read_certificate(CertKind::Auth)
+                .expect_err(name);
             assert!(
                 is_parse_error_of(&e, 0x000A),
                 "{name} (sfi {sfi}, ext {ext}): {e:?}"
@@ -123,7 +126,7 @@ fn corrupted_certificates_are_parse_errors_with_their_ef() {
         }
         // The CA certificate too.
         let mut card = card_with(App::Jpki, 0x000B, &[0xFF; 1200], sfi, ext);
-        let e = card.read_certificate(CertKind::AuthCa).unwrap_err();
+        let e = card.jpki().read_certificate(CertKind::AuthCa).unwrap_err();
         assert!(is_parse_error_of(&e, 0x000B), "{e:?}");
     }
 }
@@ -133,12 +136,12 @@ fn corrupted_token_info_and_availability() {
     for (sfi, ext) in COMBOS {
         for bytes in [vec![], vec![0xFF; 160], vec![b'J'; 10], vec![0x00; 160]] {
             let mut card = card_with(App::Jpki, 0x0006, &bytes, sfi, ext);
-            let e = card.token_info().unwrap_err();
+            let e = card.jpki().token_info().unwrap_err();
             assert!(is_parse_error_of(&e, 0x0006), "{e:?}");
         }
         for bytes in [vec![], vec![0x8F]] {
             let mut card = card_with(App::Jpki, 0x0008, &bytes, sfi, ext);
-            let e = card.certificate_availability().unwrap_err();
+            let e = card.jpki().certificate_availability().unwrap_err();
             assert!(is_parse_error_of(&e, 0x0008), "{e:?}");
         }
     }
@@ -150,7 +153,7 @@ fn open_and<R>(
     f: impl FnOnce(&mut mynacard::text_assist::TextAssist<'_, VirtualCard>) -> mynacard::Result<R>,
 ) -> mynacard::Result<R> {
     let pin = TextAssistPin::parse("1234").unwrap();
-    let mut t = card.open_text_assist(TextAssistKey::Pin(&pin), opts)?;
+    let mut t = card.text_assist(TextAssistKey::Pin(&pin), opts)?;
     f(&mut t)
 }
 
@@ -308,9 +311,9 @@ proptest! {
         ][which];
         let mut card = card_with(app, fid, &data, sfi, ext);
         let r: mynacard::Result<()> = match which {
-            0 => card.read_certificate(CertKind::Auth).map(drop),
-            1 => card.token_info().map(drop),
-            2 => card.certificate_availability().map(drop),
+            0 => card.jpki().read_certificate(CertKind::Auth).map(drop),
+            1 => card.jpki().token_info().map(drop),
+            2 => card.jpki().certificate_availability().map(drop),
             3 => open_and(&mut card, TextAssistOptions::default(), |t| t.my_number().map(drop)),
             _ => open_and(&mut card, TextAssistOptions::default(), |t| t.basic_four().map(drop)),
         };

@@ -184,7 +184,7 @@ mod virtual_card {
         let mut card = Card::new(VirtualCard::new());
         let pin = TextAssistPin::parse("1234").unwrap();
         let mut t = card
-            .open_text_assist(
+            .text_assist(
                 TextAssistKey::Pin(&pin),
                 TextAssistOptions {
                     check_signature: true,
@@ -243,7 +243,7 @@ mod virtual_card {
         assert_eq!(vc.process(&[0x00, 0xB0, 0x87, 0x00, 0x00]).sw.0, 0x6982);
         let mut card = Card::new(&mut vc);
         let e = card
-            .open_text_assist(
+            .text_assist(
                 TextAssistKey::MatchingA(
                     &mynacard::credential::MyNumber::parse("123456789018").unwrap(),
                 ),

@@ -42,7 +42,7 @@ const SHA256: SignatureScheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256)
 fn ops() -> Vec<(&'static str, Op)> {
     vec![
         ("read auth certificate", |c| {
-            c.read_certificate(CertKind::Auth).map(drop)
+            c.jpki().read_certificate(CertKind::Auth).map(drop)
         }),
         ("read auth certificate, test-card size (1590 bytes)", |c| {
             c.session_mut().transport_mut().put_file(
@@ -53,29 +53,29 @@ fn ops() -> Vec<(&'static str, Op)> {
                     access: Access::Free,
                 },
             );
-            let cert = c.read_certificate(CertKind::Auth)?;
+            let cert = c.jpki().read_certificate(CertKind::Auth)?;
             assert_eq!(cert.der(), include_bytes!("data/jpki-auth-cert.der"));
             Ok(())
         }),
         ("read auth + auth-CA certificates", |c| {
-            c.read_certificate(CertKind::Auth)?;
-            c.read_certificate(CertKind::AuthCa).map(drop)
+            c.jpki().read_certificate(CertKind::Auth)?;
+            c.jpki().read_certificate(CertKind::AuthCa).map(drop)
         }),
         (
             "verify sign password + read sign certificate (guard on)",
             |c| {
                 c.verify(&sign_pw())?;
-                c.read_certificate(CertKind::Sign).map(drop)
+                c.jpki().read_certificate(CertKind::Sign).map(drop)
             },
         ),
-        ("token info", |c| c.token_info().map(drop)),
+        ("token info", |c| c.jpki().token_info().map(drop)),
         ("certificate availability", |c| {
-            c.certificate_availability().map(drop)
+            c.jpki().certificate_availability().map(drop)
         }),
         ("verify + sign, guard off, check off", |c| {
             let mut c2 = std::mem::replace(c, Card::new(VirtualCard::new()));
             c2 = c2.with_lockout_guard(false);
-            let r = c2.sign(
+            let r = c2.jpki().sign(
                 &auth(),
                 SHA256,
                 ToSign::Message(b"m"),
@@ -85,36 +85,39 @@ fn ops() -> Vec<(&'static str, Op)> {
             r.map(drop)
         }),
         ("verify + sign, guard on, check off", |c| {
-            c.sign(
-                &auth(),
-                SHA256,
-                ToSign::Message(b"m"),
-                &SignOptions::unchecked(),
-            )
-            .map(drop)
+            c.jpki()
+                .sign(
+                    &auth(),
+                    SHA256,
+                    ToSign::Message(b"m"),
+                    &SignOptions::unchecked(),
+                )
+                .map(drop)
         }),
         (
             "verify + sign, guard on, checked against the certificate",
             |c| {
-                c.sign(
-                    &auth(),
-                    SHA256,
-                    ToSign::Message(b"m"),
-                    &SignOptions::default(),
-                )
-                .map(drop)
+                c.jpki()
+                    .sign(
+                        &auth(),
+                        SHA256,
+                        ToSign::Message(b"m"),
+                        &SignOptions::default(),
+                    )
+                    .map(drop)
             },
         ),
         (
             "verify + sign with the signature key, guard on, checked",
             |c| {
-                c.sign(
-                    &sign_pw(),
-                    SignatureScheme::PssSha256,
-                    ToSign::Message(b"m"),
-                    &SignOptions::default(),
-                )
-                .map(drop)
+                c.jpki()
+                    .sign(
+                        &sign_pw(),
+                        SignatureScheme::PssSha256,
+                        ToSign::Message(b"m"),
+                        &SignOptions::default(),
+                    )
+                    .map(drop)
             },
         ),
         ("status of all four PINs", |c| c.status_all().map(drop)),
@@ -123,7 +126,7 @@ fn ops() -> Vec<(&'static str, Op)> {
             |c| {
                 let pin = text_pin();
                 let mut t =
-                    c.open_text_assist(TextAssistKey::Pin(&pin), TextAssistOptions::default())?;
+                    c.text_assist(TextAssistKey::Pin(&pin), TextAssistOptions::default())?;
                 t.basic_four().map(drop)
             },
         ),
@@ -132,7 +135,7 @@ fn ops() -> Vec<(&'static str, Op)> {
             |c| {
                 let pin = text_pin();
                 let mut t =
-                    c.open_text_assist(TextAssistKey::Pin(&pin), TextAssistOptions::default())?;
+                    c.text_assist(TextAssistKey::Pin(&pin), TextAssistOptions::default())?;
                 t.basic_four()?;
                 t.my_number().map(drop)
             },
@@ -143,7 +146,7 @@ fn ops() -> Vec<(&'static str, Op)> {
                 check_signature: true,
                 ..Default::default()
             };
-            let mut t = c.open_text_assist(TextAssistKey::Pin(&pin), opts)?;
+            let mut t = c.text_assist(TextAssistKey::Pin(&pin), opts)?;
             t.basic_four()?;
             t.my_number().map(drop)
         }),
@@ -224,29 +227,31 @@ fn exchange_counts_for_every_capability_combination() {
 fn targets_on_a_card_that_accepts_both() {
     // Read the auth certificate: SELECT AP + one READ.
     let mut c = card(true, true, true);
-    c.read_certificate(CertKind::Auth).unwrap();
+    c.jpki().read_certificate(CertKind::Auth).unwrap();
     assert!(c.exchanges() <= 2, "{}", c.exchanges());
     let log = c.session().transport().log().entries();
     assert_eq!(&log[1].command, &[0x00, 0xB0, 0x8A, 0x00, 0x00, 0x00, 0x00]);
 
     // Verify + sign: 3 with the guard off, 4 with it on.
     let mut c = card(true, true, true).with_lockout_guard(false);
-    c.sign(
-        &auth(),
-        SHA256,
-        ToSign::Message(b"m"),
-        &SignOptions::unchecked(),
-    )
-    .unwrap();
+    c.jpki()
+        .sign(
+            &auth(),
+            SHA256,
+            ToSign::Message(b"m"),
+            &SignOptions::unchecked(),
+        )
+        .unwrap();
     assert!(c.exchanges() <= 3, "{}", c.exchanges());
     let mut c = card(true, true, true);
-    c.sign(
-        &auth(),
-        SHA256,
-        ToSign::Message(b"m"),
-        &SignOptions::unchecked(),
-    )
-    .unwrap();
+    c.jpki()
+        .sign(
+            &auth(),
+            SHA256,
+            ToSign::Message(b"m"),
+            &SignOptions::unchecked(),
+        )
+        .unwrap();
     assert!(c.exchanges() <= 4, "{}", c.exchanges());
     // The SIGN itself is addressed by SFI (P2 = 97), without a SELECT of the key EF.
     let log = c.session().transport().log().entries();
@@ -254,12 +259,14 @@ fn targets_on_a_card_that_accepts_both() {
 
     // Checking against a key the caller already has costs nothing more.
     let key = card(true, true, true)
+        .jpki()
         .read_certificate(CertKind::Auth)
         .unwrap()
         .public_key()
         .unwrap();
     let mut c = card(true, true, true).with_lockout_guard(false);
     let s = c
+        .jpki()
         .sign(
             &auth(),
             SHA256,
@@ -283,13 +290,13 @@ fn targets_on_a_card_that_accepts_both() {
 fn capabilities_are_learnt_once_per_session() {
     // Neither SFI nor extended: the first read learns both refusals...
     let mut c = card(false, false, true);
-    c.read_certificate(CertKind::Auth).unwrap();
+    c.jpki().read_certificate(CertKind::Auth).unwrap();
     let caps = c.session().capabilities();
     assert_eq!(caps.sfi, Support::No);
     assert_eq!(caps.extended, Support::No);
     let first = c.exchanges();
     // ...and the next read tries neither again: SELECT EF, then short chunks.
-    c.read_certificate(CertKind::SignCa).unwrap();
+    c.jpki().read_certificate(CertKind::SignCa).unwrap();
     let second = c.exchanges() - first;
     let log = c.session().transport().log().entries();
     let tail = &log[first as usize..];
@@ -303,20 +310,21 @@ fn capabilities_are_learnt_once_per_session() {
 
     // Both accepted: learnt as accepted, and the second read is one exchange (AP still selected).
     let mut c = card(true, true, true);
-    c.read_certificate(CertKind::Auth).unwrap();
+    c.jpki().read_certificate(CertKind::Auth).unwrap();
     assert_eq!(c.session().capabilities().sfi, Support::Yes);
     assert_eq!(c.session().capabilities().extended, Support::Yes);
     let before = c.exchanges();
-    c.read_certificate(CertKind::AuthCa).unwrap();
+    c.jpki().read_certificate(CertKind::AuthCa).unwrap();
     assert_eq!(c.exchanges() - before, 1);
     // A certificate already read in this session costs nothing.
-    c.read_certificate(CertKind::Auth).unwrap();
+    c.jpki().read_certificate(CertKind::Auth).unwrap();
     assert_eq!(c.exchanges() - before, 1);
 }
 
 #[test]
 fn get_response_chaining_reads_the_same_bytes() {
     let plain = card(true, true, true)
+        .jpki()
         .read_certificate(CertKind::Auth)
         .unwrap();
     for chunk in [32usize, 200, 255] {
@@ -328,9 +336,10 @@ fn get_response_chaining_reads_the_same_bytes() {
                 chunk_responses: Some(chunk),
             });
             let mut c = Card::new(vc);
-            let cert = c.read_certificate(CertKind::Auth).unwrap();
+            let cert = c.jpki().read_certificate(CertKind::Auth).unwrap();
             assert_eq!(cert, plain, "chunk {chunk}, sfi {sfi}, ext {ext}");
             let s = c
+                .jpki()
                 .sign(
                     &auth(),
                     SignatureScheme::PssSha256,
@@ -347,14 +356,15 @@ fn get_response_chaining_reads_the_same_bytes() {
 fn a_refused_optimisation_does_not_reselect_the_application() {
     for (sfi, ext) in [(false, true), (true, false), (false, false)] {
         let mut c = card(sfi, ext, true).with_lockout_guard(false);
-        c.sign(
-            &auth(),
-            SHA256,
-            ToSign::Message(b"m"),
-            &SignOptions::unchecked(),
-        )
-        .unwrap();
-        c.read_certificate(CertKind::Auth).unwrap();
+        c.jpki()
+            .sign(
+                &auth(),
+                SHA256,
+                ToSign::Message(b"m"),
+                &SignOptions::unchecked(),
+            )
+            .unwrap();
+        c.jpki().read_certificate(CertKind::Auth).unwrap();
         let log = c.session().transport().log().entries();
         let selects_ap = log
             .iter()
@@ -387,8 +397,9 @@ impl mynacard::transport::Transport for ShortOnlyReader {
 #[test]
 fn a_reader_that_cannot_send_extended_length_falls_back() {
     let mut c = Card::new(ShortOnlyReader(VirtualCard::new()));
-    let cert = c.read_certificate(CertKind::Auth).unwrap();
+    let cert = c.jpki().read_certificate(CertKind::Auth).unwrap();
     let plain = card(true, true, true)
+        .jpki()
         .read_certificate(CertKind::Auth)
         .unwrap();
     assert_eq!(cert, plain);
@@ -398,7 +409,7 @@ fn a_reader_that_cannot_send_extended_length_falls_back() {
     assert_eq!(c.session().transport().0.log().len(), 5);
     // The rest of the session never tries it again.
     let before = c.exchanges();
-    c.read_certificate(CertKind::SignCa).unwrap();
+    c.jpki().read_certificate(CertKind::SignCa).unwrap();
     assert_eq!(
         c.exchanges() - before,
         c.session().transport().0.log().len() as u64 - 5

@@ -360,24 +360,24 @@ fn key_ops() -> Vec<KeyOp> {
     }
     vec![
         ("text-assist 照合番号A", App::TextAssist, 0x0014, |c| {
-            c.open_text_assist(TextAssistKey::MatchingA(&a()), TextAssistOptions::default())
+            c.text_assist(TextAssistKey::MatchingA(&a()), TextAssistOptions::default())
                 .map(|_| ())
         }),
         ("text-assist 照合番号B", App::TextAssist, 0x0015, |c| {
-            c.open_text_assist(TextAssistKey::MatchingB(&b()), TextAssistOptions::default())
+            c.text_assist(TextAssistKey::MatchingB(&b()), TextAssistOptions::default())
                 .map(|_| ())
         }),
         ("surface 照合番号A", App::Surface, 0x0013, |c| {
-            c.open_surface(SurfaceKey::MatchingA(&a()), SurfaceOptions::default())
+            c.surface(SurfaceKey::MatchingA(&a()), SurfaceOptions::default())
                 .map(|_| ())
         }),
         ("surface 照合番号B", App::Surface, 0x0012, |c| {
-            c.open_surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
+            c.surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
                 .map(|_| ())
         }),
         ("surface birth-date key", App::Surface, 0x0011, |c| {
             let d = BirthDateKey::from_birth_date((1985, 4, 1)).unwrap();
-            c.open_surface(SurfaceKey::BirthDate(&d), SurfaceOptions::default())
+            c.surface(SurfaceKey::BirthDate(&d), SurfaceOptions::default())
                 .map(|_| ())
         }),
     ]
@@ -464,14 +464,14 @@ fn with_the_guard_off_a_key_seen_blocked_is_never_sent_again() {
     let wrong_b = MatchingNumberB::from_parts((1985, 4, 2), 2035, "1234").unwrap();
     let wrong_d = BirthDateKey::from_birth_date((1985, 4, 2)).unwrap();
     let text = |c: &mut Card<VirtualCard>| {
-        c.open_text_assist(
+        c.text_assist(
             TextAssistKey::MatchingB(&wrong_b),
             TextAssistOptions::default(),
         )
         .map(|_| ())
     };
     let surface = |c: &mut Card<VirtualCard>| {
-        c.open_surface(SurfaceKey::BirthDate(&wrong_d), SurfaceOptions::default())
+        c.surface(SurfaceKey::BirthDate(&wrong_d), SurfaceOptions::default())
             .map(|_| ())
     };
     // The last try is spent (the guard is off) and the key is seen blocked.

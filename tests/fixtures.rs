@@ -284,7 +284,7 @@ fn fixture_through_the_card_with_pin_and_both_matching_numbers() {
     let mut card = Card::new(fixture_card());
     let pin = TextAssistPin::parse("1234").unwrap();
     let mut ta = card
-        .open_text_assist(TextAssistKey::Pin(&pin), all_checks)
+        .text_assist(TextAssistKey::Pin(&pin), all_checks)
         .unwrap();
     assert_eq!(ta.opened_by(), OpenedBy::Pin);
     assert_eq!(ta.my_number().unwrap().expose_str(), "537686677188");
@@ -295,7 +295,7 @@ fn fixture_through_the_card_with_pin_and_both_matching_numbers() {
     // 照合番号A (the My Number) opens 0001 only.
     let a = MyNumber::parse("537686677188").unwrap();
     let mut ta = card
-        .open_text_assist(TextAssistKey::MatchingA(&a), all_checks)
+        .text_assist(TextAssistKey::MatchingA(&a), all_checks)
         .unwrap();
     assert_eq!(ta.my_number().unwrap().expose_str(), "537686677188");
     let before = ta.exchanges();
@@ -309,7 +309,7 @@ fn fixture_through_the_card_with_pin_and_both_matching_numbers() {
     // 照合番号B opens 0002 only (card-facts.md §8: 55021720352285).
     let bnum = MatchingNumberB::from_parts((1980, 2, 17), 2035, "2285").unwrap();
     let mut ta = card
-        .open_text_assist(TextAssistKey::MatchingB(&bnum), all_checks)
+        .text_assist(TextAssistKey::MatchingB(&bnum), all_checks)
         .unwrap();
     assert_eq!(ta.basic_four().unwrap().name, "黒桐\u{3000}幹也");
     assert!(matches!(
@@ -325,7 +325,7 @@ fn card_access_rules_are_the_cards_too() {
     let mut card = Card::new(fixture_card());
     let a = MyNumber::parse("537686677188").unwrap();
     drop(
-        card.open_text_assist(TextAssistKey::MatchingA(&a), TextAssistOptions::default())
+        card.text_assist(TextAssistKey::MatchingA(&a), TextAssistOptions::default())
             .unwrap(),
     );
     let s = card.session_mut();

@@ -32,7 +32,7 @@ fn sign_pw() -> SignaturePassword {
 #[test]
 fn reads_the_free_certificates_and_parses_the_jpki_profile() {
     let mut card = Card::new(VirtualCard::new());
-    let auth = card.read_certificate(CertKind::Auth).unwrap();
+    let auth = card.jpki().read_certificate(CertKind::Auth).unwrap();
     assert!(
         auth.subject().starts_with("CN=VIRTUAL"),
         "{}",
@@ -49,11 +49,11 @@ fn reads_the_free_certificates_and_parses_the_jpki_profile() {
         other => panic!("unexpected key {other}"),
     }
     assert!(auth.not_before() < auth.not_after());
-    let ca = card.read_certificate(CertKind::AuthCa).unwrap();
+    let ca = card.jpki().read_certificate(CertKind::AuthCa).unwrap();
     assert!(ca.is_ca());
     assert!(ca.is_self_issued());
     assert_eq!(auth.is_signed_by(&ca), Ok(true));
-    let sign_ca = card.read_certificate(CertKind::SignCa).unwrap();
+    let sign_ca = card.jpki().read_certificate(CertKind::SignCa).unwrap();
     assert_eq!(auth.is_signed_by(&sign_ca), Ok(false));
     // PEM round trip.
     let pem = auth.to_pem();
@@ -63,13 +63,13 @@ fn reads_the_free_certificates_and_parses_the_jpki_profile() {
 #[test]
 fn signature_certificate_needs_the_password() {
     let mut card = Card::new(VirtualCard::new());
-    let e = card.read_certificate(CertKind::Sign).unwrap_err();
+    let e = card.jpki().read_certificate(CertKind::Sign).unwrap_err();
     assert!(
         matches!(e, Error::NeedsVerification { .. }),
         "expected NeedsVerification, got {e:?}"
     );
     card.verify(&sign_pw()).unwrap();
-    let sign = card.read_certificate(CertKind::Sign).unwrap();
+    let sign = card.jpki().read_certificate(CertKind::Sign).unwrap();
     assert_eq!(
         sign.key_usage().unwrap().unwrap(),
         vec![KeyUsageBit::DigitalSignature, KeyUsageBit::NonRepudiation]
@@ -86,7 +86,7 @@ fn signature_certificate_needs_the_password() {
     // Unpowered: the password is gone, and the certificate is not handed out from a cache.
     card.unpower().unwrap();
     assert!(matches!(
-        card.read_certificate(CertKind::Sign),
+        card.jpki().read_certificate(CertKind::Sign),
         Err(Error::NeedsVerification { .. })
     ));
 }
@@ -96,6 +96,7 @@ fn virtual_hierarchy_is_never_production() {
     let mut card = Card::new(VirtualCard::new());
     for trust in [TrustStore::production(), TrustStore::production_and_test()] {
         let e = card
+            .jpki()
             .verify_certificate_chain(CertKind::Auth, &trust, at_2030())
             .unwrap_err();
         assert!(
@@ -107,6 +108,7 @@ fn virtual_hierarchy_is_never_production() {
         .with_custom_anchor(Certificate::from_der(&pki::virtual_auth_ca()).unwrap())
         .with_custom_anchor(Certificate::from_der(&pki::virtual_sign_ca()).unwrap());
     let report = card
+        .jpki()
         .verify_certificate_chain(CertKind::Auth, &custom, at_2030())
         .unwrap();
     assert_eq!(report.hierarchy, Hierarchy::Custom);
@@ -114,13 +116,15 @@ fn virtual_hierarchy_is_never_production() {
     assert_eq!(report.path.len(), 2);
     card.verify(&sign_pw()).unwrap();
     let report = card
+        .jpki()
         .verify_certificate_chain(CertKind::Sign, &custom, at_2030())
         .unwrap();
     assert_eq!(report.hierarchy, Hierarchy::Custom);
     // After expiry the chain is refused.
     let late = UNIX_EPOCH + Duration::from_secs(2_524_608_000); // 2050-01-01
     assert!(matches!(
-        card.verify_certificate_chain(CertKind::Auth, &custom, late),
+        card.jpki()
+            .verify_certificate_chain(CertKind::Auth, &custom, late),
         Err(Error::Trust(TrustError::NotValidAt { .. }))
     ));
 }
@@ -128,10 +132,10 @@ fn virtual_hierarchy_is_never_production() {
 #[test]
 fn token_info_and_availability() {
     let mut card = Card::new(VirtualCard::new());
-    let t = card.token_info().unwrap();
+    let t = card.jpki().token_info().unwrap();
     assert_eq!(t.label, "JPKIAPICCTOKEN2");
     assert_eq!(t.kind, TokenKind::PhysicalCard);
-    let a = card.certificate_availability().unwrap();
+    let a = card.jpki().certificate_availability().unwrap();
     assert_eq!(a.sign, Presence::Present);
     assert_eq!(a.auth, Presence::Present);
     // A phone token.
@@ -155,9 +159,12 @@ fn token_info_and_availability() {
         },
     );
     let mut card = Card::new(vc);
-    assert_eq!(card.token_info().unwrap().kind, TokenKind::AndroidPhone);
     assert_eq!(
-        card.certificate_availability().unwrap().sign,
+        card.jpki().token_info().unwrap().kind,
+        TokenKind::AndroidPhone
+    );
+    assert_eq!(
+        card.jpki().certificate_availability().unwrap().sign,
         Presence::Absent
     );
 }
@@ -168,6 +175,7 @@ fn every_scheme_with_both_keys_verifies_under_the_certificate() {
     let mut card = Card::new(VirtualCard::new());
     for scheme in SignatureScheme::ALL {
         let sig = card
+            .jpki()
             .sign(
                 &auth_pin(),
                 scheme,
@@ -179,6 +187,7 @@ fn every_scheme_with_both_keys_verifies_under_the_certificate() {
         assert_eq!(sig.bytes.len(), 256);
         assert_eq!(sig.key, KeyKind::Auth);
         let key = card
+            .jpki()
             .read_certificate(CertKind::Auth)
             .unwrap()
             .public_key()
@@ -188,6 +197,7 @@ fn every_scheme_with_both_keys_verifies_under_the_certificate() {
         assert!(verify_signature(&key, scheme, ToSign::Message(b"other"), &sig.bytes).is_err());
 
         let sig = card
+            .jpki()
             .sign(
                 &sign_pw(),
                 scheme,
@@ -205,6 +215,7 @@ fn digest_input_matches_message_input() {
     let msg = b"digest me";
     let mut card = Card::new(VirtualCard::new());
     let a = card
+        .jpki()
         .sign(
             &auth_pin(),
             SignatureScheme::Pkcs1v15(mynacard::crypto::HashAlgorithm::Sha256),
@@ -224,6 +235,7 @@ fn digest_input_matches_message_input() {
             ToSign::Digest(&digest)
         };
         let b = card
+            .jpki()
             .sign(&auth_pin(), scheme, input, &SignOptions::default())
             .unwrap();
         // PKCS#1 v1.5 is deterministic: P1=00, 02 and 03 give the same signature.
@@ -232,7 +244,7 @@ fn digest_input_matches_message_input() {
     // A card-hashing scheme refuses a digest, before anything is sent.
     let before = card.exchanges();
     assert!(matches!(
-        card.sign(
+        card.jpki().sign(
             &auth_pin(),
             SignatureScheme::PssSha256,
             ToSign::Digest(&digest),
@@ -249,11 +261,13 @@ fn a_signature_under_the_wrong_key_is_an_error() {
     // Check the auth key's signature against the signature certificate's key.
     card.verify(&sign_pw()).unwrap();
     let sign_key = card
+        .jpki()
         .read_certificate(CertKind::Sign)
         .unwrap()
         .public_key()
         .unwrap();
     let e = card
+        .jpki()
         .sign(
             &auth_pin(),
             SignatureScheme::Pkcs1v15Sha256,
@@ -267,6 +281,7 @@ fn a_signature_under_the_wrong_key_is_an_error() {
     assert!(matches!(e, Error::Integrity { .. }), "{e:?}");
     // Opting out returns the signature unchecked.
     let s = card
+        .jpki()
         .sign(
             &auth_pin(),
             SignatureScheme::Pkcs1v15Sha256,
@@ -284,6 +299,7 @@ fn a_corrupted_signature_from_the_card_is_caught() {
     vc.set_signer(Box::new(|_app, _fid, _p1, _data| Ok(vec![0x42; 256])));
     let mut card = Card::new(vc);
     let e = card
+        .jpki()
         .sign(
             &auth_pin(),
             SignatureScheme::Pkcs1v15Sha256,
@@ -298,6 +314,7 @@ fn a_corrupted_signature_from_the_card_is_caught() {
 fn signing_without_the_pin_says_which_pin() {
     let mut card = Card::new(VirtualCard::new());
     let e = card
+        .jpki()
         .sign_verified(
             KeyKind::Sign,
             SignatureScheme::PssSha256,
@@ -312,13 +329,14 @@ fn signing_without_the_pin_says_which_pin() {
     // After a VERIFY, several signatures need no further PIN.
     card.verify(&sign_pw()).unwrap();
     for _ in 0..2 {
-        card.sign_verified(
-            KeyKind::Sign,
-            SignatureScheme::PssSha256,
-            ToSign::Message(b"x"),
-            &SignOptions::default(),
-        )
-        .unwrap();
+        card.jpki()
+            .sign_verified(
+                KeyKind::Sign,
+                SignatureScheme::PssSha256,
+                ToSign::Message(b"x"),
+                &SignOptions::default(),
+            )
+            .unwrap();
     }
 }
 
@@ -331,7 +349,7 @@ fn keys_are_deterministic_per_seed() {
     let mut c1 = Card::new(VirtualCard::with_holder(Default::default(), 7));
     let mut c2 = Card::new(VirtualCard::with_holder(Default::default(), 7));
     assert_eq!(
-        c1.read_certificate(CertKind::Auth).unwrap(),
-        c2.read_certificate(CertKind::Auth).unwrap()
+        c1.jpki().read_certificate(CertKind::Auth).unwrap(),
+        c2.jpki().read_certificate(CertKind::Auth).unwrap()
     );
 }

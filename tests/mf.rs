@@ -179,7 +179,7 @@ fn the_virtual_card_chain_reads_in_three_exchanges_and_verifies_under_the_virtua
     let mut card = mynacard::Card::new(VirtualCard::new());
     let keys = mynacard::sim::mf::virtual_mf_issuer_keys();
     let before = card.exchanges();
-    let chain = card.master_file_chain(&keys).unwrap();
+    let chain = card.master_file().chain(&keys).unwrap();
     // SELECT issuer security domain, GET DATA F8, GET DATA 7F21 (extended Le straight away).
     assert_eq!(card.exchanges() - before, 3);
     assert_eq!(chain.certificates.len(), 2);
@@ -192,12 +192,13 @@ fn the_virtual_card_chain_reads_in_three_exchanges_and_verifies_under_the_virtua
     }
     // The built-in production and test keys do not know the virtual root.
     let v = card
-        .master_file_chain(&mf::mf_issuer_keys(true))
+        .master_file()
+        .chain(&mf::mf_issuer_keys(true))
         .unwrap()
         .verdict;
     assert!(matches!(v, ChainVerdict::UnknownIssuer { .. }));
 
-    let d = card.master_file_data().unwrap();
+    let d = card.master_file().data().unwrap();
     assert_eq!(d.municipality_code.as_deref(), Some("13999"));
     assert_eq!(
         d.contact_atr.as_deref(),
@@ -209,9 +210,9 @@ fn the_virtual_card_chain_reads_in_three_exchanges_and_verifies_under_the_virtua
     );
     assert!(d.expiry.is_some() && d.card_identification.is_some());
     // The JICSAP files: absent / unreadable, as on the real card.
-    assert_eq!(card.card_identifier().unwrap(), None);
-    assert_eq!(card.application_folders().unwrap(), None);
-    assert_eq!(card.ic_manufacturer().unwrap(), None);
+    assert_eq!(card.master_file().card_identifier().unwrap(), None);
+    assert_eq!(card.master_file().application_folders().unwrap(), None);
+    assert_eq!(card.master_file().ic_manufacturer().unwrap(), None);
 }
 
 #[test]
@@ -222,10 +223,12 @@ fn without_extended_length_the_certificates_cannot_be_read_and_that_is_an_error(
         ..Default::default()
     });
     let mut card = mynacard::Card::new(vc);
-    assert!(card.master_file_chain(&mf::mf_issuer_keys(true)).is_err());
+    assert!(card.master_file().chain(&mf::mf_issuer_keys(true)).is_err());
     // The small objects still read with a short Le.
     assert_eq!(
-        card.get_data_object(mf::tag::MUNICIPALITY_CODE).unwrap(),
+        card.master_file()
+            .get_data_object(mf::tag::MUNICIPALITY_CODE)
+            .unwrap(),
         Some(MfObject::MunicipalityCode("13999".into()))
     );
 }
@@ -237,7 +240,7 @@ fn selecting_the_master_file_clears_a_verified_pin() {
     let mut card = mynacard::Card::new(VirtualCard::new());
     let pin = TextAssistPin::parse("1234").unwrap();
     card.verify(&pin).unwrap();
-    card.select_master_file().unwrap();
+    card.master_file().select().unwrap();
     let vc = card.into_transport();
     assert!(!vc.is_verified(App::TextAssist, 0x0011));
 }

@@ -586,7 +586,7 @@ fn terminal_authentication_ends_with_the_application_or_the_power() {
 fn the_card_reports_which_certificates_it_has() {
     let mut vc = VirtualCard::new();
     let mut card = Card::new(&mut vc);
-    let c = card.certificate_availability().unwrap();
+    let c = card.jpki().certificate_availability().unwrap();
     assert!(c.both());
     drop(card);
     vc.put_file(
@@ -598,7 +598,7 @@ fn the_card_reports_which_certificates_it_has() {
         },
     );
     let mut card = Card::new(&mut vc);
-    let c = card.certificate_availability().unwrap();
+    let c = card.jpki().certificate_availability().unwrap();
     assert!(
         c.sign != mynacard::cert::Presence::Present
             && c.auth == mynacard::cert::Presence::Present

@@ -91,7 +91,7 @@ fn a_full_library_session_leaks_nothing() {
     for kind in [CertKind::Auth, CertKind::AuthCa, CertKind::SignCa] {
         show(format!(
             "{:?}",
-            card.read_certificate(kind).unwrap().summary()
+            card.jpki().read_certificate(kind).unwrap().summary()
         ));
     }
     for scheme in [
@@ -99,6 +99,7 @@ fn a_full_library_session_leaks_nothing() {
         SignatureScheme::Pkcs1v15(HashAlgorithm::Sha512),
     ] {
         let s = card
+            .jpki()
             .sign(
                 &auth,
                 scheme,
@@ -108,6 +109,7 @@ fn a_full_library_session_leaks_nothing() {
             .unwrap();
         show(format!("{s:?}"));
         let s = card
+            .jpki()
             .sign(
                 &sign,
                 scheme,
@@ -121,7 +123,7 @@ fn a_full_library_session_leaks_nothing() {
     let text = TextAssistPin::parse(TEXT).unwrap();
     {
         let mut ta = card
-            .open_text_assist(TextAssistKey::Pin(&text), TextAssistOptions::default())
+            .text_assist(TextAssistKey::Pin(&text), TextAssistOptions::default())
             .unwrap();
         let basic = ta.basic_four().unwrap();
         let n = ta.my_number().unwrap();
@@ -129,7 +131,7 @@ fn a_full_library_session_leaks_nothing() {
     }
     {
         let mut ta = card
-            .open_text_assist(
+            .text_assist(
                 TextAssistKey::MatchingA(&my_number),
                 TextAssistOptions::default(),
             )
@@ -141,7 +143,7 @@ fn a_full_library_session_leaks_nothing() {
     }
     {
         let mut ta = card
-            .open_text_assist(
+            .text_assist(
                 TextAssistKey::MatchingB(&matching_b),
                 TextAssistOptions::default(),
             )

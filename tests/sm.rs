@@ -21,7 +21,7 @@ fn reads_the_same_values_as_the_plain_path_with_every_exchange_counted() {
     let mut card = Card::new(vc);
     let plain = {
         let mut t = card
-            .open_text_assist(
+            .text_assist(
                 TextAssistKey::Pin(&pin()),
                 TextAssistOptions {
                     check_digests: false,
@@ -34,7 +34,7 @@ fn reads_the_same_values_as_the_plain_path_with_every_exchange_counted() {
     card.unpower().unwrap();
     log.clear();
     let before = card.exchanges();
-    let mut sm = card.open_secure_messaging(&pin(), LastTry::Refuse).unwrap();
+    let mut sm = card.secure_messaging(&pin(), LastTry::Refuse).unwrap();
     let opened = sm.exchanges() - before;
     assert_eq!(sm.counter(), 1);
     let b = sm.basic_four().unwrap();
@@ -63,7 +63,7 @@ fn matching_numbers_are_presented_encrypted_and_wrong_ones_spend_a_try() {
     let vc = VirtualCard::new();
     let holder = vc.holder().clone();
     let mut card = Card::new(vc);
-    let mut sm = card.open_secure_messaging(&pin(), LastTry::Refuse).unwrap();
+    let mut sm = card.secure_messaging(&pin(), LastTry::Refuse).unwrap();
     let b = MatchingNumberB::parse(&holder.matching_b()).unwrap();
     sm.verify_matching_b(&b).unwrap();
     sm.verify_matching_a(&MyNumber::parse(&holder.my_number).unwrap())
@@ -122,7 +122,7 @@ fn a_secure_messaging_error_ends_the_session_and_nothing_is_retried() {
         command: Some(5),
         response: None,
     });
-    let mut sm = card.open_secure_messaging(&pin(), LastTry::Refuse).unwrap();
+    let mut sm = card.secure_messaging(&pin(), LastTry::Refuse).unwrap();
     match sm.basic_four() {
         Err(SmError::SessionLost { sw }) => assert_eq!(sw.0, 0x6988),
         other => panic!("{other:?}"),
@@ -149,7 +149,7 @@ fn a_response_that_does_not_decrypt_ends_the_session() {
         command: None,
         response: Some(6), // the SM READ's response
     });
-    let mut sm = card.open_secure_messaging(&pin(), LastTry::Refuse).unwrap();
+    let mut sm = card.secure_messaging(&pin(), LastTry::Refuse).unwrap();
     let e = sm.basic_four();
     assert!(matches!(e, Err(SmError::BadResponse)), "{e:?}");
     assert!(matches!(sm.basic_four(), Err(SmError::SessionEnded)));
@@ -178,7 +178,7 @@ impl Transport for TamperFirst {
 #[test]
 fn without_integrity_a_corrupted_block_is_caught_by_the_parser_only() {
     let mut card = Card::new(TamperFirst(VirtualCard::new(), 0, 6));
-    let mut sm = card.open_secure_messaging(&pin(), LastTry::Refuse).unwrap();
+    let mut sm = card.secure_messaging(&pin(), LastTry::Refuse).unwrap();
     let e = sm.basic_four();
     assert!(
         matches!(e, Err(SmError::Card(Error::Parse { .. }))),
@@ -192,7 +192,7 @@ fn a_wrong_pin_opens_nothing() {
     vc.set_tries_left(App::TextAssist, 0x0011, 3).unwrap();
     let mut card = Card::new(vc);
     let e = card
-        .open_secure_messaging(&TextAssistPin::parse("9999").unwrap(), LastTry::Refuse)
+        .secure_messaging(&TextAssistPin::parse("9999").unwrap(), LastTry::Refuse)
         .unwrap_err();
     assert!(matches!(e, SmError::Card(Error::WrongPin { .. })), "{e:?}");
     assert!(!card.into_transport().sm_open());
@@ -206,7 +206,7 @@ fn after_an_sm_select_a_plain_read_does_not_trust_a_stale_ef() {
     {
         // Opening reads EF 0006 plainly (the session then believes 0006 is current); the SM
         // SELECT makes 0002 current on the card.
-        let mut sm = card.open_secure_messaging(&pin(), LastTry::Refuse).unwrap();
+        let mut sm = card.secure_messaging(&pin(), LastTry::Refuse).unwrap();
         sm.basic_four().unwrap();
     }
     let f = card

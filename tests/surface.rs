@@ -50,7 +50,7 @@ fn matching_a_reads_the_face_and_the_my_number_image_all_checked() {
     let holder = vc.holder().clone();
     let mut card = Card::new(vc);
     let mut s = card
-        .open_surface(SurfaceKey::MatchingA(&a()), SurfaceOptions::default())
+        .surface(SurfaceKey::MatchingA(&a()), SurfaceOptions::default())
         .unwrap();
     assert_eq!(s.opened_by(), SurfaceOpenedBy::MatchingA);
     // SELECT, the guard's case-1 VERIFY, the VERIFY.
@@ -145,7 +145,7 @@ fn the_images_are_valid_pngs_showing_their_digits() {
 fn matching_b_opens_the_face_only() {
     let mut card = Card::new(VirtualCard::new());
     let mut s = card
-        .open_surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
+        .surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
         .unwrap();
     s.card_face().unwrap();
     let n = s.exchanges();
@@ -165,7 +165,7 @@ fn the_card_refuses_what_the_key_does_not_open() {
     // The library refuses before sending; the card refuses too (6982), which a raw read shows.
     let mut vc = VirtualCard::new();
     let mut card = Card::new(&mut vc);
-    card.open_surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
+    card.surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
         .unwrap();
     drop(card);
     let r = vc.process(&[0x00, 0xB0, 0x85, 0x00, 0x00]);
@@ -181,7 +181,7 @@ fn the_birth_date_key_opens_the_age_record_only() {
     let vc = VirtualCard::new();
     let mut card = Card::new(vc);
     let mut s = card
-        .open_surface(SurfaceKey::BirthDate(&birth()), SurfaceOptions::default())
+        .surface(SurfaceKey::BirthDate(&birth()), SurfaceOptions::default())
         .unwrap();
     let rec = s.age_record().unwrap();
     assert_eq!(rec.birth_date.to_string(), "1985-04-01");
@@ -198,7 +198,7 @@ fn the_birth_date_key_opens_the_age_record_only() {
     card.unpower().unwrap();
     let gregorian = BirthDateKey::parse("850401").unwrap();
     let e = card
-        .open_surface(SurfaceKey::BirthDate(&gregorian), SurfaceOptions::default())
+        .surface(SurfaceKey::BirthDate(&gregorian), SurfaceOptions::default())
         .unwrap_err();
     match e {
         Error::WrongMatchingNumber { kind, tries_left } => {
@@ -215,7 +215,7 @@ fn nothing_opens_the_free_files_and_the_challenge() {
     let ap_key = AgeRecord::parse(&file(&vc, 0x0001)).unwrap().ap_key;
     let mut card = Card::new(vc);
     let mut s = card
-        .open_surface(SurfaceKey::Nothing, SurfaceOptions::default())
+        .surface(SurfaceKey::Nothing, SurfaceOptions::default())
         .unwrap();
     assert_eq!(s.exchanges(), 1, "SELECT only");
     s.ap_info().unwrap();
@@ -240,7 +240,7 @@ fn a_challenge_under_the_wrong_key_fails() {
     assert_ne!(other_key, mine);
     let mut card = Card::new(vc);
     let mut s = card
-        .open_surface(SurfaceKey::Nothing, SurfaceOptions::default())
+        .surface(SurfaceKey::Nothing, SurfaceOptions::default())
         .unwrap();
     let e = s.prove_presence(&other_key, b"nonce").unwrap_err();
     assert!(matches!(e, Error::Integrity { .. }), "{e:?}");
@@ -270,7 +270,7 @@ fn a_tampered_face_fails_its_signature_but_the_expiry_is_not_covered() {
     );
     let mut card = Card::new(&mut vc);
     let mut s = card
-        .open_surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
+        .surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
         .unwrap();
     let e = s.card_face().unwrap_err();
     assert!(matches!(e, Error::Integrity { .. }), "{e:?}");
@@ -293,7 +293,7 @@ fn a_tampered_face_fails_its_signature_but_the_expiry_is_not_covered() {
     );
     let mut card = Card::new(&mut vc);
     let mut s = card
-        .open_surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
+        .surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
         .unwrap();
     assert_eq!(s.card_face().unwrap().expiry.year, 2099);
 }
@@ -348,7 +348,7 @@ fn lockout_guard_protects_the_surface_keys() {
     let log = vc.log();
     let mut card = Card::new(&mut vc);
     let e = card
-        .open_surface(SurfaceKey::MatchingA(&wrong), SurfaceOptions::default())
+        .surface(SurfaceKey::MatchingA(&wrong), SurfaceOptions::default())
         .unwrap_err();
     assert!(matches!(e, Error::MatchingNumberLastTry { .. }), "{e:?}");
     assert!(log
@@ -360,7 +360,7 @@ fn lockout_guard_protects_the_surface_keys() {
         ..Default::default()
     };
     let e = card
-        .open_surface(SurfaceKey::MatchingA(&wrong), allow)
+        .surface(SurfaceKey::MatchingA(&wrong), allow)
         .unwrap_err();
     assert!(
         matches!(e, Error::WrongMatchingNumber { tries_left: 0, .. }),
@@ -368,7 +368,7 @@ fn lockout_guard_protects_the_surface_keys() {
     );
     let before = log.len();
     let e = card
-        .open_surface(SurfaceKey::MatchingA(&a()), allow)
+        .surface(SurfaceKey::MatchingA(&a()), allow)
         .unwrap_err();
     assert!(matches!(e, Error::MatchingNumberBlocked { .. }), "{e:?}");
     assert!(log.entries()[before..]
@@ -401,7 +401,7 @@ fn the_my_number_image_and_matching_a_never_reach_the_log() {
         let image = MyNumberImage::parse(&file(&vc, 0x0005)).unwrap().image.data;
         let mut card = Card::new(vc);
         let mut s = card
-            .open_surface(SurfaceKey::MatchingA(&a()), SurfaceOptions::default())
+            .surface(SurfaceKey::MatchingA(&a()), SurfaceOptions::default())
             .unwrap();
         s.my_number_image().unwrap();
         let shown = format!("{:?}", log.entries());
@@ -424,7 +424,7 @@ fn strict_cards_and_readers_cost_more_exchanges_not_failures() {
     let size = mynacard::tlv::object_len(&file(&vc, 0x0002)).unwrap();
     let mut card = Card::new(vc);
     let mut s = card
-        .open_surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
+        .surface(SurfaceKey::MatchingB(&b()), SurfaceOptions::default())
         .unwrap();
     let before = s.exchanges();
     s.card_face().unwrap();
@@ -437,7 +437,7 @@ fn strict_cards_and_readers_cost_more_exchanges_not_failures() {
 fn options_can_turn_the_signature_checks_off() {
     let mut card = Card::new(VirtualCard::new());
     let mut s = card
-        .open_surface(
+        .surface(
             SurfaceKey::MatchingB(&b()),
             SurfaceOptions {
                 check_signatures: false,
@@ -536,7 +536,7 @@ fn corrupted_surface_files_are_clear_errors() {
                 } else {
                     SurfaceKey::BirthDate(&d)
                 };
-                let mut s = card.open_surface(k, SurfaceOptions::default()).unwrap();
+                let mut s = card.surface(k, SurfaceOptions::default()).unwrap();
                 let r = match fid {
                     1 => s.age_record().map(|_| ()),
                     2 => s.card_face().map(|_| ()),

@@ -26,7 +26,7 @@ fn pin_opens_both_and_every_check_passes() {
     let holder = vc.holder().clone();
     let mut card = Card::new(vc);
     let mut t = card
-        .open_text_assist(TextAssistKey::Pin(&pin()), checks_all())
+        .text_assist(TextAssistKey::Pin(&pin()), checks_all())
         .unwrap();
     assert_eq!(t.opened_by(), OpenedBy::Pin);
     let b = t.basic_four().unwrap();
@@ -49,7 +49,7 @@ fn matching_numbers_open_only_their_file() {
     let mut card = Card::new(VirtualCard::new());
     let a = MyNumber::parse("123456789018").unwrap();
     let mut t = card
-        .open_text_assist(TextAssistKey::MatchingA(&a), checks_all())
+        .text_assist(TextAssistKey::MatchingA(&a), checks_all())
         .unwrap();
     assert_eq!(t.my_number().unwrap().expose_str(), "123456789018");
     let n = t.exchanges();
@@ -63,7 +63,7 @@ fn matching_numbers_open_only_their_file() {
     // Born 1985-04-01 = 昭和60, expiry 2035, code 1234.
     let b = MatchingNumberB::from_parts((1985, 4, 1), 2035, "1234").unwrap();
     let mut t = card
-        .open_text_assist(TextAssistKey::MatchingB(&b), checks_all())
+        .text_assist(TextAssistKey::MatchingB(&b), checks_all())
         .unwrap();
     assert_eq!(t.basic_four().unwrap().birth_date.to_string(), "1985-04-01");
     assert!(matches!(
@@ -79,7 +79,7 @@ fn wrong_matching_number_spends_a_try_and_says_so() {
     let wrong = MyNumber::parse("537686677188").unwrap();
     let mut card = Card::new(&mut vc);
     let e = card
-        .open_text_assist(TextAssistKey::MatchingA(&wrong), Default::default())
+        .text_assist(TextAssistKey::MatchingA(&wrong), Default::default())
         .unwrap_err();
     match e {
         Error::WrongMatchingNumber { kind, tries_left } => {
@@ -101,7 +101,7 @@ fn lockout_guard_protects_matching_numbers() {
     let log = vc.log();
     let mut card = Card::new(&mut vc);
     let e = card
-        .open_text_assist(TextAssistKey::MatchingB(&b), Default::default())
+        .text_assist(TextAssistKey::MatchingB(&b), Default::default())
         .unwrap_err();
     assert!(matches!(e, Error::MatchingNumberLastTry { .. }), "{e:?}");
     assert_eq!(e.tries_left(), Some(1));
@@ -116,7 +116,7 @@ fn lockout_guard_protects_matching_numbers() {
         ..Default::default()
     };
     let e = card
-        .open_text_assist(TextAssistKey::MatchingB(&b), opts)
+        .text_assist(TextAssistKey::MatchingB(&b), opts)
         .unwrap_err();
     assert!(
         matches!(e, Error::WrongMatchingNumber { tries_left: 0, .. }),
@@ -125,7 +125,7 @@ fn lockout_guard_protects_matching_numbers() {
     // Blocked: never sent again.
     let before = log.len();
     let e = card
-        .open_text_assist(TextAssistKey::MatchingB(&b), opts)
+        .text_assist(TextAssistKey::MatchingB(&b), opts)
         .unwrap_err();
     assert!(matches!(e, Error::MatchingNumberBlocked { .. }), "{e:?}");
     assert!(log.entries()[before..]
@@ -137,7 +137,7 @@ fn lockout_guard_protects_matching_numbers() {
 fn wrong_text_pin_is_a_wrong_pin() {
     let mut card = Card::new(VirtualCard::new());
     let e = card
-        .open_text_assist(
+        .text_assist(
             TextAssistKey::Pin(&TextAssistPin::parse("9999").unwrap()),
             Default::default(),
         )
@@ -151,7 +151,7 @@ fn the_integrity_record_matches_an_independent_digest() {
     // record built for another holder does not.
     let mut card = Card::new(VirtualCard::new());
     let mut t = card
-        .open_text_assist(TextAssistKey::Pin(&pin()), TextAssistOptions::default())
+        .text_assist(TextAssistKey::Pin(&pin()), TextAssistOptions::default())
         .unwrap();
     t.basic_four().unwrap();
     t.my_number().unwrap();
@@ -193,7 +193,7 @@ fn the_my_number_never_reaches_the_exchange_log() {
         let log = vc.log();
         let mut card = Card::new(vc);
         let mut t = card
-            .open_text_assist(TextAssistKey::Pin(&pin()), TextAssistOptions::default())
+            .text_assist(TextAssistKey::Pin(&pin()), TextAssistOptions::default())
             .unwrap();
         assert_eq!(t.my_number().unwrap().expose_str(), "123456789018");
         let shown: String = log

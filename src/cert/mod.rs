@@ -3,7 +3,7 @@
 //!
 //! * [`CertKind`] names the four certificates of the JPKI AP and their EFs. The signature
 //!   certificate (`0001`) is readable only after the signature password (`6982` before,
-//!   card-facts.md §2); [`crate::Card::read_certificate`] says so with
+//!   card-facts.md §2); [`Jpki::read_certificate`] says so with
 //!   [`Error::NeedsVerification`](crate::Error::NeedsVerification) instead of a bare status word.
 //! * [`Certificate`] wraps the DER with the fields a caller needs: subject, issuer, serial,
 //!   validity, key usage and the public key ([`PublicKey`](crate::crypto::PublicKey), an enum so that the next-generation
@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use crate::applets::{jpki, Fid};
 
+pub use read::Jpki;
 pub use token::{CertAvailability, Presence, TokenInfo, TokenKind};
 pub use trust::{ChainReport, Hierarchy, TrustStore, MAX_PATH};
 pub use x509::{CertSummary, Certificate, KeyUsageBit, OtherName};

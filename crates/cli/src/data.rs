@@ -68,14 +68,6 @@ pub enum OpenWith {
     MatchingB,
 }
 
-fn last(allow: bool) -> LastTry {
-    if allow {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    }
-}
-
 fn read_failure(path: &Path, e: std::io::Error) -> Failure {
     Failure::new(exit::FAILURE, t(Msg::CannotRead(path, &e)))
 }
@@ -102,16 +94,19 @@ pub fn cert(
     let r = (|| {
         if kind.needs_signature_password() {
             let pw: SignaturePassword = secrets.pin(&t(Msg::PromptCurrentForCert))?;
-            card.verify_with(&pw, last(allow_last_try))?;
+            card.verify_with(&pw, LastTry::allow_if(allow_last_try))?;
         }
-        let c = card.read_certificate(kind)?;
+        let c = card.jpki().read_certificate(kind)?;
         let chain = if check_chain {
             let trust = if accept_test {
                 TrustStore::production_and_test()
             } else {
                 TrustStore::production()
             };
-            Some(card.verify_certificate_chain(kind, &trust, SystemTime::now()))
+            Some(
+                card.jpki()
+                    .verify_certificate_chain(kind, &trust, SystemTime::now()),
+            )
         } else {
             None
         };
@@ -194,22 +189,24 @@ pub fn sign(
     outfile::check_writable(out)?;
     let scheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256);
     let options = SignOptions {
-        last_try: last(allow_last_try),
+        last_try: LastTry::allow_if(allow_last_try),
         ..Default::default()
     };
     let prompt = t(Msg::PromptCurrent(key.pin()));
     let r = match key {
         KeyKind::Auth => {
             let pin: AuthPin = secrets.pin(&prompt)?;
-            card.sign(&pin, scheme, ToSign::Message(&data), &options)
+            card.jpki()
+                .sign(&pin, scheme, ToSign::Message(&data), &options)
         }
         KeyKind::Sign => {
             let pw: SignaturePassword = secrets.pin(&prompt)?;
-            card.sign(&pw, scheme, ToSign::Message(&data), &options)
+            card.jpki()
+                .sign(&pw, scheme, ToSign::Message(&data), &options)
         }
     };
     let cert = if r.is_ok() {
-        card.read_certificate(key.cert()).ok()
+        card.jpki().read_certificate(key.cert()).ok()
     } else {
         None
     };
@@ -259,7 +256,7 @@ pub fn info(
         return Err(Failure::new(exit::USAGE, t(Msg::MatchingBNoMyNumber)));
     }
     let options = TextAssistOptions {
-        last_try: last(allow_last_try),
+        last_try: LastTry::allow_if(allow_last_try),
         ..Default::default()
     };
     let r = (|| {
@@ -288,7 +285,7 @@ pub fn info(
             (_, _, Some(b)) => TextAssistKey::MatchingB(b),
             _ => unreachable!("one key is always read above"),
         };
-        let mut t = card.open_text_assist(key, options)?;
+        let mut t = card.text_assist(key, options)?;
         let basic = if open_with == OpenWith::MatchingA {
             None
         } else {

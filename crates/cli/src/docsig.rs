@@ -122,11 +122,7 @@ pub fn sign(
         } else {
             Form::Detached
         },
-        last_try: if allow_last_try {
-            LastTry::Allow
-        } else {
-            LastTry::Refuse
-        },
+        last_try: LastTry::allow_if(allow_last_try),
         ..Default::default()
     };
     options.known_cas.extend(virtual_cas());

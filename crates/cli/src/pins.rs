@@ -223,14 +223,6 @@ pub fn status(card: &mut AnyCard, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn last(allow: bool) -> LastTry {
-    if allow {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    }
-}
-
 fn prompt_for(kind: PinKind) -> String {
     t(Msg::PromptCurrent(kind))
 }
@@ -241,7 +233,7 @@ fn verify_typed<P: Pin>(
     allow: bool,
 ) -> Result<(), Failure> {
     let pin: P = src.pin(&prompt_for(P::KIND))?;
-    card.verify_with(&pin, last(allow))?;
+    card.verify_with(&pin, LastTry::allow_if(allow))?;
     Ok(())
 }
 
@@ -296,7 +288,7 @@ fn change_typed<P: Pin>(
 ) -> Result<(), Failure> {
     let current: P = src.pin(&prompt_for(P::KIND))?;
     let new: P = src.new_pin()?;
-    card.change_with(&current, &new, last(allow))?;
+    card.change_with(&current, &new, LastTry::allow_if(allow))?;
     Ok(())
 }
 

@@ -107,7 +107,8 @@ fn reset_inner(
         ));
     }
     if let Place::Kiosk(_) = place {
-        situation = situation.with_both_certificates(card.certificate_availability()?.both());
+        situation =
+            situation.with_both_certificates(card.jpki().certificate_availability()?.both());
         if let Some(other) = other_jpki_pin(kind) {
             situation = situation.knowing([other]);
             if card.pin_status(other)?.is_blocked() {
@@ -131,11 +132,7 @@ fn reset_inner(
     };
     let new = new_any(src, kind)?;
     let mut authority = StandInAuthority::new(role);
-    let last = if args.allow_last_try {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    };
+    let last = LastTry::allow_if(args.allow_last_try);
     let status = card.reset_any(&mut authority, &new, other.as_ref(), last)?;
     if json {
         output::json(&serde_json::json!({

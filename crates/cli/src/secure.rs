@@ -82,15 +82,11 @@ pub fn info(
     allow_last_try: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    let last = if allow_last_try {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    };
+    let last = LastTry::allow_if(allow_last_try);
     let r = (|| {
         let pin: TextAssistPin =
             secrets.pin(&format!("Current {}", PinKind::TextAssist.description()))?;
-        let mut sm = card.open_secure_messaging(&pin, last).map_err(sm_failure)?;
+        let mut sm = card.secure_messaging(&pin, last).map_err(sm_failure)?;
         let basic = sm.basic_four().map_err(sm_failure)?;
         let number = if my_number {
             Some(sm.my_number().map_err(sm_failure)?)
@@ -137,12 +133,9 @@ pub fn info(
                 d.as_str()
             ))?;
         }
-        output::line(format!(
-            "{}",
-            msg(
-                "(セキュアメッセージングで暗号化して読み取りました。暗証番号は平文で送られます。完全性記録は照合していません)",
-                "(read encrypted through secure messaging; the PIN itself travels in the clear; not checked against the integrity record)"
-            )
+        output::line(msg(
+            "(セキュアメッセージングで暗号化して読み取りました。暗証番号は平文で送られます。完全性記録は照合していません)",
+            "(read encrypted through secure messaging; the PIN itself travels in the clear; not checked against the integrity record)",
         ))?;
     }
     Ok(())
@@ -162,8 +155,8 @@ pub fn master_file(
     if virtual_card {
         keys = keys.merged(&mynacard::sim::mf::virtual_mf_issuer_keys());
     }
-    let d = card.master_file_data()?;
-    let chain = card.master_file_chain(&keys)?;
+    let d = card.master_file().data()?;
+    let chain = card.master_file().chain(&keys)?;
     let (verdict_ja, verdict_en) = match &chain.verdict {
         ChainVerdict::Verified { .. } if chain.verdict.is_production() => (
             "検証済み(本番の発行者鍵)",

@@ -153,11 +153,7 @@ pub fn surface(
         keys
     };
     let options = SurfaceOptions {
-        last_try: if args.allow_last_try {
-            LastTry::Allow
-        } else {
-            LastTry::Refuse
-        },
+        last_try: LastTry::allow_if(args.allow_last_try),
         ..Default::default()
     };
     let dir = args.out.as_deref();
@@ -184,7 +180,7 @@ pub fn surface(
             (_, _, Some(d)) => SurfaceKey::BirthDate(d),
             _ => SurfaceKey::Nothing,
         };
-        let mut s = card.open_surface(key, options)?;
+        let mut s = card.surface(key, options)?;
         v["opened_with"] = json!(s.opened_by());
         let ap_key = if args.open_with == SurfaceOpen::BirthDate {
             let rec = s.age_record()?;
@@ -279,7 +275,7 @@ pub fn surface(
 
 /// `card-info`: 共通カードAP record 1 (no PIN).
 pub fn card_info(card: &mut AnyCard, json_out: bool) -> Result<(), Failure> {
-    let id = card.read_card_identity()?;
+    let id = card.common().identity()?;
     if json_out {
         output::json(&json!({
             "ok": true,

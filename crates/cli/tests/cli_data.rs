@@ -157,7 +157,7 @@ fn card_key(sign: bool) -> mynacard::crypto::PublicKey {
     } else {
         mynacard::cert::CertKind::Auth
     };
-    let c = card.read_certificate(kind).unwrap();
+    let c = card.jpki().read_certificate(kind).unwrap();
     let spki = c
         .x509()
         .tbs_certificate()

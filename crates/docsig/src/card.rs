@@ -51,7 +51,7 @@ pub(crate) fn sign_digest<T: Transport, P: JpkiPin>(
 ) -> Result<CardSignature, Error> {
     let key = P::KEY;
     card.verify_with(pin, last_try)?;
-    let cert = card.read_certificate(key.cert())?;
+    let cert = card.jpki().read_certificate(key.cert())?;
     let public = cert
         .public_key()
         .map_err(|e| Error::Unsupported(format!("the card's certificate key: {e}")))?;
@@ -66,14 +66,14 @@ pub(crate) fn sign_digest<T: Transport, P: JpkiPin>(
     });
     let (ca, ca_read) = match known {
         Some(ca) => (ca.clone(), false),
-        None => (card.read_certificate(key.cert().ca())?, true),
+        None => (card.jpki().read_certificate(key.cert().ca())?, true),
     };
     let digest = digest_of(&cert, &ca)?;
     let options = SignOptions {
         verification: Verification::Key(public),
         last_try,
     };
-    let sig = card.sign_verified(
+    let sig = card.jpki().sign_verified(
         key,
         SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256),
         ToSign::Digest(&digest),

@@ -177,13 +177,9 @@ fn last_try(flags: u32, allowed: u32) -> Result<LastTry, FfiError> {
     if flags & !allowed != 0 {
         return Err(FfiError::invalid_argument("flags", flags));
     }
-    Ok(
-        if flags & mynacard_flags::MYNACARD_FLAG_ALLOW_LAST_TRY as u32 != 0 {
-            LastTry::Allow
-        } else {
-            LastTry::Refuse
-        },
-    )
+    Ok(LastTry::allow_if(
+        flags & mynacard_flags::MYNACARD_FLAG_ALLOW_LAST_TRY as u32 != 0,
+    ))
 }
 
 const ALLOW_LAST: u32 = mynacard_flags::MYNACARD_FLAG_ALLOW_LAST_TRY as u32;

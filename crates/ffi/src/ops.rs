@@ -183,6 +183,7 @@ pub fn stand_in(role: TerminalRole) -> StandInAuthority {
 /// A certificate's DER.
 pub fn read_certificate(h: &mut CardHandle, kind: CertKind) -> Result<Vec<u8>, FfiError> {
     h.card
+        .jpki()
         .read_certificate(kind)
         .map(|c| c.der().to_vec())
         .map_err(lib)
@@ -211,11 +212,11 @@ pub fn sign(
     let sig = match key {
         KeyKind::Auth => {
             let p = AuthPin::parse(pin).map_err(parse)?;
-            h.card.sign(&p, scheme, input, &options)
+            h.card.jpki().sign(&p, scheme, input, &options)
         }
         KeyKind::Sign => {
             let p = SignaturePassword::parse(pin).map_err(parse)?;
-            h.card.sign(&p, scheme, input, &options)
+            h.card.jpki().sign(&p, scheme, input, &options)
         }
     }
     .map_err(lib)?;
@@ -255,19 +256,19 @@ fn with_text_assist<R>(
         TextKey::Pin(v) => {
             let p = TextAssistPin::parse(v).map_err(parse)?;
             h.card
-                .open_text_assist(TextAssistKey::Pin(&p), options)
+                .text_assist(TextAssistKey::Pin(&p), options)
                 .and_then(|mut t| f(&mut t))
         }
         TextKey::MatchingA(v) => {
             let p = MyNumber::parse(v).map_err(parse)?;
             h.card
-                .open_text_assist(TextAssistKey::MatchingA(&p), options)
+                .text_assist(TextAssistKey::MatchingA(&p), options)
                 .and_then(|mut t| f(&mut t))
         }
         TextKey::MatchingB(v) => {
             let p = MatchingNumberB::parse(v).map_err(parse)?;
             h.card
-                .open_text_assist(TextAssistKey::MatchingB(&p), options)
+                .text_assist(TextAssistKey::MatchingB(&p), options)
                 .and_then(|mut t| f(&mut t))
         }
     };

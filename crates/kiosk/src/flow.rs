@@ -974,7 +974,7 @@ impl<T: Transport> Kiosk<T> {
         );
         match self.config.place {
             Place::Kiosk(_) | Place::SmartphoneApp => {
-                let Some(certs) = self.card_op(|c| c.certificate_availability()) else {
+                let Some(certs) = self.card_op(|c| c.jpki().certificate_availability()) else {
                     return;
                 };
                 self.both_certificates = certs.both();

@@ -91,14 +91,6 @@ pub(crate) fn parse_pin(key: Key, value: &str) -> Result<TypedPin, BadPin> {
     }
 }
 
-fn last(allow: bool) -> LastTry {
-    if allow {
-        LastTry::Allow
-    } else {
-        LastTry::Refuse
-    }
-}
-
 /// The PIN's counter, read with the case-1 VERIFY (spends no try).
 pub(crate) fn pin_status(card: &mut Conn, key: Key) -> Result<PinStatus, Error> {
     card.pin_status(key.pin_kind())
@@ -107,8 +99,8 @@ pub(crate) fn pin_status(card: &mut Conn, key: Key) -> Result<PinStatus, Error> 
 /// VERIFY, with the library's lockout guard (counter read first in the same transaction).
 pub(crate) fn login(card: &mut Conn, pin: &TypedPin, allow_last: bool) -> Result<(), Error> {
     match pin {
-        TypedPin::Auth(p) => card.verify_with(p, last(allow_last)),
-        TypedPin::Sign(p) => card.verify_with(p, last(allow_last)),
+        TypedPin::Auth(p) => card.verify_with(p, LastTry::allow_if(allow_last)),
+        TypedPin::Sign(p) => card.verify_with(p, LastTry::allow_if(allow_last)),
     }
 }
 
@@ -135,15 +127,19 @@ pub(crate) fn change_pin(
     allow_last: bool,
 ) -> Result<(), Error> {
     match (old, new) {
-        (TypedPin::Auth(o), TypedPin::Auth(n)) => card.change_with(o, n, last(allow_last)),
-        (TypedPin::Sign(o), TypedPin::Sign(n)) => card.change_with(o, n, last(allow_last)),
+        (TypedPin::Auth(o), TypedPin::Auth(n)) => {
+            card.change_with(o, n, LastTry::allow_if(allow_last))
+        }
+        (TypedPin::Sign(o), TypedPin::Sign(n)) => {
+            card.change_with(o, n, LastTry::allow_if(allow_last))
+        }
         _ => Err(Error::Protocol("the two PINs are of different kinds")),
     }
 }
 
 /// The key's certificate (the signature certificate needs the password verified first).
 pub(crate) fn read_certificate(card: &mut Conn, key: Key) -> Result<Certificate, Error> {
-    card.read_certificate(key.cert_kind())
+    card.jpki().read_certificate(key.cert_kind())
 }
 
 /// Signs `data` as given with P1=00 (PKCS#1 v1.5 over the caller's DigestInfo), the key's PIN

@@ -42,7 +42,7 @@ pub fn operations() -> Vec<MfSmOp> {
             name: "read and verify the master-file CV chain (F8, 7F21)",
             run: |c| {
                 let keys = mynacard::sim::mf::virtual_mf_issuer_keys();
-                let chain = c.master_file_chain(&keys).map_err(|e| e.to_string())?;
+                let chain = c.master_file().chain(&keys).map_err(|e| e.to_string())?;
                 if chain.verdict.is_verified() {
                     Ok(())
                 } else {
@@ -55,7 +55,7 @@ pub fn operations() -> Vec<MfSmOp> {
             run: |c| {
                 let p = pin();
                 let mut t = c
-                    .open_text_assist(TextAssistKey::Pin(&p), TextAssistOptions::default())
+                    .text_assist(TextAssistKey::Pin(&p), TextAssistOptions::default())
                     .map_err(|e| e.to_string())?;
                 t.basic_four().map(|_| ()).map_err(|e| e.to_string())
             },
@@ -65,7 +65,7 @@ pub fn operations() -> Vec<MfSmOp> {
             run: |c| {
                 let p = pin();
                 let mut t = c
-                    .open_text_assist(
+                    .text_assist(
                         TextAssistKey::Pin(&p),
                         TextAssistOptions {
                             check_digests: false,
@@ -80,7 +80,7 @@ pub fn operations() -> Vec<MfSmOp> {
             name: "read the basic four through secure messaging (text-assist PIN)",
             run: |c| {
                 let mut sm = c
-                    .open_secure_messaging(&pin(), LastTry::Refuse)
+                    .secure_messaging(&pin(), LastTry::Refuse)
                     .map_err(|e| e.to_string())?;
                 sm.basic_four().map(|_| ()).map_err(|e| e.to_string())
             },

@@ -88,7 +88,7 @@ fn tries(t: Tries, limit: u8) -> u8 {
 }
 
 fn lib_cert(card: &mut LibCard, kind: CertKind) -> Result<String, String> {
-    Ok(digest(card.read_certificate(kind).map_err(e)?.der()))
+    Ok(digest(card.jpki().read_certificate(kind).map_err(e)?.der()))
 }
 
 fn naive_cert(n: &mut NaiveCard<'_>, fid: u16) -> Result<String, String> {
@@ -100,6 +100,7 @@ fn naive_cert(n: &mut NaiveCard<'_>, fid: u16) -> Result<String, String> {
 
 fn lib_sign<P: mynacard::sign::JpkiPin>(card: &mut LibCard, pin: &P) -> Result<String, String> {
     let s = card
+        .jpki()
         .sign(
             pin,
             SCHEME,
@@ -553,7 +554,7 @@ pub fn operations() -> Vec<Operation> {
             library: |c| {
                 let pin = text_pin();
                 let mut t = c
-                    .open_text_assist(TextAssistKey::Pin(&pin), TextAssistOptions::default())
+                    .text_assist(TextAssistKey::Pin(&pin), TextAssistOptions::default())
                     .map_err(e)?;
                 let b = t.basic_four().map_err(e)?;
                 Ok(basic_four_outcome(&b))
@@ -577,7 +578,7 @@ pub fn operations() -> Vec<Operation> {
             library: |c| {
                 let pin = text_pin();
                 let mut t = c
-                    .open_text_assist(TextAssistKey::Pin(&pin), TextAssistOptions::default())
+                    .text_assist(TextAssistKey::Pin(&pin), TextAssistOptions::default())
                     .map_err(e)?;
                 let n = t.my_number().map_err(e)?;
                 Ok(digest(n.expose_str().as_bytes()))
