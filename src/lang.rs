@@ -34,13 +34,28 @@ impl Lang {
         Lang::En
     }
 
-    /// Parses `ja` or `en` (as given to a `--lang` option).
+    /// Parses `ja` or `en` (as given to a `--lang` option), ignoring case and surrounding
+    /// spaces; `jp`, `japanese`, `日本語` and `english` are accepted too.
     pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "ja" => Some(Lang::Ja),
-            "en" => Some(Lang::En),
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ja" | "jp" | "japanese" | "日本語" => Some(Lang::Ja),
+            "en" | "english" => Some(Lang::En),
             _ => None,
         }
+    }
+
+    /// Its code: `ja` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
     }
 }
 
@@ -75,5 +90,8 @@ mod tests {
         );
         assert_eq!(Lang::parse("ja"), Some(Lang::Ja));
         assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::parse(" JA "), Some(Lang::Ja));
+        assert_eq!(Lang::parse("English"), Some(Lang::En));
+        assert_eq!(Lang::Ja.to_string(), "ja");
     }
 }

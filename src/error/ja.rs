@@ -40,26 +40,38 @@ pub(super) fn credential_ja(kind: CredentialKind) -> &'static str {
     }
 }
 
-fn rule_ja(rule: Rule) -> String {
-    match rule {
-        Rule::Length { expected, got } => {
-            format!("{expected}文字でなければなりません（{got}文字が入力されました）")
+impl Rule {
+    /// The rule in `lang` (never the refused value). `Display` is the English.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
         }
-        Rule::NotDigit { position } => {
-            format!("数字0〜9だけが使えます（{position}文字目が数字ではありません）")
+        match *self {
+            Rule::Length { expected, got } => {
+                let n = match expected.strip_prefix("exactly ") {
+                    Some(n) => n.to_owned(),
+                    None => expected.replace(" to ", "〜"),
+                };
+                format!("{n}文字で入力してください（{got}文字でした）")
+            }
+            Rule::NotDigit { position } => {
+                format!("数字0〜9だけが使えます（{position}文字目が数字ではありません）")
+            }
+            Rule::LowerCase { position } => {
+                format!(
+                    "英小文字は使えません。カードは文字をそのまま比較します（{position}文字目）"
+                )
+            }
+            Rule::NotAlphanumeric { position } => {
+                format!("英大文字A〜Zと数字0〜9だけが使えます（{position}文字目）")
+            }
+            Rule::NoLetter => "英大文字A〜Zを1文字以上含めてください".into(),
+            Rule::NoDigit => "数字0〜9を1文字以上含めてください".into(),
+            Rule::CheckDigit => "チェックデジット（12桁目）が最初の11桁と合いません".into(),
+            Rule::Date(part) => format!("日付の{part}が正しくありません"),
+            Rule::Unchanged => "新しい値が今の値と同じです".into(),
+            Rule::Mismatch => "新しい値の2回の入力が一致しません".into(),
         }
-        Rule::LowerCase { position } => {
-            format!("小文字は使えません。カードはバイト単位で比べます（{position}文字目）")
-        }
-        Rule::NotAlphanumeric { position } => {
-            format!("英大文字A〜Zと数字0〜9だけが使えます（{position}文字目）")
-        }
-        Rule::NoLetter => "英字A〜Zを1文字以上含めてください".into(),
-        Rule::NoDigit => "数字0〜9を1文字以上含めてください".into(),
-        Rule::CheckDigit => "チェックデジット（12桁目）が最初の11桁と合いません".into(),
-        Rule::Date(part) => format!("日付の{part}が正しくありません"),
-        Rule::Unchanged => "新しい値が今の値と同じです".into(),
-        Rule::Mismatch => "新しい値の2回の入力が一致しません".into(),
     }
 }
 
@@ -177,7 +189,11 @@ impl Error {
         }
         match self {
             Error::Credential(e) => {
-                format!("{}が正しくありません: {}", credential_ja(e.kind), rule_ja(e.rule))
+                format!(
+                    "{}が正しくありません: {}。カードには何も送っていないので、試行回数は減っていません",
+                    credential_ja(e.kind),
+                    e.rule.message(Lang::Ja)
+                )
             }
             Error::Transport(e) => transport_ja(e),
             Error::CardReset => {
@@ -193,7 +209,7 @@ impl Error {
                 where_to_reset_ja(*kind)
             ),
             Error::WrongPin { kind, tries_left } => format!(
-                "{}が違います。ロックされるまであと{tries_left}回です",
+                "{}が違います。ロックまで残り{tries_left}回です",
                 pin_ja(*kind)
             ),
             Error::Blocked { kind } => format!(
@@ -229,7 +245,7 @@ impl Error {
             Error::Unsupported(what) => format!("対応していません: {what}"),
             Error::Reset(e) => reset_ja(e),
             Error::WrongMatchingNumber { kind, tries_left } => format!(
-                "{}が違います。ロックされるまであと{tries_left}回です",
+                "{}が違います。ロックまで残り{tries_left}回です",
                 credential_ja(*kind)
             ),
             Error::MatchingNumberBlocked { kind } => format!(

@@ -307,7 +307,7 @@ fn japanese_messages_carry_the_data() {
         kind: PinKind::UserAuth,
         tries_left: 2,
     };
-    assert!(e.message(Lang::Ja).contains("あと2回"));
+    assert!(e.message(Lang::Ja).contains("残り2回"));
     assert!(e.message(Lang::Ja).contains("利用者証明用"));
     let a = Advice::FinishTornChange {
         state: torn(Held::New),

@@ -2,7 +2,7 @@
 //! `mynacard-docsig` crate).
 //!
 //! As the rest of the CLI: its texts come from the catalogue ([`crate::i18n`]), library errors
-//! through [`crate::i18n::lib_error`], standard output through [`crate::output`] (never a
+//! in the library's own words ([`mynacard::Error::message`]), standard output through [`crate::output`] (never a
 //! panic on a full disk or a closed pipe), and `--out` through [`crate::outfile`] (a special
 //! file or a symbolic link is refused before the card is used; the file is written whole or
 //! not at all).
@@ -81,7 +81,7 @@ fn read_failure(path: &Path, e: std::io::Error) -> Failure {
 
 fn docsig_failure(e: docsig::Error) -> Failure {
     match e {
-        // Card errors through the catalogue's library-error texts (`i18n::lib_error`).
+        // Card errors in the library's own words (`mynacard::Error::message`).
         docsig::Error::Card(c) => Failure::from(c),
         other => Failure::new(exit::FAILURE, t(Msg::CannotSignDocument(&other))),
     }

@@ -95,7 +95,7 @@ impl From<Error> for Failure {
         Failure {
             code,
             tries_left: e.tries_left(),
-            message: crate::i18n::lib_error(&e, crate::i18n::lang()),
+            message: e.message(crate::i18n::lang()),
         }
     }
 }

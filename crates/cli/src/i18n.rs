@@ -15,49 +15,10 @@ use std::sync::OnceLock;
 
 use mynacard::pin::{PinFormat, PinKind};
 
-/// A language of the CLI's messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    /// 日本語.
-    Ja,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// The language the environment asks for: the first of `lc_all`, `lc_messages` and `lang`
-    /// that is set and not empty; Japanese when it starts with `ja`, else English.
-    pub fn from_env_values(
-        lc_all: Option<&str>,
-        lc_messages: Option<&str>,
-        lang: Option<&str>,
-    ) -> Lang {
-        let chosen = [lc_all, lc_messages, lang]
-            .into_iter()
-            .flatten()
-            .find(|v| !v.is_empty());
-        match chosen {
-            Some(v) if v.starts_with("ja") => Lang::Ja,
-            _ => Lang::En,
-        }
-    }
-
-    /// The language of this process's environment.
-    pub fn from_env() -> Lang {
-        let var = |n: &str| std::env::var_os(n).map(|v| v.to_string_lossy().into_owned());
-        let (a, m, l) = (var("LC_ALL"), var("LC_MESSAGES"), var("LANG"));
-        Lang::from_env_values(a.as_deref(), m.as_deref(), l.as_deref())
-    }
-
-    /// `ja` or `en`.
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "ja" => Some(Lang::Ja),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-}
+/// The language of the CLI's messages: the library's own ([`mynacard::Lang`]), whose
+/// [`Lang::from_env`] follows the rule above and whose errors render through
+/// [`mynacard::Error::message`].
+pub use mynacard::Lang;
 
 /// The `--lang` value in raw arguments (`--lang ja`, `--lang=en`), read before clap parses them
 /// so that usage errors are shown in the chosen language too. Stops at `--`.
@@ -93,103 +54,10 @@ pub fn set_lang(lang: Lang) {
     let _ = LANG.set(lang);
 }
 
-/// The language of this process: as set by [`set_lang`], else from the environment.
+/// The language of this process: as set by [`set_lang`], else from the environment
+/// ([`Lang::from_env`]).
 pub fn lang() -> Lang {
     *LANG.get_or_init(Lang::from_env)
-}
-
-/// A library error, as the person reads it. The one place where library errors become text:
-/// when the library offers `Error::message(Lang)`, this becomes that call.
-pub fn lib_error(e: &mynacard::Error, lang: Lang) -> String {
-    use mynacard::Error as E;
-    match lang {
-        Lang::En => e.to_string(),
-        Lang::Ja => match e {
-            E::WrongPin { kind, tries_left } => match tries_left {
-                0 => format!(
-                    "{}が違います。最後の試行だったため、ロックされました。{}",
-                    pin_name(Lang::Ja, *kind),
-                    where_to_reset(Lang::Ja, *kind)
-                ),
-                n => format!(
-                    "{}が違います。ロックまで残り{n}回です。",
-                    pin_name(Lang::Ja, *kind)
-                ),
-            },
-            E::Blocked { kind } => format!(
-                "{}はロックされています(カードには何も送っていません)。{}",
-                pin_name(Lang::Ja, *kind),
-                where_to_reset(Lang::Ja, *kind)
-            ),
-            E::LastTry { kind } => format!(
-                "中止しました: {}は残り1回で、間違えるとロックされます。カードには何も送っていません\
-                 (最後の1回を使うには --allow-last-try を付けてください)。",
-                pin_name(Lang::Ja, *kind)
-            ),
-            E::WrongMatchingNumber { kind, tries_left } => {
-                format!("{kind}が違います。ロックまで残り{tries_left}回です。")
-            }
-            E::MatchingNumberBlocked { kind } => format!(
-                "{kind}はロックされています(カードには何も送っていません)。PINを使うか、\
-                 市区町村窓口で相談してください。"
-            ),
-            E::MatchingNumberLastTry { kind } => format!(
-                "中止しました: {kind}は残り1回で、間違えるとロックされます。カードには何も送って\
-                 いません(最後の1回を使うには --allow-last-try を付けてください)。"
-            ),
-            E::Credential(c) => credential_ja(c),
-            E::CardReset => {
-                "カードがリセットされました。それまでのPIN照合は無効です。必要なら照合し直してください。"
-                    .into()
-            }
-            E::Transport(t) => format!("カードまたはリーダーとの通信に失敗しました: {t}"),
-            E::UnknownOutcome { .. } => format!(
-                "操作の結果が分かりません。`myna status` で確認してください(試行回数は減りません)。\
-                 詳細: {e}"
-            ),
-            E::ChangeRolledBack { .. } => format!(
-                "住民基本台帳用PINの変更は共通カードAPで失敗し、住基APは元に戻しました。詳細: {e}"
-            ),
-            other => format!("カードの操作に失敗しました: {other}"),
-        },
-    }
-}
-
-/// A refused value, in Japanese (the library's English text for a rule it adds later).
-fn credential_ja(c: &mynacard::credential::CredentialError) -> String {
-    use mynacard::credential::{CredentialKind as K, Rule as R};
-    let what = match c.kind {
-        K::Pin(k) => pin_name(Lang::Ja, k).to_owned(),
-        K::MatchingNumberA => "照合番号A(個人番号)".into(),
-        K::MatchingNumberB => "照合番号B".into(),
-        K::BirthDateKey => "生年月日キー".into(),
-        _ => c.kind.to_string(),
-    };
-    let rule = match c.rule {
-        R::Length { expected, got } => {
-            let n = expected
-                .trim_start_matches("exactly ")
-                .replace(" to ", "〜");
-            format!("{n}文字で入力してください({got}文字でした)")
-        }
-        R::NotDigit { position } => {
-            format!("数字0〜9だけを入力してください({position}文字目が数字ではありません)")
-        }
-        R::LowerCase { position } => {
-            format!("英小文字は使えません。カードは大文字と小文字を区別します({position}文字目)")
-        }
-        R::NotAlphanumeric { position } => {
-            format!("英大文字A〜Zと数字0〜9だけを入力してください({position}文字目)")
-        }
-        R::NoLetter => "英大文字A〜Zを1文字以上含めてください".into(),
-        R::NoDigit => "数字0〜9を1文字以上含めてください".into(),
-        R::CheckDigit => "チェックデジット(12桁目)が最初の11桁と合いません".into(),
-        R::Date(part) => format!("日付の一部({part})が正しくありません"),
-        R::Unchanged => "新しい値が現在の値と同じです".into(),
-        R::Mismatch => "新しい値の1回目と2回目の入力が違います".into(),
-        _ => c.rule.to_string(),
-    };
-    format!("{what}が正しくありません: {rule}(カードには何も送っていません)")
 }
 
 /// A route assessment of `reset` (why a reset is not possible here, and where to go), as the
@@ -294,7 +162,8 @@ pub fn where_to_reset(lang: Lang, kind: PinKind) -> &'static str {
     }
 }
 
-/// Every message of the CLI (except library errors, see [`lib_error`]).
+/// Every message of the CLI (except library errors, which the library renders:
+/// [`mynacard::Error::message`]).
 pub enum Msg<'a> {
     // --- Arguments and usage ---
     /// A PIN kind that does not exist.
@@ -1084,9 +953,22 @@ pub fn t(m: Msg<'_>) -> String {
 mod tests {
     use super::*;
 
+    /// The language for `LC_ALL`, `LC_MESSAGES` and `LANG` (`None`: unset).
+    fn from_env_values(a: Option<&str>, m: Option<&str>, l: Option<&str>) -> Lang {
+        Lang::from_vars(|name| {
+            match name {
+                "LC_ALL" => a,
+                "LC_MESSAGES" => m,
+                "LANG" => l,
+                _ => None,
+            }
+            .map(str::to_owned)
+        })
+    }
+
     #[test]
     fn the_environment_chooses_in_posix_order() {
-        let f = Lang::from_env_values;
+        let f = from_env_values;
         assert_eq!(f(None, None, None), Lang::En);
         assert_eq!(f(None, None, Some("ja_JP.UTF-8")), Lang::Ja);
         assert_eq!(f(None, None, Some("ja")), Lang::Ja);

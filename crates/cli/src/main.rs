@@ -54,7 +54,7 @@ pub struct Cli {
     pub json: bool,
     /// The language of messages (default: Japanese when LC_ALL, else LC_MESSAGES, else LANG
     /// starts with `ja`; English otherwise).
-    #[arg(long, global = true, value_enum, value_name = "ja|en")]
+    #[arg(long, global = true, value_name = "ja|en", value_parser = lang_parser())]
     pub lang: Option<i18n::Lang>,
     /// The virtual card's state file (default: in the user's state directory).
     #[arg(long, global = true, value_name = "PATH")]
@@ -353,6 +353,13 @@ fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
         }
     }
     ExitCode::from(exit::USAGE)
+}
+
+/// The `--lang` values, as clap checks them (its usage error lists them).
+fn lang_parser() -> impl clap::builder::TypedValueParser<Value = i18n::Lang> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["ja", "en"])
+        .map(|s| i18n::Lang::parse(&s).unwrap_or_default())
 }
 
 /// The message of a command-line error in `lang`: clap's own words in English, ours in

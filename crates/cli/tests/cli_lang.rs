@@ -99,6 +99,39 @@ fn japanese_from_lang_and_english_from_the_flag() {
 }
 
 #[test]
+fn library_errors_are_the_librarys_own_japanese() {
+    use mynacard::pin::PinKind;
+    use mynacard::{Error, Lang};
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    // A wrong PIN (the card's answer) and a refused format (nothing sent).
+    let cases: [(&str, i32, Error); 2] = [
+        (
+            "9999\n",
+            3,
+            Error::WrongPin {
+                kind: PinKind::UserAuth,
+                tries_left: 2,
+            },
+        ),
+        (
+            "12a4\n",
+            6,
+            mynacard::reset::AnyPin::parse(PinKind::UserAuth, "12a4")
+                .unwrap_err()
+                .into(),
+        ),
+    ];
+    for (stdin, code, e) in cases {
+        let o = myna_in(JA, &st, &["--pin-stdin", "verify", "auth"], stdin);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(code), "{err}");
+        assert!(err.contains(&e.message(Lang::Ja)), "{err}");
+        assert!(!err.contains(&e.to_string()), "{err}");
+    }
+}
+
+#[test]
 fn the_environment_decides_in_posix_order_and_the_flag_wins() {
     let dir = tempfile::tempdir().unwrap();
     let st = dir.path().join("card.json");

@@ -1217,7 +1217,7 @@ impl<T: Transport> Kiosk<T> {
     }
 
     fn reset_failed(&mut self, e: &Error) {
-        self.say(text::reset_error(e).prefixed(&Text::new(
+        self.say(text::library_error(e).prefixed(&Text::new(
             "初期化を完了できませんでした: ",
             "The reset did not complete: ",
         )));

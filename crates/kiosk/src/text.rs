@@ -4,76 +4,17 @@
 //! chosen language; in English, the Japanese names of the PINs and documents stay beside the
 //! English ones, because they are what the card, the forms and the counter staff call them.
 //!
-//! Errors from the `mynacard` library are rendered through [`library_error`] alone, so that the
-//! library's own bilingual messages can replace the kiosk's rendering in one place.
-
-use std::fmt;
+//! Errors from the `mynacard` library are rendered by the library itself ([`Error::message`]),
+//! through [`library_error`].
 
 use mynacard::credential::Rule;
-use mynacard::error::ResetError;
 use mynacard::pin::{PinKind, PinStatus, RetryState};
 use mynacard::policy::{Assessment, IdDocument, KioskSupport, Missing, Need, Place, Refusal};
-use mynacard::transport::TransportError;
 use mynacard::Error;
 
-/// A language of the kiosk's texts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    /// 日本語.
-    Ja,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// Parses `ja` or `en` (case-insensitive; `jp`, `japanese`, `english` too).
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "ja" | "jp" | "japanese" | "日本語" => Some(Lang::Ja),
-            "en" | "english" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The language of a POSIX locale value such as `ja_JP.UTF-8` or `en_US.UTF-8`: Japanese when
-    /// it starts with `ja`, English otherwise.
-    pub fn from_locale(value: &str) -> Lang {
-        if value.starts_with("ja") {
-            Lang::Ja
-        } else {
-            Lang::En
-        }
-    }
-
-    /// The language of the environment: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is
-    /// set and not empty (the POSIX order), read by [`Lang::from_locale`]; English when none is.
-    pub fn from_env() -> Lang {
-        Self::from_vars(|name| std::env::var(name).ok())
-    }
-
-    /// [`Lang::from_env`] with the variables looked up through `var` (for tests).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Lang {
-        ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .into_iter()
-            .filter_map(var)
-            .find(|v| !v.is_empty())
-            .map_or(Lang::En, |v| Lang::from_locale(&v))
-    }
-
-    /// Its code: `ja` or `en`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-        }
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+/// The language of the kiosk's texts: the library's own, so that a front end chooses one
+/// language for the kiosk's texts and the library's errors alike.
+pub use mynacard::Lang;
 
 /// A text in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -191,21 +132,6 @@ pub(crate) fn status_line(lang: Lang, s: &PinStatus) -> String {
             })
             .collect::<Vec<_>>()
             .join(pick(lang, "、", ", "))
-    }
-}
-
-/// Where a PIN is reset.
-pub(crate) fn where_to_reset(lang: Lang, kind: PinKind) -> String {
-    match lang {
-        Lang::En => kind.where_to_reset().to_owned(),
-        Lang::Ja => match kind {
-            PinKind::Signature => "市区町村の窓口でカードを持参して初期化するか、利用者証明用電子証明書の暗証番号が分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末で初期化してください",
-            PinKind::UserAuth => "市区町村の窓口でカードを持参して初期化するか、署名用パスワードが分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末で初期化してください",
-            PinKind::Residence | PinKind::TextAssist => {
-                "市区町村の窓口でカードを持参して初期化してください"
-            }
-        }
-        .to_owned(),
     }
 }
 
@@ -349,136 +275,15 @@ pub(crate) fn document(lang: Lang, d: &IdDocument) -> String {
     format!("{} [{class}]", d.name())
 }
 
-/// The rule a refused PIN value broke (never the value).
+/// The rule a refused PIN value broke (never the value): the library's text.
 pub(crate) fn rule(lang: Lang, r: &Rule) -> String {
-    if lang == Lang::En {
-        return r.to_string();
-    }
-    match r {
-        Rule::Length { expected, got } => {
-            let expected = match expected.strip_prefix("exactly ") {
-                Some(n) => n.to_owned(),
-                None => expected.replace(" to ", "〜"),
-            };
-            format!("{expected}文字で入力してください（{got}文字でした）")
-        }
-        Rule::NotDigit { position } => {
-            format!("数字0-9のみ使えます（{position}文字目が数字ではありません）")
-        }
-        Rule::LowerCase { position } => {
-            format!("英小文字は使えません。カードは文字をそのまま比較します（{position}文字目）")
-        }
-        Rule::NotAlphanumeric { position } => {
-            format!("英大文字A-Zと数字0-9のみ使えます（{position}文字目）")
-        }
-        Rule::NoLetter => "英大文字A-Zを1文字以上含めてください".into(),
-        Rule::NoDigit => "数字0-9を1文字以上含めてください".into(),
-        Rule::Unchanged => "新しい値が現在の値と同じです".into(),
-        Rule::Mismatch => "2回の入力が一致しません".into(),
-        other => format!("入力の規則に合いません（{other}）"),
-    }
+    r.message(lang)
 }
 
-fn transport_error(lang: Lang, e: &TransportError) -> String {
-    match (lang, e) {
-        (Lang::En, e) => e.to_string(),
-        (Lang::Ja, TransportError::CardRemoved) => {
-            "リーダーにカードがありません（取り出されたか、挿入されていません）".into()
-        }
-        (Lang::Ja, TransportError::CardReset) => {
-            "カードがリセットされました。暗証番号の照合と選択は失われました".into()
-        }
-        (Lang::Ja, TransportError::NoResponse) => {
-            "カードから応答がありません。コマンドが実行されたかどうかは分かりません".into()
-        }
-        (Lang::Ja, e) => format!("リーダーのエラー（{e}）"),
-    }
-}
-
-/// A `mynacard` error, as a person reads it. The one place that renders library errors: when
-/// the library renders its errors in both languages, this becomes a call to it.
+/// A `mynacard` error, as a person reads it: the library's own message in each language
+/// ([`Error::message`]), resets included.
 pub fn library_error(e: &Error) -> Text {
-    tr(|lang| {
-        match (lang, e) {
-        (Lang::En, e) => e.to_string(),
-        (Lang::Ja, Error::Credential(c)) => format!("入力が正しくありません: {}", rule(lang, &c.rule)),
-        (Lang::Ja, Error::Transport(t)) => transport_error(lang, t),
-        (Lang::Ja, Error::CardReset) => {
-            "カードがリセットされました。それまでの暗証番号の照合は失われています".into()
-        }
-        (Lang::Ja, Error::WrongPin { kind, tries_left }) => match tries_left {
-            0 => format!(
-                "{}が違います。最後の1回だったためロックされました。{}",
-                pin_name(lang, *kind),
-                where_to_reset(lang, *kind)
-            ),
-            n => format!(
-                "{}が違います。ロックまで残り{n}回です",
-                pin_name(lang, *kind)
-            ),
-        },
-        (Lang::Ja, Error::Blocked { kind, .. }) => format!(
-            "{}はロックされているため送信していません。{}",
-            pin_name(lang, *kind),
-            where_to_reset(lang, *kind)
-        ),
-        (Lang::Ja, Error::LastTry { kind, .. }) => format!(
-            "{}は残り1回です。誤るとロックされるため、何も送信していません",
-            pin_name(lang, *kind)
-        ),
-        (Lang::Ja, Error::NotFound { .. }) => {
-            "このカードには必要なデータがありません（マイナンバーカードではない可能性があります）"
-                .into()
-        }
-        (Lang::Ja, Error::UnknownOutcome { operation, .. }) => format!(
-            "{operation}の結果が分かりません。状態を確認してください（確認では回数は減りません）（詳細: {e}）"
-        ),
-        (Lang::Ja, e) => format!("カードの処理でエラーが発生しました（詳細: {e}）"),
-    }
-    })
-}
-
-/// A reset failure, as a person reads it (the card's part through [`library_error`]).
-pub(crate) fn reset_error(e: &Error) -> Text {
-    let Error::Reset(e) = e else {
-        return library_error(e);
-    };
-    match e {
-        ResetError::NotPermitted { kind, .. } => tr(|l| match l {
-            Lang::En => e.to_string(),
-            Lang::Ja => format!(
-                "この端末では{}を初期化できません。何も送信していません。{}",
-                pin_name(l, *kind),
-                where_to_reset(l, *kind)
-            ),
-        }),
-        ResetError::OtherPinNeeded { kind, needs, .. } => tr(|l| match l {
-            Lang::En => e.to_string(),
-            Lang::Ja => format!(
-                "この端末で{}を初期化するには{}が必要です。何も送信していません",
-                pin_name(l, *kind),
-                pin_name(l, *needs)
-            ),
-        }),
-        ResetError::Partial {
-            kind,
-            reset,
-            not_reset,
-            ..
-        } => tr(|l| {
-            match l {
-            Lang::En => e.to_string(),
-            Lang::Ja => format!(
-                "{}は{reset}では初期化されましたが、{not_reset}では初期化されていない可能性があります。同じ新しい暗証番号でもう一度初期化してください（両方が初期化されます）。（詳細: {e}）",
-                pin_name(l, *kind)
-            ),
-        }
-        }),
-        _ => tr(|l| match l {
-            Lang::En => e.to_string(),
-            Lang::Ja => format!("初期化を完了できませんでした（詳細: {e}）"),
-        }),
-    }
+    tr(|lang| e.message(lang))
 }
 
 impl Text {
@@ -524,6 +329,32 @@ mod tests {
         let e = mynacard::reset::AnyPin::parse(PinKind::Signature, "abc123").unwrap_err();
         let ja = rule(Lang::Ja, &e.rule);
         assert!(ja.contains("英小文字") && !ja.contains("abc"), "{ja}");
+    }
+
+    #[test]
+    fn library_errors_read_as_the_library_writes_them() {
+        let errors = [
+            Error::WrongPin {
+                kind: PinKind::UserAuth,
+                tries_left: 2,
+            },
+            Error::Blocked {
+                kind: PinKind::Signature,
+            },
+            mynacard::reset::AnyPin::parse(PinKind::UserAuth, "12a4")
+                .unwrap_err()
+                .into(),
+            Error::Reset(mynacard::error::ResetError::NotPermitted {
+                kind: PinKind::Residence,
+                terminal: "kiosk".into(),
+            }),
+        ];
+        for e in &errors {
+            let t = library_error(e);
+            assert_eq!(t.get(Lang::Ja), e.message(Lang::Ja));
+            assert_eq!(t.get(Lang::En), e.to_string());
+            assert_ne!(t.ja, t.en);
+        }
     }
 
     #[test]
