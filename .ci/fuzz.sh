@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target briefly (FUZZ_SECONDS each, default 20) from the committed seeds.
+# Runs every fuzz target briefly (FUZZ_SECONDS each, default 10) from the committed seeds.
 # cargo-fuzz needs nightly features: on the stable toolchain they are unlocked with
 # RUSTC_BOOTSTRAP=1.
 #
@@ -8,7 +8,7 @@
 # exit code said.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
-secs=${FUZZ_SECONDS:-20}
+secs=${FUZZ_SECONDS:-10}
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
