@@ -137,12 +137,9 @@ pub fn info(
                 d.as_str()
             ))?;
         }
-        output::line(format!(
-            "{}",
-            msg(
-                "(セキュアメッセージングで暗号化して読み取りました。暗証番号は平文で送られます。完全性記録は照合していません)",
-                "(read encrypted through secure messaging; the PIN itself travels in the clear; not checked against the integrity record)"
-            )
+        output::line(msg(
+            "(セキュアメッセージングで暗号化して読み取りました。暗証番号は平文で送られます。完全性記録は照合していません)",
+            "(read encrypted through secure messaging; the PIN itself travels in the clear; not checked against the integrity record)",
         ))?;
     }
     Ok(())

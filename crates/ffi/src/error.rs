@@ -113,6 +113,7 @@ impl FfiError {
     }
 
     /// A feature not built in.
+    #[cfg(not(all(feature = "sim", feature = "pcsc")))]
     pub fn unsupported(ja: &str, en: &str) -> Self {
         Self::new(MYNACARD_UNSUPPORTED, ja, en)
     }
