@@ -118,7 +118,7 @@ pub fn cert(
     let (c, chain) = r?;
     let chain_text = chain.as_ref().map(|r| match r {
         Ok(rep) => t(Msg::ChainTrusted(&rep.hierarchy)),
-        Err(e) => t(Msg::ChainNotTrusted(e)),
+        Err(e) => t(Msg::ChainNotTrusted(&e.message(crate::i18n::lang()))),
     });
     let bytes = match format {
         CertFormat::Der => c.der().to_vec(),
@@ -152,7 +152,7 @@ pub fn cert(
                 Ok(rep) => serde_json::json!({ "trusted": true, "hierarchy": rep.hierarchy,
                     "production": rep.is_production() }),
                 Err(e) => serde_json::json!({ "trusted": false,
-                    "error": crate::i18n::lib_text(e, crate::i18n::lang()) }),
+                    "error": e.message(crate::i18n::lang()) }),
             };
         }
         output::json(&v)?;

@@ -15,9 +15,9 @@ use std::sync::OnceLock;
 
 use mynacard::pin::{PinFormat, PinKind};
 
-/// The language of the CLI's messages: the library's own ([`mynacard::Lang`]), whose
-/// [`Lang::from_env`] follows the rule above and whose errors render through
-/// [`mynacard::Error::message`].
+/// The language of the CLI's messages: the library's own (`mynacard::Lang`), whose
+/// `Lang::from_env` follows the rule above and in which the library renders its errors
+/// (`mynacard::Error::message`).
 pub use mynacard::Lang;
 
 /// The `--lang` value in raw arguments (`--lang ja`, `--lang=en`), read before clap parses them

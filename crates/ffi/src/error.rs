@@ -13,7 +13,7 @@ use crate::types::mynacard_status::{self, *};
 static LANGUAGE: AtomicU32 = AtomicU32::new(0);
 
 /// Messages in one language: the library's own, so that the boundary's texts and the
-/// library's error messages ([`Error::message`]) follow one setting.
+/// library's error messages (`Error::message`) follow one setting.
 pub use mynacard::Lang;
 
 /// Sets the crate's language.
