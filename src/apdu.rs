@@ -3,7 +3,7 @@
 //! * [`Command`] builds commands in all seven cases (1, 2S, 3S, 4S, 2E, 3E, 4E). Extended
 //!   lengths are written big-endian. A command with no data and no `Le` is case 1: an empty
 //!   VERIFY, used to query a retry counter, is `00 20 00 80` and nothing else
-//!   (card-facts.md §3).
+//!   ([card facts §3](crate::card_facts#s3)).
 //! * [`CommandView`] parses a command from borrowed bytes without allocating.
 //! * [`Response`] and [`StatusWord`] parse what the card answers; [`Status`] classifies the
 //!   status word.
@@ -20,7 +20,7 @@ pub const MAX_DATA: usize = 65_535;
 /// The largest `Ne` (expected response length): 65,536 bytes (extended Le `00 00`).
 pub const MAX_NE: usize = 65_536;
 
-/// Instruction bytes this crate sends, with the source for each (card-facts.md).
+/// Instruction bytes this crate sends, with the source for each ([card facts](crate::card_facts)).
 pub mod ins {
     /// SELECT (§1, §2).
     pub const SELECT: u8 = 0xA4;
@@ -538,7 +538,8 @@ pub enum Status {
     SecurityStatusNotSatisfied,
     /// `6983`: authentication method blocked.
     AuthenticationBlocked,
-    /// `6984`: reference data not usable: on this card, a blocked PIN (card-facts.md §3).
+    /// `6984`: reference data not usable: on this card, a blocked PIN
+    /// ([card facts §3](crate::card_facts#s3)).
     ReferenceDataBlocked,
     /// `6985`: conditions of use not satisfied.
     ConditionsNotSatisfied,

@@ -406,7 +406,7 @@ impl<T: Transport> Card<T> {
         let refs = kind.key_refs();
         // With the guard on, check every key reference before changing any, in reverse order so
         // that the first application stays selected. CHANGE addresses the selected key EF
-        // (`P2 = 80`, card-facts.md §4), so the first reference's EF is selected before its
+        // (`P2 = 80`, docs/card.md §4), so the first reference's EF is selected before its
         // status query: the query, VERIFY and CHANGE then all address it without SFI, and a card
         // that refuses SFI costs no refused attempt.
         if self.guard {

@@ -1,11 +1,11 @@
 //! 共通カードAP record 1: the card's serial number, issuing municipality and expiry date
-//! (card-facts.md §2).
+//! ([card facts §2](crate::card_facts#s2)).
 //!
 //! EF `0001` of 共通カードAP is record-structured; READ RECORD 1 gives a simple-TLV object
 //! `01 1C` and 28 ASCII digits: a 15-digit card serial, the 5-digit 全国地方公共団体コード of
 //! the issuing municipality (its first two digits are the prefecture), and the expiry date
-//! `YYYYMMDD` (card-facts.md §2; myna-card `CardInfo`, which quotes the test card's record
-//! `01 1C "400000012719843" "13221" "20350217"`). No PIN is needed.
+//! `YYYYMMDD` ([card facts §2](crate::card_facts#s2); myna-card `CardInfo`, which quotes the test
+//! card's record `01 1C "400000012719843" "13221" "20350217"`). No PIN is needed.
 
 use std::fmt;
 

@@ -1,6 +1,6 @@
 //! Typed secrets, one type per PIN or key of the card, validated before any I/O.
 //!
-//! | type | what | format (card-facts.md §3, §8, §11) |
+//! | type | what | format ([card facts §3](crate::card_facts#s3), [§8](crate::card_facts#s8), [§11](crate::card_facts#s11)) |
 //! |---|---|---|
 //! | [`SignaturePassword`] | 署名用パスワード | 6–16 of `A-Z`, `0-9`, at least one letter and one digit |
 //! | [`AuthPin`] | 利用者証明用 PIN | exactly 4 ASCII digits |
@@ -356,7 +356,7 @@ impl Secret for MyNumber {
 
 secret_type!(
     /// 照合番号B: 14 digits, the birth date as `YYMMDD` in the Japanese era year, the card's
-    /// expiry year `YYYY`, and its 4-digit security code (card-facts.md §8).
+    /// expiry year `YYYY`, and its 4-digit security code ([card facts §8](crate::card_facts#s8)).
     MatchingNumberB
 );
 
@@ -465,7 +465,7 @@ mod tests {
 
     #[test]
     fn matching_number_b_from_parts() {
-        // card-facts.md §8: born 1980-02-17 = 昭和55, expiry 2035, code 2285.
+        // docs/card.md §8: born 1980-02-17 = 昭和55, expiry 2035, code 2285.
         let b = MatchingNumberB::from_parts((1980, 2, 17), 2035, "2285").unwrap();
         assert_eq!(b.expose(), b"55021720352285");
         assert_eq!(era_year(2019, 4, 30), Some(31));

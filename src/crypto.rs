@@ -40,7 +40,7 @@ impl HashAlgorithm {
     }
 
     /// The DER prefix of a DigestInfo for this hash (RFC 8017 §9.2, note 1); the digest follows.
-    /// For SHA-256 this is the prefix in card-facts.md §7.
+    /// For SHA-256 this is the prefix in [card facts §7](crate::card_facts#s7).
     pub const fn digest_info_prefix(self) -> &'static [u8] {
         match self {
             HashAlgorithm::Sha256 => &[
@@ -77,7 +77,8 @@ impl fmt::Display for HashAlgorithm {
 }
 
 /// A public key from a certificate. RSA is what today's card carries; the next-generation card
-/// is announced to move to ECDSA P-384 (card-facts.md §10), which parses as [`PublicKey::Ec`].
+/// is announced to move to ECDSA P-384 ([card facts §10](crate::card_facts#s10)), which parses as
+/// [`PublicKey::Ec`].
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PublicKey {

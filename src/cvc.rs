@@ -1,7 +1,8 @@
 //! Card-verifiable certificates (CV certificates): `0004` of the text-assist and card-surface
-//! APs (card-facts.md §8), the keys that issue them, and the signature checks that hang off them.
+//! APs ([card facts §8](crate::card_facts#s8)), the keys that issue them, and the signature checks
+//! that hang off them.
 //!
-//! Layout (card-facts.md §8; the same in myna-card `src/data.rs` and jsapdu
+//! Layout ([card facts §8](crate::card_facts#s8); the same in myna-card `src/data.rs` and jsapdu
 //! `packages/mynacard/src/schema.ts`):
 //!
 //! ```text

@@ -51,7 +51,7 @@ impl Serialize for BirthDate {
     }
 }
 
-/// Sex as ISO/IEC 5218 codes it (card-facts.md §8).
+/// Sex as ISO/IEC 5218 codes it ([card facts §8](crate::card_facts#s8)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {

@@ -59,7 +59,7 @@
 //! # fn main() {}
 //! ```
 //!
-//! Facts about the card are cited from `card-facts.md` by section (§).
+//! Facts about the card are cited from [card facts](crate::card_facts) by section (§).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

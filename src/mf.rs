@@ -1,7 +1,8 @@
 //! The master file (MF) level of the card: the GET DATA objects, the files JICSAP puts under the
 //! MF, the card-verifiable certificate chain reachable there, and the GlobalPlatform issuer
-//! security domain that brings the card back to that level (card-facts.md §12;
-//! facts from myna-card 3.3.4 `src/mf.rs`, `src/card.rs`, `src/ca.rs`).
+//! security domain that brings the card back to that level
+//! ([card facts §12](crate::card_facts#s12); facts from myna-card 3.3.4 `src/mf.rs`, `src/card.rs`,
+//! `src/ca.rs`).
 //!
 //! * The MF itself cannot be selected again once an application is current (`00 A4 00 00` and
 //!   `3F00` do not work on this card), but selecting the issuer security domain

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::applets::{self, jpki, residence, text, Aid, Fid};
 
-/// One of the card's four user-facing PINs (card-facts.md §11).
+/// One of the card's four user-facing PINs ([card facts §11](crate::card_facts#s11)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PinKind {
@@ -39,7 +39,7 @@ impl fmt::Display for PinFormat {
     }
 }
 
-/// How a PIN's value is changed (card-facts.md §4).
+/// How a PIN's value is changed ([card facts §4](crate::card_facts#s4)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeCommand {
     /// CHANGE REFERENCE DATA `00 24 01 80 Lc <new>` (JPKI and text-assist PINs).
@@ -106,7 +106,8 @@ impl PinKind {
         }
     }
 
-    /// The retry limit: 5 for the signature password, 3 for the others (card-facts.md §3, §11).
+    /// The retry limit: 5 for the signature password, 3 for the others
+    /// ([card facts §3](crate::card_facts#s3), [§11](crate::card_facts#s11)).
     pub const fn retry_limit(self) -> u8 {
         match self {
             PinKind::Signature => 5,
@@ -155,7 +156,8 @@ impl PinKind {
         }
     }
 
-    /// Where a blocked or forgotten PIN of this kind can be reset (card-facts.md §11).
+    /// Where a blocked or forgotten PIN of this kind can be reset
+    /// ([card facts §11](crate::card_facts#s11)).
     pub const fn where_to_reset(self) -> &'static str {
         match self {
             PinKind::Signature => {

@@ -1,5 +1,6 @@
-//! Who may reset which PIN where: the rules a cardholder meets, as types (card-facts.md §11,
-//! summarising a Japanese city's page on PIN reset, `seed/pin-reset-municipal-page.txt`).
+//! Who may reset which PIN where: the rules a cardholder meets, as types
+//! ([card facts §11](crate::card_facts#s11), summarising a Japanese city's page on PIN reset,
+//! [card facts §11](crate::card_facts#s11)).
 //!
 //! | route | which PINs | what is needed |
 //! |---|---|---|
@@ -121,8 +122,8 @@ pub struct Situation {
     /// but remembered).
     pub known: BTreeSet<PinKind>,
     /// Whether both JPKI certificates (signature and user authentication) are on the card
-    /// (EF `0008` of the JPKI AP reads `8F 8F …`, card-facts.md §2; cards of under-15s have no
-    /// signature certificate).
+    /// (EF `0008` of the JPKI AP reads `8F 8F …`, [card facts §2](crate::card_facts#s2); cards of
+    /// under-15s have no signature certificate).
     pub both_certificates: bool,
     /// The PINs known to be blocked (from a status query on the card); a blocked PIN cannot
     /// serve as the other PIN of a self-service reset.
@@ -183,7 +184,8 @@ pub enum Need {
     /// An NFC smartphone that reads the card, with the JPKI reset app (face match against the
     /// card's photo).
     SmartphoneWithResetApp,
-    /// After the app, finishing at a supporting kiosk within 24 hours (card-facts.md §5).
+    /// After the app, finishing at a supporting kiosk within 24 hours
+    /// ([card facts §5](crate::card_facts#s5)).
     KioskWithin24Hours,
     /// The cardholder in person, during opening hours (no appointment needed).
     InPerson,

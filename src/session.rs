@@ -273,7 +273,7 @@ impl<T: Transport> Session<T> {
     }
 
     /// Selects an EF in the current application (`00 A4 02 0C 02 <FID>`; P1=09 fails on this
-    /// card, card-facts.md §2), unless it is already selected.
+    /// card, [card facts §2](crate::card_facts#s2)), unless it is already selected.
     pub fn select_ef(&mut self, fid: Fid) -> Result<()> {
         if self.ef == Some(fid) && self.df.is_some() {
             return Ok(());
@@ -535,7 +535,7 @@ impl<T: Transport> Session<T> {
         while out.len() < total {
             let offset = out.len();
             if offset > 0x7FFF {
-                // READ BINARY cannot address past 7FFF (card-facts.md §6).
+                // READ BINARY cannot address past 7FFF (docs/card.md §6).
                 return Err(short_file(offset));
             }
             // With an SFI in P1 the offset must fit in P2 (one byte); past that, select the EF.

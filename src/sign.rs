@@ -1,4 +1,4 @@
-//! Signing with the JPKI keys (card-facts.md §7).
+//! Signing with the JPKI keys ([card facts §7](crate::card_facts#s7)).
 //!
 //! The card signs with `80 2A <P1> (80|SFI)`; P1 chooses what it does with the data:
 //!
@@ -12,7 +12,7 @@
 //! | [`PssSha256`](SignatureScheme::PssSha256) | `05` | the message; the card hashes | RSASSA-PSS |
 //!
 //! P1=00 is what jpki/myna and OpenSC send; P1=01..05 were found and checked against the
-//! certificate's key by myna-card (card-facts.md §7).
+//! certificate's key by myna-card ([card facts §7](crate::card_facts#s7)).
 //!
 //! By default every signature is checked against the public key of the key's certificate
 //! (read once per card session and kept) with the `rsa` crate, so a card that signs with the
@@ -20,7 +20,7 @@
 //! that already hold the key can pass it ([`Verification::Key`]), and callers that do not want
 //! the check can opt out ([`Verification::Off`]). Nothing here assumes RSA-2048: the signature
 //! is a `Vec<u8>` of whatever length the card returns, since the next-generation card is
-//! announced to move to ECDSA P-384 (card-facts.md §10).
+//! announced to move to ECDSA P-384 ([card facts §10](crate::card_facts#s10)).
 
 use std::fmt;
 
@@ -39,7 +39,8 @@ use crate::session::card_error;
 use crate::transport::Transport;
 use crate::{Card, LastTry};
 
-/// How the card signs: the six P1 values of card-facts.md §7 (see the module table).
+/// How the card signs: the six P1 values of [card facts §7](crate::card_facts#s7) (see the module
+/// table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "scheme", content = "hash")]
 pub enum SignatureScheme {

@@ -1,5 +1,5 @@
 //! Secure messaging in the text-assist AP (券面事項入力補助AP): the My Number, the basic four and
-//! the 照合番号 travel encrypted (card-facts.md §12; measured
+//! the 照合番号 travel encrypted ([card facts §12](crate::card_facts#s12); measured
 //! facts from myna-card 3.3.4 `src/sm.rs` and `src/ap/text.rs`).
 //!
 //! * **Opening** needs the text-assist PIN, presented in the clear (the card answers `6982` to

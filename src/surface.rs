@@ -1,13 +1,13 @@
 //! 券面事項確認AP (card surface): the card face as images, the My Number image, the
 //! age-verification record and the AP info, each signed by the key of the AP's CV certificate
-//! (card-facts.md §1, §2).
+//! ([card facts §1](crate::card_facts#s1), [§2](crate::card_facts#s2)).
 //!
-//! The card-facts sheet gives the files and keys, not their contents. The layouts below are
-//! those of two public implementations that read real cards, which agree tag for tag:
-//! myna-card (`src/ap/surface.rs`, `src/data.rs`) and jsapdu (`packages/mynacard/src/schema.ts`,
-//! `schemaKenkaku*`). No surface file of a real card is among this crate's fixtures, so these
-//! parsers are checked against the virtual card (which follows the same layouts) and fuzzed,
-//! not against real bytes.
+//! The [card facts](crate::card_facts) page gives the files and keys, not their contents. The
+//! layouts below are those of two public implementations that read real cards, which agree tag for
+//! tag: myna-card (`src/ap/surface.rs`, `src/data.rs`) and jsapdu
+//! (`packages/mynacard/src/schema.ts`, `schemaKenkaku*`). No surface file of a real card is among
+//! this crate's fixtures, so these parsers are checked against the virtual card (which follows the
+//! same layouts) and fuzzed, not against real bytes.
 //!
 //! | EF | content | opened by |
 //! |---|---|---|

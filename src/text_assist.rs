@@ -1,5 +1,6 @@
 //! 券面事項入力補助AP (text-input assist): the basic four attributes, the My Number, and their
-//! integrity record (card-facts.md §2, §6, §8).
+//! integrity record ([card facts §2](crate::card_facts#s2), [§6](crate::card_facts#s6),
+//! [§8](crate::card_facts#s8)).
 //!
 //! Access rules (myna-card, measured; the virtual card enforces the same): the 4-digit
 //! text-assist PIN opens `0001` (My Number) and `0002` (basic four); 照合番号A (the My Number
@@ -32,7 +33,8 @@ use crate::tlv::{self, Tlv};
 use crate::transport::Transport;
 use crate::{Card, LastTry};
 
-/// The physical size of text-assist `0001`: `FF 10 0C <12 digits> FF FF` (card-facts.md §8).
+/// The physical size of text-assist `0001`: `FF 10 0C <12 digits> FF FF`
+/// ([card facts §8](crate::card_facts#s8)).
 pub const MY_NUMBER_FILE_LEN: usize = 17;
 
 fn parse_err(fid: Fid, what: &'static str) -> impl Fn(String) -> Error {
@@ -142,7 +144,8 @@ impl BasicFour {
 }
 
 /// The part of text-assist `0002` that `DF32` covers: from the `DF22` tag to the end of the
-/// `FF20` object (card-facts.md §8). `None` if the file does not parse that far.
+/// `FF20` object ([card facts §8](crate::card_facts#s8)). `None` if the file does not parse that
+/// far.
 pub fn basic_four_digest_input(data: &[u8]) -> Option<&[u8]> {
     let o = tlv::parse_one(data).ok()?;
     let header = o.total_len - o.value.len();
@@ -249,7 +252,8 @@ impl IntegrityRecord {
     }
 }
 
-/// The card-verifiable certificate of `0004` (card-facts.md §8): see [`crate::cvc`].
+/// The card-verifiable certificate of `0004` ([card facts §8](crate::card_facts#s8)): see
+/// [`crate::cvc`].
 pub use crate::cvc::CvCertificate;
 
 /// The AP info, text-assist `0005`: `FF 40 { DF41 .. DF42 .. DF43 .. }` then filler. No public

@@ -271,9 +271,9 @@ pub fn mask_command(command: &[u8]) -> Vec<u8> {
 }
 
 /// Follows the selection seen in logged commands, to mask responses that carry the My Number:
-/// text-assist EF `0001` (card-facts.md §2) and card-surface EF `0005` (the My Number as an
-/// image), whether read by SFI or after a SELECT, and the GET RESPONSE rounds that continue
-/// such a read.
+/// text-assist EF `0001` ([card facts §2](crate::card_facts#s2)) and card-surface EF `0005` (the My
+/// Number as an image), whether read by SFI or after a SELECT, and the GET RESPONSE rounds that
+/// continue such a read.
 #[derive(Debug, Clone, Default)]
 struct SecretTracker {
     text_assist: bool,

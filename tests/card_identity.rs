@@ -42,7 +42,7 @@ fn the_record_has_the_published_layout() {
         Some(Ef::Records { records, .. }) => records[0].clone(),
         other => panic!("{other:?}"),
     };
-    // 01 1C + 28 ASCII digits (card-facts.md §2).
+    // 01 1C + 28 ASCII digits (docs/card.md §2).
     assert_eq!(rec.len(), 30);
     assert_eq!(&rec[..2], &[0x01, 0x1C]);
     assert!(rec[2..].iter().all(u8::is_ascii_digit));

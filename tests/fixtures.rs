@@ -306,7 +306,7 @@ fn fixture_through_the_card_with_pin_and_both_matching_numbers() {
     assert_eq!(ta.exchanges(), before, "refused without sending");
     card.unpower().unwrap();
 
-    // 照合番号B opens 0002 only (card-facts.md §8: 55021720352285).
+    // 照合番号B opens 0002 only (docs/card.md §8: 55021720352285).
     let bnum = MatchingNumberB::from_parts((1980, 2, 17), 2035, "2285").unwrap();
     let mut ta = card
         .text_assist(TextAssistKey::MatchingB(&bnum), all_checks)

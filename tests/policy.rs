@@ -1,4 +1,4 @@
-//! The reset rules of card-facts.md §11: every route and every refusal.
+//! The reset rules of [card facts §11](mynacard::card_facts#s11): every route and every refusal.
 
 use mynacard::pin::PinKind;
 use mynacard::policy::{

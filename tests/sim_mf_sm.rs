@@ -1,7 +1,7 @@
 //! The virtual card's master-file level, GET CHALLENGE and secure messaging, with raw APDUs.
 //! Every expected response is worked out here from the public description (myna-card 3.3.4's
-//! measurements, card-facts.md §12): the cryptograms with the `aes`/`cbc` crates directly, never
-//! with the library's or the virtual card's own secure messaging code.
+//! measurements, [card facts §12](mynacard::card_facts#s12)): the cryptograms with the `aes`/`cbc`
+//! crates directly, never with the library's or the virtual card's own secure messaging code.
 
 use aes::cipher::{
     Array, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit,

@@ -1,4 +1,4 @@
-//! 公的個人認証AP (JPKI): files and key references (card-facts.md §2).
+//! 公的個人認証AP (JPKI): files and key references ([card facts §2](crate::card_facts#s2)).
 
 use super::Fid;
 

@@ -1,7 +1,9 @@
-//! The card's applications: AIDs, files and key references (card-facts.md §1, §2).
+//! The card's applications: AIDs, files and key references ([card facts §1](crate::card_facts#s1),
+//! [§2](crate::card_facts#s2)).
 //!
 //! Every file id here is in `0001..=001E`, so it also has a short EF identifier (its low five
-//! bits), which READ BINARY, VERIFY and SIGN accept in place of a SELECT (card-facts.md §2).
+//! bits), which READ BINARY, VERIFY and SIGN accept in place of a SELECT
+//! ([card facts §2](crate::card_facts#s2)).
 
 pub mod jpki;
 pub mod residence;

@@ -1,4 +1,5 @@
-//! 住基AP and 共通カードAP: the residence-registry PIN's two key references (card-facts.md §1, §2).
+//! 住基AP and 共通カードAP: the residence-registry PIN's two key references
+//! ([card facts §1](crate::card_facts#s1), [§2](crate::card_facts#s2)).
 //!
 //! myna-card found a 4-digit PIN at key reference `001C` in both applications; user interfaces
 //! treat the two as one 住民基本台帳用 PIN that must be changed in both places.

@@ -1,5 +1,5 @@
-//! 券面事項確認AP (card surface): files and key references (card-facts.md §2; the access rules
-//! and contents as myna-card `src/ap/surface.rs` measured them on a test card).
+//! 券面事項確認AP (card surface): files and key references ([card facts §2](crate::card_facts#s2); the
+//! access rules and contents as myna-card `src/ap/surface.rs` measured them on a test card).
 
 use super::Fid;
 

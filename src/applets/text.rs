@@ -1,4 +1,5 @@
-//! 券面事項入力補助AP (text-input assist): files and key references (card-facts.md §2, §8).
+//! 券面事項入力補助AP (text-input assist): files and key references ([card facts §2](crate::card_facts#s2),
+//! [§8](crate::card_facts#s8)).
 
 use super::Fid;
 

@@ -1,20 +1,22 @@
 //! JPKI certificates: reading them off the card, parsing them, and checking their chain to the
-//! J-LIS roots (card-facts.md §2, §6, §9).
+//! J-LIS roots ([card facts §2](crate::card_facts#s2), [§6](crate::card_facts#s6),
+//! [§9](crate::card_facts#s9)).
 //!
 //! * [`CertKind`] names the four certificates of the JPKI AP and their EFs. The signature
 //!   certificate (`0001`) is readable only after the signature password (`6982` before,
-//!   card-facts.md §2); [`Jpki::read_certificate`] says so with
+//!   [card facts §2](crate::card_facts#s2)); [`Jpki::read_certificate`] says so with
 //!   [`Error::NeedsVerification`](crate::Error::NeedsVerification) instead of a bare status word.
 //! * [`Certificate`] wraps the DER with the fields a caller needs: subject, issuer, serial,
 //!   validity, key usage and the public key ([`PublicKey`](crate::crypto::PublicKey), an enum so that the next-generation
-//!   card's ECDSA P-384 keys fit without a breaking change, card-facts.md §10).
+//!   card's ECDSA P-384 keys fit without a breaking change,
+//!   [card facts §10](crate::card_facts#s10)).
 //! * [`TrustStore`] holds trust anchors. [`TrustStore::production`] holds the six J-LIS roots,
 //!   embedded at compile time from `data/jlis-roots/`. The roots of one kind share a
 //!   distinguished name across generations, so an issuer is resolved by name and then by
-//!   signature (card-facts.md §9). The `O=JPKI-TEST` roots of test cards are accepted only by
-//!   [`TrustStore::production_and_test`], which a caller must ask for; anchors added with
-//!   [`TrustStore::with_custom_anchor`] (for example the virtual card's own hierarchy) are
-//!   reported as [`Hierarchy::Custom`] and never as production.
+//!   signature ([card facts §9](crate::card_facts#s9)). The `O=JPKI-TEST` roots of test cards are
+//!   accepted only by [`TrustStore::production_and_test`], which a caller must ask for; anchors
+//!   added with [`TrustStore::with_custom_anchor`] (for example the virtual card's own hierarchy)
+//!   are reported as [`Hierarchy::Custom`] and never as production.
 //! * [`TokenInfo`] (EF `0006`) says whether the token is a physical card or a phone;
 //!   [`CertAvailability`] (EF `0008`) says which certificates exist.
 
@@ -36,7 +38,7 @@ pub use token::{CertAvailability, Presence, TokenInfo, TokenKind};
 pub use trust::{ChainReport, Hierarchy, TrustStore, MAX_PATH};
 pub use x509::{CertSummary, Certificate, KeyUsageBit, OtherName};
 
-/// One of the four certificates in the JPKI AP (card-facts.md §2).
+/// One of the four certificates in the JPKI AP ([card facts §2](crate::card_facts#s2)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CertKind {

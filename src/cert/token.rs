@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-/// What kind of token the JPKI AP is on, from the label in EF `0006` (card-facts.md §2).
+/// What kind of token the JPKI AP is on, from the label in EF `0006`
+/// ([card facts §2](crate::card_facts#s2)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -100,7 +101,8 @@ impl Presence {
 }
 
 /// Certificate availability (EF `0008`, 3 bytes: `8F 8F 00` when both exist; byte 0 is the
-/// signature certificate, byte 1 the user-authentication certificate; card-facts.md §2).
+/// signature certificate, byte 1 the user-authentication certificate;
+/// [card facts §2](crate::card_facts#s2)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CertAvailability {
     /// The signature certificate.
@@ -121,7 +123,8 @@ impl CertAvailability {
         }
     }
 
-    /// Whether both are present, as self-service reset requires (card-facts.md §11).
+    /// Whether both are present, as self-service reset requires
+    /// ([card facts §11](crate::card_facts#s11)).
     pub fn both(&self) -> bool {
         self.sign == Presence::Present && self.auth == Presence::Present
     }

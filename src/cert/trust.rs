@@ -1,4 +1,4 @@
-//! Trust anchors and the chain from a certificate to them (card-facts.md §9).
+//! Trust anchors and the chain from a certificate to them ([card facts §9](crate::card_facts#s9)).
 
 use std::fmt;
 use std::time::SystemTime;
@@ -32,7 +32,7 @@ impl fmt::Display for Hierarchy {
     }
 }
 
-/// The production J-LIS roots (card-facts.md §9), embedded at compile time.
+/// The production J-LIS roots ([card facts §9](crate::card_facts#s9)), embedded at compile time.
 const PRODUCTION_ROOTS: [&[u8]; 6] = [
     include_bytes!("../../data/jlis-roots/authca01.cer"),
     include_bytes!("../../data/jlis-roots/authca02.cer"),

@@ -33,7 +33,7 @@ fn reader(e: pcsc::Error, context: &str) -> TransportError {
 
 /// Whether a command sends a PIN or other secret to the card: VERIFY, CHANGE REFERENCE DATA,
 /// CHANGE KEY or RESET RETRY COUNTER with data. A VERIFY without data only reads the retry
-/// counter (card-facts.md §3) and changes nothing.
+/// counter ([card facts §3](crate::card_facts#s3)) and changes nothing.
 pub(super) fn sends_secret(command: &[u8]) -> bool {
     command.len() > 5 && ins::carries_secret(command[1])
 }

@@ -3,8 +3,9 @@
 //!
 //! * [`list_readers`] names the readers; [`open`] waits (with a timeout, telling the caller what
 //!   it waits for through a [`Notice`]) for a reader holding a My Number Card and connects to it.
-//! * The card is recognised by selecting the JPKI application (card-facts.md §1), never by its
-//!   ATR: several ATRs exist and contactless readers synthesise their own.
+//! * The card is recognised by selecting the JPKI application
+//!   ([card facts §1](crate::card_facts#s1)), never by its ATR: several ATRs exist and contactless
+//!   readers synthesise their own.
 //! * [`Share::Exclusive`] is for PIN operations (no other program can reach the card while a
 //!   PIN is verified); [`Share::Shared`] for reads. Either way each multi-APDU operation of
 //!   [`crate::Card`] runs inside one PC/SC transaction ([`Transport::begin_transaction`](crate::transport::Transport::begin_transaction)).

@@ -193,7 +193,8 @@ enum Probe {
     Busy,
 }
 
-/// `00 A4 04 0C 0A <JPKI AID>`: the SELECT that recognises the card (card-facts.md §1).
+/// `00 A4 04 0C 0A <JPKI AID>`: the SELECT that recognises the card
+/// ([card facts §1](crate::card_facts#s1)).
 pub(super) fn select_jpki() -> Vec<u8> {
     let mut v = vec![0x00, ins::SELECT, 0x04, 0x0C, 0x0A];
     v.extend_from_slice(applets::JPKI.as_bytes());

@@ -1,4 +1,5 @@
-//! Resetting a PIN: RESET RETRY COUNTER through a terminal authority (card-facts.md §5).
+//! Resetting a PIN: RESET RETRY COUNTER through a terminal authority
+//! ([card facts §5](crate::card_facts#s5)).
 //!
 //! The real card resets a PIN only for issuer terminals: the municipal counter systems, and the
 //! self-service route through the issuer's servers. That terminal protocol is not public. This
@@ -86,7 +87,8 @@ pub enum Route {
     /// the person's identity).
     Direct,
     /// The cardholder must first verify this other PIN in the same card session (self-service:
-    /// the signature password for the user-authentication PIN and the reverse, card-facts.md §11).
+    /// the signature password for the user-authentication PIN and the reverse,
+    /// [card facts §11](crate::card_facts#s11)).
     AfterVerifying(PinKind),
 }
 
@@ -398,7 +400,8 @@ impl<T: Transport> Card<T> {
     }
 
     /// Sends RESET RETRY COUNTER addressed by SFI (`P2 = 80|SFI`) or, where the card refuses
-    /// that, with the key EF selected (`P2 = 80`), as for VERIFY (card-facts.md §2, §5).
+    /// that, with the key EF selected (`P2 = 80`), as for VERIFY
+    /// ([card facts §2](crate::card_facts#s2), [§5](crate::card_facts#s5)).
     fn send_reset(
         &mut self,
         authority: &mut dyn ResetAuthority,

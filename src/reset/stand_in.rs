@@ -1,6 +1,7 @@
 //! A **stand-in** for issuer terminal authentication. It is **not the real issuer protocol**,
-//! which is not public (card-facts.md §5); a real card refuses it. It exists so that every reset
-//! flow can be run end to end against the virtual card (feature `sim`), which accepts it.
+//! which is not public ([card facts §5](crate::card_facts#s5)); a real card refuses it. It exists
+//! so that every reset flow can be run end to end against the virtual card (feature `sim`), which
+//! accepts it.
 //!
 //! The stand-in protocol, published here in full:
 //!
@@ -17,7 +18,7 @@
 //! its side):
 //!
 //! * **self-service kiosk**: only the two JPKI PINs, and only after the *other* JPKI PIN was
-//!   verified in the same card session (card-facts.md §11);
+//!   verified in the same card session ([card facts §11](crate::card_facts#s11));
 //! * **municipal counter**: any of the four.
 
 use hmac::{Hmac, KeyInit, Mac};

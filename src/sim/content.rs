@@ -1,4 +1,5 @@
-//! The virtual card's holder data and files, in the real card's layout (card-facts.md §2, §8).
+//! The virtual card's holder data and files, in the real card's layout
+//! ([card facts §2](crate::card_facts#s2), [§8](crate::card_facts#s8)).
 //!
 //! The default holder is synthetic and obviously fake: 見本 花子 (見本 means "sample"), living
 //! at a 見本町 address, My Number `123456789018` (check digit valid, sequence obviously made up).
@@ -152,7 +153,7 @@ pub fn text_basic_four(h: &Holder) -> Vec<u8> {
 }
 
 /// The part of text `0002` covered by the DF32 digest: from the DF22 tag to the end of the
-/// object (card-facts.md §8).
+/// object ([card facts §8](crate::card_facts#s8)).
 pub fn basic_four_digest_input(file: &[u8]) -> Option<&[u8]> {
     let outer = crate::tlv::parse_one(file).ok()?;
     let df21 = crate::tlv::find(outer.value, 0xDF21).ok()??;

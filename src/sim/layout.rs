@@ -1,6 +1,7 @@
 //! The card's layout: its five applications, the EFs in each with their access rules, and the
-//! key references with their initial values and retry limits (card-facts.md §1–§3). This file
-//! changes when the card's contents change.
+//! key references with their initial values and retry limits
+//! ([card facts §1](crate::card_facts#s1)–[§3](crate::card_facts#s3)). This file changes when the
+//! card's contents change.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
-//! The virtual card's master-file level (card-facts.md §12; facts from myna-card 3.3.4
-//! `src/mf.rs`, `src/card.rs`):
+//! The virtual card's master-file level ([card facts §12](crate::card_facts#s12); facts from
+//! myna-card 3.3.4 `src/mf.rs`, `src/card.rs`):
 //!
 //! * GET DATA `00 CA P1 P2 Le` with no application current answers the objects of
 //!   [`crate::mf::tag`]; with an application current only `5F51` (the contact ATR) answers, the

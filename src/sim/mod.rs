@@ -4,7 +4,7 @@
 //! It answers every byte sequence with a status word and never panics. It models:
 //!
 //! * the five applications with the AIDs, EFs, key references and access rules of
-//!   card-facts.md §1–§2;
+//!   [card facts §1](crate::card_facts#s1)–[§2](crate::card_facts#s2);
 //! * retry counters as on the real card (§3): `63Cx` for a wrong value, `63C0` on the try that
 //!   exhausts the counter and `6984` after it, the full count back on success; an empty
 //!   (case-1) VERIFY spends nothing and answers `9000` when the key is already verified;
@@ -14,7 +14,8 @@
 //!   answer in `61xx` chunks;
 //! * fault injection ([`Fault`]) and an exchange log with PINs masked;
 //! * PIN reset (RESET RETRY COUNTER) behind the **stand-in** terminal authentication of
-//!   [`crate::reset::stand_in`], which is not the real issuer protocol (card-facts.md §5).
+//!   [`crate::reset::stand_in`], which is not the real issuer protocol
+//!   ([card facts §5](crate::card_facts#s5)).
 //!
 //! Default values: the three 4-digit PINs are `1234`, the signature password is `ABC123`. The
 //! holder is synthetic ([`Holder::default`]).
@@ -100,9 +101,10 @@ use crate::apdu::Status;
 use crate::applets::text;
 use crate::transport::ExchangeLog;
 
-/// The contact ATR the virtual card presents (OpenSC's table, card-facts.md §1).
+/// The contact ATR the virtual card presents (OpenSC's table,
+/// [card facts §1](crate::card_facts#s1)).
 pub const ATR_CONTACT: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
-/// A contactless ATR (OpenSC Windows registration list, card-facts.md §1).
+/// A contactless ATR (OpenSC Windows registration list, [card facts §1](crate::card_facts#s1)).
 pub const ATR_CONTACTLESS: [u8; 13] = [
     0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x05, 0xE0, 0xB3, 0x81, 0xA1, 0x00, 0x7F,
 ];
@@ -125,7 +127,7 @@ pub const DEFAULT_PIN: &str = "1234";
 pub const DEFAULT_SIGNATURE_PASSWORD: &str = "ABC123";
 
 /// Retry limit the virtual card gives 照合番号A/B and the birth-date key. The real limit is
-/// unverified (3 or 10 reported, card-facts.md §3).
+/// unverified (3 or 10 reported, [card facts §3](crate::card_facts#s3)).
 pub const MATCHING_LIMIT: u8 = 10;
 /// Per-power-cycle state.
 #[derive(Debug, Clone, Default)]
@@ -427,8 +429,8 @@ impl VirtualCard {
     }
 
     /// A warm reset: the selection returns to the start, but, as measured on the real card
-    /// (card-facts.md §3), the security status of the last DF survives until it is unpowered or
-    /// another DF is selected. Returns the ATR.
+    /// ([card facts §3](crate::card_facts#s3)), the security status of the last DF survives until
+    /// it is unpowered or another DF is selected. Returns the ATR.
     pub fn warm_reset(&mut self) -> Vec<u8> {
         self.powered = true;
         self.vol.df = None;

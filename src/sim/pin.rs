@@ -1,4 +1,5 @@
-//! VERIFY, CHANGE REFERENCE DATA and CHANGE KEY: the retry-counted secrets (card-facts.md §3).
+//! VERIFY, CHANGE REFERENCE DATA and CHANGE KEY: the retry-counted secrets
+//! ([card facts §3](crate::card_facts#s3)).
 
 use super::{key_id, App, Ef, VirtualCard};
 use crate::apdu::{CommandView, Response, Status, StatusWord};
@@ -37,7 +38,7 @@ impl VirtualCard {
             return Response::status(Status::IncorrectP1P2);
         }
         if c.ne.is_some() {
-            // A case-2 "empty VERIFY" is a bug (card-facts.md §3).
+            // A case-2 "empty VERIFY" is a bug (docs/card.md §3).
             return Response::status(Status::WrongLength);
         }
         let (app, fid, (min, max)) = match self.key_target(c.p2) {

@@ -26,8 +26,9 @@
 //! other seed's keys are generated on first use. Either way they are kept in a process-wide
 //! cache.
 //!
-//! The card signs with the six schemes of card-facts.md §7 (see [`crate::sign`]); PSS salts come
-//! from a stream seeded by the key and the data, so signatures are reproducible too.
+//! The card signs with the six schemes of [card facts §7](crate::card_facts#s7) (see
+//! [`crate::sign`]); PSS salts come from a stream seeded by the key and the data, so signatures are
+//! reproducible too.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -62,7 +63,7 @@ use crate::cvc::{self, CvHierarchy, IssuerKeys, KeyId};
 /// The organisation of the virtual test hierarchy. Never a production name.
 pub const VIRTUAL_ORGANIZATION: &str = "mynacard-VIRTUAL-TEST";
 
-/// RSA key size of every virtual key (as on today's card, card-facts.md §1).
+/// RSA key size of every virtual key (as on today's card, [card facts §1](crate::card_facts#s1)).
 pub const KEY_BITS: usize = 2048;
 
 type KeyCache = Mutex<HashMap<(String, u64), Arc<PrivateKey>>>;
@@ -385,8 +386,9 @@ fn leaf_cert(h: &Holder, seed: u64, sign: bool) -> der::Result<Vec<u8>> {
 }
 
 /// The virtual CV root (issuer) key ids: `9000033/001` for the text-assist AP, `9000023/001`
-/// for the card-surface AP, shaped like the real ids (`5…` production, `6…` test; card-facts.md
-/// §8, myna-card `KeyId`) with a `9` that no real hierarchy uses.
+/// for the card-surface AP, shaped like the real ids (`5…` production, `6…` test;
+/// [card facts §8](crate::card_facts#s8), myna-card `KeyId`) with a `9` that no real hierarchy
+/// uses.
 pub fn virtual_cv_root_id(app: App) -> KeyId {
     match app {
         App::Surface => cvc::key_id("9000023", "001"),
@@ -431,8 +433,8 @@ pub fn virtual_issuer_keys() -> IssuerKeys {
 
 /// `0004` of the text-assist or card-surface AP: a CV certificate of the AP's virtual issuer
 /// (data-signing) key, signed by the virtual CV root in the real format: PKCS#1 v1.5 SHA-256
-/// over the value of `5F4E` (card-facts.md §8; checked on the test-card fixture, see
-/// [`crate::cvc`]).
+/// over the value of `5F4E` ([card facts §8](crate::card_facts#s8); checked on the test-card
+/// fixture, see [`crate::cvc`]).
 fn cv_certificate(app: App) -> Vec<u8> {
     let (root_label, issuer_label) = cv_labels(app);
     let issuer = key(issuer_label, SHARED);
@@ -497,7 +499,7 @@ fn signed_public_key(seed: u64) -> Vec<u8> {
 }
 
 /// Pads a file with `FF` filler to a multiple of 64 bytes, as real files carry filler after
-/// their object (card-facts.md §6).
+/// their object ([card facts §6](crate::card_facts#s6)).
 fn with_filler(mut v: Vec<u8>) -> Vec<u8> {
     v.resize(v.len().div_ceil(64) * 64, 0xFF);
     v
@@ -773,8 +775,8 @@ fn build(
     ]
 }
 
-/// Signs as the card does for `SIGN` with P1 = `p1` (card-facts.md §7), with the key in EF
-/// `fid` (`0017` auth, `001A` sign) of the card with `seed`.
+/// Signs as the card does for `SIGN` with P1 = `p1` ([card facts §7](crate::card_facts#s7)), with
+/// the key in EF `fid` (`0017` auth, `001A` sign) of the card with `seed`.
 pub(super) fn sign(seed: u64, fid: u16, p1: u8, data: &[u8]) -> Result<Vec<u8>, StatusWord> {
     let label = match fid {
         0x0017 => CARD_AUTH,

@@ -1,5 +1,6 @@
-//! The virtual card's secure messaging in the text-assist AP (card-facts.md §12; measured facts
-//! from myna-card 3.3.4 `src/sm.rs`, `src/ap/text.rs`, `src/ap/jpki.rs`):
+//! The virtual card's secure messaging in the text-assist AP
+//! ([card facts §12](crate::card_facts#s12); measured facts from myna-card 3.3.4 `src/sm.rs`,
+//! `src/ap/text.rs`, `src/ap/jpki.rs`):
 //!
 //! * EF `0006` holds `A1 { 90 <e> 91 <n> }`, an RSA-2048 key, readable after the PIN or either
 //!   照合番号 (the same rule as the real card's).

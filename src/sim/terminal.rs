@@ -1,5 +1,6 @@
 //! The virtual card's side of PIN reset: the **stand-in** terminal authentication (not the real
-//! issuer protocol; see [`crate::reset::stand_in`]) and RESET RETRY COUNTER (card-facts.md §5).
+//! issuer protocol; see [`crate::reset::stand_in`]) and RESET RETRY COUNTER
+//! ([card facts §5](crate::card_facts#s5)).
 //!
 //! * GET CHALLENGE `00 84 00 00 08` in an application: 8 random bytes, good for the next command
 //!   only (the command itself, for every `Le` from 1 to 256, is in [`super::mf`]).

@@ -97,7 +97,8 @@ pub enum Event<'a> {
     /// The reader powered the card (a cold reset): security status starts empty.
     PowerOn,
     /// The reader reset the card (a warm reset): the selection is lost, but the security status
-    /// of the current application survives, as measured on the real card (card-facts.md §3).
+    /// of the current application survives, as measured on the real card
+    /// ([card facts §3](crate::card_facts#s3)).
     Reset,
     /// The reader asked for the ATR and got these bytes.
     Atr(&'a [u8]),
@@ -151,7 +152,7 @@ impl Icc for VirtualCard {
         VirtualCard::power_on(self);
     }
     /// As measured on the real card, a warm reset keeps the security status of the current
-    /// application (card-facts.md §3); only a power-off clears it.
+    /// application ([card facts §3](crate::card_facts#s3)); only a power-off clears it.
     fn reset(&mut self) {
         VirtualCard::warm_reset(self);
     }

@@ -94,8 +94,8 @@ fn at_first_contact_the_only_extra_cost_is_learning() {
     }
 }
 
-/// Spot checks of the minimum, counted by hand from card-facts.md rather than by the model, so
-/// that the model and the library cannot drift together.
+/// Spot checks of the minimum, counted by hand from [card facts](mynacard::card_facts) rather than
+/// by the model, so that the model and the library cannot drift together.
 #[test]
 fn the_minimum_matches_hand_counts() {
     let r = measured();

@@ -23,7 +23,8 @@ pub const NO_CARD: u8 = 7;
 pub const UNKNOWN_OUTCOME: u8 = 8;
 /// A residence-PIN change failed half-way and was rolled back: the old PIN still works.
 pub const ROLLED_BACK: u8 = 9;
-/// The reset is not possible on this route (the rules of card-facts.md §11); nothing was sent.
+/// The reset is not possible on this route (the rules of
+/// [card facts §11](mynacard::card_facts#s11)); nothing was sent.
 pub const NOT_POSSIBLE: u8 = 10;
 /// A residence-PIN reset reached only one of its two key references.
 pub const PARTIAL_RESET: u8 = 11;

@@ -2,8 +2,8 @@
 //!
 //! On the virtual card the terminal is the **stand-in** terminal authentication of
 //! `mynacard::reset::stand_in`, which is not the real issuer protocol (a real card refuses it).
-//! The rules of the route (card-facts.md §11) are checked first; then the other JPKI PIN (for a
-//! kiosk) and the new value are asked for, without echo.
+//! The rules of the route ([card facts §11](mynacard::card_facts#s11)) are checked first; then the
+//! other JPKI PIN (for a kiosk) and the new value are asked for, without echo.
 
 use clap::{Args, ValueEnum};
 use mynacard::pin::PinKind;

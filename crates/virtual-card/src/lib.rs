@@ -10,14 +10,15 @@
 //! It connects to vsmartcard's vpcd reader driver (inside pcscd) as the card, on
 //! `127.0.0.1:35963` unless `--vpcd` says otherwise, and serves the crate's virtual card with
 //! its persistent state (`--sim-state PATH`, by default the same file as the `myna` CLI). It
-//! presents the contact ATR of a real My Number Card (OpenSC's table, card-facts.md §1), so
-//! programs that recognise the card by ATR (OpenSC's JPKI driver) recognise it.
+//! presents the contact ATR of a real My Number Card (OpenSC's table,
+//! [card facts §1](mynacard::card_facts#s1)), so programs that recognise the card by ATR (OpenSC's
+//! JPKI driver) recognise it.
 //!
 //! Power: a power-off from the reader (for example a program disconnecting with "unpower")
 //! clears the card's security status; a power-on starts a fresh power cycle; a reset is a
-//! warm reset, which, as measured on the real card (card-facts.md §3), ends the selection but
-//! keeps the security status of the current application until power is removed or another
-//! application is selected.
+//! warm reset, which, as measured on the real card ([card facts §3](mynacard::card_facts#s3)), ends
+//! the selection but keeps the security status of the current application until power is removed or
+//! another application is selected.
 //!
 //! [`Server::run`] runs until stopped (Ctrl-C for the binary, [`StopHandle::stop`] in process),
 //! reconnecting if pcscd restarts. Every counter change is

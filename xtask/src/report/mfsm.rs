@@ -1,6 +1,7 @@
 //! The master-file chain and the secure-messaging read of the basic four, beside the plain read
-//! (card-facts.md §12): the library on the virtual card in every main combination, exchange by
-//! exchange. No naive client or derived minimum here: the rows are the library's own counts.
+//! ([card facts §12](mynacard::card_facts#s12)): the library on the virtual card in every main
+//! combination, exchange by exchange. No naive client or derived minimum here: the rows are the
+//! library's own counts.
 
 use std::fmt::Write;
 
@@ -134,7 +135,7 @@ pub fn markdown(lines: &[Line]) -> String {
     let _ = writeln!(
         s,
         "\n## Master file and secure messaging\n\n\
-         The library on the virtual card (card-facts.md §12), exchanges per operation. The chain \
+         The library on the virtual card ([docs/card.md §12](card.md#s12)), exchanges per operation. The chain \
          needs extended length (the card refuses a short `Le` for `F8`/`7F21` with `6700`), and \
          so does secure messaging (SET SESSION KEY carries 256 bytes): without it they cannot be \
          done, and the library says so.\n"

@@ -45,39 +45,39 @@ pub const RULES: &[(&str, &str)] = &[
     (
         "R1 application",
         "Each row starts on a freshly powered card with nothing selected, so each application it \
-         uses costs one SELECT by AID (card-facts.md §1); selecting one forgets the EF, and coming \
+         uses costs one SELECT by AID ([docs/card.md §1](card.md#s1)); selecting one forgets the EF, and coming \
          back to an application selects it again.",
     ),
     (
         "R2 addressing",
         "VERIFY, READ BINARY, SIGN and RESET RETRY COUNTER name their EF by its short identifier \
-         where the card accepts SFI (P2 or P1 = 80|SFI, card-facts.md §2, §5): no SELECT EF. \
+         where the card accepts SFI (P2 or P1 = 80|SFI, [docs/card.md §2](card.md#s2), [§5](card.md#s5)): no SELECT EF. \
          Without SFI, the EF is selected once (`00 A4 02 0C`) and every later command on it uses \
          P2 = 80. A READ BINARY by SFI also makes its EF the current one (ISO/IEC 7816-4).",
     ),
     (
         "R3 change",
         "CHANGE REFERENCE DATA and CHANGE KEY are documented only as P2 = 80 on the selected key \
-         EF (card-facts.md §4), so that EF is selected; it is selected before the status query, \
+         EF ([docs/card.md §4](card.md#s4)), so that EF is selected; it is selected before the status query, \
          which then, like VERIFY, needs no SFI.",
     ),
     (
         "R4 files",
         "A file of at most 256 bytes takes one short READ BINARY. A larger one takes one extended \
-         READ BINARY (Le = 65536) where card and reader carry extended length (card-facts.md §6), \
+         READ BINARY (Le = 65536) where card and reader carry extended length ([docs/card.md §6](card.md#s6)), \
          and otherwise ceil(size / 256) short ones, since a short Le is at most 256 and the first \
          read's TLV header gives the size.",
     ),
     (
         "R5 guard",
         "Before each VERIFY the library reads the counter with a case-1 VERIFY, which spends no \
-         try (card-facts.md §3), and refuses a blocked PIN or its last try (design.md invariant \
+         try ([docs/card.md §3](card.md#s3)), and refuses a blocked PIN or its last try ([docs/ARCHITECTURE.md](ARCHITECTURE.md) invariant \
          2). It is part of every VERIFY here, for the library and the naive client alike.",
     ),
     (
         "R6 sign",
         "A signature is checked against the key's certificate, so the certificate is read once; \
-         SIGN answers its 256 bytes in one short response (card-facts.md §7).",
+         SIGN answers its 256 bytes in one short response ([docs/card.md §7](card.md#s7)).",
     ),
     (
         "R7 reset",

@@ -152,7 +152,7 @@ pub fn markdown(r: &Report) -> String {
         "## First contact\n\n\
          The same operations in a session that has never seen the card, on cards and readers \
          that lack a feature in each of the six ways. The real card accepts SFI and extended \
-         length (card-facts.md §2, §6), so on it, with any reader that reports its own limit, \
+         length ([docs/card.md §2](card.md#s2), [§6](card.md#s6)), so on it, with any reader that reports its own limit, \
          these figures are those of the main table. A stricter card costs one refused exchange \
          per feature it refuses, the first time that feature would save one (rule R9); the \
          minimum here includes that price, and the library pays exactly it.\n\n\
@@ -214,7 +214,7 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(
         s,
         "\n## Against other implementations\n\n\
-         How others read a certificate, as card-facts.md §6 records them: myna reads 7 bytes, \
+         How others read a certificate, as [docs/card.md §6](card.md#s6) records them: myna reads 7 bytes, \
          parses the DER length, then 256-byte chunks (about 8 exchanges); OpenSC reads 4 bytes \
          and then the rest; a public trace read 4 bytes, then the rest in one extended READ; \
          jsapdu reads the whole file in one extended READ by SFI. This library reads it in one \

@@ -5,7 +5,8 @@
 use super::meter::{Measured, Record};
 
 /// The link's bit rate: fc/32 = 13.56 MHz / 32 = 423.75 kbit/s, the "424 kbit/s" of ISO/IEC
-/// 14443. The card's published contactless ATR (card-facts.md §1) carries the ATQB protocol
+/// 14443. The card's published contactless ATR ([card facts §1](mynacard::card_facts#s1)) carries
+///        the ATQB protocol
 /// info `B3 81 A1`; by our reading of ISO/IEC 14443-3 its first byte (`B3`) offers 212 and
 /// 424 kbit/s in both directions.
 pub const BIT_RATE: f64 = 423_750.0;
@@ -141,7 +142,7 @@ pub fn describe() -> String {
          {BLOCK_OVERHEAD}-byte R(ACK). Each frame adds {FRAME_ETU} etu for start/end of frame \
          and guard times and {TURNAROUND_MS} ms of turnaround (both **assumptions**, rounded). \
          The bit rate, frame size and CID come from the card's published contactless ATR \
-         `3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F` (card-facts.md §1): its ATQB protocol info \
+         `3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F` ([docs/card.md §1](card.md#s1)): its ATQB protocol info \
          `B3 81 A1` offers 212/424 kbit/s both ways, a 256-byte maximum frame and CID support \
          (our reading of ISO/IEC 14443-3). A 256-byte short read thus costs {:.1} ms on the \
          link and a 1,200-byte extended read {:.1} ms, against {:.1} ms for a status query.\n\
