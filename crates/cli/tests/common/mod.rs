@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::io::Write;
 use std::path::Path;
@@ -49,41 +49,6 @@ fn run_with(mut c: Command, state: &Path, args: &[&str], stdin: &str) -> Output 
     child.wait_with_output().expect("myna output")
 }
 
-/// `text` with every run of 16 or more hex digits (random challenges, MACs, salts, digests,
-/// key material) replaced by `#`, so that a 4-digit PIN cannot match inside random hex by chance.
-/// A PIN leaked into an APDU dump still shows, as its hex encoding, which is checked on the full
-/// text.
-pub fn without_hex_runs(text: &str) -> String {
-    let mut out = String::new();
-    let mut run = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_hexdigit() {
-            run.push(c);
-        } else {
-            if run.len() >= 16 {
-                out.push('#');
-            } else {
-                out.push_str(&run);
-            }
-            run.clear();
-            out.push(c);
-        }
-    }
-    out
-}
-
-pub fn assert_clean(what: &str, text: &str, secrets: &[String]) {
-    let plain = without_hex_runs(text);
-    for s in secrets {
-        assert!(
-            !plain.contains(s.as_str()),
-            "{what} holds a secret ({s}):\n{text}"
-        );
-        for form in [hex::encode_upper(s), hex::encode(s)] {
-            assert!(
-                !text.contains(&form),
-                "{what} holds a secret ({form}):\n{text}"
-            );
-        }
-    }
-}
+#[path = "../../../../tests/common/leaks.rs"]
+mod leaks;
+pub use leaks::{assert_clean, without_hex_runs};
