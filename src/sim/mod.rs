@@ -231,7 +231,7 @@ impl VirtualCard {
     /// counter or PIN is saved before the card answers. A file that does not match the card
     /// exactly is refused ([`StateError::Corrupt`]) and left untouched; symbolic links are
     /// resolved, so two paths to one file are one card (the second open is
-    /// [`StateError::Locked`]).
+    /// [`StateError::Locked`], after a grace period of 200 ms in which the holder may let go).
     pub fn open(path: &Path) -> Result<Self, StateError> {
         let (file, existing) = StateFile::open(path)?;
         let mut card = VirtualCard::new();

@@ -134,6 +134,11 @@ pub struct StateFile {
     _lock: File,
 }
 
+/// How long a lock held by someone else is waited for before the open is refused.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+/// How often the lock is tried again within [`LOCK_GRACE`].
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// How many symbolic links are followed to a state file that does not exist yet.
 const MAX_LINKS: usize = 40;
 
@@ -149,10 +154,22 @@ impl StateFile {
         };
         let target = resolve(path).map_err(io)?;
         let lock = open_private(&lock_path(&target), false).map_err(io)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Err(StateError::Locked(path.to_owned())),
-            Err(fs::TryLockError::Error(e)) => return Err(io(e)),
+        // A lock just released can still look held for an instant: a process started by
+        // another thread of the holder's program carries a copy of the lock's descriptor until
+        // it executes its own program. A short grace period tells that apart from a real holder.
+        let mut waited = std::time::Duration::ZERO;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if waited < LOCK_GRACE => {
+                    std::thread::sleep(LOCK_POLL);
+                    waited += LOCK_POLL;
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(StateError::Locked(path.to_owned()))
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(io(e)),
+            }
         }
         let existing = match fs::read(&target) {
             Ok(bytes) => Some(parse(path, &bytes)?),
