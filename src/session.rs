@@ -70,7 +70,8 @@ impl<T: Transport> Session<T> {
     /// A fresh session: nothing selected, nothing learnt.
     pub fn new(transport: T) -> Self {
         Session {
-            // What the transport's discovery left selected (an exclusive PC/SC connection).
+            // What the transport's discovery left selected (PC/SC); on a shared transport it is
+            // trusted only while the transport reports the card kept (`begin_transaction`).
             df: transport.selected_on_open(),
             transport,
             ef: None,
@@ -138,16 +139,17 @@ impl<T: Transport> Session<T> {
 
     /// Begins a transport transaction; pair with [`Session::end_transaction`]. Nested calls
     /// reach the transport only at the outermost level. On a shared transport
-    /// ([`Transport::shared`]) the selection cache is forgotten first, because another program
-    /// may have selected something else since the last transaction.
+    /// ([`Transport::shared`]) the selection cache is forgotten, because another program may
+    /// have selected something else since the last transaction, unless the transport reports
+    /// that the card stayed reserved for it in between ([`Transport::selection_kept`]).
     pub(crate) fn begin_transaction(&mut self) -> Result<()> {
         if self.tx_depth == 0 {
-            if self.transport.shared() {
-                self.forget();
-            }
             self.transport
                 .begin_transaction()
                 .map_err(|e| self.map_transport(e))?;
+            if self.transport.shared() && !self.transport.selection_kept() {
+                self.forget();
+            }
         }
         self.tx_depth += 1;
         Ok(())
@@ -254,6 +256,7 @@ impl<T: Transport> Session<T> {
     /// Selects an application by AID (`00 A4 04 0C 0A <AID>`), unless it is already selected.
     /// Selecting another DF clears the card's security status for the previous one.
     pub fn select_df(&mut self, aid: &Aid) -> Result<()> {
+        self.distrust_outside_transactions();
         if self.df.as_ref() == Some(aid) {
             return Ok(());
         }
@@ -275,6 +278,7 @@ impl<T: Transport> Session<T> {
     /// Selects an EF in the current application (`00 A4 02 0C 02 <FID>`; P1=09 fails on this
     /// card, [card facts §2](crate::card_facts#s2)), unless it is already selected.
     pub fn select_ef(&mut self, fid: Fid) -> Result<()> {
+        self.distrust_outside_transactions();
         if self.ef == Some(fid) && self.df.is_some() {
             return Ok(());
         }
@@ -289,6 +293,14 @@ impl<T: Transport> Session<T> {
             Err(Error::NotFound { what: "the file" })
         } else {
             Err(card_error("SELECT file", r.sw))
+        }
+    }
+
+    /// Outside a transaction on a shared transport, any other program may have selected
+    /// something since the last command: the cache is not trusted there.
+    fn distrust_outside_transactions(&mut self) {
+        if self.tx_depth == 0 && self.transport.shared() {
+            self.forget();
         }
     }
 

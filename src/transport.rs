@@ -150,10 +150,20 @@ pub trait Transport {
     }
 
     /// The application known to be selected when the transport was handed over (the PC/SC
-    /// discovery SELECT on an exclusive connection), so that the session does not select it
-    /// again. Default: none.
+    /// discovery SELECT), so that the session does not select it again. On a shared transport
+    /// it is trusted only if [`Transport::selection_kept`] says so at the first transaction.
+    /// Default: none.
     fn selected_on_open(&self) -> Option<crate::applets::Aid> {
         None
+    }
+
+    /// On a shared transport, asked just after [`Transport::begin_transaction`]: whether no other
+    /// program can have sent the card anything since this transport's previous transaction
+    /// ended (or since its discovery), because the card stayed reserved for it in between (a
+    /// PC/SC transaction kept open, see `pcsc::Options::linger`). When it is, the session keeps
+    /// what it knows is selected; otherwise it selects again. Default: `false`.
+    fn selection_kept(&self) -> bool {
+        false
     }
 }
 
@@ -184,6 +194,9 @@ macro_rules! forward_transport {
             }
             fn selected_on_open(&self) -> Option<crate::applets::Aid> {
                 (**self).selected_on_open()
+            }
+            fn selection_kept(&self) -> bool {
+                (**self).selection_kept()
             }
         }
     )*};

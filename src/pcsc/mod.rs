@@ -36,7 +36,7 @@ pub(crate) use errors::map_error;
 #[cfg(test)]
 use open::match_reader;
 pub use open::{list_readers, open, Notice, OpenError};
-pub use options::{Extended, Options, ReaderChoice, Share};
+pub use options::{Extended, Options, ReaderChoice, Share, DEFAULT_LINGER};
 pub use part10::extended_from_max_apdu_data_size;
 #[cfg(test)]
 use part10::{feature_control_code, tlv_property};

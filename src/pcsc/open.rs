@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::apdu::ins;
 use crate::applets;
-use crate::transport::Exchange;
+use crate::transport::{Exchange, Transport};
 
 use super::*;
 
@@ -185,9 +185,9 @@ pub(crate) fn match_reader(name: &str, readers: &[String]) -> Result<String, Ope
 
 /// What probing one reader found.
 enum Probe {
-    /// The card answered the JPKI SELECT: its response, and the connection when it was opened
-    /// in the share mode asked for (exclusive), so that it is kept.
-    MyNumber(Vec<u8>, Option<pcsc::Card>),
+    /// The card answered the JPKI SELECT: its response, and the connection it was sent on,
+    /// kept, so that the session knows JPKI is selected and does not select it again.
+    MyNumber(Vec<u8>, Box<PcscTransport>),
     OtherCard,
     NoCard,
     Busy,
@@ -201,12 +201,18 @@ pub(super) fn select_jpki() -> Vec<u8> {
     v
 }
 
-fn probe(ctx: &pcsc::Context, reader: &CStr, share: Share) -> Result<Probe, OpenError> {
-    // An exclusive connection probes on the connection it keeps: nothing can come between the
-    // discovery SELECT and the session, which therefore knows JPKI is selected and does not
-    // select it again. A shared one probes and lets go (the session selects again at the start
-    // of every transaction anyway).
-    let card = match ctx.connect(reader, share.mode(), pcsc::Protocols::ANY) {
+fn probe(
+    ctx: &pcsc::Context,
+    name: &str,
+    reader: &CStr,
+    options: &Options,
+) -> Result<Probe, OpenError> {
+    // The probe runs on the connection that is kept, so nothing comes between the discovery
+    // SELECT and the session, which therefore knows JPKI is selected and does not select it
+    // again. On an exclusive connection nothing else can reach the card anyway. On a shared
+    // one the SELECT is sent inside a PC/SC transaction, which the connection keeps open for
+    // `options.linger` after it (see `Options::linger`).
+    let card = match ctx.connect(reader, options.share.mode(), pcsc::Protocols::ANY) {
         Ok(c) => c,
         Err(
             pcsc::Error::NoSmartcard
@@ -222,23 +228,55 @@ fn probe(ctx: &pcsc::Context, reader: &CStr, share: Share) -> Result<Probe, Open
         }
         Err(e) => return Err(OpenError::Pcsc(e.to_string())),
     };
-    // One command needs no transaction; without one, a program that holds a transaction makes
-    // this fail at once (SharingViolation, so the caller waits with a deadline) instead of
-    // blocking without one.
-    let mut buf = [0u8; 258];
-    let result = match card.transmit(&select_jpki(), &mut buf) {
-        Ok(r @ [.., 0x90, 0x00]) => Probe::MyNumber(r.to_vec(), None),
-        Ok(_) => Probe::OtherCard,
-        Err(pcsc::Error::SharingViolation) => Probe::Busy,
-        Err(_) => Probe::NoCard,
-    };
-    Ok(match result {
-        Probe::MyNumber(r, None) if share == Share::Exclusive => Probe::MyNumber(r, Some(card)),
-        other => {
-            let _ = card.disconnect(pcsc::Disposition::LeaveCard);
-            other
+    let select = select_jpki();
+    let result = match options.share {
+        Share::Exclusive => {
+            // One command needs no transaction on a connection no one else can reach.
+            let mut buf = [0u8; 258];
+            match card.transmit(&select, &mut buf) {
+                Ok(r @ [.., 0x90, 0x00]) => {
+                    let r = r.to_vec();
+                    let t = PcscTransport::from_card(ctx, name, card, options)
+                        .map_err(|e| OpenError::Pcsc(e.to_string()))?;
+                    return Ok(Probe::MyNumber(r, Box::new(t)));
+                }
+                Ok(_) => Probe::OtherCard,
+                Err(pcsc::Error::SharingViolation) => Probe::Busy,
+                Err(_) => Probe::NoCard,
+            }
         }
-    })
+        Share::Shared => {
+            // Another program in a transaction would make beginning ours wait without a
+            // deadline. Asking the reader for an attribute reaches no card, and fails at once
+            // (SharingViolation) while another program holds a transaction: the caller then
+            // waits with its deadline, telling the user.
+            if let Err(pcsc::Error::SharingViolation) =
+                card.get_attribute_owned(pcsc::Attribute::AtrString)
+            {
+                let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+                return Ok(Probe::Busy);
+            }
+            let mut t = PcscTransport::from_card(ctx, name, card, options)
+                .map_err(|e| OpenError::Pcsc(e.to_string()))?;
+            let r = match t.begin_transaction() {
+                Ok(()) => {
+                    let r = t.transmit(&select);
+                    t.end_transaction();
+                    r
+                }
+                Err(e) => Err(e),
+            };
+            return Ok(match r {
+                Ok(r) if r.ends_with(&[0x90, 0x00]) => Probe::MyNumber(r, Box::new(t)),
+                Ok(_) => Probe::OtherCard,
+                // Inside our own transaction no other program's use can fail it: the card
+                // went away, or the reader did.
+                Err(_) => Probe::NoCard,
+            });
+        }
+    };
+    let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+    Ok(result)
 }
 
 /// Waits for a reader holding a My Number Card and connects to it.
@@ -274,23 +312,11 @@ pub fn open(
             for name in &candidates {
                 let c = CString::new(name.as_str())
                     .map_err(|_| OpenError::Pcsc(format!("bad reader name {name:?}")))?;
-                match probe(&ctx, &c, options.share)? {
-                    Probe::MyNumber(response, kept) => {
-                        let mut t = match kept {
-                            Some(card) => PcscTransport::from_card(&ctx, name, card, options)
-                                .map_err(|e| OpenError::Pcsc(e.to_string()))
-                                .map(|mut t| {
-                                    t.discovered = Some(applets::JPKI);
-                                    t
-                                })?,
-                            None => {
-                                connect_found(&ctx, name, options, deadline, start, &mut |n| {
-                                    tell(n, notify)
-                                })?
-                            }
-                        };
+                match probe(&ctx, name, &c, options)? {
+                    Probe::MyNumber(response, mut t) => {
+                        t.discovered = Some(applets::JPKI);
                         t.discovery = vec![Exchange::new(&select_jpki(), Ok(response))];
-                        return Ok(t);
+                        return Ok(*t);
                     }
                     Probe::OtherCard => {
                         tell(
@@ -347,39 +373,6 @@ pub fn open(
         }
         wait_for_change(&ctx, &readers, deadline - now);
     }
-}
-
-/// Connects to the reader where the card was found, in the share mode asked for. If another
-/// program has the card (an exclusive connection needs it alone), says so and waits.
-fn connect_found(
-    ctx: &pcsc::Context,
-    name: &str,
-    options: &Options,
-    deadline: Instant,
-    start: Instant,
-    tell: &mut dyn FnMut(Notice),
-) -> Result<PcscTransport, OpenError> {
-    let c = CString::new(name).map_err(|_| OpenError::Pcsc(format!("bad reader name {name:?}")))?;
-    let card = match ctx.connect(&c, options.share.mode(), pcsc::Protocols::ANY) {
-        Err(pcsc::Error::SharingViolation) => {
-            tell(Notice::Busy {
-                reader: name.to_owned(),
-            });
-            connect_retrying(ctx, &c, options.share, deadline)
-        }
-        r => r,
-    };
-    let card = match card {
-        Ok(card) => card,
-        Err(pcsc::Error::SharingViolation) => {
-            return Err(OpenError::Busy {
-                reader: name.to_owned(),
-                waited: start.elapsed(),
-            })
-        }
-        Err(e) => return Err(OpenError::Pcsc(map_error(e, false).to_string())),
-    };
-    PcscTransport::from_card(ctx, name, card, options).map_err(|e| OpenError::Pcsc(e.to_string()))
 }
 
 /// Sleeps until a reader's state changes (a card inserted or removed, a reader added), at most

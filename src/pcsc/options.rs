@@ -54,6 +54,11 @@ impl ReaderChoice {
     }
 }
 
+/// The default of [`Options::linger`]: long enough for the calls of one program that follow one
+/// another (a PKCS#11 client's login then sign), short enough that another program waiting for
+/// the card hardly notices.
+pub const DEFAULT_LINGER: Duration = Duration::from_millis(500);
+
 /// How to open a reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
@@ -63,6 +68,14 @@ pub struct Options {
     pub timeout: Duration,
     /// Extended-length policy.
     pub extended: Extended,
+    /// On a shared connection, how long the card stays reserved (the PC/SC transaction kept
+    /// open) after the discovery and after each operation, waiting for the next one. An
+    /// operation that begins within it knows that no other program has selected anything in
+    /// between, so it does not select its application again; after it, the next operation
+    /// selects again. Other programs wait at most this long for the card. `Duration::ZERO`
+    /// releases the card at once after every operation. Not used on exclusive connections,
+    /// which no other program can reach anyway.
+    pub linger: Duration,
 }
 
 impl Default for Options {
@@ -71,6 +84,7 @@ impl Default for Options {
             share: Share::Shared,
             timeout: Duration::from_secs(30),
             extended: Extended::Auto,
+            linger: DEFAULT_LINGER,
         }
     }
 }

@@ -51,6 +51,9 @@ pub struct PcscTransport {
     pub(super) discovery: Vec<Exchange>,
     /// The application the discovery left selected on this very connection (exclusive only).
     pub(super) discovered: Option<crate::applets::Aid>,
+    /// Whether the transaction begun last continues the one before it (the card stayed
+    /// reserved for this connection in between, see [`Options::linger`]).
+    kept: bool,
 }
 
 impl fmt::Debug for PcscTransport {
@@ -99,6 +102,10 @@ impl PcscTransport {
             reader: name,
             share: options.share,
             timeout: options.timeout,
+            linger: match options.share {
+                Share::Shared => options.linger,
+                Share::Exclusive => Duration::ZERO,
+            },
             card: Some(card),
             secret_sent: false,
             replies: rep_tx,
@@ -119,6 +126,7 @@ impl PcscTransport {
             worker: Some(handle),
             discovery: Vec::new(),
             discovered: None,
+            kept: false,
         })
     }
 
@@ -169,7 +177,10 @@ impl Transport for PcscTransport {
     }
 
     fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.call(Request::Begin).map(|_| ())
+        self.kept = false;
+        let reply = self.call(Request::Begin)?;
+        self.kept = reply == super::worker::CONTINUED;
+        Ok(())
     }
 
     fn end_transaction(&mut self) {
@@ -188,6 +199,9 @@ impl Transport for PcscTransport {
     }
     fn shared(&self) -> bool {
         self.share == Share::Shared
+    }
+    fn selection_kept(&self) -> bool {
+        self.kept
     }
 }
 

@@ -1,7 +1,7 @@
 //! The thread that owns the PC/SC connection and runs its transactions.
 
 use std::ffi::CString;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
@@ -16,6 +16,9 @@ pub(super) struct Worker {
     pub(super) reader: CString,
     pub(super) share: Share,
     pub(super) timeout: Duration,
+    /// How long a transaction is kept open after it ends, waiting for the next one (shared
+    /// connections; zero on exclusive ones).
+    pub(super) linger: Duration,
     pub(super) card: Option<pcsc::Card>,
     /// Whether a command carrying a PIN went to the card since it was last unpowered.
     pub(super) secret_sent: bool,
@@ -122,16 +125,11 @@ impl Worker {
             let _ = self.replies.send(Err(TransportError::CardRemoved));
             return None;
         };
-        match serve_transaction(card, share, &self.replies, requests) {
+        match serve_transaction(card, share, self.linger, &self.replies, requests) {
             Ok(out) => {
                 self.secret_sent |= out.secret;
                 if let Some(e) = out.broken {
                     Self::after_error(&mut self.card, share, e);
-                }
-                if let TxEnd::Ended = out.end {
-                    if self.replies.send(Ok(Vec::new())).is_err() {
-                        return Some(TxEnd::Closed);
-                    }
                 }
                 Some(out.end)
             }
@@ -184,12 +182,23 @@ struct TxOutcome {
     broken: Option<pcsc::Error>,
 }
 
+/// The reply to a `Begin` that continues a transaction kept open since the last one ended
+/// (nothing from another program can have come in between).
+pub(super) const CONTINUED: &[u8] = &[1];
+
 /// Begins a transaction on `card` and serves requests inside it until it ends, the transport
-/// asks to unpower, or the transport is dropped. The reply to the `Begin` request is sent here;
-/// the reply to the final `End` is left to the caller. `Err` if the transaction could not begin.
+/// asks to unpower, or the transport is dropped. Every reply is sent here, except the one to
+/// `Unpower`, which the caller sends once the card is unpowered. `Err` if the transaction
+/// could not begin.
+///
+/// When the transport's transaction ends, the PC/SC transaction is kept open for `linger`: a
+/// `Begin` within it continues the same PC/SC transaction and is answered [`CONTINUED`], so
+/// the session may trust what it knows is selected. After `linger` without a request, the
+/// PC/SC transaction ends and the card is free for other programs.
 fn serve_transaction(
     card: &mut pcsc::Card,
     share: Share,
+    linger: Duration,
     replies: &Sender<Reply>,
     requests: &Receiver<Request>,
 ) -> Result<TxOutcome, pcsc::Error> {
@@ -204,9 +213,22 @@ fn serve_transaction(
         return Ok(out);
     }
     let mut depth = 1u32;
+    // Whether the card was reset (or lost) in this transaction: then nothing is continued.
+    let mut interrupted = false;
     out.end = loop {
-        let Ok(req) = requests.recv() else {
-            break TxEnd::Closed;
+        let req = if depth > 0 {
+            match requests.recv() {
+                Ok(r) => r,
+                Err(_) => break TxEnd::Closed,
+            }
+        } else if interrupted || linger.is_zero() {
+            break TxEnd::Ended;
+        } else {
+            match requests.recv_timeout(linger) {
+                Ok(r) => r,
+                Err(mpsc::RecvTimeoutError::Timeout) => break TxEnd::Ended,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break TxEnd::Closed,
+            }
         };
         let reply = match req {
             Request::Transmit(cmd) => {
@@ -222,6 +244,7 @@ fn serve_transaction(
                             Err(e @ (pcsc::Error::ResetCard | pcsc::Error::UnpoweredCard)) => {
                                 // Acknowledge the reset so that the handle works again. The
                                 // caller learns of the reset; nothing is re-sent.
+                                interrupted = true;
                                 if tx
                                     .reconnect(
                                         share.mode(),
@@ -240,6 +263,7 @@ fn serve_transaction(
                                 | pcsc::Error::ReaderUnavailable
                                 | pcsc::Error::InvalidHandle),
                             ) => {
+                                interrupted = true;
                                 out.broken = Some(e);
                                 Err(map_error(e, false))
                             }
@@ -249,14 +273,16 @@ fn serve_transaction(
                 }
             }
             Request::Begin => {
+                let continued = depth == 0;
                 depth += 1;
-                Ok(Vec::new())
+                Ok(if continued {
+                    CONTINUED.to_vec()
+                } else {
+                    Vec::new()
+                })
             }
             Request::End => {
-                depth -= 1;
-                if depth == 0 {
-                    break TxEnd::Ended;
-                }
+                depth = depth.saturating_sub(1);
                 Ok(Vec::new())
             }
             Request::Unpower => break TxEnd::Unpower,

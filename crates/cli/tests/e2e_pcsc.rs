@@ -81,6 +81,7 @@ fn shared() -> Options {
         share: Share::Shared,
         timeout: Duration::from_secs(10),
         extended: Extended::Auto,
+        linger: mynacard::pcsc::DEFAULT_LINGER,
     }
 }
 
@@ -879,26 +880,126 @@ fn cli_cert_costs_two_exchanges_on_the_card_and_trace_counts_them_all() {
     assert_eq!(count.parse::<usize>().unwrap(), commands.len(), "{err}");
 }
 
+/// The exchanges `myna --trace <args>` reports on the built-in virtual card (no PC/SC, no
+/// discovery).
+fn exchanges_on_the_builtin_card(args: &[&str]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut all = vec!["--trace", "--sim-state", state.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = myna(&all, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    trace_count(&out)
+}
+
+fn trace_count(out: &Output) -> usize {
+    let err = text(&out.stderr);
+    err.lines()
+        .find_map(|l| l.strip_prefix("myna: ")?.strip_suffix(" exchanges"))
+        .unwrap_or_else(|| panic!("no exchange count in {err}"))
+        .parse()
+        .unwrap()
+}
+
 #[test]
-fn trace_counts_the_discovery_on_a_shared_connection_too() {
+fn status_through_pcscd_costs_what_it_costs_in_process_and_trace_counts_it_all() {
     let _g = serial();
     let vc = VCard::start(0, &[]);
     let before = vc.tokens().len();
-    // `status` connects shared: the discovery SELECT is on its own connection, and the session
-    // selects again inside its transaction; --trace still shows every exchange the card saw.
+    // `status` connects shared: the discovery SELECT runs inside a PC/SC transaction that the
+    // connection keeps for the session's first operation, so the session does not select JPKI
+    // again, and the card sees exactly what the in-process virtual card sees.
     let out = myna(&["--trace", "--reader", "auto", "status"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let commands = vc.tokens()[before..].iter().filter(|t| *t != "OFF").count();
-    let err = text(&out.stderr);
-    let count = err
-        .lines()
-        .find_map(|l| l.strip_prefix("myna: ")?.strip_suffix(" exchanges"))
-        .unwrap_or_else(|| panic!("no exchange count in {err}"));
+    let commands: Vec<String> = vc.tokens()[before..]
+        .iter()
+        .filter(|t| *t != "OFF")
+        .cloned()
+        .collect();
+    assert_eq!(commands[0], SELECT_JPKI, "{commands:?}");
     assert_eq!(
-        count.parse::<usize>().unwrap(),
-        commands,
-        "{err}\n{}",
-        vc.log()
+        commands.iter().filter(|c| *c == SELECT_JPKI).count(),
+        1,
+        "JPKI selected once: {commands:?}"
+    );
+    let in_process = exchanges_on_the_builtin_card(&["status"]);
+    assert_eq!(commands.len(), in_process, "{commands:?}\n{}", vc.log());
+    assert_eq!(commands.len(), 9, "{commands:?}");
+    // --trace counts every exchange the card saw, the discovery included.
+    assert_eq!(trace_count(&out), commands.len(), "{}", vc.log());
+}
+
+#[test]
+fn a_shared_connection_selects_again_once_it_has_let_the_card_go() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let opts = shared();
+    let before = vc.tokens().len();
+    let t = mpcsc::open(&ReaderChoice::Name(vc.reader.clone()), &opts, &mut |_| {}).unwrap();
+    let mut card = Card::new(t);
+    // Operations that follow one another within the linger: the discovery's SELECT serves all.
+    for _ in 0..3 {
+        let st = card.pin_status(PinKind::UserAuth).unwrap();
+        assert_eq!(st.refs[0].state, mynacard::pin::RetryState::TriesLeft(3));
+    }
+    let sent: Vec<String> = vc.tokens()[before..].to_vec();
+    assert_eq!(sent[0], SELECT_JPKI, "{sent:?}");
+    assert_eq!(
+        sent.iter().filter(|c| *c == SELECT_JPKI).count(),
+        1,
+        "{sent:?}"
+    );
+    assert_eq!(sent.len(), 4, "discovery and three counter reads: {sent:?}");
+
+    // While the connection keeps the card, another program's command is refused by pcscd.
+    let mut other = PcscTransport::connect(
+        &vc.reader,
+        &Options {
+            linger: Duration::ZERO,
+            ..shared()
+        },
+    )
+    .unwrap();
+    let mut select_text = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+    select_text.extend_from_slice(applets::TEXT_ASSIST.as_bytes());
+    card.pin_status(PinKind::UserAuth).unwrap();
+    assert!(
+        other.transmit(&select_text).is_err(),
+        "another program reached the card while it was kept"
+    );
+    // Once the linger has passed, the card is free: the other program selects text assist, and
+    // our next operation, no longer trusting its selection, selects JPKI again and reads the
+    // right counter.
+    thread::sleep(opts.linger + Duration::from_millis(300));
+    assert_eq!(other.transmit(&select_text).unwrap(), vec![0x90, 0x00]);
+    drop(other);
+    let mark = vc.tokens().len();
+    let st = card.pin_status(PinKind::UserAuth).unwrap();
+    assert_eq!(st.refs[0].state, mynacard::pin::RetryState::TriesLeft(3));
+    let sent: Vec<String> = vc.tokens()[mark..].to_vec();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0], SELECT_JPKI, "{sent:?}");
+    assert!(sent[1].starts_with("00200080"), "{sent:?}");
+}
+
+#[test]
+fn without_a_linger_every_transaction_on_a_shared_connection_selects_again() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    let opts = Options {
+        linger: Duration::ZERO,
+        ..shared()
+    };
+    let before = vc.tokens().len();
+    let t = mpcsc::open(&ReaderChoice::Name(vc.reader.clone()), &opts, &mut |_| {}).unwrap();
+    let mut card = Card::new(t);
+    card.pin_status(PinKind::UserAuth).unwrap();
+    card.pin_status(PinKind::UserAuth).unwrap();
+    let sent: Vec<String> = vc.tokens()[before..].to_vec();
+    assert_eq!(
+        sent.iter().filter(|c| *c == SELECT_JPKI).count(),
+        3,
+        "discovery, then one per transaction: {sent:?}"
     );
 }
 
