@@ -457,6 +457,9 @@ impl<T: Transport> Transport for Recorder<T> {
     fn selected_on_open(&self) -> Option<crate::applets::Aid> {
         self.inner.selected_on_open()
     }
+    fn selection_kept(&self) -> bool {
+        self.inner.selection_kept()
+    }
 }
 
 /// Zeroizing byte buffer, for callers that build commands carrying secrets by hand.

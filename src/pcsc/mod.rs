@@ -9,6 +9,14 @@
 //! * [`Share::Exclusive`] is for PIN operations (no other program can reach the card while a
 //!   PIN is verified); [`Share::Shared`] for reads. Either way each multi-APDU operation of
 //!   [`crate::Card`] runs inside one PC/SC transaction ([`Transport::begin_transaction`](crate::transport::Transport::begin_transaction)).
+//! * On a shared connection, the discovery SELECT is sent inside a PC/SC transaction, and the
+//!   transaction is kept open for [`Options::linger`] after the discovery and after each
+//!   operation. An operation that begins within it continues the same transaction: nothing from
+//!   another program can have reached the card in between, so the session keeps what it knows
+//!   is selected ([`Transport::selection_kept`](crate::transport::Transport::selection_kept)) and does not select again. Otherwise it selects
+//!   again, because another program may have selected another application (and a PIN sent to
+//!   the wrong application would spend the wrong try). A connection keeps the card at most 2 s
+//!   in a row this way, then leaves it free for as long.
 //! * A card reset by another program is reported as [`TransportError::CardReset`](crate::transport::TransportError::CardReset) (the session
 //!   turns it into [`crate::Error::CardReset`]: earlier PIN verification is lost) and the
 //!   connection is re-established, so the next operation selects its application again. Nothing

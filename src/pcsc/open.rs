@@ -246,16 +246,9 @@ fn probe(
             }
         }
         Share::Shared => {
-            // Another program in a transaction would make beginning ours wait without a
-            // deadline. Asking the reader for an attribute reaches no card, and fails at once
-            // (SharingViolation) while another program holds a transaction: the caller then
-            // waits with its deadline, telling the user.
-            if let Err(pcsc::Error::SharingViolation) =
-                card.get_attribute_owned(pcsc::Attribute::AtrString)
-            {
-                let _ = card.disconnect(pcsc::Disposition::LeaveCard);
-                return Ok(Probe::Busy);
-            }
+            // If another program is inside a transaction, beginning ours waits for it to end,
+            // as any command of ours would (pcsc-lite holds a command from another connection
+            // until the transaction ends).
             let mut t = PcscTransport::from_card(ctx, name, card, options)
                 .map_err(|e| OpenError::Pcsc(e.to_string()))?;
             let r = match t.begin_transaction() {

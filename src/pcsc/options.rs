@@ -72,9 +72,11 @@ pub struct Options {
     /// open) after the discovery and after each operation, waiting for the next one. An
     /// operation that begins within it knows that no other program has selected anything in
     /// between, so it does not select its application again; after it, the next operation
-    /// selects again. Other programs wait at most this long for the card. `Duration::ZERO`
-    /// releases the card at once after every operation. Not used on exclusive connections,
-    /// which no other program can reach anyway.
+    /// selects again. A command or transaction of another program waits meanwhile (pcsc-lite
+    /// holds it until the card is released). So that a program working without pause cannot
+    /// keep others out, the card is kept at most 2 s in a row this way; after that it is released
+    /// and not kept again for 2 s. `Duration::ZERO` releases the card at once after every
+    /// operation. Not used on exclusive connections, which no other program can reach anyway.
     pub linger: Duration,
 }
 

@@ -106,6 +106,7 @@ impl PcscTransport {
                 Share::Shared => options.linger,
                 Share::Exclusive => Duration::ZERO,
             },
+            cut_at: None,
             card: Some(card),
             secret_sent: false,
             replies: rep_tx,

@@ -19,6 +19,8 @@ pub(super) struct Worker {
     /// How long a transaction is kept open after it ends, waiting for the next one (shared
     /// connections; zero on exclusive ones).
     pub(super) linger: Duration,
+    /// When a kept transaction was last ended because it reached [`MAX_HOLD`].
+    pub(super) cut_at: Option<Instant>,
     pub(super) card: Option<pcsc::Card>,
     /// Whether a command carrying a PIN went to the card since it was last unpowered.
     pub(super) secret_sent: bool,
@@ -125,8 +127,17 @@ impl Worker {
             let _ = self.replies.send(Err(TransportError::CardRemoved));
             return None;
         };
-        match serve_transaction(card, share, self.linger, &self.replies, requests) {
+        // After a hold cut short at MAX_HOLD, the card is not kept for a while, so that a
+        // program working without pause still leaves gaps for others.
+        let linger = match self.cut_at {
+            Some(t) if t.elapsed() < MAX_HOLD => Duration::ZERO,
+            _ => self.linger,
+        };
+        match serve_transaction(card, share, linger, &self.replies, requests) {
             Ok(out) => {
+                if out.cut {
+                    self.cut_at = Some(Instant::now());
+                }
                 self.secret_sent |= out.secret;
                 if let Some(e) = out.broken {
                     Self::after_error(&mut self.card, share, e);
@@ -180,11 +191,17 @@ struct TxOutcome {
     secret: bool,
     /// The connection failed for good (the card was removed).
     broken: Option<pcsc::Error>,
+    /// The transaction was kept open until it reached [`MAX_HOLD`].
+    cut: bool,
 }
 
 /// The reply to a `Begin` that continues a transaction kept open since the last one ended
 /// (nothing from another program can have come in between).
 pub(super) const CONTINUED: &[u8] = &[1];
+
+/// The longest a PC/SC transaction is kept open by lingering: past it, the card is released
+/// even if the program goes on, and not kept again for as long, so that others get their turn.
+pub(super) const MAX_HOLD: Duration = Duration::from_secs(2);
 
 /// Begins a transaction on `card` and serves requests inside it until it ends, the transport
 /// asks to unpower, or the transport is dropped. Every reply is sent here, except the one to
@@ -203,10 +220,12 @@ fn serve_transaction(
     requests: &Receiver<Request>,
 ) -> Result<TxOutcome, pcsc::Error> {
     let mut tx = card.transaction2().map_err(|(_, e)| e)?;
+    let began = Instant::now();
     let mut out = TxOutcome {
         end: TxEnd::Closed,
         secret: false,
         broken: None,
+        cut: false,
     };
     if replies.send(Ok(Vec::new())).is_err() {
         let _ = tx.end(pcsc::Disposition::LeaveCard);
@@ -224,9 +243,14 @@ fn serve_transaction(
         } else if interrupted || linger.is_zero() {
             break TxEnd::Ended;
         } else {
-            match requests.recv_timeout(linger) {
+            let left = MAX_HOLD.saturating_sub(began.elapsed());
+            let wait = linger.min(left);
+            match requests.recv_timeout(wait) {
                 Ok(r) => r,
-                Err(mpsc::RecvTimeoutError::Timeout) => break TxEnd::Ended,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    out.cut = wait < linger;
+                    break TxEnd::Ended;
+                }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break TxEnd::Closed,
             }
         };

@@ -308,10 +308,14 @@ fn library_reads_the_auth_certificate_with_and_without_extended_length() {
     let t = mpcsc::open(&ReaderChoice::Auto, &shared(), &mut |_| {}).unwrap();
     assert_eq!(t.reader(), vc.reader);
     assert_eq!(t.atr(), mynacard::sim::ATR_CONTACT);
+    let before = vc.log_len() - 1;
     let mut card = Card::new(t);
     assert_eq!(read_auth_cert(&mut card).unwrap(), AUTH_CERT);
     assert_eq!(card.session().capabilities().extended, Support::Yes);
-    assert_eq!(card.exchanges(), 2);
+    // The discovery's SELECT serves the session (the card was kept in between): one READ.
+    assert_eq!(card.exchanges(), 1);
+    assert_eq!(vc.tokens()[before], SELECT_JPKI);
+    assert_eq!(vc.log_len() - before, 2, "{:?}", &vc.tokens()[before..]);
     drop(card);
 
     // Short APDUs only (a reader that cannot carry extended ones): the same bytes, in chunks.
@@ -560,18 +564,28 @@ fn cli_pin_commands_wait_for_another_program_to_release_the_card() {
 // Two processes contending for the card
 // ---------------------------------------------------------------------------------------------
 
-/// Checks that the card's log is made of whole transactions: every PIN VERIFY (`00200098`
-/// with data) comes right after `SELECT JPKI, 00200098` and is followed by `then`, and every
-/// text-assist query (`SELECT text, 00200091`) is whole. The contender only sends text-assist
-/// commands and the PIN process only JPKI ones, so any interleaving breaks one of the two.
+/// Checks that the card's log is made of whole operations: every PIN VERIFY (`00200098` with
+/// data) comes right after the guard's counter read (`00200098`) while JPKI is the selected
+/// application, and is followed by `then`; every text-assist query (`00200091`) is sent while
+/// text assist is selected. The selected application is followed through the log (a SELECT
+/// sets it, a power-off clears it), because a program whose connection kept the card between
+/// two operations does not select again. The contender only sends text-assist commands and the
+/// PIN process only JPKI ones, so any interleaving breaks one of the two. Returns the PIN
+/// VERIFYs and the text-assist queries counted.
 fn assert_not_interleaved(t: &[String], then: Option<&str>) -> (usize, usize) {
     let mut pins = 0;
     let mut texts = 0;
+    let mut current: Option<&str> = None;
     for (i, c) in t.iter().enumerate() {
+        if c.starts_with("00A4040C") {
+            current = Some(c.as_str());
+        } else if c == "OFF" {
+            current = None;
+        }
         if c.starts_with("00200098") && c.len() > 8 {
             pins += 1;
             assert!(
-                i >= 2 && t[i - 2] == SELECT_JPKI && t[i - 1] == "00200098",
+                i >= 1 && t[i - 1] == "00200098" && current == Some(SELECT_JPKI),
                 "PIN operation interleaved before #{i}: {:?}",
                 &t[i.saturating_sub(4)..(i + 2).min(t.len())]
             );
@@ -584,17 +598,14 @@ fn assert_not_interleaved(t: &[String], then: Option<&str>) -> (usize, usize) {
                 );
             }
         }
-        if c == SELECT_TEXT {
+        if c == "00200091" {
             texts += 1;
             assert_eq!(
-                t.get(i + 1).map(String::as_str),
-                Some("00200091"),
-                "text-assist query interleaved at #{i}: {:?}",
-                &t[i..(i + 3).min(t.len())]
+                current,
+                Some(SELECT_TEXT),
+                "text-assist query without text assist selected at #{i}: {:?}",
+                &t[i.saturating_sub(3)..(i + 1).min(t.len())]
             );
-        }
-        if c == "00200091" {
-            assert_eq!(t[i - 1], SELECT_TEXT, "query without its SELECT at #{i}");
         }
     }
     (pins, texts)
@@ -607,11 +618,33 @@ fn the_interleaving_check_catches_interleaving() {
     let pin = "00200098042A2A2A2A";
     let whole = t(&[SELECT_JPKI, "00200098", pin, "OFF", SELECT_TEXT, "00200091"]);
     assert_eq!(assert_not_interleaved(&whole, Some("OFF")), (1, 1));
+    // A connection that kept the card does not select again: still whole.
+    let kept = t(&[
+        SELECT_TEXT,
+        "00200091",
+        "00200091",
+        SELECT_JPKI,
+        "00200098",
+        pin,
+        "00200098",
+        pin,
+    ]);
+    assert_eq!(assert_not_interleaved(&kept, None), (2, 2));
     for bad in [
         t(&[SELECT_JPKI, SELECT_TEXT, "00200098", pin, "OFF", "00200091"]),
         t(&[SELECT_JPKI, "00200098", SELECT_TEXT, pin, "OFF", "00200091"]),
         t(&[SELECT_JPKI, "00200098", pin, SELECT_TEXT, "OFF", "00200091"]),
         t(&[SELECT_TEXT, SELECT_JPKI, "00200098", pin, "OFF", "00200091"]),
+        t(&[
+            SELECT_JPKI,
+            "00200098",
+            pin,
+            SELECT_TEXT,
+            "00200091",
+            "00200098",
+            pin,
+        ]),
+        t(&[SELECT_TEXT, "00200091", SELECT_JPKI, "00200098", "00200091"]),
     ] {
         let caught = std::panic::catch_unwind(|| assert_not_interleaved(&bad, Some("OFF")));
         assert!(caught.is_err(), "not caught: {bad:?}");
@@ -619,7 +652,8 @@ fn the_interleaving_check_catches_interleaving() {
 }
 
 /// Child-process half of the contention tests: queries the text-assist PIN's counter in a
-/// loop, each query one transaction (SELECT text-assist + case-1 VERIFY).
+/// loop, each query one transaction (SELECT text-assist + case-1 VERIFY). Its connection does
+/// not keep the card between queries (`linger` zero), as a program that only uses transactions.
 #[test]
 #[ignore = "helper: run as a child process by the contention tests"]
 fn contender_child() {
@@ -632,6 +666,7 @@ fn contender_child() {
     let reconnect = std::env::var("MYNACARD_E2E_RECONNECT").is_ok();
     let opts = Options {
         timeout: Duration::from_secs(30),
+        linger: Duration::ZERO,
         ..shared()
     };
     let mut card = Card::new(PcscTransport::connect(&reader, &opts).unwrap());
@@ -697,7 +732,12 @@ fn shared_connections_keep_each_operation_in_one_transaction() {
     // Both processes hold shared connections for the whole test; only transactions separate
     // their commands.
     let mut contender = spawn_contender(&vc.reader, 80, false);
-    let mut card = Card::new(PcscTransport::connect(&vc.reader, &shared()).unwrap());
+    // Neither keeps the card between operations here (see the next test for that).
+    let no_linger = Options {
+        linger: Duration::ZERO,
+        ..shared()
+    };
+    let mut card = Card::new(PcscTransport::connect(&vc.reader, &no_linger).unwrap());
     let pin = AuthPin::parse("1234").unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut rounds = 0;
@@ -735,6 +775,36 @@ fn shared_connections_keep_each_operation_in_one_transaction() {
             })
             .collect::<String>()
     );
+}
+
+#[test]
+fn a_connection_that_keeps_the_card_between_operations_still_lets_others_in() {
+    let _g = serial();
+    let vc = VCard::start(0, &[]);
+    // This program works without pause on a connection that keeps the card between
+    // operations (the default linger): each operation begins within the linger of the last.
+    let mut card = Card::new(PcscTransport::connect(&vc.reader, &shared()).unwrap());
+    card.pin_status(PinKind::UserAuth).unwrap();
+    let mut contender = spawn_contender(&vc.reader, 3, false);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(20);
+    let mut rounds = 0;
+    while contender.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        card.pin_status(PinKind::UserAuth).unwrap();
+        rounds += 1;
+        thread::sleep(Duration::from_millis(5));
+    }
+    // The card is kept at most 2 s in a row, then left free for as long: the other program got
+    // its turn while this one was still working, long before the deadline.
+    assert!(
+        Instant::now() < deadline,
+        "the other program never got the card in {:?} ({rounds} operations here)",
+        started.elapsed()
+    );
+    finish_contender(contender);
+    drop(card);
+    let (_, texts) = assert_not_interleaved(&vc.tokens(), None);
+    assert_eq!(texts, 3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -951,7 +1021,8 @@ fn a_shared_connection_selects_again_once_it_has_let_the_card_go() {
     );
     assert_eq!(sent.len(), 4, "discovery and three counter reads: {sent:?}");
 
-    // While the connection keeps the card, another program's command is refused by pcscd.
+    // While the connection keeps the card, another program's command waits (pcsc-lite holds it
+    // until the card is released), then goes through.
     let mut other = PcscTransport::connect(
         &vc.reader,
         &Options {
@@ -963,23 +1034,23 @@ fn a_shared_connection_selects_again_once_it_has_let_the_card_go() {
     let mut select_text = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
     select_text.extend_from_slice(applets::TEXT_ASSIST.as_bytes());
     card.pin_status(PinKind::UserAuth).unwrap();
-    assert!(
-        other.transmit(&select_text).is_err(),
-        "another program reached the card while it was kept"
-    );
-    // Once the linger has passed, the card is free: the other program selects text assist, and
-    // our next operation, no longer trusting its selection, selects JPKI again and reads the
-    // right counter.
-    thread::sleep(opts.linger + Duration::from_millis(300));
+    let asked = Instant::now();
     assert_eq!(other.transmit(&select_text).unwrap(), vec![0x90, 0x00]);
+    assert!(
+        asked.elapsed() >= opts.linger / 2,
+        "another program reached the card after {:?}, while it was kept",
+        asked.elapsed()
+    );
     drop(other);
+    // The other program has selected text assist: our next operation, no longer trusting its
+    // selection, selects JPKI again and reads the right counter.
     let mark = vc.tokens().len();
     let st = card.pin_status(PinKind::UserAuth).unwrap();
     assert_eq!(st.refs[0].state, mynacard::pin::RetryState::TriesLeft(3));
     let sent: Vec<String> = vc.tokens()[mark..].to_vec();
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert_eq!(sent[0], SELECT_JPKI, "{sent:?}");
-    assert!(sent[1].starts_with("00200080"), "{sent:?}");
+    assert!(sent[1].starts_with("00200098"), "{sent:?}");
 }
 
 #[test]
