@@ -55,6 +55,19 @@ fn myna(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("myna output")
 }
 
+/// The card's log once `ready` holds, or after 3 s. vpcd passes a power-off on to the card
+/// without waiting for it, so the card may log it a moment after the client's call returns.
+fn tokens_once(vc: &VCard, ready: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let until = Instant::now() + Duration::from_secs(3);
+    loop {
+        let t = vc.tokens();
+        if ready(&t) || Instant::now() >= until {
+            return t;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -493,7 +506,7 @@ fn pin_use_ends_with_unpower_even_without_an_explicit_call() {
     assert!(err.to_string().contains("in use"), "{err}");
     // Dropped without unpower(): the transport unpowers because a PIN was sent.
     drop(card);
-    let t = vc.tokens();
+    let t = tokens_once(&vc, |t| t.last().map(String::as_str) == Some("OFF"));
     assert_eq!(t.last().map(String::as_str), Some("OFF"), "{t:?}");
     // The verification did not outlive the connection.
     let mut card = Card::new(PcscTransport::connect(&vc.reader, &shared()).unwrap());
@@ -1133,8 +1146,11 @@ fn cli_sign_through_pcscd_unpowers_after_the_pin() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(fs::read(&sig).unwrap().len(), 256);
-    let t = vc.tokens();
-    let sign_at = t.iter().rposition(|c| c.starts_with("802A")).unwrap();
-    assert_eq!(t.get(sign_at + 1).map(String::as_str), Some("OFF"));
+    let after_sign = |t: &[String]| {
+        let sign_at = t.iter().rposition(|c| c.starts_with("802A")).unwrap();
+        t.get(sign_at + 1).cloned()
+    };
+    let t = tokens_once(&vc, |t| after_sign(t).is_some());
+    assert_eq!(after_sign(&t).as_deref(), Some("OFF"), "{t:?}");
     let _ = vc.state_path();
 }
