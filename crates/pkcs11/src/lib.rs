@@ -35,5 +35,5 @@ mod cardio;
 mod ffi;
 mod module;
 
-pub use ffi::C_GetFunctionList;
+pub use ffi::{C_GetFunctionList, C_GetInterface, C_GetInterfaceList};
 pub use module::{CKR_LAST_TRY_REFUSED, CKU_MYNACARD_ALLOW_LAST_TRY};
