@@ -655,7 +655,7 @@ pub unsafe extern "C" fn C_GetFunctionList(list: *mut *mut CK_FUNCTION_LIST) -> 
     CKR_OK
 }
 
-/// The interface name of PKCS#11 3.0 §5.4.4, NUL-terminated.
+/// The name of the standard interface of PKCS#11 3.0 ("PKCS 11"), NUL-terminated.
 static INTERFACE_NAME: &[u8; 8] = b"PKCS 11\0";
 
 /// The one interface the module offers through the PKCS#11 3.0 discovery functions: "PKCS 11"
@@ -664,8 +664,8 @@ static INTERFACE_NAME: &[u8; 8] = b"PKCS 11\0";
 struct Interface(CK_INTERFACE);
 
 // SAFETY: the two pointers inside point to immutable statics (`INTERFACE_NAME`, `FUNCTIONS`)
-// that live for the whole program; neither the module nor (per PKCS#11 3.0 §5.4.4-5) the
-// application writes through them, so sharing the value between threads is sound.
+// that live for the whole program; neither the module nor the application (which PKCS#11 3.0
+// gives the interface to read) writes through them, so sharing it between threads is sound.
 unsafe impl Sync for Interface {}
 
 static INTERFACE: Interface = Interface(CK_INTERFACE {
@@ -674,13 +674,12 @@ static INTERFACE: Interface = Interface(CK_INTERFACE {
     flags: 0,
 });
 
-/// Reads a NUL-terminated interface name (at most 64 bytes are looked at: a longer name is no
-/// interface of this module).
+/// Reads a NUL-terminated interface name, up to its NUL or its 65th byte, whichever comes
+/// first (enough to tell it from "PKCS 11").
 fn c_name<'a>(p: *const CK_UTF8CHAR) -> &'a [u8] {
     let mut len = 0;
     // SAFETY: `p` is non-null (the caller checks) and points to a NUL-terminated string
-    // (PKCS#11 3.0 §5.4.5); the loop stops at the NUL, or after 65 bytes, which is enough to
-    // know the name differs from "PKCS 11".
+    // (PKCS#11 3.0, `C_GetInterface`); no byte after the NUL is read.
     unsafe {
         while len <= 64 && *p.add(len) != 0 {
             len += 1;
@@ -695,7 +694,7 @@ fn c_name<'a>(p: *const CK_UTF8CHAR) -> &'a [u8] {
 /// # Safety
 ///
 /// `list` must be null or hold `*count` writable `CK_INTERFACE`s; `count` must be null or
-/// point to a writable `CK_ULONG` (PKCS#11 3.0 §5.4.4).
+/// point to a writable `CK_ULONG` (PKCS#11 3.0, `C_GetInterfaceList`).
 #[no_mangle]
 pub unsafe extern "C" fn C_GetInterfaceList(
     list: *mut CK_INTERFACE,
@@ -710,13 +709,14 @@ pub unsafe extern "C" fn C_GetInterfaceList(
 
 /// `C_GetInterface` (PKCS#11 3.0): the "PKCS 11" interface, version 2.40, when the name is null
 /// or "PKCS 11", the version null or 2.40, and `flags` asks for nothing (the interface has no
-/// flags). Anything else is `CKR_ARGUMENTS_BAD`, the answer 3.0 §5.4.5 gives for an interface
-/// the module does not have. Works before `C_Initialize`.
+/// flags). Anything else is `CKR_ARGUMENTS_BAD`: PKCS#11 3.0 has no return value of its own
+/// for an interface the module does not have, and this is the one of the function's listed
+/// values that fits. Works before `C_Initialize`.
 ///
 /// # Safety
 ///
 /// `name` must be null or a NUL-terminated string; `version` null or a readable `CK_VERSION`;
-/// `interface` null or writable storage for one pointer (PKCS#11 3.0 §5.4.5).
+/// `interface` null or writable storage for one pointer (PKCS#11 3.0, `C_GetInterface`).
 #[no_mangle]
 pub unsafe extern "C" fn C_GetInterface(
     name: *mut CK_UTF8CHAR,
@@ -732,7 +732,7 @@ pub unsafe extern "C" fn C_GetInterface(
             return CKR_ARGUMENTS_BAD;
         }
         if !version.is_null() {
-            // SAFETY: non-null, and the application passes a CK_VERSION (3.0 §5.4.5).
+            // SAFETY: non-null, and the application passes a CK_VERSION (PKCS#11 3.0).
             let v = unsafe { &*version };
             if (v.major, v.minor) != (FUNCTIONS.version.major, FUNCTIONS.version.minor) {
                 return CKR_ARGUMENTS_BAD;

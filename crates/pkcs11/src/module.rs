@@ -690,7 +690,7 @@ impl Module {
             _ => {}
         }
         if kind == ObjKind::CaCert {
-            // An authority certificate (PKCS#11 v2.40 §4.6.3: category 2), not trusted by the
+            // An authority certificate (`CKA_CERTIFICATE_CATEGORY` 2 in PKCS#11 v2.40), not trusted by the
             // token's say-so; the card is read only for the attributes that need the DER.
             return Ok(match t {
                 CKA_CERTIFICATE_TYPE => Attr::Value(ulong(CKC_X_509)),

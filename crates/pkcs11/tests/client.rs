@@ -54,7 +54,7 @@ fn cert_with_id(s: &Session, id: u8) -> Vec<u8> {
 /// The value of the session's token's own certificate (the key's, not the CA's).
 fn cert_der(s: &Session) -> Vec<u8> {
     let slot = s.get_session_info().unwrap().slot_id();
-    let id = if slot.id() % 2 == 0 { 1 } else { 2 };
+    let id = if slot.id().is_multiple_of(2) { 1 } else { 2 };
     cert_with_id(s, id)
 }
 
