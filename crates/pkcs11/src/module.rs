@@ -189,6 +189,10 @@ impl Device {
             }
             Failure::CardGone => {
                 self.forget_login();
+                // The next card in the reader may be another one: its certificates are read
+                // again.
+                self.certs = [None, None];
+                self.ca_certs = [None, None];
                 self.conn = None;
                 CKR_DEVICE_REMOVED
             }

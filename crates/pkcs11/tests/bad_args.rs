@@ -498,6 +498,67 @@ fn sessions_login_objects_and_signing() {
     }
     assert_eq!(all.len(), 4, "and the CA certificate");
     assert_eq!(call!(r, C_FindObjectsFinal(h)), CKR_OK);
+    // The CA certificate (the last handle, ID 03): a length query, a small buffer, and the
+    // attributes a certificate does not have.
+    let ca = all[3];
+    let mut id = [0u8; 4];
+    let mut der = vec![0u8; 4096];
+    let mut ca_attrs = [
+        CK_ATTRIBUTE {
+            type_: CKA_ID,
+            pValue: id.as_mut_ptr() as *mut _,
+            ulValueLen: 4,
+        },
+        CK_ATTRIBUTE {
+            type_: CKA_VALUE,
+            pValue: null_mut(),
+            ulValueLen: 0,
+        },
+    ];
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, ca, ca_attrs.as_mut_ptr(), 2)),
+        CKR_OK
+    );
+    assert_eq!(&id[..ca_attrs[0].ulValueLen as usize], &[3]);
+    let der_len = ca_attrs[1].ulValueLen;
+    assert!(der_len > 500 && der_len < 4096, "{der_len}");
+    ca_attrs[1].pValue = der.as_mut_ptr() as *mut _;
+    ca_attrs[1].ulValueLen = der_len - 1;
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, ca, ca_attrs[1..].as_mut_ptr(), 1)),
+        CKR_BUFFER_TOO_SMALL
+    );
+    assert_eq!(ca_attrs[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    ca_attrs[1].ulValueLen = 4096;
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, ca, ca_attrs[1..].as_mut_ptr(), 1)),
+        CKR_OK
+    );
+    assert_eq!(ca_attrs[1].ulValueLen, der_len);
+    assert_eq!(der[0], 0x30, "a DER SEQUENCE");
+    for t in [CKA_MODULUS, CKA_SIGN, CKA_PRIVATE_EXPONENT, CKA_KEY_TYPE] {
+        let mut a = [CK_ATTRIBUTE {
+            type_: t,
+            pValue: null_mut(),
+            ulValueLen: 0,
+        }];
+        assert_eq!(
+            call!(r, C_GetAttributeValue(h, ca, a.as_mut_ptr(), 1)),
+            CKR_ATTRIBUTE_TYPE_INVALID,
+            "{t:#x}"
+        );
+        assert_eq!(a[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    }
+    let mut m = CK_MECHANISM {
+        mechanism: CKM_SHA256_RSA_PKCS,
+        pParameter: null_mut(),
+        ulParameterLen: 0,
+    };
+    assert_eq!(
+        call!(r, C_SignInit(h, &mut m, ca)),
+        CKR_KEY_FUNCTION_NOT_PERMITTED,
+        "a certificate does not sign"
+    );
     // Attributes: wrong object, null template, length query, small buffer, sensitive, unknown.
     let mut a = [CK_ATTRIBUTE {
         type_: CKA_MODULUS,
