@@ -142,6 +142,12 @@ pub(crate) fn read_certificate(card: &mut Conn, key: Key) -> Result<Certificate,
     card.jpki().read_certificate(key.cert_kind())
 }
 
+/// The certificate of the CA that issued the key's certificate (JPKI EF `000B` or `0002`), free
+/// to read. The library keeps it for the card session.
+pub(crate) fn read_ca_certificate(card: &mut Conn, key: Key) -> Result<Certificate, Error> {
+    card.jpki().read_certificate(key.cert_kind().ca())
+}
+
 /// Signs `data` as given with P1=00 (PKCS#1 v1.5 over the caller's DigestInfo), the key's PIN
 /// already verified. Addresses the key by SFI (one exchange); a card that refuses SFI gets
 /// SELECT EF and `P2=80`.

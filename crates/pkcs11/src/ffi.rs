@@ -538,13 +538,27 @@ not_supported! {
     C_CancelFunction(_a1: CK_SESSION_HANDLE);
 }
 
+/// `C_WaitForSlotEvent`. The module's slots and tokens are fixed at `C_Initialize` (the
+/// virtual card when `MYNACARD_SIM_STATE` is set, the PC/SC readers that held a My Number Card
+/// then), and each slot reports its token present until `C_Finalize`: nothing it reports ever
+/// changes, so with `CKF_DONT_BLOCK` there is no event (`CKR_NO_EVENT`). Waiting would need the
+/// library to watch readers for card insertion and removal, which it does not offer: the
+/// blocking form answers `CKR_FUNCTION_NOT_SUPPORTED`, and applications (NSS) poll instead.
 #[no_mangle]
 pub extern "C" fn C_WaitForSlotEvent(
-    _flags: CK_FLAGS,
-    _slot: *mut CK_SLOT_ID,
-    _reserved: *mut c_void,
+    flags: CK_FLAGS,
+    slot: *mut CK_SLOT_ID,
+    reserved: *mut c_void,
 ) -> CK_RV {
-    with(|_| Err(CKR_FUNCTION_NOT_SUPPORTED))
+    with(|_| {
+        if slot.is_null() || !reserved.is_null() {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        if flags & CKF_DONT_BLOCK == 0 {
+            return Err(CKR_FUNCTION_NOT_SUPPORTED);
+        }
+        Err(CKR_NO_EVENT)
+    })
 }
 
 /// The function list handed out by `C_GetFunctionList`.
@@ -639,4 +653,100 @@ pub unsafe extern "C" fn C_GetFunctionList(list: *mut *mut CK_FUNCTION_LIST) -> 
     // SAFETY: `list` is non-null and points to storage for one pointer, as the caller promises.
     unsafe { ptr::write(list, table) };
     CKR_OK
+}
+
+/// The name of the standard interface of PKCS#11 3.0 ("PKCS 11"), NUL-terminated.
+static INTERFACE_NAME: &[u8; 8] = b"PKCS 11\0";
+
+/// The one interface the module offers through the PKCS#11 3.0 discovery functions: "PKCS 11"
+/// with the v2.40 function list. No flags are claimed (in particular not
+/// `CKF_INTERFACE_FORK_SAFE`).
+struct Interface(CK_INTERFACE);
+
+// SAFETY: the two pointers inside point to immutable statics (`INTERFACE_NAME`, `FUNCTIONS`)
+// that live for the whole program; neither the module nor the application (which PKCS#11 3.0
+// gives the interface to read) writes through them, so sharing it between threads is sound.
+unsafe impl Sync for Interface {}
+
+static INTERFACE: Interface = Interface(CK_INTERFACE {
+    pInterfaceName: INTERFACE_NAME as *const [u8; 8] as *mut CK_UTF8CHAR,
+    pFunctionList: &FUNCTIONS as *const CK_FUNCTION_LIST as *mut c_void,
+    flags: 0,
+});
+
+/// Reads a NUL-terminated interface name, up to its NUL or its 65th byte, whichever comes
+/// first (enough to tell it from "PKCS 11").
+fn c_name<'a>(p: *const CK_UTF8CHAR) -> &'a [u8] {
+    let mut len = 0;
+    // SAFETY: `p` is non-null (the caller checks) and points to a NUL-terminated string
+    // (PKCS#11 3.0, `C_GetInterface`); no byte after the NUL is read.
+    unsafe {
+        while len <= 64 && *p.add(len) != 0 {
+            len += 1;
+        }
+        std::slice::from_raw_parts(p, len)
+    }
+}
+
+/// `C_GetInterfaceList` (PKCS#11 3.0): one interface, "PKCS 11" version 2.40. Like
+/// `C_GetFunctionList`, it works before `C_Initialize`.
+///
+/// # Safety
+///
+/// `list` must be null or hold `*count` writable `CK_INTERFACE`s; `count` must be null or
+/// point to a writable `CK_ULONG` (PKCS#11 3.0, `C_GetInterfaceList`).
+#[no_mangle]
+pub unsafe extern "C" fn C_GetInterfaceList(
+    list: *mut CK_INTERFACE,
+    count: *mut CK_ULONG,
+) -> CK_RV {
+    catch_unwind(|| match out_list(list, count, &[INTERFACE.0]) {
+        Ok(()) => CKR_OK,
+        Err(rv) => rv,
+    })
+    .unwrap_or(CKR_GENERAL_ERROR)
+}
+
+/// `C_GetInterface` (PKCS#11 3.0): the "PKCS 11" interface, version 2.40, when the name is null
+/// or "PKCS 11", the version null or 2.40, and `flags` asks for nothing (the interface has no
+/// flags). Anything else is `CKR_ARGUMENTS_BAD`: PKCS#11 3.0 has no return value of its own
+/// for an interface the module does not have, and this is the one of the function's listed
+/// values that fits. Works before `C_Initialize`.
+///
+/// # Safety
+///
+/// `name` must be null or a NUL-terminated string; `version` null or a readable `CK_VERSION`;
+/// `interface` null or writable storage for one pointer (PKCS#11 3.0, `C_GetInterface`).
+#[no_mangle]
+pub unsafe extern "C" fn C_GetInterface(
+    name: *mut CK_UTF8CHAR,
+    version: *mut CK_VERSION,
+    interface: *mut *mut CK_INTERFACE,
+    flags: CK_FLAGS,
+) -> CK_RV {
+    catch_unwind(|| {
+        if interface.is_null() {
+            return CKR_ARGUMENTS_BAD;
+        }
+        if !name.is_null() && c_name(name) != &INTERFACE_NAME[..7] {
+            return CKR_ARGUMENTS_BAD;
+        }
+        if !version.is_null() {
+            // SAFETY: non-null, and the application passes a CK_VERSION (PKCS#11 3.0).
+            let v = unsafe { &*version };
+            if (v.major, v.minor) != (FUNCTIONS.version.major, FUNCTIONS.version.minor) {
+                return CKR_ARGUMENTS_BAD;
+            }
+        }
+        if flags & !INTERFACE.0.flags != 0 {
+            return CKR_ARGUMENTS_BAD;
+        }
+        // The interface is never written through (see `Interface`).
+        let p = &INTERFACE.0 as *const CK_INTERFACE as *mut CK_INTERFACE;
+        match out(interface, p) {
+            Ok(()) => CKR_OK,
+            Err(rv) => rv,
+        }
+    })
+    .unwrap_or(CKR_GENERAL_ERROR)
 }

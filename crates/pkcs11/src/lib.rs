@@ -15,11 +15,18 @@
 //! - **Objects.** The authentication token shows its certificate and public key before login,
 //!   and the private key after. The signature certificate can only be read with the signature
 //!   password (and the card has no other source of that public key), so the signature token
-//!   shows its certificate, public key and private key after login, and nothing before: no
-//!   key of unknown size.
+//!   shows its certificate, public key and private key after login: no key of unknown size.
+//!   Each token also shows, from the start, the certificate of the CA that issued its
+//!   certificate (`CKA_CERTIFICATE_CATEGORY` authority, `CKA_ID` `03` and `04`), read from the
+//!   card only when its value is asked for.
 //! - **Mechanisms.** `CKM_RSA_PKCS` (the caller's DigestInfo, signed by the card's P1=00
-//!   scheme) and `CKM_SHA1/256/384/512_RSA_PKCS` (hashed here). No `CKM_RSA_X_509`: the card
-//!   always pads. Every signature is checked against the certificate before it is returned.
+//!   scheme) and `CKM_SHA1/256/384/512_RSA_PKCS` (hashed here). No `CKM_RSA_X_509` (the card
+//!   always pads) and no PSS (see the README). Every signature is checked against the
+//!   certificate before it is returned.
+//! - **Discovery and events.** `C_GetInterfaceList` and `C_GetInterface` (PKCS#11 3.0) offer
+//!   the "PKCS 11" interface with this v2.40 function list. `C_WaitForSlotEvent` answers
+//!   `CKR_NO_EVENT` with `CKF_DONT_BLOCK` (slots and tokens are fixed at `C_Initialize`) and
+//!   `CKR_FUNCTION_NOT_SUPPORTED` without it.
 //! - **PINs.** `C_Login` and `C_SetPIN` refuse a PIN of the wrong format before any I/O
 //!   (`CKR_PIN_LEN_RANGE`, `CKR_PIN_INVALID`), never send a blocked PIN (`CKR_PIN_LOCKED`), and
 //!   with one try left answer [`CKR_LAST_TRY_REFUSED`] unless `MYNACARD_ALLOW_LAST_TRY=1` is set
@@ -35,5 +42,5 @@ mod cardio;
 mod ffi;
 mod module;
 
-pub use ffi::C_GetFunctionList;
+pub use ffi::{C_GetFunctionList, C_GetInterface, C_GetInterfaceList};
 pub use module::{CKR_LAST_TRY_REFUSED, CKU_MYNACARD_ALLOW_LAST_TRY};

@@ -49,26 +49,54 @@ const SHA1_PREFIX: [u8; 15] = [
     0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00, 0x04, 0x14,
 ];
 
-/// Object handles: three per token (certificate, public key, private key), numbered from the
-/// slot so that they are unique in the module.
-const OBJECTS_PER_SLOT: CK_OBJECT_HANDLE = 3;
+/// Object handles: four per token (certificate, public key, private key, CA certificate),
+/// numbered from the slot so that they are unique in the module.
+const OBJECTS_PER_SLOT: CK_OBJECT_HANDLE = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ObjKind {
     Cert,
     Public,
     Private,
+    /// The certificate of the CA that issued the token's certificate (JPKI EF `000B` for the
+    /// user-authentication token, `0002` for the signature token; free to read: docs/card.md §2).
+    CaCert,
 }
 
-const OBJ_KINDS: [ObjKind; 3] = [ObjKind::Cert, ObjKind::Public, ObjKind::Private];
+const OBJ_KINDS: [ObjKind; 4] = [
+    ObjKind::Cert,
+    ObjKind::Public,
+    ObjKind::Private,
+    ObjKind::CaCert,
+];
 
-/// What the module keeps of a certificate read from the card.
+/// The attributes of any X.509 certificate object, DER-encoded.
 #[derive(Clone)]
-struct CertData {
+struct CertInfo {
     der: Vec<u8>,
     subject: Vec<u8>,
     issuer: Vec<u8>,
     serial: Vec<u8>,
+}
+
+impl CertInfo {
+    fn from(cert: &mynacard::cert::Certificate) -> R<Self> {
+        let tbs = cert.x509().tbs_certificate();
+        let enc = |r: der::Result<Vec<u8>>| r.map_err(|_| CKR_DEVICE_ERROR);
+        Ok(CertInfo {
+            der: cert.der().to_vec(),
+            subject: enc(tbs.subject().to_der())?,
+            issuer: enc(tbs.issuer().to_der())?,
+            serial: enc(tbs.serial_number().to_der())?,
+        })
+    }
+}
+
+/// What the module keeps of a key's certificate read from the card: the certificate and its
+/// RSA public key.
+#[derive(Clone)]
+struct CertData {
+    info: CertInfo,
     modulus: Vec<u8>,
     exponent: Vec<u8>,
     bits: usize,
@@ -76,15 +104,10 @@ struct CertData {
 
 impl CertData {
     fn from(cert: &mynacard::cert::Certificate) -> R<Self> {
-        let tbs = cert.x509().tbs_certificate();
-        let enc = |r: der::Result<Vec<u8>>| r.map_err(|_| CKR_DEVICE_ERROR);
         let key = cert.public_key().map_err(|_| CKR_DEVICE_ERROR)?;
         let rsa = key.as_rsa().ok_or(CKR_DEVICE_ERROR)?;
         Ok(CertData {
-            der: cert.der().to_vec(),
-            subject: enc(tbs.subject().to_der())?,
-            issuer: enc(tbs.issuer().to_der())?,
-            serial: enc(tbs.serial_number().to_der())?,
+            info: CertInfo::from(cert)?,
             modulus: rsa.modulus.clone(),
             exponent: rsa.exponent.clone(),
             bits: rsa.bits(),
@@ -115,6 +138,8 @@ struct Device {
     conn: Option<Conn>,
     logged_in: [bool; 2],
     certs: [Option<CertData>; 2],
+    /// The CA certificates, read on first use (no PIN needed) and kept until `C_Finalize`.
+    ca_certs: [Option<CertInfo>; 2],
     status: [Option<(Instant, CK_FLAGS)>; 2],
 }
 
@@ -125,6 +150,7 @@ impl Device {
             conn: None,
             logged_in: [false; 2],
             certs: [None, None],
+            ca_certs: [None, None],
             status: [None, None],
         }
     }
@@ -163,6 +189,10 @@ impl Device {
             }
             Failure::CardGone => {
                 self.forget_login();
+                // The next card in the reader may be another one: its certificates are read
+                // again.
+                self.certs = [None, None];
+                self.ca_certs = [None, None];
                 self.conn = None;
                 CKR_DEVICE_REMOVED
             }
@@ -182,6 +212,18 @@ impl Device {
             self.certs[i] = Some(CertData::from(&cert)?);
         }
         self.certs[i].as_ref().ok_or(CKR_GENERAL_ERROR)
+    }
+
+    /// The certificate of the CA that issued `key`'s certificate, read on first use.
+    fn ca_cert(&mut self, key: Key) -> R<&CertInfo> {
+        let i = key.index();
+        if self.ca_certs[i].is_none() {
+            let conn = self.conn()?;
+            let read = cardio::read_ca_certificate(conn, key);
+            let cert = read.map_err(|e| self.fail(&e))?;
+            self.ca_certs[i] = Some(CertInfo::from(&cert)?);
+        }
+        self.ca_certs[i].as_ref().ok_or(CKR_GENERAL_ERROR)
     }
 
     fn counter_flags(&mut self, key: Key) -> R<CK_FLAGS> {
@@ -261,14 +303,21 @@ fn token_label(key: Key) -> &'static str {
 fn object_label(key: Key, kind: ObjKind) -> &'static str {
     match (key, kind) {
         (Key::Auth, ObjKind::Cert) => "利用者証明用電子証明書 User authentication certificate",
+        (Key::Auth, ObjKind::CaCert) => "利用者証明用CA証明書 User authentication CA certificate",
         (Key::Auth, _) => "利用者証明用鍵 User authentication key",
         (Key::Sign, ObjKind::Cert) => "署名用電子証明書 Digital signature certificate",
+        (Key::Sign, ObjKind::CaCert) => "署名用CA証明書 Digital signature CA certificate",
         (Key::Sign, _) => "署名用鍵 Digital signature key",
     }
 }
 
-fn key_id(key: Key) -> Vec<u8> {
-    vec![key.index() as u8 + 1]
+/// `CKA_ID`: `01` for the user-authentication key and certificate, `02` for the signature key
+/// and certificate, `03` and `04` for their CA certificates (the numbering of OpenSC's JPKI
+/// emulation, `pkcs15-jpki.c`). The CA certificates have IDs of their own, so that a search for
+/// the certificate of key `01` never finds the CA's, and NSS never pairs a CA with the key.
+fn object_id(key: Key, kind: ObjKind) -> Vec<u8> {
+    let base = if kind == ObjKind::CaCert { 3 } else { 1 };
+    vec![key.index() as u8 + base]
 }
 
 fn ulong(v: CK_ULONG) -> Vec<u8> {
@@ -600,6 +649,8 @@ impl Module {
             .iter()
             .enumerate()
             .filter(|(_, k)| match (key, k) {
+                // Free to read on both tokens (docs/card.md §2): shown before login.
+                (_, ObjKind::CaCert) => true,
                 (Key::Auth, ObjKind::Private) => user,
                 (Key::Auth, _) => true,
                 (Key::Sign, _) => user,
@@ -620,13 +671,17 @@ impl Module {
 
     fn attribute(&mut self, slot: CK_SLOT_ID, kind: ObjKind, t: CK_ATTRIBUTE_TYPE) -> R<Attr> {
         let (d, key) = self.device(slot)?;
-        let private = key == Key::Sign || kind == ObjKind::Private;
+        let private = match kind {
+            ObjKind::CaCert => false,
+            ObjKind::Private => true,
+            ObjKind::Cert | ObjKind::Public => key == Key::Sign,
+        };
         let v = |b: Vec<u8>| Ok(Attr::Value(b));
         // Attributes known without the card.
         match t {
             CKA_CLASS => {
                 return v(ulong(match kind {
-                    ObjKind::Cert => CKO_CERTIFICATE,
+                    ObjKind::Cert | ObjKind::CaCert => CKO_CERTIFICATE,
                     ObjKind::Public => CKO_PUBLIC_KEY,
                     ObjKind::Private => CKO_PRIVATE_KEY,
                 }))
@@ -635,8 +690,22 @@ impl Module {
             CKA_PRIVATE => return v(bool_attr(private)),
             CKA_MODIFIABLE | CKA_COPYABLE | CKA_DESTROYABLE => return v(bool_attr(false)),
             CKA_LABEL => return v(object_label(key, kind).as_bytes().to_vec()),
-            CKA_ID => return v(key_id(key)),
+            CKA_ID => return v(object_id(key, kind)),
             _ => {}
+        }
+        if kind == ObjKind::CaCert {
+            // An authority certificate (`CKA_CERTIFICATE_CATEGORY` 2 in PKCS#11 v2.40), not trusted by the
+            // token's say-so; the card is read only for the attributes that need the DER.
+            return Ok(match t {
+                CKA_CERTIFICATE_TYPE => Attr::Value(ulong(CKC_X_509)),
+                CKA_TRUSTED => Attr::Value(bool_attr(false)),
+                CKA_CERTIFICATE_CATEGORY => Attr::Value(ulong(2)),
+                CKA_SUBJECT => Attr::Value(d.ca_cert(key)?.subject.clone()),
+                CKA_ISSUER => Attr::Value(d.ca_cert(key)?.issuer.clone()),
+                CKA_SERIAL_NUMBER => Attr::Value(d.ca_cert(key)?.serial.clone()),
+                CKA_VALUE => Attr::Value(d.ca_cert(key)?.der.clone()),
+                _ => Attr::Invalid,
+            });
         }
         let cert_attr = |t| {
             matches!(
@@ -657,13 +726,13 @@ impl Module {
         };
         let c = || c.clone().ok_or(CKR_GENERAL_ERROR);
         let a = match (kind, t) {
-            (_, CKA_SUBJECT) => Attr::Value(c()?.subject),
+            (_, CKA_SUBJECT) => Attr::Value(c()?.info.subject),
             (ObjKind::Cert, CKA_CERTIFICATE_TYPE) => Attr::Value(ulong(CKC_X_509)),
             (ObjKind::Cert, CKA_TRUSTED) => Attr::Value(bool_attr(false)),
             (ObjKind::Cert, CKA_CERTIFICATE_CATEGORY) => Attr::Value(ulong(1)),
-            (ObjKind::Cert, CKA_ISSUER) => Attr::Value(c()?.issuer),
-            (ObjKind::Cert, CKA_SERIAL_NUMBER) => Attr::Value(c()?.serial),
-            (ObjKind::Cert, CKA_VALUE) => Attr::Value(c()?.der),
+            (ObjKind::Cert, CKA_ISSUER) => Attr::Value(c()?.info.issuer),
+            (ObjKind::Cert, CKA_SERIAL_NUMBER) => Attr::Value(c()?.info.serial),
+            (ObjKind::Cert, CKA_VALUE) => Attr::Value(c()?.info.der),
             (ObjKind::Cert, _) => Attr::Invalid,
             (_, CKA_KEY_TYPE) => Attr::Value(ulong(CKK_RSA)),
             (_, CKA_MODULUS) => Attr::Value(c()?.modulus),

@@ -144,6 +144,20 @@ fn slots_tokens_and_mechanisms() {
     );
     assert!(mechs.contains(&CKM_RSA_PKCS) && mechs.contains(&CKM_SHA512_RSA_PKCS));
     assert!(!mechs.contains(&CKM_RSA_X_509), "the card always pads");
+    for pss in [
+        CKM_RSA_PKCS_PSS,
+        CKM_SHA1_RSA_PKCS_PSS,
+        CKM_SHA256_RSA_PKCS_PSS,
+        CKM_SHA384_RSA_PKCS_PSS,
+        CKM_SHA512_RSA_PKCS_PSS,
+    ] {
+        assert!(!mechs.contains(&pss), "{pss:#x}: no PSS");
+        let mut mi = CK_MECHANISM_INFO::default();
+        assert_eq!(
+            call!(r, C_GetMechanismInfo(0, pss, &mut mi)),
+            CKR_MECHANISM_INVALID
+        );
+    }
     assert_eq!(
         call!(r, C_GetMechanismList(9, mechs.as_mut_ptr(), &mut n)),
         CKR_SLOT_ID_INVALID
@@ -171,11 +185,173 @@ fn slots_tokens_and_mechanisms() {
         call!(r, C_GenerateRandom(1, null_mut(), 0)),
         CKR_FUNCTION_NOT_SUPPORTED
     );
+    assert_eq!(call!(r, C_Finalize(NULL)), CKR_OK);
+}
+
+#[test]
+fn slot_events_dont_block_and_arguments() {
+    let _card = Card::new();
+    let r = Raw::load();
+    let mut slot: CK_SLOT_ID = 77;
     assert_eq!(
-        call!(r, C_WaitForSlotEvent(0, null_mut(), NULL)),
+        call!(r, C_WaitForSlotEvent(CKF_DONT_BLOCK, &mut slot, NULL)),
+        CKR_CRYPTOKI_NOT_INITIALIZED
+    );
+    assert_eq!(call!(r, C_Initialize(NULL)), CKR_OK);
+    assert_eq!(
+        call!(r, C_WaitForSlotEvent(CKF_DONT_BLOCK, null_mut(), NULL)),
+        CKR_ARGUMENTS_BAD
+    );
+    assert_eq!(
+        call!(
+            r,
+            C_WaitForSlotEvent(CKF_DONT_BLOCK, &mut slot, std::ptr::dangling_mut())
+        ),
+        CKR_ARGUMENTS_BAD,
+        "pReserved must be null"
+    );
+    // Nothing the module reports changes between C_Initialize and C_Finalize, also not after
+    // sessions, a login and a logout.
+    assert_eq!(
+        call!(r, C_WaitForSlotEvent(CKF_DONT_BLOCK, &mut slot, NULL)),
+        CKR_NO_EVENT
+    );
+    let mut h: CK_SESSION_HANDLE = 0;
+    assert_eq!(
+        call!(r, C_OpenSession(0, CKF_SERIAL_SESSION, NULL, None, &mut h)),
+        CKR_OK
+    );
+    let mut p = pin("1234");
+    assert_eq!(call!(r, C_Login(h, CKU_USER, p.as_mut_ptr(), 4)), CKR_OK);
+    assert_eq!(call!(r, C_Logout(h)), CKR_OK);
+    assert_eq!(
+        call!(r, C_WaitForSlotEvent(CKF_DONT_BLOCK, &mut slot, NULL)),
+        CKR_NO_EVENT
+    );
+    assert_eq!(slot, 77, "no slot written without an event");
+    // Blocking would need the library to watch readers, which it does not offer: refused at
+    // once, never a hang.
+    assert_eq!(
+        call!(r, C_WaitForSlotEvent(0, &mut slot, NULL)),
         CKR_FUNCTION_NOT_SUPPORTED
     );
     assert_eq!(call!(r, C_Finalize(NULL)), CKR_OK);
+}
+
+#[test]
+fn interface_discovery_before_initialize_and_arguments() {
+    let _card = Card::new();
+    let r = Raw::load();
+    let mut list: *mut CK_FUNCTION_LIST = null_mut();
+    assert_eq!(call!(r, C_GetFunctionList(&mut list)), CKR_OK);
+    // C_GetInterfaceList: length query, too small, right size (before C_Initialize, as
+    // PKCS#11 3.0 allows).
+    let mut n: CK_ULONG = 0;
+    assert_eq!(
+        call!(r, C_GetInterfaceList(null_mut(), null_mut())),
+        CKR_ARGUMENTS_BAD
+    );
+    assert_eq!(call!(r, C_GetInterfaceList(null_mut(), &mut n)), CKR_OK);
+    assert_eq!(n, 1, "one interface");
+    let blank = CK_INTERFACE {
+        pInterfaceName: null_mut(),
+        pFunctionList: null_mut(),
+        flags: 0xFF,
+    };
+    let mut ifs = [blank; 2];
+    n = 0;
+    assert_eq!(
+        call!(r, C_GetInterfaceList(ifs.as_mut_ptr(), &mut n)),
+        CKR_BUFFER_TOO_SMALL
+    );
+    assert_eq!(n, 1, "the length needed");
+    assert!(ifs[0].pFunctionList.is_null(), "nothing written");
+    n = 2;
+    assert_eq!(
+        call!(r, C_GetInterfaceList(ifs.as_mut_ptr(), &mut n)),
+        CKR_OK
+    );
+    assert_eq!(n, 1);
+    assert_eq!(interface_name(&ifs[0]), b"PKCS 11");
+    assert_eq!(ifs[0].flags, 0, "no flags claimed");
+    assert_eq!(
+        ifs[0].pFunctionList as *mut CK_FUNCTION_LIST, list,
+        "the same table as C_GetFunctionList"
+    );
+    assert!(ifs[1].pFunctionList.is_null(), "one entry written");
+    let f = interface_functions(&ifs[0]);
+    assert_eq!((f.version.major, f.version.minor), (2, 40));
+    assert!(f.C_Sign.is_some() && f.C_WaitForSlotEvent.is_some());
+    // C_GetInterface: the default, by name, by version; anything else is CKR_ARGUMENTS_BAD.
+    let mut got: *mut CK_INTERFACE = null_mut();
+    assert_eq!(
+        call!(r, C_GetInterface(null_mut(), null_mut(), null_mut(), 0)),
+        CKR_ARGUMENTS_BAD
+    );
+    assert_eq!(
+        call!(r, C_GetInterface(null_mut(), null_mut(), &mut got, 0)),
+        CKR_OK
+    );
+    assert!(!got.is_null());
+    let default = interface_at(got);
+    assert_eq!(interface_name(&default), b"PKCS 11");
+    assert_eq!(default.pFunctionList as *mut CK_FUNCTION_LIST, list);
+    let mut name = b"PKCS 11\0".to_vec();
+    let mut v240 = CK_VERSION {
+        major: 2,
+        minor: 40,
+    };
+    got = null_mut();
+    assert_eq!(
+        call!(r, C_GetInterface(name.as_mut_ptr(), &mut v240, &mut got, 0)),
+        CKR_OK
+    );
+    assert!(!got.is_null());
+    let mut v30 = CK_VERSION { major: 3, minor: 0 };
+    assert_eq!(
+        call!(r, C_GetInterface(name.as_mut_ptr(), &mut v30, &mut got, 0)),
+        CKR_ARGUMENTS_BAD,
+        "no 3.0 function list"
+    );
+    assert_eq!(
+        call!(
+            r,
+            C_GetInterface(null_mut(), null_mut(), &mut got, CKF_INTERFACE_FORK_SAFE)
+        ),
+        CKR_ARGUMENTS_BAD,
+        "not fork-safe"
+    );
+    for other in [&b"PKCS 11 \0"[..], b"PKCS\0", b"Vendor NSS\0", b"\0"] {
+        let mut other = other.to_vec();
+        assert_eq!(
+            call!(
+                r,
+                C_GetInterface(other.as_mut_ptr(), null_mut(), &mut got, 0)
+            ),
+            CKR_ARGUMENTS_BAD,
+            "{other:?}"
+        );
+    }
+    // A long name without a NUL in the first 65 bytes is refused without reading past it.
+    let mut long = vec![b'P'; 65];
+    long.push(0);
+    assert_eq!(
+        call!(
+            r,
+            C_GetInterface(long.as_mut_ptr(), null_mut(), &mut got, 0)
+        ),
+        CKR_ARGUMENTS_BAD
+    );
+    // The interface's table holds the module's own functions.
+    let same = |a: Option<usize>, b: Option<usize>| a.is_some() && a == b;
+    assert!(same(
+        f.C_Initialize.map(|p| p as usize),
+        r.0.C_Initialize.as_ref().ok().map(|p| *p as usize)
+    ));
+    assert!(same(
+        f.C_GetFunctionList.map(|p| p as usize),
+        r.0.C_GetFunctionList.as_ref().ok().map(|p| *p as usize)
+    ));
 }
 
 #[test]
@@ -320,8 +496,69 @@ fn sessions_login_objects_and_signing() {
         }
         all.push(objs[0]);
     }
-    assert_eq!(all.len(), 3);
+    assert_eq!(all.len(), 4, "and the CA certificate");
     assert_eq!(call!(r, C_FindObjectsFinal(h)), CKR_OK);
+    // The CA certificate (the last handle, ID 03): a length query, a small buffer, and the
+    // attributes a certificate does not have.
+    let ca = all[3];
+    let mut id = [0u8; 4];
+    let mut der = vec![0u8; 4096];
+    let mut ca_attrs = [
+        CK_ATTRIBUTE {
+            type_: CKA_ID,
+            pValue: id.as_mut_ptr() as *mut _,
+            ulValueLen: 4,
+        },
+        CK_ATTRIBUTE {
+            type_: CKA_VALUE,
+            pValue: null_mut(),
+            ulValueLen: 0,
+        },
+    ];
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, ca, ca_attrs.as_mut_ptr(), 2)),
+        CKR_OK
+    );
+    assert_eq!(&id[..ca_attrs[0].ulValueLen as usize], &[3]);
+    let der_len = ca_attrs[1].ulValueLen;
+    assert!(der_len > 500 && der_len < 4096, "{der_len}");
+    ca_attrs[1].pValue = der.as_mut_ptr() as *mut _;
+    ca_attrs[1].ulValueLen = der_len - 1;
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, ca, ca_attrs[1..].as_mut_ptr(), 1)),
+        CKR_BUFFER_TOO_SMALL
+    );
+    assert_eq!(ca_attrs[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    ca_attrs[1].ulValueLen = 4096;
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, ca, ca_attrs[1..].as_mut_ptr(), 1)),
+        CKR_OK
+    );
+    assert_eq!(ca_attrs[1].ulValueLen, der_len);
+    assert_eq!(der[0], 0x30, "a DER SEQUENCE");
+    for t in [CKA_MODULUS, CKA_SIGN, CKA_PRIVATE_EXPONENT, CKA_KEY_TYPE] {
+        let mut a = [CK_ATTRIBUTE {
+            type_: t,
+            pValue: null_mut(),
+            ulValueLen: 0,
+        }];
+        assert_eq!(
+            call!(r, C_GetAttributeValue(h, ca, a.as_mut_ptr(), 1)),
+            CKR_ATTRIBUTE_TYPE_INVALID,
+            "{t:#x}"
+        );
+        assert_eq!(a[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    }
+    let mut m = CK_MECHANISM {
+        mechanism: CKM_SHA256_RSA_PKCS,
+        pParameter: null_mut(),
+        ulParameterLen: 0,
+    };
+    assert_eq!(
+        call!(r, C_SignInit(h, &mut m, ca)),
+        CKR_KEY_FUNCTION_NOT_PERMITTED,
+        "a certificate does not sign"
+    );
     // Attributes: wrong object, null template, length query, small buffer, sensitive, unknown.
     let mut a = [CK_ATTRIBUTE {
         type_: CKA_MODULUS,
@@ -418,6 +655,20 @@ fn sessions_login_objects_and_signing() {
     );
     assert_eq!(call!(r, C_SignInit(h, null_mut(), key)), CKR_ARGUMENTS_BAD);
     assert_eq!(call!(r, C_SignInit(h, &mut m, key)), CKR_MECHANISM_INVALID);
+    // No PSS either (see the README): with well-formed PSS parameters, still the mechanism.
+    let mut pss = CK_RSA_PKCS_PSS_PARAMS {
+        hashAlg: CKM_SHA256,
+        mgf: CKG_MGF1_SHA256,
+        sLen: 32,
+    };
+    for mech in [CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS] {
+        let mut m = CK_MECHANISM {
+            mechanism: mech,
+            pParameter: &mut pss as *mut _ as *mut _,
+            ulParameterLen: std::mem::size_of::<CK_RSA_PKCS_PSS_PARAMS>() as CK_ULONG,
+        };
+        assert_eq!(call!(r, C_SignInit(h, &mut m, key)), CKR_MECHANISM_INVALID);
+    }
     m.mechanism = CKM_SHA256_RSA_PKCS;
     assert_eq!(call!(r, C_SignInit(h, &mut m, 999)), CKR_KEY_HANDLE_INVALID);
     let public = *all.iter().find(|o| **o != key).unwrap();

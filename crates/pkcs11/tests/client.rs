@@ -35,13 +35,27 @@ fn objects(s: &Session, class: ObjectClass) -> Vec<ObjectHandle> {
     s.find_objects(&[Attribute::Class(class)]).unwrap()
 }
 
-fn cert_der(s: &Session) -> Vec<u8> {
-    let c = objects(s, ObjectClass::CERTIFICATE);
-    assert_eq!(c.len(), 1);
+/// The value of the one certificate with this `CKA_ID` (`01`/`02` the keys' certificates,
+/// `03`/`04` their CA certificates).
+fn cert_with_id(s: &Session, id: u8) -> Vec<u8> {
+    let c = s
+        .find_objects(&[
+            Attribute::Class(ObjectClass::CERTIFICATE),
+            Attribute::Id(vec![id]),
+        ])
+        .unwrap();
+    assert_eq!(c.len(), 1, "one certificate with ID {id:02X}");
     match &s.get_attributes(c[0], &[AttributeType::Value]).unwrap()[..] {
         [Attribute::Value(v)] => v.clone(),
         other => panic!("{other:?}"),
     }
+}
+
+/// The value of the session's token's own certificate (the key's, not the CA's).
+fn cert_der(s: &Session) -> Vec<u8> {
+    let slot = s.get_session_info().unwrap().slot_id();
+    let id = if slot.id().is_multiple_of(2) { 1 } else { 2 };
+    cert_with_id(s, id)
 }
 
 /// Checks a PKCS#1 v1.5 signature over `digest_info` against the certificate's key.
@@ -83,7 +97,11 @@ fn listing_shows_tokens_counters_and_public_objects_in_at_most_4_exchanges() {
     assert_eq!(mechs.len(), 5);
     let s = p.open_ro_session(auth).unwrap();
     let all = s.find_objects(&[]).unwrap();
-    assert_eq!(all.len(), 2, "certificate and public key before login");
+    assert_eq!(
+        all.len(),
+        3,
+        "certificate, public key and CA certificate before login"
+    );
     let pubkey = objects(&s, ObjectClass::PUBLIC_KEY)[0];
     let attrs = s
         .get_attributes(
@@ -113,10 +131,19 @@ fn listing_shows_tokens_counters_and_public_objects_in_at_most_4_exchanges() {
         }
         other => panic!("{other:?}"),
     }
-    // The signature token shows nothing before login: the card gives its certificate (and so
-    // its public key) only after the password.
+    // The signature token shows only its CA certificate before login: the card gives its own
+    // certificate (and so its public key) only after the password.
     let s2 = p.open_ro_session(sign).unwrap();
-    assert!(s2.find_objects(&[]).unwrap().is_empty());
+    let before = s2.find_objects(&[]).unwrap();
+    assert_eq!(before.len(), 1, "the CA certificate only");
+    assert_eq!(
+        s2.get_attributes(before[0], &[AttributeType::Class, AttributeType::Id])
+            .unwrap(),
+        vec![
+            Attribute::Class(ObjectClass::CERTIFICATE),
+            Attribute::Id(vec![4])
+        ]
+    );
     drop(s);
     drop(s2);
     p.finalize().unwrap();
@@ -205,7 +232,7 @@ fn every_mechanism_signs_with_both_keys() {
         assert_eq!(rv(e), RvError::DataLenRange);
         // The signature token's certificate is only there after login.
         if slot == sign {
-            assert_eq!(s.find_objects(&[]).unwrap().len(), 3);
+            assert_eq!(s.find_objects(&[]).unwrap().len(), 4);
         }
         s.logout().unwrap();
     }
@@ -410,4 +437,296 @@ fn sessions_on_several_threads_share_the_login() {
     drop(main);
     p.finalize().unwrap();
     assert_eq!(card.tries(), (3, 5));
+}
+
+/// READ BINARY by short EF identifier (`00 B0 80|SFI`), as the exchange log shows it.
+fn reads_of(card: &Card, sfi: u8) -> usize {
+    let prefix = format!("00B0{:02X}", 0x80 | sfi);
+    card.exchanges()
+        .iter()
+        .filter(|l| l.starts_with(&prefix))
+        .count()
+}
+
+/// `CKA_CERTIFICATE_CATEGORY` is not in the `cryptoki` crate's attribute list: the raw C
+/// interface finds the certificates of one category on a slot and gives their `CKA_ID`s.
+fn ids_of_category(slot: Slot, category: cryptoki_sys::CK_ULONG) -> Vec<Vec<u8>> {
+    use common::raw::*;
+    let r = Raw::load();
+    let mut h: CK_SESSION_HANDLE = 0;
+    let flags = CKF_SERIAL_SESSION;
+    assert_eq!(
+        call!(
+            r,
+            C_OpenSession(
+                slot.id() as CK_SLOT_ID,
+                flags,
+                std::ptr::null_mut(),
+                None,
+                &mut h
+            )
+        ),
+        CKR_OK
+    );
+    let mut value = category.to_ne_bytes();
+    let mut t = [CK_ATTRIBUTE {
+        type_: CKA_CERTIFICATE_CATEGORY,
+        pValue: value.as_mut_ptr() as *mut _,
+        ulValueLen: value.len() as CK_ULONG,
+    }];
+    assert_eq!(call!(r, C_FindObjectsInit(h, t.as_mut_ptr(), 1)), CKR_OK);
+    let mut objs = [0 as CK_OBJECT_HANDLE; 8];
+    let mut n: CK_ULONG = 0;
+    assert_eq!(
+        call!(r, C_FindObjects(h, objs.as_mut_ptr(), 8, &mut n)),
+        CKR_OK
+    );
+    assert_eq!(call!(r, C_FindObjectsFinal(h)), CKR_OK);
+    let mut ids = Vec::new();
+    for o in &objs[..n as usize] {
+        let mut id = [0u8; 8];
+        let mut a = [CK_ATTRIBUTE {
+            type_: CKA_ID,
+            pValue: id.as_mut_ptr() as *mut _,
+            ulValueLen: id.len() as CK_ULONG,
+        }];
+        assert_eq!(
+            call!(r, C_GetAttributeValue(h, *o, a.as_mut_ptr(), 1)),
+            CKR_OK
+        );
+        ids.push(id[..a[0].ulValueLen as usize].to_vec());
+    }
+    assert_eq!(call!(r, C_CloseSession(h)), CKR_OK);
+    ids
+}
+
+/// The CA certificates as the library reads them from the card (after `C_Finalize`).
+fn library_ca_certs(card: &Card) -> (Vec<u8>, Vec<u8>) {
+    use mynacard::cert::CertKind;
+    let mut c = mynacard::Card::new(card.open());
+    let auth = c.jpki().read_certificate(CertKind::AuthCa).unwrap();
+    let sign = c.jpki().read_certificate(CertKind::SignCa).unwrap();
+    (auth.der().to_vec(), sign.der().to_vec())
+}
+
+#[test]
+fn the_ca_certificates_are_public_authority_objects_on_their_own_tokens() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let mut seen = Vec::new();
+    for (slot, ca_id, own_id) in [(auth, 3u8, 1u8), (sign, 4, 2)] {
+        let s = p.open_ro_session(slot).unwrap();
+        if slot == sign {
+            // The signature certificate, and so the issuer check below, needs the password.
+            s.login(UserType::User, Some(&pin("ABC123"))).unwrap();
+        }
+        let certs = objects(&s, ObjectClass::CERTIFICATE);
+        assert_eq!(certs.len(), 2, "the key's certificate and its CA's");
+        let ca = s
+            .find_objects(&[
+                Attribute::Class(ObjectClass::CERTIFICATE),
+                Attribute::Id(vec![ca_id]),
+            ])
+            .unwrap();
+        assert_eq!(ca.len(), 1);
+        let attrs = s
+            .get_attributes(
+                ca[0],
+                &[
+                    AttributeType::CertificateType,
+                    AttributeType::Token,
+                    AttributeType::Private,
+                    AttributeType::Trusted,
+                    AttributeType::Label,
+                    AttributeType::Value,
+                    AttributeType::Subject,
+                    AttributeType::Issuer,
+                    AttributeType::SerialNumber,
+                ],
+            )
+            .unwrap();
+        let [Attribute::CertificateType(ct), Attribute::Token(token), Attribute::Private(private), Attribute::Trusted(trusted), Attribute::Label(label), Attribute::Value(der), Attribute::Subject(subject), Attribute::Issuer(issuer), Attribute::SerialNumber(serial)] =
+            &attrs[..]
+        else {
+            panic!("{attrs:?}")
+        };
+        assert_eq!(*ct, cryptoki::object::CertificateType::X_509);
+        assert!(*token && !*private && !*trusted);
+        let label = String::from_utf8(label.clone()).unwrap();
+        let (ja, en) = if slot == auth {
+            ("利用者証明用CA証明書", "User authentication CA certificate")
+        } else {
+            ("署名用CA証明書", "Digital signature CA certificate")
+        };
+        assert!(label.contains(ja) && label.contains(en), "{label}");
+        use der::Encode;
+        let x = x509_cert::Certificate::from_der(der).unwrap();
+        let tbs = x.tbs_certificate();
+        assert_eq!(subject, &tbs.subject().to_der().unwrap());
+        assert_eq!(issuer, &tbs.issuer().to_der().unwrap());
+        assert_eq!(serial, &tbs.serial_number().to_der().unwrap());
+        // It is the CA of this token's certificate.
+        let own = x509_cert::Certificate::from_der(&cert_with_id(&s, own_id)).unwrap();
+        assert_eq!(own.tbs_certificate().issuer(), tbs.subject());
+        // The category, through the C interface: one authority, one token user certificate.
+        assert_eq!(ids_of_category(slot, 2), vec![vec![ca_id]]);
+        assert_eq!(ids_of_category(slot, 1), vec![vec![own_id]]);
+        seen.push(der.clone());
+        drop(s);
+    }
+    p.finalize().unwrap();
+    // The very bytes the library reads from EF 000B and EF 0002.
+    let (auth_ca, sign_ca) = library_ca_certs(&card);
+    assert_eq!(seen, vec![auth_ca, sign_ca]);
+    assert_eq!(card.tries(), (3, 5));
+}
+
+#[test]
+fn a_ca_certificate_is_read_only_when_its_contents_are_asked_for() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let s = p.open_ro_session(auth).unwrap();
+    s.login(UserType::User, Some(&pin("1234"))).unwrap();
+    // Finding keys, finding every object, and the attributes known without the card: no read
+    // of EF 000B.
+    assert_eq!(objects(&s, ObjectClass::PRIVATE_KEY).len(), 1);
+    assert_eq!(objects(&s, ObjectClass::PUBLIC_KEY).len(), 1);
+    let all = s.find_objects(&[]).unwrap();
+    assert_eq!(all.len(), 4);
+    for o in &all {
+        s.get_attributes(
+            *o,
+            &[
+                AttributeType::Class,
+                AttributeType::Id,
+                AttributeType::Label,
+                AttributeType::Token,
+                AttributeType::Private,
+            ],
+        )
+        .unwrap();
+    }
+    let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
+    s.sign(&Mechanism::Sha256RsaPkcs, key, b"x").unwrap();
+    assert_eq!(reads_of(&card, 0x0B), 0, "{:#?}", card.exchanges());
+    // The value: one read, then kept.
+    let ca = cert_with_id(&s, 3);
+    assert_eq!(reads_of(&card, 0x0B), 1, "{:#?}", card.exchanges());
+    assert_eq!(cert_with_id(&s, 3), ca);
+    assert_eq!(reads_of(&card, 0x0B), 1, "read once");
+    // The signature token's CA is its own file, untouched by all of this, and readable
+    // before login.
+    assert_eq!(reads_of(&card, 0x02), 0);
+    let s2 = p.open_ro_session(sign).unwrap();
+    let sign_ca = cert_with_id(&s2, 4);
+    assert_eq!(reads_of(&card, 0x02), 1);
+    assert_ne!(sign_ca, ca);
+    drop((s, s2));
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 5));
+}
+
+/// What `pkcs11-tool -O` does on the user-authentication token, with the `cryptoki` crate:
+/// every object, and for each the attributes it prints.
+#[test]
+fn an_object_listing_with_the_ca_certificate_costs_3_exchanges() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    let s = p.open_ro_session(auth).unwrap();
+    let all = s.find_objects(&[]).unwrap();
+    assert_eq!(all.len(), 3);
+    for o in all {
+        let class = match &s.get_attributes(o, &[AttributeType::Class]).unwrap()[..] {
+            [Attribute::Class(c)] => *c,
+            other => panic!("{other:?}"),
+        };
+        let wanted = if class == ObjectClass::CERTIFICATE {
+            vec![
+                AttributeType::Label,
+                AttributeType::Id,
+                AttributeType::Subject,
+                AttributeType::Value,
+            ]
+        } else {
+            vec![
+                AttributeType::Label,
+                AttributeType::Id,
+                AttributeType::ModulusBits,
+                AttributeType::Modulus,
+            ]
+        };
+        s.get_attributes(o, &wanted).unwrap();
+    }
+    drop(s);
+    p.finalize().unwrap();
+    let ex = card.exchanges();
+    // SELECT JPKI; READ BINARY of the certificate (EF 000A by SFI, the whole file in one
+    // extended-length read), which also gives the public key; READ BINARY of the CA
+    // certificate (EF 000B by SFI), the selection kept. One more than without the CA object.
+    assert_eq!(ex.len(), 3, "{ex:#?}");
+    assert!(ex[0].starts_with("00A4040C"), "{ex:#?}");
+    assert!(
+        ex[1].starts_with("00B08A") && ex[2].starts_with("00B08B"),
+        "{ex:#?}"
+    );
+}
+
+#[test]
+fn cryptoki_loads_the_module_through_c_get_interface() {
+    // cryptoki 0.11 asks C_GetInterface for the default interface first and fails to load a
+    // module whose C_GetInterface answers an error; it uses a 3.x list only when the interface's
+    // version says 3, and otherwise falls back to C_GetFunctionList.
+    let card = Card::new();
+    let p = card.load();
+    let info = p.get_library_info().unwrap();
+    assert_eq!(
+        (
+            info.cryptoki_version().major(),
+            info.cryptoki_version().minor()
+        ),
+        (2, 40)
+    );
+    // A 2.40 table: it has no slot for the 3.0 functions.
+    assert!(!p.is_fn_supported(cryptoki::context::Function::GetInterface));
+    assert!(!p.is_fn_supported(cryptoki::context::Function::LoginUser));
+    assert!(p.is_fn_supported(cryptoki::context::Function::Sign));
+    let (auth, _) = slots(&p);
+    assert!(p.get_token_info(auth).is_ok());
+    p.finalize().unwrap();
+}
+
+#[test]
+fn no_pss_and_no_raw_rsa() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    let mechs = p.get_mechanism_list(auth).unwrap();
+    let params = cryptoki::mechanism::rsa::PkcsPssParams {
+        hash_alg: cryptoki::mechanism::MechanismType::SHA256,
+        mgf: cryptoki::mechanism::rsa::PkcsMgfType::MGF1_SHA256,
+        s_len: 32.into(),
+    };
+    let refused = [
+        Mechanism::RsaPkcsPss(params),
+        Mechanism::Sha256RsaPkcsPss(params),
+        Mechanism::RsaX509,
+    ];
+    for m in &refused {
+        assert!(!mechs.contains(&m.mechanism_type()), "{m:?} listed");
+        assert!(p.get_mechanism_info(auth, m.mechanism_type()).is_err());
+    }
+    let s = p.open_ro_session(auth).unwrap();
+    s.login(UserType::User, Some(&pin("1234"))).unwrap();
+    let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
+    card.clear_log();
+    for m in &refused {
+        let e = s.sign(m, key, &[0u8; 32]).unwrap_err();
+        assert_eq!(rv(e), RvError::MechanismInvalid, "{m:?}");
+    }
+    assert!(card.exchanges().is_empty(), "{:#?}", card.exchanges());
+    drop(s);
+    p.finalize().unwrap();
 }

@@ -3,7 +3,8 @@
 # (MYNACARD_SIM_STATE), no pcscd needed:
 #   OpenSC pkcs11-tool (-L, -O, --login --sign with both keys, --change-pin, a wrong PIN),
 #   openssl (each signature verified against the certificate the module returned),
-#   GnuTLS p11tool (--list-all), NSS modutil + certutil (a fresh database lists the certificates).
+#   GnuTLS p11tool (--list-all), NSS modutil + certutil (a fresh database lists the certificates,
+#   the two CA certificates included).
 # Exchange counts are read from the virtual card's own log (MYNACARD_SIM_LOG).
 #
 # Usage: crates/pkcs11/tests/tools.sh            (builds the module and the myna CLI first)
@@ -68,16 +69,30 @@ if need pkcs11-tool openssl python3; then
         fail "pkcs11-tool -L: $out"
     fi
 
-    # -O: certificate and public key with their size before login.
+    # -O: certificate, public key with its size, and the CA certificate (ID 03) before login:
+    # SELECT, READ BINARY of EF 000A, READ BINARY of EF 000B.
     fresh_log
     out=$(p11 --slot 0 -O 2>&1)
-    if grep -q "Public Key Object; RSA 2048 bits" <<<"$out" && grep -q "Certificate Object" <<<"$out"; then
-        pass "pkcs11-tool -O: certificate and RSA 2048-bit public key before login, $(exchanges) exchanges"
+    if grep -q "Public Key Object; RSA 2048 bits" <<<"$out" &&
+        grep -q "label: *利用者証明用電子証明書 User authentication certificate" <<<"$out" &&
+        grep -A4 "label: *利用者証明用CA証明書 User authentication CA certificate" <<<"$out" | grep -q "ID: *03"; then
+        n=$(exchanges)
+        if [ "$n" -le 3 ]; then
+            pass "pkcs11-tool -O: certificate, RSA 2048-bit public key and CA certificate before login, $n exchanges"
+        else
+            fail "pkcs11-tool -O: $n exchanges (> 3)"
+        fi
     else
         fail "pkcs11-tool -O: $out"
     fi
+    # The signature token before login: its CA certificate (ID 04) and nothing else.
     out=$(p11 --slot 1 -O 2>&1)
-    if grep -q "Object" <<<"$out"; then fail "signature token shows objects before login: $out"; else pass "pkcs11-tool -O: signature token empty before login"; fi
+    if [ "$(grep -c "Object" <<<"$out")" -eq 1 ] &&
+        grep -A4 "label: *署名用CA証明書 Digital signature CA certificate" <<<"$out" | grep -q "ID: *04"; then
+        pass "pkcs11-tool -O: signature token shows only its CA certificate before login"
+    else
+        fail "signature token before login: $out"
+    fi
 
     # --login --sign with both keys; each signature verified by openssl against the certificate
     # the module returned.
@@ -144,8 +159,9 @@ fi
 
 if need p11tool; then
     out=$(p11tool --provider "$MODULE" --list-all "pkcs11:token=%E5%88%A9%E7%94%A8%E8%80%85%E8%A8%BC%E6%98%8E%E7%94%A8%20User%20Auth" 2>&1)
-    if grep -q "Type: X.509 Certificate" <<<"$out" && grep -q "Type: Public key" <<<"$out"; then
-        pass "p11tool --list-all: certificate and public key"
+    if grep -q "Type: X.509 Certificate" <<<"$out" && grep -q "Type: Public key" <<<"$out" &&
+        grep -A3 "Label: 利用者証明用CA証明書" <<<"$out" | grep -q "CKA_CERTIFICATE_CATEGORY=CA"; then
+        pass "p11tool --list-all: certificate, public key, and the CA certificate flagged CA"
     else
         fail "p11tool --list-all: $out"
     fi
@@ -158,8 +174,12 @@ if need modutil certutil; then
     mkdir -p "$db"
     certutil -N -d "sql:$db" --empty-password >/dev/null 2>&1
     if modutil -dbdir "sql:$db" -add mynacard -libfile "$MODULE" -force >/dev/null 2>&1 &&
-        out=$(certutil -L -h all -d "sql:$db" 2>&1) && grep -q "利用者証明用 User Auth:利用者証明用電子証明書" <<<"$out"; then
-        pass "NSS modutil -add + certutil -L -h all: the authentication certificate"
+        out=$(certutil -L -h all -d "sql:$db" 2>&1) && grep -q "利用者証明用 User Auth:利用者証明用電子証明書" <<<"$out" &&
+        grep -qE "利用者証明用 User Auth:利用者証明用CA証明書 User authentication CA certificate +,, *$" <<<"$out" &&
+        grep -qE "署名用 Digital Signature:署名用CA証明書 Digital signature CA certificate +,, *$" <<<"$out"; then
+        # NSS lists the CA certificates of both tokens before any login, with empty trust flags
+        # (",,"); the module marks them CKA_TRUSTED false and gives no NSS trust objects.
+        pass "NSS modutil -add + certutil -L -h all: the authentication certificate and both CA certificates (untrusted)"
     else
         fail "NSS: ${out:-modutil -add failed}"
     fi
