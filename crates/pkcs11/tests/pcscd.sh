@@ -105,9 +105,11 @@ else
     fail "pkcs11-tool -L through pcscd: $out"
 fi
 
-# -O on the authentication token: its certificate, public key and CA certificate.
+# -O on the authentication token (slot 0: no virtual-card slot in the module here), as tools.sh
+# does it: its certificate, public key and CA certificate. (Naming the token by its label
+# instead adds the token info's counter read.)
 n0=$(exchanges)
-if out=$(p11 "${auth[@]}" -O 2>&1) && grep -q "利用者証明用CA証明書" <<<"$out" &&
+if out=$(p11 --slot 0 -O 2>&1) && grep -q "利用者証明用CA証明書" <<<"$out" &&
     grep -qi "Public Key Object" <<<"$out"; then
     n=$(($(exchanges) - n0))
     echo "EXCHANGES  pkcs11-tool -O (authentication token) through pcscd: $n"
