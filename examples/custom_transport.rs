@@ -37,14 +37,40 @@ impl<T: Transport> Transport for Logging<T> {
         response
     }
 
-    // The optional methods have defaults; a wrapper passes on the ones its inner transport
-    // implements, so that transactions and "unpower" still reach the card.
+    // The optional methods have defaults; a wrapper passes every one on, so that transactions
+    // and "unpower" still reach the card, and the session knows what the inner transport knows
+    // about sharing (a wrapper that hid `shared` from a shared PC/SC connection would let the
+    // session trust a selection another program may have changed).
     fn caps(&self) -> TransportCaps {
         self.inner.caps()
     }
 
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        self.inner.begin_transaction()
+    }
+
+    fn end_transaction(&mut self) {
+        self.inner.end_transaction()
+    }
+
     fn unpower(&mut self) -> Result<(), TransportError> {
         self.inner.unpower()
+    }
+
+    fn shared(&self) -> bool {
+        self.inner.shared()
+    }
+
+    fn selection_kept(&self) -> bool {
+        self.inner.selection_kept()
+    }
+
+    fn selected_on_open(&self) -> Option<mynacard::applets::Aid> {
+        self.inner.selected_on_open()
+    }
+
+    fn prior_exchanges(&self) -> Vec<mynacard::transport::Exchange> {
+        self.inner.prior_exchanges()
     }
 }
 

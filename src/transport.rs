@@ -111,7 +111,10 @@ impl Default for TransportCaps {
 ///
 /// Implementations must not re-send a command on their own: a re-sent VERIFY spends a second
 /// try. The optional methods let the [`crate::session::Session`] group a multi-APDU operation
-/// into one exclusive transaction and unpower the card after PIN use.
+/// into one exclusive transaction and unpower the card after PIN use. A transport that wraps
+/// another must pass every optional method on (as `Box` and `&mut` do here): a wrapper that
+/// hid [`Transport::shared`] would let the session trust a selection that another program may
+/// have changed.
 pub trait Transport {
     /// Sends one command and returns the whole response, status word included.
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
