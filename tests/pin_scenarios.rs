@@ -5,6 +5,7 @@ use mynacard::credential::{
     AuthPin, MatchingNumberB, MyNumber, Pin, ResidencePin, SignaturePassword, TextAssistPin,
 };
 use mynacard::pin::{PinKind, RetryState};
+use mynacard::reset::AnyPin;
 use mynacard::sim::{App, Fault, Trigger, VirtualCard};
 use mynacard::transport::ExchangeLog;
 use mynacard::{Card, Error, LastTry};
@@ -171,6 +172,46 @@ macro_rules! per_kind {
 }
 
 per_kind!(signature: SignaturePassword, user_auth: AuthPin, residence: ResidencePin, text_assist: TextAssistPin);
+
+#[test]
+fn any_pin_verify_and_change_act_on_the_kind_chosen_at_run_time() {
+    for kind in PinKind::ALL {
+        let v = values(kind);
+        let (mut card, _) = card();
+        let any = |value| AnyPin::parse(kind, value).unwrap();
+        match card.verify_any(&any(v.wrong), LastTry::Refuse) {
+            Err(Error::WrongPin {
+                kind: k,
+                tries_left,
+            }) => {
+                assert_eq!(k, kind);
+                assert_eq!(tries_left, kind.retry_limit() - 1);
+            }
+            other => panic!("{kind:?}: {other:?}"),
+        }
+        card.verify_any(&any(v.right), LastTry::Refuse).unwrap();
+        card.change_any(&any(v.right), &any(v.new), LastTry::Refuse)
+            .unwrap();
+        card.unpower().unwrap();
+        assert!(matches!(
+            card.verify_any(&any(v.right), LastTry::Refuse),
+            Err(Error::WrongPin { .. })
+        ));
+        card.verify_any(&any(v.new), LastTry::Refuse).unwrap();
+        let vc = card.into_transport();
+        for key in kind.key_refs() {
+            let app = App::ALL.into_iter().find(|a| a.aid() == key.aid).unwrap();
+            assert!(vc.key_matches(app, key.fid.0, v.new.as_bytes()), "{kind:?}");
+        }
+    }
+    // PINs of two kinds are refused before any exchange.
+    let (mut card, log) = card();
+    let auth = AnyPin::parse(PinKind::UserAuth, "1234").unwrap();
+    let res = AnyPin::parse(PinKind::Residence, "4821").unwrap();
+    let e = card.change_any(&auth, &res, LastTry::Allow).unwrap_err();
+    assert!(matches!(e, Error::Unsupported(_)), "{e:?}");
+    assert!(log.is_empty(), "{:?}", log.entries());
+}
 
 #[test]
 fn status_of_all_four_takes_nine_exchanges_and_spends_nothing() {

@@ -6,7 +6,7 @@ use mynacard::apdu::{ins, StatusWord};
 use mynacard::applets::{jpki, residence, text};
 use mynacard::credential::{AuthPin, ResidencePin, SignaturePassword, TextAssistPin};
 use mynacard::error::ResetError;
-use mynacard::pin::{PinKind, RetryState};
+use mynacard::pin::{PinKind, PinStatus, RetryState};
 use mynacard::reset::{
     stand_in::COUNTER_TEST_KEY, AnyPin, OtherPin, StandInAuthority, TerminalRole,
 };
@@ -38,20 +38,28 @@ fn count(log: &ExchangeLog, instruction: u8, with_data: bool) -> usize {
         .count()
 }
 
+/// At a kiosk: resets the signature password to `NEWPASS1` after verifying the
+/// user-authentication PIN `other`.
+fn kiosk_reset_sign(
+    card: &mut Card<&mut VirtualCard>,
+    other: &str,
+    last: LastTry,
+) -> Result<PinStatus, Error> {
+    card.reset(
+        &mut kiosk(),
+        &sign("NEWPASS1"),
+        Some(OtherPin::Auth(&auth(other))),
+        last,
+    )
+}
+
 #[test]
 fn kiosk_resets_the_signature_password_through_the_auth_pin_in_seven_exchanges() {
     let mut vc = VirtualCard::new();
     vc.set_tries_left(App::Jpki, SIGN, 0).unwrap();
     let log = vc.log();
     let mut card = Card::new(&mut vc);
-    let st = card
-        .reset(
-            &mut kiosk(),
-            &sign("NEWPASS1"),
-            Some(OtherPin::Auth(&auth("1234"))),
-            LastTry::Refuse,
-        )
-        .unwrap();
+    let st = kiosk_reset_sign(&mut card, "1234", LastTry::Refuse).unwrap();
     assert_eq!(st.kind, PinKind::Signature);
     assert_eq!(st.refs.len(), 1);
     assert_eq!(st.refs[0].state, RetryState::TriesLeft(5));
@@ -249,14 +257,7 @@ fn a_wrong_other_pin_costs_its_own_try_and_nothing_is_reset() {
     vc.set_tries_left(App::Jpki, SIGN, 0).unwrap();
     let log = vc.log();
     let mut card = Card::new(&mut vc);
-    let e = card
-        .reset(
-            &mut kiosk(),
-            &sign("NEWPASS1"),
-            Some(OtherPin::Auth(&auth("9999"))),
-            LastTry::Refuse,
-        )
-        .unwrap_err();
+    let e = kiosk_reset_sign(&mut card, "9999", LastTry::Refuse).unwrap_err();
     assert_eq!(
         e,
         Error::WrongPin {
@@ -280,14 +281,7 @@ fn the_guard_protects_the_other_pins_last_try() {
     vc.set_tries_left(App::Jpki, AUTH, 1).unwrap();
     let log = vc.log();
     let mut card = Card::new(&mut vc);
-    let e = card
-        .reset(
-            &mut kiosk(),
-            &sign("NEWPASS1"),
-            Some(OtherPin::Auth(&auth("9999"))),
-            LastTry::Refuse,
-        )
-        .unwrap_err();
+    let e = kiosk_reset_sign(&mut card, "9999", LastTry::Refuse).unwrap_err();
     assert_eq!(
         e,
         Error::LastTry {
@@ -296,13 +290,7 @@ fn the_guard_protects_the_other_pins_last_try() {
     );
     assert_eq!(count(&log, ins::VERIFY, true), 0, "no PIN was sent");
     // Explicitly allowed, with the right value: the reset goes through and the counter fills.
-    card.reset(
-        &mut kiosk(),
-        &sign("NEWPASS1"),
-        Some(OtherPin::Auth(&auth("1234"))),
-        LastTry::Allow,
-    )
-    .unwrap();
+    kiosk_reset_sign(&mut card, "1234", LastTry::Allow).unwrap();
     drop(card);
     assert_eq!(vc.tries_left(App::Jpki, AUTH), Some(3));
     assert!(vc.key_matches(App::Jpki, SIGN, b"NEWPASS1"));
@@ -314,14 +302,7 @@ fn a_blocked_other_pin_is_never_sent() {
     vc.set_tries_left(App::Jpki, AUTH, 0).unwrap();
     let log = vc.log();
     let mut card = Card::new(&mut vc);
-    let e = card
-        .reset(
-            &mut kiosk(),
-            &sign("NEWPASS1"),
-            Some(OtherPin::Auth(&auth("1234"))),
-            LastTry::Allow,
-        )
-        .unwrap_err();
+    let e = kiosk_reset_sign(&mut card, "1234", LastTry::Allow).unwrap_err();
     assert_eq!(
         e,
         Error::Blocked {

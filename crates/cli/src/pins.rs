@@ -3,11 +3,9 @@
 use std::io::{BufRead, Read};
 use std::str::FromStr;
 
-use mynacard::credential::{
-    AuthPin, CredentialError, CredentialKind, Pin, ResidencePin, Rule, SignaturePassword,
-    TextAssistPin,
-};
+use mynacard::credential::{CredentialError, CredentialKind, Pin, Rule};
 use mynacard::pin::{PinKind, PinStatus, RetryState};
+use mynacard::reset::AnyPin;
 use mynacard::LastTry;
 use zeroize::Zeroizing;
 
@@ -136,15 +134,21 @@ impl SecretSource {
         Ok(P::new(&v)?)
     }
 
-    /// Reads a new PIN of type `P`: twice when prompting, once from standard input.
-    pub fn new_pin<P: Pin>(&mut self) -> Result<P, Failure> {
-        let first = self.next(&t(Msg::PromptNew(P::KIND)))?;
-        let p = P::new(&first)?;
+    /// Reads and validates the current PIN of `kind`, prompting for it by its name.
+    pub fn current_pin(&mut self, kind: PinKind) -> Result<AnyPin, Failure> {
+        let v = self.next(&t(Msg::PromptCurrent(kind)))?;
+        Ok(AnyPin::parse(kind, &v)?)
+    }
+
+    /// Reads a new PIN of `kind`: twice when prompting, once from standard input.
+    pub fn new_pin(&mut self, kind: PinKind) -> Result<AnyPin, Failure> {
+        let first = self.next(&t(Msg::PromptNew(kind)))?;
+        let p = AnyPin::parse(kind, &first)?;
         if !self.stdin {
-            let again = self.next(&t(Msg::PromptNewAgain(P::KIND)))?;
+            let again = self.next(&t(Msg::PromptNewAgain(kind)))?;
             if *again != *first {
                 return Err(CredentialError {
-                    kind: CredentialKind::Pin(P::KIND),
+                    kind: CredentialKind::Pin(kind),
                     rule: Rule::Mismatch,
                 }
                 .into());
@@ -223,32 +227,6 @@ pub fn status(card: &mut AnyCard, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn prompt_for(kind: PinKind) -> String {
-    t(Msg::PromptCurrent(kind))
-}
-
-fn verify_typed<P: Pin>(
-    card: &mut AnyCard,
-    src: &mut SecretSource,
-    allow: bool,
-) -> Result<(), Failure> {
-    let pin: P = src.pin(&prompt_for(P::KIND))?;
-    card.verify_with(&pin, LastTry::allow_if(allow))?;
-    Ok(())
-}
-
-/// Calls `$f::<P>` with `P` the credential type of a run-time PIN kind.
-macro_rules! typed {
-    ($kind:expr, $f:ident($($arg:expr),*)) => {
-        match $kind {
-            PinKind::Signature => $f::<SignaturePassword>($($arg),*),
-            PinKind::UserAuth => $f::<AuthPin>($($arg),*),
-            PinKind::Residence => $f::<ResidencePin>($($arg),*),
-            PinKind::TextAssist => $f::<TextAssistPin>($($arg),*),
-        }
-    };
-}
-
 /// Ends the card's security status with the command, then reports `done` (`"verified"`,
 /// `"changed"`) for `kind`, or the failure.
 fn finish(
@@ -277,19 +255,11 @@ pub fn verify(
     allow: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    let r = typed!(kind, verify_typed(card, src, allow));
+    let r = src.current_pin(kind).and_then(|pin| {
+        card.verify_any(&pin, LastTry::allow_if(allow))?;
+        Ok(())
+    });
     finish(card, r, kind, "verified", json)
-}
-
-fn change_typed<P: Pin>(
-    card: &mut AnyCard,
-    src: &mut SecretSource,
-    allow: bool,
-) -> Result<(), Failure> {
-    let current: P = src.pin(&prompt_for(P::KIND))?;
-    let new: P = src.new_pin()?;
-    card.change_with(&current, &new, LastTry::allow_if(allow))?;
-    Ok(())
 }
 
 /// `change <kind>`.
@@ -300,7 +270,11 @@ pub fn change(
     allow: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    let r = typed!(kind, change_typed(card, src, allow));
+    let r = src.current_pin(kind).and_then(|current| {
+        let new = src.new_pin(kind)?;
+        card.change_any(&current, &new, LastTry::allow_if(allow))?;
+        Ok(())
+    });
     finish(card, r, kind, "changed", json)
 }
 

@@ -6,9 +6,8 @@
 //! other JPKI PIN (for a kiosk) and the new value are asked for, without echo.
 
 use clap::{Args, ValueEnum};
-use mynacard::pin::PinKind;
 use mynacard::policy::{assess, other_jpki_pin, KioskSupport, Place, Situation};
-use mynacard::reset::{AnyPin, StandInAuthority, TerminalRole};
+use mynacard::reset::{StandInAuthority, TerminalRole};
 use mynacard::LastTry;
 
 use crate::backend::AnyCard;
@@ -49,15 +48,6 @@ pub struct ResetArgs {
     /// Let the verify of the other JPKI PIN spend its last try.
     #[arg(long)]
     pub allow_last_try: bool,
-}
-
-fn new_any(src: &mut SecretSource, kind: PinKind) -> Result<AnyPin, Failure> {
-    Ok(match kind {
-        PinKind::Signature => AnyPin::Signature(src.new_pin()?),
-        PinKind::UserAuth => AnyPin::UserAuth(src.new_pin()?),
-        PinKind::Residence => AnyPin::Residence(src.new_pin()?),
-        PinKind::TextAssist => AnyPin::TextAssist(src.new_pin()?),
-    })
 }
 
 /// `reset <kind>`.
@@ -123,14 +113,11 @@ fn reset_inner(
             i18n::assessment(&assessment, i18n::lang()),
         ));
     }
-    let other = match assessment.other_pin() {
-        Some(k) => {
-            let v = src.next(&t(Msg::PromptCurrent(k)))?;
-            Some(AnyPin::parse(k, &v)?)
-        }
-        None => None,
-    };
-    let new = new_any(src, kind)?;
+    let other = assessment
+        .other_pin()
+        .map(|k| src.current_pin(k))
+        .transpose()?;
+    let new = src.new_pin(kind)?;
     let mut authority = StandInAuthority::new(role);
     let last = LastTry::allow_if(args.allow_last_try);
     let status = card.reset_any(&mut authority, &new, other.as_ref(), last)?;

@@ -5,53 +5,10 @@ use std::path::Path;
 
 mod common;
 use common::assert_clean;
-use mynacard::sim::{App, VirtualCard};
-
-/// Distinctive values, so that a match cannot be a coincidence.
-const AUTH: &str = "4821";
-const AUTH2: &str = "5930";
-const SIGN: &str = "QZ7381XK";
-const SIGN2: &str = "WV2468PL";
-const RES: &str = "7305";
-const RES2: &str = "8416";
-const TEXT: &str = "6142";
-const TEXT_NEW: &str = "2753";
-const WRONG: &str = "0987";
-
-fn secrets(card: &VirtualCard) -> Vec<String> {
-    let h = card.holder();
-    vec![
-        AUTH.into(),
-        AUTH2.into(),
-        SIGN.into(),
-        SIGN2.into(),
-        RES.into(),
-        RES2.into(),
-        TEXT.into(),
-        TEXT_NEW.into(),
-        WRONG.into(),
-        h.my_number.clone(),
-        h.matching_b(),
-    ]
-}
-
-#[test]
-fn the_check_itself_catches_leaks_and_ignores_random_hex() {
-    let secrets = vec!["4821".to_string(), "123456789018".to_string()];
-    let caught = |t: &str| std::panic::catch_unwind(|| assert_clean("t", t, &secrets)).is_err();
-    assert!(caught("PIN 4821 in a message"));
-    assert!(caught("> 0020009804 34383231"));
-    assert!(caught("my number 123456789018"));
-    assert!(!caught("challenge 9F3A48214C5D6E7F8091A2B3"));
-}
-
-fn set_pins(vc: &mut VirtualCard) {
-    vc.set_key(App::Jpki, 0x18, AUTH.as_bytes()).unwrap();
-    vc.set_key(App::Jpki, 0x1B, SIGN.as_bytes()).unwrap();
-    vc.set_key(App::Juki, 0x1C, RES.as_bytes()).unwrap();
-    vc.set_key(App::Common, 0x1C, RES.as_bytes()).unwrap();
-    vc.set_key(App::TextAssist, 0x11, TEXT.as_bytes()).unwrap();
-}
+#[path = "../../../tests/common/leak_fixture.rs"]
+mod leak_fixture;
+use leak_fixture::{secrets, set_pins, AUTH, MY_NUMBER, RES, RES2, SIGN, TEXT, TEXT_NEW, WRONG};
+use mynacard::sim::VirtualCard;
 
 fn myna(state: &Path, args: &[&str], stdin: &str) -> String {
     let o = common::run_myna(state, args, stdin);
@@ -135,5 +92,5 @@ fn the_cli_leaks_nothing() {
         &["--pin-stdin", "info", "--my-number"],
         &format!("{TEXT}\n"),
     );
-    assert!(asked.contains(&secrets[9]), "{asked}");
+    assert!(asked.contains(&secrets[MY_NUMBER]), "{asked}");
 }

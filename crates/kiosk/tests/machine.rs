@@ -73,6 +73,11 @@ fn question(k: &mut Machine) -> Step {
     until_question(k).1
 }
 
+/// The next question, which must ask for the secret `pin`, for `purpose`.
+fn asks_secret(k: &mut Machine, pin: PinKind, purpose: SecretPurpose) {
+    assert_eq!(question(k).kind, StepKind::Secret { pin, purpose });
+}
+
 fn shown_text(steps: &[Step]) -> String {
     steps
         .iter()
@@ -138,32 +143,11 @@ fn sign_reset(path: &Path) -> (ExchangeLog, [usize; 4]) {
     assert!(s.text().contains("user-authentication PIN"));
     k.answer(Answer::Yes).unwrap();
 
-    let s = question(&mut k);
-    assert_eq!(
-        s.kind,
-        StepKind::Secret {
-            pin: PinKind::UserAuth,
-            purpose: SecretPurpose::OtherPin
-        }
-    );
+    asks_secret(&mut k, PinKind::UserAuth, SecretPurpose::OtherPin);
     k.answer_secret(secret("1234")).unwrap();
-    let s = question(&mut k);
-    assert_eq!(
-        s.kind,
-        StepKind::Secret {
-            pin: PinKind::Signature,
-            purpose: SecretPurpose::NewPin
-        }
-    );
+    asks_secret(&mut k, PinKind::Signature, SecretPurpose::NewPin);
     k.answer_secret(secret("NEWPASS1")).unwrap();
-    let s = question(&mut k);
-    assert_eq!(
-        s.kind,
-        StepKind::Secret {
-            pin: PinKind::Signature,
-            purpose: SecretPurpose::NewPinAgain
-        }
-    );
+    asks_secret(&mut k, PinKind::Signature, SecretPurpose::NewPinAgain);
     // Nothing secret has reached the card before the last entry.
     assert_eq!(log.len(), after_rules);
     assert_eq!(count(&log, ins::VERIFY, true), 0);
@@ -297,14 +281,7 @@ fn the_counter_resets_the_residence_pin_without_any_other_pin() {
     assert_eq!(s.kind, StepKind::YesNo);
     assert!(s.text().starts_with("職員"), "{}", s.text());
     k.answer(Answer::Yes).unwrap();
-    let s = question(&mut k);
-    assert_eq!(
-        s.kind,
-        StepKind::Secret {
-            pin: PinKind::Residence,
-            purpose: SecretPurpose::NewPin
-        }
-    );
+    asks_secret(&mut k, PinKind::Residence, SecretPurpose::NewPin);
     k.answer_secret(secret("4321")).unwrap();
     question(&mut k);
     k.answer_secret(secret("4321")).unwrap();
@@ -409,14 +386,7 @@ fn a_badly_formed_pin_is_asked_again_and_costs_nothing() {
     k.answer(Answer::Yes).unwrap();
     let before = log.len();
     for bad in ["12a4", "123"] {
-        let s = question(&mut k);
-        assert_eq!(
-            s.kind,
-            StepKind::Secret {
-                pin: PinKind::UserAuth,
-                purpose: SecretPurpose::OtherPin
-            }
-        );
+        asks_secret(&mut k, PinKind::UserAuth, SecretPurpose::OtherPin);
         k.answer_secret(secret(bad)).unwrap();
         let (shown, _) = {
             let mut shown = Vec::new();
