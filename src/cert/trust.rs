@@ -129,6 +129,14 @@ impl TrustStore {
     /// read off the card) where no anchor issued it directly. At each step the issuer is found
     /// by name and then by signature, since J-LIS root generations share one name. Every
     /// certificate in the path must be valid at `at`.
+    ///
+    /// Signatures accepted: RSA PKCS#1 v1.5 with SHA-256/384/512 always; ECDSA with
+    /// SHA-256/384/512 by a P-256 or P-384 key with the `ecdsa` feature (see the
+    /// [module docs](super) for the errors without it). When no candidate issuer verifies the
+    /// signature, the error is the most specific reason found: [`TrustError::Malformed`] for
+    /// the certificate's own undecodable signature, then [`TrustError::Unsupported`], then
+    /// `Malformed` for an undecodable issuer key, then [`TrustError::UnknownIssuer`] or
+    /// [`TrustError::BadSignature`].
     pub fn verify(
         &self,
         cert: &Certificate,
