@@ -159,7 +159,7 @@ impl Key {
 }
 
 /// What to spoil after signing.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Tamper {
     None,
     /// One bit of the serial number, after the TBS was signed.
@@ -172,6 +172,8 @@ enum Tamper {
     BareScalars,
     /// Signed with the given hash, but the algorithm names this one.
     HashName(HashAlgorithm),
+    /// These bytes instead of the signature.
+    Replace(Vec<u8>),
 }
 
 fn name(cn: &str) -> Name {
@@ -205,7 +207,7 @@ fn issue(
     issuer_key: &Key,
     hash: HashAlgorithm,
     ca: bool,
-    tamper: Tamper,
+    tamper: &Tamper,
 ) -> Certificate {
     let usage = if ca {
         KeyUsages::KeyCertSign | KeyUsages::CRLSign
@@ -213,7 +215,7 @@ fn issue(
         KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
     };
     let named = match tamper {
-        Tamper::HashName(h) => h,
+        Tamper::HashName(h) => *h,
         _ => hash,
     };
     let tbs = |serial: u8| Tbs {
@@ -258,6 +260,7 @@ fn issue(
                 Key::Rsa(_) => panic!("not ECDSA"),
             }
         }
+        Tamper::Replace(bytes) => signature = bytes.clone(),
         Tamper::None | Tamper::TbsBit | Tamper::HashName(_) => {}
     }
     let der = Cert {
@@ -272,7 +275,7 @@ fn issue(
 
 /// A self-signed root.
 fn root(cn: &str, key: &Key, hash: HashAlgorithm) -> Certificate {
-    issue(cn, key.spki(), cn, key, hash, true, Tamper::None)
+    issue(cn, key.spki(), cn, key, hash, true, &Tamper::None)
 }
 
 fn anchors(roots: &[&Certificate]) -> TrustStore {
@@ -323,7 +326,7 @@ fn all_ecdsa_p384_chain_verifies() {
         &rk,
         Sha384,
         true,
-        Tamper::None,
+        &Tamper::None,
     );
     let leaf = issue(
         "P-384 leaf",
@@ -332,7 +335,7 @@ fn all_ecdsa_p384_chain_verifies() {
         &ik,
         Sha384,
         false,
-        Tamper::None,
+        &Tamper::None,
     );
     let r = anchors(&[&root]).verify(&leaf, std::slice::from_ref(&inter), at());
     assert_chain(r.clone(), 3, "P-384 leaf");
@@ -367,7 +370,7 @@ fn p256_root_over_p384_intermediate_with_mismatched_hashes() {
             &rk,
             root_hash,
             true,
-            Tamper::None,
+            &Tamper::None,
         );
         let leaf = issue(
             "leaf",
@@ -376,7 +379,7 @@ fn p256_root_over_p384_intermediate_with_mismatched_hashes() {
             &ik,
             inter_hash,
             false,
-            Tamper::None,
+            &Tamper::None,
         );
         let r = anchors(&[&root]).verify(&leaf, std::slice::from_ref(&inter), at());
         assert_chain(r, 3, "leaf");
@@ -389,7 +392,7 @@ fn p256_root_over_p384_intermediate_with_mismatched_hashes() {
             &ik,
             inter_hash,
             false,
-            Tamper::HashName(other),
+            &Tamper::HashName(other),
         );
         let r = anchors(&[&root]).verify(&lying, std::slice::from_ref(&inter), at());
         if ECDSA {
@@ -411,7 +414,7 @@ fn ecdsa_root_over_rsa_leaf() {
         &rk,
         HashAlgorithm::Sha384,
         false,
-        Tamper::None,
+        &Tamper::None,
     );
     assert_chain(anchors(&[&root]).verify(&leaf, &[], at()), 2, "RSA leaf");
 }
@@ -429,7 +432,7 @@ fn rsa_root_over_ecdsa_intermediate_and_back() {
         &rk,
         Sha256,
         true,
-        Tamper::None,
+        &Tamper::None,
     );
     // RSA root over an ECDSA CA: no ECDSA signature to check.
     let ch = anchors(&[&root]).verify(&inter, &[], at()).unwrap();
@@ -442,7 +445,7 @@ fn rsa_root_over_ecdsa_intermediate_and_back() {
         &ik,
         Sha384,
         false,
-        Tamper::None,
+        &Tamper::None,
     );
     let r = anchors(&[&root]).verify(&leaf, std::slice::from_ref(&inter), at());
     assert_chain(r, 3, "RSA leaf");
@@ -465,7 +468,7 @@ fn rsa_and_ecdsa_roots_of_one_name() {
         &old,
         Sha256,
         false,
-        Tamper::None,
+        &Tamper::None,
     );
     let by_new = issue(
         "new leaf",
@@ -474,7 +477,7 @@ fn rsa_and_ecdsa_roots_of_one_name() {
         &new,
         Sha384,
         false,
-        Tamper::None,
+        &Tamper::None,
     );
     assert_eq!(store.verify(&by_old, &[], at()).unwrap().path[1], old_root);
     let r = store.verify(&by_new, &[], at());
@@ -497,7 +500,7 @@ fn rsa_and_ecdsa_roots_of_one_name() {
         &old,
         Sha256,
         false,
-        Tamper::SignatureBit,
+        &Tamper::SignatureBit,
     );
     assert!(
         matches!(
@@ -523,11 +526,11 @@ fn flipped_bits_fail_as_bad_signatures() {
     use HashAlgorithm::*;
     let (rk, ik, lk) = (p384(11), p256(12), p384(13));
     let root = root("root", &rk, Sha384);
-    let good_inter = issue("CA", ik.spki(), "root", &rk, Sha384, true, Tamper::None);
+    let good_inter = issue("CA", ik.spki(), "root", &rk, Sha384, true, &Tamper::None);
     for tamper in [Tamper::TbsBit, Tamper::SignatureBit] {
         // In the intermediate's signature by the root...
-        let inter = issue("CA", ik.spki(), "root", &rk, Sha384, true, tamper);
-        let leaf = issue("leaf", lk.spki(), "CA", &ik, Sha256, false, Tamper::None);
+        let inter = issue("CA", ik.spki(), "root", &rk, Sha384, true, &tamper);
+        let leaf = issue("leaf", lk.spki(), "CA", &ik, Sha256, false, &Tamper::None);
         let r = anchors(&[&root]).verify(&leaf, std::slice::from_ref(&inter), at());
         if ECDSA {
             bad_signature_on(r, "CA");
@@ -535,7 +538,7 @@ fn flipped_bits_fail_as_bad_signatures() {
             assert_needs_feature(&r, "leaf");
         }
         // ...and in the leaf's, by the intermediate.
-        let leaf = issue("leaf", lk.spki(), "CA", &ik, Sha256, false, tamper);
+        let leaf = issue("leaf", lk.spki(), "CA", &ik, Sha256, false, &tamper);
         let r = anchors(&[&root]).verify(&leaf, std::slice::from_ref(&good_inter), at());
         if ECDSA {
             bad_signature_on(r, "leaf");
@@ -562,7 +565,7 @@ fn signatures_that_are_not_one_der_ecdsa_sig_value_are_malformed() {
         let root = root("root", &rk, Sha384);
         let lk = p256(16);
         for tamper in [Tamper::TrailingByte, Tamper::BareScalars] {
-            let leaf = issue("leaf", lk.spki(), "root", &rk, Sha384, false, tamper);
+            let leaf = issue("leaf", lk.spki(), "root", &rk, Sha384, false, &tamper);
             let r = anchors(&[&root]).verify(&leaf, &[], at());
             if ECDSA {
                 malformed_on(r, "leaf", "not a DER Ecdsa-Sig-Value");
@@ -572,7 +575,7 @@ fn signatures_that_are_not_one_der_ecdsa_sig_value_are_malformed() {
             }
         }
         // The untouched one verifies, so the refusal above is the tampering's doing.
-        let leaf = issue("leaf", lk.spki(), "root", &rk, Sha384, false, Tamper::None);
+        let leaf = issue("leaf", lk.spki(), "root", &rk, Sha384, false, &Tamper::None);
         assert_chain(anchors(&[&root]).verify(&leaf, &[], at()), 2, "leaf");
     }
 }
@@ -589,7 +592,7 @@ fn wrong_curve_or_point_fails() {
         &rk,
         Sha384,
         false,
-        Tamper::None,
+        &Tamper::None,
     );
     assert_chain(anchors(&[&real]).verify(&leaf, &[], at()), 2, "leaf");
     // The P-384 point under the P-256 OID: not a P-256 point.
@@ -600,7 +603,7 @@ fn wrong_curve_or_point_fails() {
         &rk,
         Sha384,
         true,
-        Tamper::None,
+        &Tamper::None,
     );
     // A P-384 point moved off the curve.
     let mut off = rk.point();
@@ -612,7 +615,7 @@ fn wrong_curve_or_point_fails() {
         &rk,
         Sha384,
         true,
-        Tamper::None,
+        &Tamper::None,
     );
     for (anchor, why) in [(&wrong_curve, "P-256 point"), (&off_curve, "P-384 point")] {
         let r = anchors(&[anchor]).verify(&leaf, &[], at());
@@ -648,7 +651,7 @@ fn unknown_curve_is_unsupported_with_its_oid() {
             &rk,
             Sha384,
             true,
-            Tamper::None,
+            &Tamper::None,
         );
         let leaf = issue(
             "leaf",
@@ -657,7 +660,7 @@ fn unknown_curve_is_unsupported_with_its_oid() {
             &rk,
             Sha384,
             false,
-            Tamper::None,
+            &Tamper::None,
         );
         match anchors(&[&anchor]).verify(&leaf, &[], at()) {
             Err(TrustError::Unsupported { subject, reason }) => {
@@ -680,7 +683,7 @@ fn an_ecdsa_non_ca_cannot_issue() {
     use HashAlgorithm::*;
     let (rk, ik) = (p384(22), p384(23));
     let root = root("root", &rk, Sha384);
-    let not_ca = issue("CA", ik.spki(), "root", &rk, Sha384, false, Tamper::None);
+    let not_ca = issue("CA", ik.spki(), "root", &rk, Sha384, false, &Tamper::None);
     let leaf = issue(
         "leaf",
         p256(24).spki(),
@@ -688,12 +691,51 @@ fn an_ecdsa_non_ca_cannot_issue() {
         &ik,
         Sha384,
         false,
-        Tamper::None,
+        &Tamper::None,
     );
     let r = anchors(&[&root]).verify(&leaf, std::slice::from_ref(&not_ca), at());
     if ECDSA {
         assert!(matches!(r, Err(TrustError::NotCa { .. })), "{r:?}");
     } else {
         assert_needs_feature(&r, "leaf");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Arbitrary bytes as a P-384 issuer's ECDSA signature: an error (malformed or bad), never
+    /// a panic and never a verified chain. Short DER-looking sequences are weighted in.
+    #[test]
+    fn arbitrary_signature_bytes_never_verify(
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..110),
+        as_sequence in proptest::prelude::any::<bool>(),
+    ) {
+        let rk = p384(25);
+        let root = root("root", &rk, HashAlgorithm::Sha384);
+        let bytes = if as_sequence && body.len() < 128 {
+            [&[0x30, body.len() as u8][..], &body].concat()
+        } else {
+            body
+        };
+        let leaf = issue(
+            "leaf",
+            p256(26).spki(),
+            "root",
+            &rk,
+            HashAlgorithm::Sha384,
+            false,
+            &Tamper::Replace(bytes),
+        );
+        let r = anchors(&[&root]).verify(&leaf, &[], at());
+        if ECDSA {
+            proptest::prop_assert!(
+                matches!(r, Err(TrustError::Malformed { .. } | TrustError::BadSignature { .. })),
+                "{:?}",
+                r
+            );
+        } else {
+            assert_needs_feature(&r, "leaf");
+        }
     }
 }
