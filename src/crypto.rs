@@ -247,6 +247,66 @@ impl RsaKey {
     }
 }
 
+/// The named curve `secp256r1` (P-256), as a dotted OID.
+pub const CURVE_P256: &str = "1.2.840.10045.3.1.7";
+/// The named curve `secp384r1` (P-384), as a dotted OID: the next-generation card's curve
+/// ([card facts §10](crate::card_facts#s10)).
+pub const CURVE_P384: &str = "1.3.132.0.34";
+
+/// Why an ECDSA signature did not verify (feature `ecdsa`).
+#[cfg(feature = "ecdsa")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum EcdsaFailure {
+    /// The curve is not P-256 or P-384 (its OID).
+    UnknownCurve(String),
+    /// The key is not a point on its curve.
+    BadKey(String),
+    /// The signature is not a DER `Ecdsa-Sig-Value` with `r` and `s` in range.
+    Malformed(String),
+    /// Well-formed, but not made by this key over this digest.
+    Invalid,
+}
+
+/// Checks a DER `Ecdsa-Sig-Value` over the hash `prehash` under the SEC 1 point `point` on the
+/// curve named by `curve` (dotted OID). The hash need not match the curve (X.509 allows a P-384
+/// key with SHA-256): it is truncated or taken as a shorter integer as FIPS 186-5 §6.4 says.
+#[cfg(feature = "ecdsa")]
+pub(crate) fn verify_ecdsa(
+    curve: &str,
+    point: &[u8],
+    prehash: &[u8],
+    signature: &[u8],
+) -> Result<(), EcdsaFailure> {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    macro_rules! check {
+        ($c:ident, $name:literal) => {{
+            let key = $c::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| {
+                EcdsaFailure::BadKey(format!(
+                    concat!("the issuer's key is not a ", $name, " point ({} bytes)"),
+                    point.len()
+                ))
+            })?;
+            let sig = $c::ecdsa::Signature::from_der(signature).map_err(|_| {
+                EcdsaFailure::Malformed(format!(
+                    concat!(
+                        "the signature is not a DER Ecdsa-Sig-Value for ",
+                        $name,
+                        " ({} bytes)"
+                    ),
+                    signature.len()
+                ))
+            })?;
+            key.verify_prehash(prehash, &sig)
+                .map_err(|_| EcdsaFailure::Invalid)
+        }};
+    }
+    match curve {
+        CURVE_P256 => check!(p256, "P-256"),
+        CURVE_P384 => check!(p384, "P-384"),
+        other => Err(EcdsaFailure::UnknownCurve(other.to_owned())),
+    }
+}
+
 /// A point in time from a certificate, in seconds since the Unix epoch, with its RFC 3339 text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CertTime(pub u64);
@@ -322,13 +382,25 @@ pub enum TrustError {
         /// The certificate.
         subject: String,
     },
-    /// An algorithm in the path is not supported (for example ECDSA, which the next-generation
-    /// card is announced to use).
+    /// An algorithm in the path is not supported: a signature algorithm other than RSA
+    /// PKCS#1 v1.5 or ECDSA with SHA-256/384/512, an elliptic curve other than P-256 or P-384
+    /// (the reason names its OID), or any ECDSA signature when the library is built without
+    /// its `ecdsa` feature (the reason says so).
     #[error("cannot check \"{subject}\": {reason}")]
     Unsupported {
         /// The certificate.
         subject: String,
         /// What is not supported.
+        reason: String,
+    },
+    /// A signature or key in the path cannot be decoded: an ECDSA signature that is not a DER
+    /// `Ecdsa-Sig-Value` (or has bytes after it), or an issuer's EC key that is not a point on
+    /// its curve. `subject` is the certificate that carries the undecodable value.
+    #[error("\"{subject}\" cannot be checked: {reason}")]
+    Malformed {
+        /// The certificate.
+        subject: String,
+        /// What cannot be decoded.
         reason: String,
     },
     /// The path is longer than any JPKI path can be.

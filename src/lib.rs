@@ -31,7 +31,9 @@
 //! authority), [`sign`] (the six signing schemes, every signature checked), [`text_assist`] (the
 //! basic four attributes and the My Number with their integrity record), [`surface`] (the card
 //! face, photo and age record of the card-surface AP); and at the top `pcsc` (real readers,
-//! feature `pcsc`) and `sim` (the virtual card, feature `sim`).
+//! feature `pcsc`) and `sim` (the virtual card, feature `sim`). Feature `ecdsa` lets certificate
+//! chains have ECDSA (P-256/P-384) CA keys, as the next-generation card's are announced to
+//! ([`cert`] says what is accepted without it).
 //!
 //! ```
 //! # #[cfg(feature = "sim")]

@@ -17,6 +17,18 @@
 //!   accepted only by [`TrustStore::production_and_test`], which a caller must ask for; anchors
 //!   added with [`TrustStore::with_custom_anchor`] (for example the virtual card's own hierarchy)
 //!   are reported as [`Hierarchy::Custom`] and never as production.
+//! * [`TrustStore::verify`] walks the chain. Accepted certificate signatures: RSA PKCS#1 v1.5
+//!   with SHA-256/384/512 under an RSA issuer key (today's card, and the J-LIS roots) in every
+//!   build; and, with the library's `ecdsa` feature, ecdsa-with-SHA256/384/512 under an
+//!   `id-ecPublicKey` issuer key on P-256 or P-384 (the next-generation card,
+//!   [card facts §10](crate::card_facts#s10)), any hash with either curve, as X.509 allows.
+//!   RSA and ECDSA mix freely along a path. Without the feature an ECDSA signature is
+//!   [`TrustError::Unsupported`](crate::crypto::TrustError::Unsupported) naming the feature;
+//!   another curve is `Unsupported` naming its OID; a signature that is not one DER
+//!   `Ecdsa-Sig-Value`, or an issuer point not on its curve, is
+//!   [`TrustError::Malformed`](crate::crypto::TrustError::Malformed). The feature is optional
+//!   because p256/p384 cost compile time and size that builds for today's RSA-only cards
+//!   (kiosks, embedded) need not pay; mynacard-docsig, and so the CLI, turn it on.
 //! * [`TokenInfo`] (EF `0006`) says whether the token is a physical card or a phone;
 //!   [`CertAvailability`] (EF `0008`) says which certificates exist.
 

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::x509::SignatureCheck;
 use super::*;
 use crate::crypto::{CertTime, TrustError};
 use crate::error::Result;
@@ -128,6 +129,14 @@ impl TrustStore {
     /// read off the card) where no anchor issued it directly. At each step the issuer is found
     /// by name and then by signature, since J-LIS root generations share one name. Every
     /// certificate in the path must be valid at `at`.
+    ///
+    /// Signatures accepted: RSA PKCS#1 v1.5 with SHA-256/384/512 always; ECDSA with
+    /// SHA-256/384/512 by a P-256 or P-384 key with the `ecdsa` feature (see the
+    /// [module docs](super) for the errors without it). When no candidate issuer verifies the
+    /// signature, the error is the most specific reason found: [`TrustError::Malformed`] for
+    /// the certificate's own undecodable signature, then [`TrustError::Unsupported`], then
+    /// `Malformed` for an undecodable issuer key, then [`TrustError::UnknownIssuer`] or
+    /// [`TrustError::BadSignature`].
     pub fn verify(
         &self,
         cert: &Certificate,
@@ -152,27 +161,21 @@ impl TrustStore {
         let mut current = cert.clone();
         while path.len() <= MAX_PATH {
             let issuer_name = current.issuer_der();
-            let mut named = 0usize;
-            let mut unsupported = None;
+            let mut misses = Misses::default();
             // Anchors first: generations share a name, so try each one's key.
             for (anchor, hierarchy) in &self.anchors {
                 if anchor.subject_der() != issuer_name {
                     continue;
                 }
-                named += 1;
-                match current.is_signed_by(anchor) {
-                    Ok(true) => {
-                        valid(anchor)?;
-                        if *anchor != current {
-                            path.push(anchor.clone());
-                        }
-                        return Ok(ChainReport {
-                            hierarchy: *hierarchy,
-                            path,
-                        });
+                if misses.check(&current, anchor) {
+                    valid(anchor)?;
+                    if *anchor != current {
+                        path.push(anchor.clone());
                     }
-                    Ok(false) => {}
-                    Err(reason) => unsupported = Some(reason),
+                    return Ok(ChainReport {
+                        hierarchy: *hierarchy,
+                        path,
+                    });
                 }
             }
             // Then a supplied CA certificate that is not self-issued (a self-issued one would be
@@ -185,14 +188,9 @@ impl TrustStore {
                 {
                     continue;
                 }
-                named += 1;
-                match current.is_signed_by(inter) {
-                    Ok(true) => {
-                        next = Some(inter.clone());
-                        break;
-                    }
-                    Ok(false) => {}
-                    Err(reason) => unsupported = Some(reason),
+                if misses.check(&current, inter) {
+                    next = Some(inter.clone());
+                    break;
                 }
             }
             match next {
@@ -211,25 +209,69 @@ impl TrustStore {
                     path.push(inter.clone());
                     current = inter;
                 }
-                None => {
-                    return Err(match (named, unsupported) {
-                        (_, Some(reason)) => TrustError::Unsupported {
-                            subject: current.subject(),
-                            reason,
-                        },
-                        (0, None) => TrustError::UnknownIssuer {
-                            subject: current.subject(),
-                            issuer: current.issuer(),
-                        },
-                        _ => TrustError::BadSignature {
-                            subject: current.subject(),
-                            issuer: current.issuer(),
-                        },
-                    })
-                }
+                None => return Err(misses.into_error(&current)),
             }
         }
         Err(TrustError::TooLong(MAX_PATH))
+    }
+}
+
+/// Why no certificate with the issuer's name verified a certificate's signature.
+#[derive(Default)]
+struct Misses {
+    /// How many certificates had the issuer's name.
+    named: usize,
+    /// The certificate's own signature cannot be decoded.
+    malformed_signature: Option<String>,
+    /// An algorithm, key type or curve that is not supported.
+    unsupported: Option<String>,
+    /// A candidate issuer whose key cannot be decoded: its subject and why.
+    malformed_key: Option<(String, String)>,
+}
+
+impl Misses {
+    /// Whether `issuer` signed `cert`; if not, remembers why.
+    fn check(&mut self, cert: &Certificate, issuer: &Certificate) -> bool {
+        self.named += 1;
+        match cert.check_signed_by(issuer) {
+            SignatureCheck::Valid => return true,
+            SignatureCheck::Invalid => {}
+            SignatureCheck::Unsupported(r) => self.unsupported = Some(r),
+            SignatureCheck::MalformedSignature(r) => self.malformed_signature = Some(r),
+            SignatureCheck::MalformedKey(r) => self.malformed_key = Some((issuer.subject(), r)),
+        }
+        false
+    }
+
+    /// The error for `cert`, most specific first: its own signature cannot be decoded; an
+    /// algorithm is not supported; an issuer's key cannot be decoded; no issuer of that name;
+    /// and otherwise the signature does not verify.
+    fn into_error(self, cert: &Certificate) -> TrustError {
+        if let Some(reason) = self.malformed_signature {
+            return TrustError::Malformed {
+                subject: cert.subject(),
+                reason,
+            };
+        }
+        if let Some(reason) = self.unsupported {
+            return TrustError::Unsupported {
+                subject: cert.subject(),
+                reason,
+            };
+        }
+        if let Some((subject, reason)) = self.malformed_key {
+            return TrustError::Malformed { subject, reason };
+        }
+        if self.named == 0 {
+            return TrustError::UnknownIssuer {
+                subject: cert.subject(),
+                issuer: cert.issuer(),
+            };
+        }
+        TrustError::BadSignature {
+            subject: cert.subject(),
+            issuer: cert.issuer(),
+        }
     }
 }
 

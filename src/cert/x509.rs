@@ -349,26 +349,120 @@ impl Certificate {
         }
     }
 
-    /// Whether `issuer`'s key verifies this certificate's signature. `Err` when the algorithm
-    /// or the issuer's key type is not supported here.
+    /// Whether `issuer`'s key verifies this certificate's signature. `Err` says why it cannot
+    /// be checked: the algorithm, the issuer's key type or curve is not supported (see
+    /// [`TrustStore::verify`](super::TrustStore::verify) for what is), or the signature or the
+    /// issuer's key cannot be decoded. A key of another type than the signature algorithm's
+    /// (an RSA issuer for an ECDSA signature) is `Ok(false)`: that key did not make it.
     pub fn is_signed_by(&self, issuer: &Certificate) -> Result<bool, String> {
-        let tbs = tbs_bytes(&self.der).ok_or("no TBSCertificate")?;
-        let sig = self.x509.signature().raw_bytes();
-        let alg = self.signature_algorithm();
-        let hash = match alg.as_str() {
-            "1.2.840.113549.1.1.11" => HashAlgorithm::Sha256,
-            "1.2.840.113549.1.1.12" => HashAlgorithm::Sha384,
-            "1.2.840.113549.1.1.13" => HashAlgorithm::Sha512,
-            other => return Err(format!("signature algorithm {other} is not supported")),
-        };
-        let key = match issuer.public_key()? {
-            PublicKey::Rsa(k) => k,
-            other => return Err(format!("issuer key {other} is not supported")),
-        };
-        Ok(key
-            .verify_pkcs1v15(Some(hash), &hash.digest(tbs), sig)
-            .is_ok())
+        match self.check_signed_by(issuer) {
+            SignatureCheck::Valid => Ok(true),
+            SignatureCheck::Invalid => Ok(false),
+            SignatureCheck::Unsupported(r)
+            | SignatureCheck::MalformedSignature(r)
+            | SignatureCheck::MalformedKey(r) => Err(r),
+        }
     }
+
+    /// The signature check behind [`Certificate::is_signed_by`], with the reason kept apart
+    /// for the chain walk's errors.
+    pub(super) fn check_signed_by(&self, issuer: &Certificate) -> SignatureCheck {
+        let Some(tbs) = tbs_bytes(&self.der) else {
+            return SignatureCheck::MalformedSignature("no TBSCertificate".into());
+        };
+        let alg = self.signature_algorithm();
+        let (ecdsa, hash) = match alg.as_str() {
+            "1.2.840.113549.1.1.11" => (false, HashAlgorithm::Sha256),
+            "1.2.840.113549.1.1.12" => (false, HashAlgorithm::Sha384),
+            "1.2.840.113549.1.1.13" => (false, HashAlgorithm::Sha512),
+            // ecdsa-with-SHA256/384/512 (RFC 5758 §3.2).
+            "1.2.840.10045.4.3.2" => (true, HashAlgorithm::Sha256),
+            "1.2.840.10045.4.3.3" => (true, HashAlgorithm::Sha384),
+            "1.2.840.10045.4.3.4" => (true, HashAlgorithm::Sha512),
+            other => {
+                return SignatureCheck::Unsupported(format!(
+                    "signature algorithm {other} is not supported"
+                ))
+            }
+        };
+        let key = match issuer.public_key() {
+            Ok(k) => k,
+            Err(e) => return SignatureCheck::MalformedKey(format!("issuer key: {e}")),
+        };
+        match (ecdsa, key) {
+            (false, PublicKey::Rsa(k)) => {
+                let sig = self.x509.signature().raw_bytes();
+                match k.verify_pkcs1v15(Some(hash), &hash.digest(tbs), sig) {
+                    Ok(()) => SignatureCheck::Valid,
+                    Err(_) => SignatureCheck::Invalid,
+                }
+            }
+            (true, PublicKey::Ec { curve, point }) => {
+                let Some(sig) = self.x509.signature().as_bytes() else {
+                    return SignatureCheck::MalformedSignature(
+                        "the signature BIT STRING has unused bits".into(),
+                    );
+                };
+                check_ecdsa(&curve, &point, hash, tbs, sig)
+            }
+            // A key of the other type cannot have made this signature.
+            (_, PublicKey::Rsa(_) | PublicKey::Ec { .. }) => SignatureCheck::Invalid,
+            (_, other) => {
+                SignatureCheck::Unsupported(format!("issuer key {other} is not supported"))
+            }
+        }
+    }
+}
+
+/// The outcome of checking one certificate's signature under one candidate issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum SignatureCheck {
+    /// The issuer's key made the signature.
+    Valid,
+    /// It did not (or its key is of another type than the signature algorithm).
+    Invalid,
+    /// The algorithm, key type or curve is not supported here (why).
+    Unsupported(String),
+    /// The certificate's own signature cannot be decoded (why).
+    MalformedSignature(String),
+    /// The issuer's key cannot be decoded (why).
+    MalformedKey(String),
+}
+
+/// An ECDSA certificate signature (feature `ecdsa`).
+#[cfg(feature = "ecdsa")]
+fn check_ecdsa(
+    curve: &str,
+    point: &[u8],
+    hash: HashAlgorithm,
+    tbs: &[u8],
+    signature: &[u8],
+) -> SignatureCheck {
+    use crate::crypto::{verify_ecdsa, EcdsaFailure};
+    match verify_ecdsa(curve, point, &hash.digest(tbs), signature) {
+        Ok(()) => SignatureCheck::Valid,
+        Err(EcdsaFailure::Invalid) => SignatureCheck::Invalid,
+        Err(EcdsaFailure::Malformed(r)) => SignatureCheck::MalformedSignature(r),
+        Err(EcdsaFailure::BadKey(r)) => SignatureCheck::MalformedKey(r),
+        Err(EcdsaFailure::UnknownCurve(oid)) => SignatureCheck::Unsupported(format!(
+            "elliptic curve {oid} is not supported (P-256 and P-384 are)"
+        )),
+    }
+}
+
+/// Without the `ecdsa` feature, every ECDSA certificate signature is unsupported.
+#[cfg(not(feature = "ecdsa"))]
+fn check_ecdsa(
+    curve: &str,
+    _point: &[u8],
+    hash: HashAlgorithm,
+    _tbs: &[u8],
+    _signature: &[u8],
+) -> SignatureCheck {
+    SignatureCheck::Unsupported(format!(
+        "ECDSA with {hash} on curve {curve}: checking ECDSA certificate signatures needs \
+         mynacard's `ecdsa` feature, which this build does not have"
+    ))
 }
 
 /// The fields of a certificate that a report shows.

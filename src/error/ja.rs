@@ -176,6 +176,9 @@ fn trust_ja(e: &TrustError) -> String {
         TrustError::Unsupported { subject, reason } => {
             format!("「{subject}」を検証できません（{reason}）")
         }
+        TrustError::Malformed { subject, reason } => {
+            format!("「{subject}」の署名または鍵の形式が正しくないため検証できません（{reason}）")
+        }
         TrustError::TooLong(n) => format!("証明書のパスが{n}より長いです"),
     }
 }

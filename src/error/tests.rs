@@ -57,6 +57,10 @@ fn samples() -> Vec<Error> {
             subject: "s".into(),
             reason: "ECDSA".into(),
         },
+        TrustError::Malformed {
+            subject: "s".into(),
+            reason: "not a DER Ecdsa-Sig-Value".into(),
+        },
         TrustError::TooLong(5),
     ];
     let mut out = Vec::new();

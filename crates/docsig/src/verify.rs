@@ -7,7 +7,9 @@
 //! signature, so they could carry anything); the content-type and message-digest attributes
 //! match the content; the signer's certificate is in the CMS; the signature verifies under its
 //! key; the signing-certificate-v2 attribute, when present, names that certificate; and the
-//! certificate chains to an accepted anchor, every certificate valid at the signing time.
+//! certificate chains to an accepted anchor, every certificate valid at the signing time. The
+//! chain's certificates may be signed with RSA PKCS#1 v1.5 or ECDSA (P-256/P-384, SHA-256/384/512:
+//! this crate turns on the library's `ecdsa` feature), mixed.
 
 use std::time::SystemTime;
 

@@ -248,3 +248,172 @@ fn dump_for_manual_checks() {
     write(dir, "signed.pdf", &signed_pdf(false));
     write(dir, "signed2.pdf", &signed_pdf(true));
 }
+
+fn run(what: &str, cmd: &mut Command) -> (bool, String) {
+    let o = cmd.output().unwrap();
+    let text = show(what, &o);
+    (o.status.success(), text)
+}
+
+/// ECDSA CA keys (P-256/P-384, hashes that do not match the curve): OpenSSL accepts the chains
+/// and the CMS we issue and refuses a corrupted one, and mynacard accepts a chain OpenSSL issues.
+#[test]
+fn openssl_and_mynacard_agree_on_ecdsa_chains() {
+    use common::pki::*;
+    use mynacard::cert::TrustStore;
+    use mynacard::crypto::HashAlgorithm;
+    let Some(openssl) = tool("openssl", &["version"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pem = |name: &str, c: &Certificate| write(d, name, c.to_pem().as_bytes());
+    let verify = |root: &Path, untrusted: &Path, leaf: &Path| {
+        run(
+            "openssl verify",
+            Command::new(&openssl)
+                .arg("verify")
+                .arg("-CAfile")
+                .arg(root)
+                .arg("-untrusted")
+                .arg(untrusted)
+                .arg(leaf),
+        )
+    };
+
+    // Ours: P-384 root -SHA-384-> P-384 CA -SHA-256-> P-256 signer, and a CMS by the signer.
+    let chain = ec_chain(|_| {});
+    let (root_pem, ca, signer) = (
+        pem("root.pem", &chain.root),
+        pem("ca.pem", &chain.ca),
+        pem("signer.pem", &chain.signer),
+    );
+    let (ok, text) = verify(&root_pem, &ca, &signer);
+    assert!(ok && text.contains("OK"), "{text}");
+    let content = write(d, "content.txt", CONTENT);
+    let cms = write(d, "ecdsa.p7s", &ecdsa_cms(&chain, CONTENT));
+    let (ok, text) = run(
+        "openssl cms -verify (ECDSA chain)",
+        Command::new(&openssl)
+            .args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
+            .arg(&cms)
+            .arg("-content")
+            .arg(&content)
+            .arg("-CAfile")
+            .arg(&root_pem)
+            .args(["-purpose", "any", "-out"])
+            .arg(d.join("out.bin")),
+    );
+    assert!(ok && text.contains("Verification successful"), "{text}");
+    // A P-256 root signing with SHA-512 (truncated to the curve).
+    let (rk, lk) = (p256(0x41), p384(0x42));
+    let r256 = root("P-256 root", &rk, HashAlgorithm::Sha512);
+    let leaf = issue(
+        "P-384 leaf",
+        lk.spki(),
+        "P-256 root",
+        &rk,
+        HashAlgorithm::Sha512,
+        false,
+        |_| {},
+    );
+    let (ok, text) = verify(&pem("r256.pem", &r256), &ca, &pem("l384.pem", &leaf));
+    assert!(ok && text.contains("OK"), "{text}");
+    // A corrupted CA signature: OpenSSL refuses it too.
+    let bad = ec_chain(|s| *s.last_mut().unwrap() ^= 0x01);
+    let (ok, text) = verify(&root_pem, &pem("bad-ca.pem", &bad.ca), &signer);
+    assert!(!ok, "{text}");
+
+    // OpenSSL's: P-384 root -SHA-512-> P-256 CA -SHA-384-> P-384 leaf.
+    let cnf = |name: &str, ca: bool| {
+        let text = if ca {
+            "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+        } else {
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+        };
+        write(d, name, text.as_bytes())
+    };
+    let (ok, text) = run(
+        "openssl req (P-384 root)",
+        Command::new(&openssl)
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-384",
+            ])
+            .args([
+                "-nodes",
+                "-sha384",
+                "-days",
+                "3650",
+                "-subj",
+                "/CN=openssl P-384 root",
+            ])
+            .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+            .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+            .arg("-keyout")
+            .arg(d.join("o-root.key"))
+            .arg("-out")
+            .arg(d.join("o-root.pem")),
+    );
+    assert!(ok, "{text}");
+    let issue_openssl = |name: &str, curve: &str, by: &str, md: &str, ca: bool| {
+        let (ok, text) = run(
+            "openssl req (CSR)",
+            Command::new(&openssl)
+                .args(["req", "-new", "-newkey", "ec", "-pkeyopt"])
+                .arg(format!("ec_paramgen_curve:{curve}"))
+                .args(["-nodes", "-subj"])
+                .arg(format!("/CN=openssl {name}"))
+                .arg("-keyout")
+                .arg(d.join(format!("{name}.key")))
+                .arg("-out")
+                .arg(d.join(format!("{name}.csr"))),
+        );
+        assert!(ok, "{text}");
+        let (ok, text) = run(
+            "openssl x509 -req",
+            Command::new(&openssl)
+                .args([
+                    "x509",
+                    "-req",
+                    "-set_serial",
+                    "7",
+                    "-days",
+                    "3650",
+                    md,
+                    "-in",
+                ])
+                .arg(d.join(format!("{name}.csr")))
+                .arg("-CA")
+                .arg(d.join(format!("{by}.pem")))
+                .arg("-CAkey")
+                .arg(d.join(format!("{by}.key")))
+                .arg("-extfile")
+                .arg(cnf(&format!("{name}.cnf"), ca))
+                .arg("-out")
+                .arg(d.join(format!("{name}.pem"))),
+        );
+        assert!(ok, "{text}");
+        let pem = std::fs::read(d.join(format!("{name}.pem"))).unwrap();
+        Certificate::from_der(&der::pem::decode_vec(&pem).unwrap().1).unwrap()
+    };
+    let o_ca = issue_openssl("o-ca", "P-256", "o-root", "-sha512", true);
+    let o_leaf = issue_openssl("o-leaf", "P-384", "o-ca", "-sha384", false);
+    let o_root = {
+        let pem = std::fs::read(d.join("o-root.pem")).unwrap();
+        Certificate::from_der(&der::pem::decode_vec(&pem).unwrap().1).unwrap()
+    };
+    let ch = TrustStore::empty()
+        .with_custom_anchor(o_root.clone())
+        .verify(
+            &o_leaf,
+            std::slice::from_ref(&o_ca),
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
+    assert_eq!(ch.path, vec![o_leaf, o_ca, o_root]);
+}

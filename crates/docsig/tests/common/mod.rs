@@ -2,6 +2,8 @@
 //! external tools (skipped loudly when missing, a failure when `CI=true`).
 #![allow(dead_code)]
 
+pub mod pki;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
