@@ -19,7 +19,7 @@ fn trust(chain: &EcChain) -> Trust {
 
 #[test]
 fn cms_chaining_to_an_ecdsa_p384_anchor_is_valid() {
-    let chain = ec_chain(|_| {});
+    let chain = ec_chain(Tamper::None);
     let cms = ecdsa_cms(&chain, CONTENT);
     let r = verify_cms(&cms, Some(CONTENT), &trust(&chain));
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.detail);
@@ -38,13 +38,13 @@ fn cms_chaining_to_an_ecdsa_p384_anchor_is_valid() {
 #[test]
 fn a_corrupted_ca_signature_breaks_the_chain() {
     // A flipped bit in the CA certificate's ECDSA signature (the low bit of `s`: still DER).
-    let chain = ec_chain(|s| *s.last_mut().unwrap() ^= 0x01);
+    let chain = ec_chain(Tamper::SignatureBit);
     let r = verify_cms(&ecdsa_cms(&chain, CONTENT), Some(CONTENT), &trust(&chain));
     assert_eq!(r.verdict, Verdict::ChainBroken, "{}", r.detail);
     assert!(r.detail.contains("docsig P-384 CA"), "{}", r.detail);
     assert!(r.detail.contains("does not verify"), "{}", r.detail);
     // Bytes after the DER Ecdsa-Sig-Value: malformed, named as such.
-    let chain = ec_chain(|s| s.push(0));
+    let chain = ec_chain(Tamper::TrailingByte);
     let r = verify_cms(&ecdsa_cms(&chain, CONTENT), Some(CONTENT), &trust(&chain));
     assert_eq!(r.verdict, Verdict::ChainBroken, "{}", r.detail);
     assert!(r.detail.contains("Ecdsa-Sig-Value"), "{}", r.detail);

@@ -282,7 +282,7 @@ fn openssl_and_mynacard_agree_on_ecdsa_chains() {
     };
 
     // Ours: P-384 root -SHA-384-> P-384 CA -SHA-256-> P-256 signer, and a CMS by the signer.
-    let chain = ec_chain(|_| {});
+    let chain = ec_chain(Tamper::None);
     let (root_pem, ca, signer) = (
         pem("root.pem", &chain.root),
         pem("ca.pem", &chain.ca),
@@ -315,12 +315,12 @@ fn openssl_and_mynacard_agree_on_ecdsa_chains() {
         &rk,
         HashAlgorithm::Sha512,
         false,
-        |_| {},
+        &Tamper::None,
     );
     let (ok, text) = verify(&pem("r256.pem", &r256), &ca, &pem("l384.pem", &leaf));
     assert!(ok && text.contains("OK"), "{text}");
     // A corrupted CA signature: OpenSSL refuses it too.
-    let bad = ec_chain(|s| *s.last_mut().unwrap() ^= 0x01);
+    let bad = ec_chain(Tamper::SignatureBit);
     let (ok, text) = verify(&root_pem, &pem("bad-ca.pem", &bad.ca), &signer);
     assert!(!ok, "{text}");
 
