@@ -66,9 +66,7 @@ fn purpose(req: &Request, lang: Lang) -> String {
         Request::GetSigningCertificate { .. } => pick(
             lang,
             format!("{origin} がマイナンバーカードの署名用電子証明書の読み取りを求めています。"),
-            format!(
-                "{origin} asks to read the signature certificate of your My Number Card."
-            ),
+            format!("{origin} asks to read the signature certificate of your My Number Card."),
         ),
         Request::Sign { hash_function, .. } => pick(
             lang,
@@ -130,7 +128,11 @@ fn with_pin<P, T>(
     let mut tries = status.tries_left();
     let mut dialog = open_dialog().map_err(dialog_failed)?;
     dialog
-        .set_title(&pick(lang, "マイナンバーカード".into(), "My Number Card".into()))
+        .set_title(&pick(
+            lang,
+            "マイナンバーカード".into(),
+            "My Number Card".into(),
+        ))
         .map_err(dialog_failed)?;
     let prompt = pick(lang, "暗証番号:".into(), "PIN:".into());
     let mut error: Option<String> = None;

@@ -189,7 +189,9 @@ impl Pinentry {
                 self.stdin.flush()?;
                 continue;
             }
-            return Err(io::Error::other("unexpected line from the pinentry program"));
+            return Err(io::Error::other(
+                "unexpected line from the pinentry program",
+            ));
         }
     }
 

@@ -365,7 +365,9 @@ impl Args {
         match self.0.remove(name) {
             Some(Value::String(s)) => Ok(s),
             Some(_) => Err(WebEidError::invalid(format!("\"{name}\" is not a string"))),
-            None => Err(WebEidError::invalid(format!("argument \"{name}\" is missing"))),
+            None => Err(WebEidError::invalid(format!(
+                "argument \"{name}\" is missing"
+            ))),
         }
     }
 
@@ -436,7 +438,9 @@ pub fn check_origin(origin: &str) -> Result<(), String> {
             || host.ends_with('.')
             || host.contains(".."))
     {
-        return bad("the host may hold only letters, digits, '-' and '.', with no path or trailing slash");
+        return bad(
+            "the host may hold only letters, digits, '-' and '.', with no path or trailing slash",
+        );
     }
     if let Some(p) = port {
         if p.is_empty() || p.len() > 5 || !p.chars().all(|c| c.is_ascii_digit()) {

@@ -182,7 +182,9 @@ impl Validator {
         check_origin(origin).map_err(Refusal::BadExpectedOrigin)?;
         check_nonce(nonce).map_err(Refusal::BadExpectedNonce)?;
         if !(token.format == "web-eid:1" || token.format.starts_with("web-eid:1.")) {
-            return Err(Refusal::UnsupportedFormat(token.format.chars().take(40).collect()));
+            return Err(Refusal::UnsupportedFormat(
+                token.format.chars().take(40).collect(),
+            ));
         }
         if token.algorithm != ALGORITHM_RS256 {
             return Err(Refusal::UnsupportedAlgorithm(
