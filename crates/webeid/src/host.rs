@@ -6,7 +6,9 @@
 //! none. The caller removes power from the card after each command ([`open_card`] gives a
 //! connection, [`finish`] unpowers it), so no PIN stays verified.
 
+#[cfg(feature = "sim")]
 use std::io::Write;
+#[cfg(feature = "sim")]
 use std::path::{Path, PathBuf};
 
 use base64ct::{Base64, Encoding};
@@ -15,7 +17,9 @@ use mynacard::credential::{AuthPin, CredentialError, SignaturePassword};
 use mynacard::crypto::HashAlgorithm;
 use mynacard::pin::PinKind;
 use mynacard::sign::{KeyKind, SignOptions, SignatureScheme, ToSign, Verification};
-use mynacard::transport::{mask_command, Transport, TransportCaps, TransportError};
+use mynacard::transport::Transport;
+#[cfg(feature = "sim")]
+use mynacard::transport::{mask_command, TransportCaps, TransportError};
 use mynacard::{Card, Error, Lang, LastTry};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
@@ -348,11 +352,13 @@ pub fn open_card() -> Result<Conn, WebEidError> {
 /// A transport that appends each exchange to a file, for counting them: the command (PIN data
 /// masked by the library's `mask_command`, at most 16 bytes shown) and the answer's length and
 /// status word, never its data. Power removal is a line `# unpower`, not an exchange.
+#[cfg(feature = "sim")]
 struct FileLog<T> {
     inner: T,
     path: PathBuf,
 }
 
+#[cfg(feature = "sim")]
 fn append(path: &Path, line: &str) {
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)
@@ -363,6 +369,7 @@ fn append(path: &Path, line: &str) {
     }
 }
 
+#[cfg(feature = "sim")]
 impl<T: Transport> Transport for FileLog<T> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let r = self.inner.transmit(command);

@@ -109,7 +109,7 @@ fn manifests(install: bool, args: &[String]) -> ExitCode {
             }
         }
     }
-    if user_data_dir.is_some() && browsers.contains(&Browser::Firefox) {
+    if user_data_dir.is_some() && browsers == Browser::ALL {
         // `all` with a profile directory means the Chromium family.
         browsers.retain(|b| *b != Browser::Firefox);
     }
