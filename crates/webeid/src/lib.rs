@@ -23,3 +23,8 @@ pub mod pinentry;
 pub mod protocol;
 pub mod token;
 pub mod validator;
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
