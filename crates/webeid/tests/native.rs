@@ -74,8 +74,19 @@ fn the_dialog_is_english_when_the_page_asks_and_follows_the_locale_otherwise() {
 #[test]
 fn a_wrong_pin_spends_one_try_shows_the_new_count_and_asks_again() {
     let w = World::new(&["9999", AUTH_PIN]);
-    let (frames, ok) = w.native(&authenticate("ja"));
-    assert!(ok, "{frames:?}");
+    let out = w.native_raw(&frame(authenticate("ja").to_string().as_bytes()));
+    let frames = frames(&out.stdout);
+    assert!(out.status.success(), "{frames:?}");
+    // Neither PIN appears in the error output, the exchange log or the dialog's input (the
+    // reply's base64 is not searched: four digits can occur in it by chance).
+    let log = std::fs::read_to_string(&w.log).unwrap();
+    let dialog = std::fs::read_to_string(&w.dialog_log).unwrap();
+    for pin in ["9999", AUTH_PIN] {
+        let hex: String = pin.bytes().map(|b| format!("{b:02X}")).collect();
+        assert!(!String::from_utf8_lossy(&out.stderr).contains(pin));
+        assert!(!log.contains(&hex) && !log.contains(pin), "{log}");
+        assert!(!dialog.contains(pin), "{dialog}");
+    }
     Validator::production()
         .with_virtual_card_root()
         .validate(&token(&frames[1]), ORIGIN, NONCE)
