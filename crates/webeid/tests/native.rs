@@ -319,6 +319,8 @@ fn get_signing_certificate_then_sign_with_it() {
     let w = World::new(&[SIGN_PASSWORD, SIGN_PASSWORD]);
     let (reply, ok) = w.cli("get-signing-certificate", &json!({"origin": ORIGIN}));
     assert!(ok, "{reply}");
+    // SELECT, the counter read for the dialog, the guard's read, VERIFY, READ BINARY.
+    assert_eq!(w.exchanges().len(), 5, "{:#?}", w.exchanges());
     let der = Base64::decode_vec(reply["certificate"].as_str().unwrap()).unwrap();
     let cert = Certificate::from_der(&der).unwrap();
     assert_eq!(
@@ -350,6 +352,8 @@ fn get_signing_certificate_then_sign_with_it() {
         )
         .unwrap();
         assert_eq!((w.signs(), w.unpowers()), (1, 1));
+        // The same five, then SIGN.
+        assert_eq!(w.exchanges().len(), 6, "{:#?}", w.exchanges());
     }
 }
 
