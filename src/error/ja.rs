@@ -262,3 +262,29 @@ impl Error {
         }
     }
 }
+
+impl PinKind {
+    /// The PIN's name for a person reading `lang`: the Japanese name the card's users know
+    /// (「利用者証明用電子証明書の暗証番号」), or [`PinKind::description`] in English. The same
+    /// names the error messages use, for front ends that ask for a PIN in their own dialog.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ja => pin_ja(self),
+            Lang::En => self.description(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn every_pin_has_a_japanese_and_an_english_name() {
+        for kind in PinKind::ALL {
+            assert!(kind.name(Lang::Ja).ends_with("暗証番号"), "{kind:?}");
+            assert_eq!(kind.name(Lang::En), kind.description());
+            assert_ne!(kind.name(Lang::Ja), kind.name(Lang::En));
+        }
+    }
+}
