@@ -78,5 +78,9 @@ fi
 cargo test --features mynacard/pcsc,mynacard/sim,mynacard-cli/pcsc,mynacard-kiosk/pcsc \
     -p mynacard -p mynacard-cli -p mynacard-kiosk
 
+# The library's card monitor (mynacard::pcsc::Monitor) while the virtual card is pulled out of
+# vpcd's slot and put back.
+cargo test -p mynacard-virtual-card --features mynacard-virtual-card/pcsc --test e2e_events
+
 # The PKCS#11 module through the same pcscd (the tests above have released vpcd's slots).
 bash crates/pkcs11/tests/pcscd.sh

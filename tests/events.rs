@@ -40,7 +40,10 @@ fn the_monitor_reports_the_reader_then_insert_remove_insert_with_atr_and_kind() 
             reader: READER.into()
         })
     );
-    assert_eq!(m.wait(LONG).unwrap(), Some(inserted(CardKind::MyNumberCard)));
+    assert_eq!(
+        m.wait(LONG).unwrap(),
+        Some(inserted(CardKind::MyNumberCard))
+    );
     // Nothing more happens: the wait times out.
     assert_eq!(m.wait(Duration::ZERO).unwrap(), None);
 
@@ -50,7 +53,10 @@ fn the_monitor_reports_the_reader_then_insert_remove_insert_with_atr_and_kind() 
     assert_eq!(m.wait(Duration::ZERO).unwrap(), None);
 
     slot.insert();
-    assert_eq!(m.wait(LONG).unwrap(), Some(inserted(CardKind::MyNumberCard)));
+    assert_eq!(
+        m.wait(LONG).unwrap(),
+        Some(inserted(CardKind::MyNumberCard))
+    );
     assert_eq!(m.wait(Duration::ZERO).unwrap(), None);
 }
 
@@ -91,17 +97,17 @@ fn a_card_pulled_out_and_put_back_between_two_waits_is_reported_twice() {
     slot.remove();
     slot.insert();
     assert_eq!(m.wait(LONG).unwrap(), Some(removed()));
-    assert_eq!(m.wait(LONG).unwrap(), Some(inserted(CardKind::MyNumberCard)));
+    assert_eq!(
+        m.wait(LONG).unwrap(),
+        Some(inserted(CardKind::MyNumberCard))
+    );
     assert_eq!(m.wait(Duration::ZERO).unwrap(), None);
 }
 
 #[test]
 fn a_card_without_jpki_is_reported_as_another_card_and_the_probe_is_one_select() {
     let mut vc = VirtualCard::new();
-    vc.inject(
-        Trigger::ins(ins::SELECT),
-        Fault::Refuse(StatusWord(0x6A82)),
-    );
+    vc.inject(Trigger::ins(ins::SELECT), Fault::Refuse(StatusWord(0x6A82)));
     let log = vc.log();
     let slot = VirtualSlot::new(READER, vc);
     let mut m = slot.monitor();
@@ -131,7 +137,10 @@ fn a_card_inserted_from_another_thread_ends_a_blocking_wait() {
         thread::sleep(Duration::from_millis(50));
         other.insert();
     });
-    assert_eq!(m.wait(LONG).unwrap(), Some(inserted(CardKind::MyNumberCard)));
+    assert_eq!(
+        m.wait(LONG).unwrap(),
+        Some(inserted(CardKind::MyNumberCard))
+    );
     t.join().unwrap();
 }
 

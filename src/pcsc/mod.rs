@@ -46,9 +46,9 @@ mod transport;
 mod worker;
 
 pub(crate) use errors::map_error;
+pub use monitor::Monitor;
 #[cfg(test)]
 use open::match_reader;
-pub use monitor::Monitor;
 pub use open::{list_readers, open, Notice, OpenError};
 pub use options::{Extended, Options, ReaderChoice, Share, DEFAULT_LINGER};
 pub use part10::extended_from_max_apdu_data_size;

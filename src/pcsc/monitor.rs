@@ -114,7 +114,10 @@ impl Monitor {
         let mut kept = Vec::new();
         let mut kept_states = Vec::new();
         let old_states = std::mem::take(&mut self.states);
-        for (w, st) in std::mem::take(&mut self.readers).into_iter().zip(old_states) {
+        for (w, st) in std::mem::take(&mut self.readers)
+            .into_iter()
+            .zip(old_states)
+        {
             if names.contains(&w.name) {
                 kept.push(w);
                 kept_states.push(st);

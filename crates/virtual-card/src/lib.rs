@@ -480,3 +480,47 @@ impl Server {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handle() -> StopHandle {
+        StopHandle {
+            stopped: Arc::new(AtomicBool::new(false)),
+            removed: Arc::new(AtomicBool::new(false)),
+            connection: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    #[test]
+    fn control_lines_pull_the_card_out_put_it_back_and_stop() {
+        let h = handle();
+        h.command("  remove \n").unwrap();
+        assert!(h.is_removed());
+        h.command("").unwrap();
+        assert!(h.is_removed());
+        h.command("insert").unwrap();
+        assert!(!h.is_removed());
+        assert!(!h.is_stopped());
+        let err = h.command("eject").unwrap_err();
+        assert!(err.contains("\"eject\""), "{err}");
+        assert!(!h.is_stopped() && !h.is_removed());
+        h.command("stop").unwrap();
+        assert!(h.is_stopped());
+    }
+
+    #[test]
+    fn stdin_control_is_off_unless_asked() {
+        assert!(
+            !Args::parse_from(["myna-virtual-card"])
+                .unwrap()
+                .stdin_control
+        );
+        assert!(
+            Args::parse_from(["myna-virtual-card", "--stdin-control"])
+                .unwrap()
+                .stdin_control
+        );
+    }
+}

@@ -130,7 +130,9 @@ fn the_monitor_sees_insert_remove_insert_with_the_atr_and_the_my_number_flag() {
         "{start:?}"
     );
     assert!(
-        !start.iter().any(|e| matches!(e, CardEvent::CardInserted { reader: r, .. } if *r == reader)),
+        !start
+            .iter()
+            .any(|e| matches!(e, CardEvent::CardInserted { reader: r, .. } if *r == reader)),
         "a card is already in {reader}: {start:?}"
     );
 
@@ -153,10 +155,7 @@ fn the_monitor_sees_insert_remove_insert_with_the_atr_and_the_my_number_flag() {
     card.control.insert();
     assert_eq!(next_for(&mut m, &reader), inserted);
     drop(card);
-    assert_eq!(
-        next_for(&mut m, &reader),
-        CardEvent::CardRemoved { reader }
-    );
+    assert_eq!(next_for(&mut m, &reader), CardEvent::CardRemoved { reader });
 }
 
 #[test]
@@ -193,6 +192,9 @@ fn cancel_ends_a_blocking_wait_on_pcscd() {
         cancel.cancel();
     });
     // Were the cancel lost, this would end after a minute with Ok(None).
-    assert_eq!(m.wait(Duration::from_secs(60)), Err(MonitorError::Cancelled));
+    assert_eq!(
+        m.wait(Duration::from_secs(60)),
+        Err(MonitorError::Cancelled)
+    );
     t.join().unwrap();
 }
