@@ -8,8 +8,8 @@ use mynacard::credential::{AuthPin, ResidencePin, SignaturePassword, TextAssistP
 use mynacard::error::ResetError;
 use mynacard::pin::{PinKind, PinStatus, RetryState};
 use mynacard::reset::{
-    stand_in::COUNTER_TEST_KEY, AnyPin, OtherPin, ResetAuthority, StandInAuthority, TerminalChannel,
-    TerminalRole,
+    stand_in::COUNTER_TEST_KEY, AnyPin, OtherPin, ResetAuthority, StandInAuthority,
+    TerminalChannel, TerminalRole,
 };
 use mynacard::sim::{App, Fault, SimOptions, Trigger, VirtualCard};
 use mynacard::transport::ExchangeLog;
@@ -626,10 +626,7 @@ fn a_rust_authority_that_wraps_another_command_is_refused_before_it_is_sent() {
         )
         .unwrap_err();
     assert!(
-        matches!(
-            &e,
-            Error::Reset(ResetError::WrongCommand { ins: 0x20, .. })
-        ),
+        matches!(&e, Error::Reset(ResetError::WrongCommand { ins: 0x20, .. })),
         "{e:?}"
     );
     assert!(e.to_string().contains("RESET RETRY COUNTER"), "{e}");
@@ -646,9 +643,7 @@ fn authority_steps_parse_only_their_own_commands() {
     use mynacard::reset::AuthorityStep;
     let get_challenge = [0x00, 0x84, 0x00, 0x00, 0x08];
     let verify = [0x00, 0x20, 0x00, 0x98, 0x04, b'9', b'9', b'9', b'9'];
-    let c = AuthorityStep::Challenge
-        .parse(&get_challenge, "t")
-        .unwrap();
+    let c = AuthorityStep::Challenge.parse(&get_challenge, "t").unwrap();
     assert_eq!(c.ins(), 0x84);
     for step in [
         AuthorityStep::Challenge,

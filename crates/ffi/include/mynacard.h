@@ -119,6 +119,10 @@ typedef enum mynacard_status {
   MYNACARD_KIOSK_FINISHED = 30,
   // The kiosk flow is not waiting for that kind of answer.
   MYNACARD_KIOSK_WRONG_ANSWER_KIND = 31,
+  // The handle was opened by another process: a child after `fork()` has a copy of the
+  // parent's handles (and of the virtual card's counters) that it must not use. Nothing was
+  // sent. Open the card again in this process.
+  MYNACARD_WRONG_PROCESS = 32,
   // An internal error (a bug); the handle may be unusable and should be closed.
   MYNACARD_INTERNAL = 98,
   // A panic inside the library was caught at the boundary (a bug). The handle should be
@@ -497,6 +501,10 @@ typedef uint32_t mynacard_kiosk_outcome;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// An open card (opaque). Opened by `mynacard_open_virtual()` or `mynacard_open_pcsc()`, closed
+// by `mynacard_close()`; used only in the process that opened it.
+typedef struct mynacard_card mynacard_card;
+
 // A kiosk flow (opaque). Created by `mynacard_kiosk_new()`, freed by `mynacard_kiosk_free()`;
 // used only from the thread that created it.
 typedef struct mynacard_kiosk mynacard_kiosk;
@@ -509,41 +517,12 @@ typedef struct mynacard_buffer {
   uint8_t *data;
   // How many.
   size_t len;
+  // The library's number for this buffer (never 0, never reused; 0 when empty or freed).
+  // Do not change it: `mynacard_buffer_free()` frees only the buffer with this number and
+  // this `data`, so a stale copy of a freed buffer's struct cannot free a newer buffer that
+  // the allocator placed at the same address.
+  uint64_t id;
 } mynacard_buffer;
-
-// An open card (opaque). Opened by `mynacard_open_virtual()` or `mynacard_open_pcsc()`, closed
-// by `mynacard_close()`.
-typedef struct mynacard_card {
-  uint8_t _private[0];
-} mynacard_card;
-
-// The status of one key reference.
-typedef struct mynacard_ref_status {
-  // The key EF (for example 0x0018 for the user-authentication PIN).
-  uint16_t key_fid;
-  // A `mynacard_retry_state`.
-  uint32_t state;
-  // Tries left (the limit when verified); -1 when the key has no counter.
-  int32_t tries_left;
-} mynacard_ref_status;
-
-// The status of one PIN, read without spending a try.
-typedef struct mynacard_pin_status {
-  // A `mynacard_pin_kind`.
-  uint32_t kind;
-  // The retry limit (5 for the signature password, 3 for the others).
-  uint32_t limit;
-  // The fewest tries left over its key references; -1 if none has a counter.
-  int32_t tries_left;
-  // 1 if any key reference is blocked.
-  uint8_t blocked;
-  // 1 if the key references disagree (only the residence PIN has two).
-  uint8_t divergent;
-  // How many entries of `refs` are filled (1, or 2 for the residence PIN).
-  uint8_t ref_count;
-  // Each key reference.
-  struct mynacard_ref_status refs[2];
-} mynacard_pin_status;
 
 // A terminal authority supplied as C callbacks (the vendor's real terminal credentials).
 //
@@ -585,6 +564,56 @@ typedef struct mynacard_authority {
   int32_t (*unwrap)(void *user_data, const uint8_t *response, size_t response_len, uint8_t *out, size_t capacity, size_t *out_len);
 } mynacard_authority;
 
+// One kiosk step, as `mynacard_kiosk_next()` returns it. Its text is read with
+// `mynacard_kiosk_text()`.
+typedef struct mynacard_kiosk_step {
+  // A `mynacard_step_kind`.
+  uint32_t kind;
+  // For a menu: how many choices (numbered from 1).
+  uint32_t choice_count;
+  // For a menu: 1 if several choices (or none) may be picked.
+  uint8_t multiple;
+  // For a heading: the stage, from 1.
+  uint32_t stage;
+  // For a heading: how many stages.
+  uint32_t stages;
+  // For a secret: which PIN (a `mynacard_pin_kind`); -1 otherwise.
+  int32_t pin_kind;
+  // For a secret: 0 the other JPKI PIN (the card verifies it: a wrong value costs one of its
+  // tries), 1 the new PIN, 2 the new PIN again.
+  uint32_t secret_purpose;
+  // For the end: a `mynacard_kiosk_outcome`; -1 otherwise.
+  int32_t outcome;
+} mynacard_kiosk_step;
+
+// The status of one key reference.
+typedef struct mynacard_ref_status {
+  // The key EF (for example 0x0018 for the user-authentication PIN).
+  uint16_t key_fid;
+  // A `mynacard_retry_state`.
+  uint32_t state;
+  // Tries left (the limit when verified); -1 when the key has no counter.
+  int32_t tries_left;
+} mynacard_ref_status;
+
+// The status of one PIN, read without spending a try.
+typedef struct mynacard_pin_status {
+  // A `mynacard_pin_kind`.
+  uint32_t kind;
+  // The retry limit (5 for the signature password, 3 for the others).
+  uint32_t limit;
+  // The fewest tries left over its key references; -1 if none has a counter.
+  int32_t tries_left;
+  // 1 if any key reference is blocked.
+  uint8_t blocked;
+  // 1 if the key references disagree (only the residence PIN has two).
+  uint8_t divergent;
+  // How many entries of `refs` are filled (1, or 2 for the residence PIN).
+  uint8_t ref_count;
+  // Each key reference.
+  struct mynacard_ref_status refs[2];
+} mynacard_pin_status;
+
 // The answer of `mynacard_policy_check()`.
 typedef struct mynacard_policy_result {
   // 1 if the reset is possible at the place.
@@ -611,77 +640,21 @@ typedef struct mynacard_basic_four {
   uint32_t sex;
 } mynacard_basic_four;
 
-// One kiosk step, as `mynacard_kiosk_next()` returns it. Its text is read with
-// `mynacard_kiosk_text()`.
-typedef struct mynacard_kiosk_step {
-  // A `mynacard_step_kind`.
-  uint32_t kind;
-  // For a menu: how many choices (numbered from 1).
-  uint32_t choice_count;
-  // For a menu: 1 if several choices (or none) may be picked.
-  uint8_t multiple;
-  // For a heading: the stage, from 1.
-  uint32_t stage;
-  // For a heading: how many stages.
-  uint32_t stages;
-  // For a secret: which PIN (a `mynacard_pin_kind`); -1 otherwise.
-  int32_t pin_kind;
-  // For a secret: 0 the other JPKI PIN (the card verifies it: a wrong value costs one of its
-  // tries), 1 the new PIN, 2 the new PIN again.
-  uint32_t secret_purpose;
-  // For the end: a `mynacard_kiosk_outcome`; -1 otherwise.
-  int32_t outcome;
-} mynacard_kiosk_step;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
-// Sets the language of `mynacard_last_error_message()` and of the kiosk's texts for every
-// thread: `MYNACARD_LANG_JA` (the default) or `MYNACARD_LANG_EN`.
-//
-// Returns `MYNACARD_INVALID_ARGUMENT` for another value. A success leaves the last error as
-// it was, so that its message can be read again in the new language.
-enum mynacard_status mynacard_set_language(uint32_t language);
-
-// The current language: `MYNACARD_LANG_JA` or `MYNACARD_LANG_EN`.
-uint32_t mynacard_get_language(void);
-
-// The message of this thread's last failed call, in the current language, as UTF-8 with a
-// NUL, copied into `buf` (the caller's, `capacity` bytes). An empty string if the last call
-// succeeded. `*needed` (if `needed` is not NULL) is set to the size needed, NUL included.
-//
-// Length query: call with `buf` NULL and `capacity` 0 to learn the size; the call then
-// returns `MYNACARD_BUFFER_TOO_SMALL`. This function never changes the last error itself.
-// Messages never contain a PIN.
-//
-// # Safety
-// `buf` is NULL or points to `capacity` writable bytes; `needed` is NULL or writable.
-enum mynacard_status mynacard_last_error_message(char *buf, size_t capacity, size_t *needed);
-
-// The status of this thread's last call (`MYNACARD_OK` if it succeeded).
-enum mynacard_status mynacard_last_error_status(void);
-
-// The tries left of the PIN involved in this thread's last failed call, where known (after
-// `MYNACARD_WRONG_PIN`, `MYNACARD_BLOCKED`: 0, `MYNACARD_LAST_TRY_REFUSED`: 1); -1 otherwise.
-int32_t mynacard_last_error_tries_left(void);
-
-// The name of a status code (for example `"MYNACARD_WRONG_PIN"`), a static string the caller
-// must not free; `"MYNACARD_UNKNOWN_STATUS"` for a value that is not a status.
-const char *mynacard_status_name(uint32_t status);
-
 // Frees a buffer the library allocated (certificates, signatures, the basic four's texts):
-// zeroizes it, frees it, and sets `buffer->data` to NULL and `buffer->len` to 0. A buffer whose
-// `data` is already NULL is left alone (`MYNACARD_OK`), so freeing twice through the same
-// struct is harmless; a `data` pointer the library did not allocate (or already freed through
-// a copy of the struct) gives `MYNACARD_INVALID_ARGUMENT` and is not touched.
+// zeroizes it, frees it, and sets `buffer->data` to NULL and `buffer->len` and `buffer->id` to
+// 0. A buffer whose `data` is already NULL is left alone (`MYNACARD_OK`), so freeing twice
+// through the same struct is harmless. A struct the library did not fill in, or a copy of one
+// already freed, gives `MYNACARD_INVALID_ARGUMENT` and nothing is touched: the library frees
+// only the buffer whose `id` and `data` both match one it handed out and has not freed, so a
+// stale copy is refused even when a newer buffer was given the same address.
 //
 // # Safety
 // `buffer` is NULL or points to a readable and writable `mynacard_buffer`.
 enum mynacard_status mynacard_buffer_free(struct mynacard_buffer *buffer);
-
-// The library's version, a static NUL-terminated string the caller must not free.
-const char *mynacard_version(void);
 
 // Opens the virtual card whose state is saved at `state_path` (UTF-8; the file is created with
 // the default PINs if it does not exist) and sets `*card` to its handle. The state file is
@@ -720,85 +693,6 @@ enum mynacard_status mynacard_unpower(struct mynacard_card *card);
 // `count` is NULL or writable.
 enum mynacard_status mynacard_exchanges(struct mynacard_card *card, uint64_t *count);
 
-// Reads the status of one PIN (`pin_kind`, a `mynacard_pin_kind`) into `*status`, spending no
-// try (a VERIFY with no data).
-//
-// # Safety
-// `status` is NULL or writable.
-enum mynacard_status mynacard_read_pin_status(struct mynacard_card *card, uint32_t pin_kind, struct mynacard_pin_status *status);
-
-// Reads the status of all four PINs into `statuses[0..4]` (in `mynacard_pin_kind` order),
-// spending no try, and sets `*count` to 4. `capacity` is the number of structs at
-// `statuses`; if it is less than 4 nothing is read, `*count` is set to 4 and the call returns
-// `MYNACARD_BUFFER_TOO_SMALL`.
-//
-// # Safety
-// `statuses` is NULL or points to `capacity` writable structs; `count` is NULL or writable.
-enum mynacard_status mynacard_read_pin_status_all(struct mynacard_card *card, struct mynacard_pin_status *statuses, size_t capacity, size_t *count);
-
-// Verifies a PIN: `pin` is `pin_len` bytes (ASCII, no NUL needed). The format is checked
-// before anything is sent (`MYNACARD_INVALID_SECRET`, no try spent). With the lockout guard,
-// the counter is read first (spending nothing): a blocked PIN is never sent
-// (`MYNACARD_BLOCKED`), and a PIN with one try left is sent only if `flags` has
-// `MYNACARD_FLAG_ALLOW_LAST_TRY` (else `MYNACARD_LAST_TRY_REFUSED`). A wrong PIN spends one
-// try: `MYNACARD_WRONG_PIN`, and `mynacard_last_error_tries_left()` says how many remain.
-//
-// The library does not keep `pin` after the call, and zeroizes its own copy. Zeroize yours.
-//
-// # Safety
-// `pin` is NULL or points to `pin_len` readable bytes.
-enum mynacard_status mynacard_verify(struct mynacard_card *card, uint32_t pin_kind, const uint8_t *pin, size_t pin_len, uint32_t flags);
-
-// Changes a PIN from `current` to `new_pin` (both checked before anything is sent, and must
-// differ): VERIFY of the current value with the lockout guard (as `mynacard_verify`), then
-// the change. The residence PIN is changed in both its applications; if the second fails the
-// first is changed back (`MYNACARD_CHANGE_ROLLED_BACK`).
-//
-// The library zeroizes its copies of both values. Zeroize yours.
-//
-// # Safety
-// `current` and `new_pin` are NULL or point to their lengths of readable bytes.
-enum mynacard_status mynacard_change(struct mynacard_card *card, uint32_t pin_kind, const uint8_t *current, size_t current_len, const uint8_t *new_pin, size_t new_len, uint32_t flags);
-
-// Resets a PIN to `new_pin` through a terminal authority given as C callbacks (see
-// `mynacard_authority`). `other_pin` (NULL if not given) is the other JPKI PIN, needed where
-// the authority's route is `MYNACARD_ROUTE_AFTER_OTHER_JPKI_PIN`: it is verified with the
-// lockout guard (a wrong value costs one of *its* tries; its last try only with
-// `MYNACARD_FLAG_ALLOW_LAST_TRY`). Every value and the route are checked before anything is
-// sent. On success, `*status` (if not NULL) is the PIN's status afterwards (a full counter).
-//
-// A callback that fails gives `MYNACARD_CALLBACK_FAILED`, unusable output
-// `MYNACARD_CALLBACK_GARBAGE`; in both cases RESET RETRY COUNTER was not sent and the PIN and
-// its counter are unchanged. The terminal authentication stays in effect until another
-// application is selected or the card is unpowered: call `mynacard_unpower()` when done.
-//
-// The library zeroizes its copies of both values. Zeroize yours.
-//
-// # Safety
-// `authority` is NULL or points to a valid `mynacard_authority` whose callbacks honour its
-// contract; `new_pin` and `other_pin` are NULL or point to their lengths of readable bytes;
-// `status` is NULL or writable.
-enum mynacard_status mynacard_reset(struct mynacard_card *card, const struct mynacard_authority *authority, uint32_t pin_kind, const uint8_t *new_pin, size_t new_len, const uint8_t *other_pin, size_t other_len, uint32_t flags, struct mynacard_pin_status *status);
-
-// Resets a PIN through the library's **stand-in** terminal authority of `role` (a
-// `mynacard_role`). The stand-in is not the real issuer protocol: only the virtual card
-// accepts it; a real card refuses it (`MYNACARD_TERMINAL_REFUSED`). Arguments and outcomes as
-// `mynacard_reset()`.
-//
-// # Safety
-// As `mynacard_reset()`.
-enum mynacard_status mynacard_reset_stand_in(struct mynacard_card *card, uint32_t role, uint32_t pin_kind, const uint8_t *new_pin, size_t new_len, const uint8_t *other_pin, size_t other_len, uint32_t flags, struct mynacard_pin_status *status);
-
-// The rules of who may reset which PIN where, with no card: whether `target` (a
-// `mynacard_pin_kind`) can be reset at `place` (a `mynacard_place`) by a person who knows the
-// PINs in `known_mask` and whose PINs in `blocked_mask` are blocked (bits `1 << pin_kind`),
-// with both JPKI certificates on the card if `both_certificates` is not 0. A kiosk calls this
-// before touching the card, and refuses when `result->possible` is 0.
-//
-// # Safety
-// `result` is NULL or writable.
-enum mynacard_status mynacard_policy_check(uint32_t target, uint32_t place, uint32_t known_mask, uint32_t blocked_mask, uint8_t both_certificates, struct mynacard_policy_result *result);
-
 // Reads a JPKI certificate (`cert_kind`, a `mynacard_cert_kind`) as DER into a new buffer
 // `*der`. The signature certificate needs the signature password verified first in this card
 // session (`mynacard_verify`), else `MYNACARD_NEEDS_VERIFICATION`.
@@ -823,32 +717,6 @@ enum mynacard_status mynacard_read_certificate(struct mynacard_card *card, uint3
 // `pin` and `data` are NULL or point to their lengths of readable bytes; `signature` is NULL
 // or writable.
 enum mynacard_status mynacard_sign(struct mynacard_card *card, uint32_t key, const uint8_t *pin, size_t pin_len, uint32_t scheme, const uint8_t *data, size_t data_len, uint32_t flags, struct mynacard_buffer *signature);
-
-// Opens the text-input-assist application with `key` (a `mynacard_text_key`: the PIN or
-// 照合番号B; 照合番号A does not open it and is refused before anything is sent) and its value
-// `secret` (verified with the lockout guard), and reads the basic four attributes into
-// `*basic_four`, checked against the card's digest.
-//
-// The caller owns `basic_four->name` and `basic_four->address` and frees each with
-// `mynacard_buffer_free()`. The library zeroizes its copy of `secret`. Zeroize yours.
-//
-// # Safety
-// `secret` is NULL or points to `secret_len` readable bytes; `basic_four` is NULL or writable.
-enum mynacard_status mynacard_read_basic_four(struct mynacard_card *card, uint32_t key, const uint8_t *secret, size_t secret_len, uint32_t flags, struct mynacard_basic_four *basic_four);
-
-// Opens the text-input-assist application with `key` (a `mynacard_text_key`: the PIN or
-// 照合番号A; 照合番号B does not open it and is refused before anything is sent) and reads the
-// My Number, checked against the card's digest, into `buf` as 12 ASCII digits and a NUL.
-// `capacity` must be at least 13: that is checked before anything is sent (else
-// `MYNACARD_BUFFER_TOO_SMALL`, `*needed` = 13 if `needed` is not NULL).
-//
-// The My Number is a secret: zeroize `buf` when done. The library zeroizes its own copies,
-// and of `secret`. Zeroize yours.
-//
-// # Safety
-// `secret` is NULL or points to `secret_len` readable bytes; `buf` is NULL or points to
-// `capacity` writable bytes; `needed` is NULL or writable.
-enum mynacard_status mynacard_read_my_number(struct mynacard_card *card, uint32_t key, const uint8_t *secret, size_t secret_len, uint32_t flags, char *buf, size_t capacity, size_t *needed);
 
 // Creates the guided PIN-reset flow of a kiosk or counter terminal at `place` (a
 // `mynacard_place`; not the smartphone app), the same steps and texts as the `myna-kiosk`
@@ -931,12 +799,153 @@ enum mynacard_status mynacard_kiosk_insert_pcsc(struct mynacard_kiosk *kiosk, co
 // `count` is NULL or writable.
 enum mynacard_status mynacard_kiosk_exchanges(struct mynacard_kiosk *kiosk, uint64_t *count);
 
+// Sets the language of `mynacard_last_error_message()` and of the kiosk's texts for every
+// thread: `MYNACARD_LANG_JA` (the default) or `MYNACARD_LANG_EN`.
+//
+// Returns `MYNACARD_INVALID_ARGUMENT` for another value. A success leaves the last error as
+// it was, so that its message can be read again in the new language.
+enum mynacard_status mynacard_set_language(uint32_t language);
+
+// The current language: `MYNACARD_LANG_JA` or `MYNACARD_LANG_EN`.
+uint32_t mynacard_get_language(void);
+
+// The message of this thread's last failed call, in the current language, as UTF-8 with a
+// NUL, copied into `buf` (the caller's, `capacity` bytes). An empty string if the last call
+// succeeded. `*needed` (if `needed` is not NULL) is set to the size needed, NUL included.
+//
+// Length query: call with `buf` NULL and `capacity` 0 to learn the size; the call then
+// returns `MYNACARD_BUFFER_TOO_SMALL`. This function never changes the last error itself.
+// Messages never contain a PIN.
+//
+// # Safety
+// `buf` is NULL or points to `capacity` writable bytes; `needed` is NULL or writable.
+enum mynacard_status mynacard_last_error_message(char *buf, size_t capacity, size_t *needed);
+
+// The status of this thread's last call (`MYNACARD_OK` if it succeeded).
+enum mynacard_status mynacard_last_error_status(void);
+
+// The tries left of the PIN involved in this thread's last failed call, where known (after
+// `MYNACARD_WRONG_PIN`, `MYNACARD_BLOCKED`: 0, `MYNACARD_LAST_TRY_REFUSED`: 1); -1 otherwise.
+int32_t mynacard_last_error_tries_left(void);
+
+// The name of a status code (for example `"MYNACARD_WRONG_PIN"`), a static string the caller
+// must not free; `"MYNACARD_UNKNOWN_STATUS"` for a value that is not a status.
+const char *mynacard_status_name(uint32_t status);
+
+// The library's version, a static NUL-terminated string the caller must not free.
+const char *mynacard_version(void);
+
 // Closes nothing, allocates nothing: the number of card handles open and of buffers not yet
 // freed, for leak checks in tests and examples.
 //
 // # Safety
 // `cards` and `buffers` are NULL or writable.
 enum mynacard_status mynacard_live_objects(size_t *cards, size_t *buffers);
+
+// Reads the status of one PIN (`pin_kind`, a `mynacard_pin_kind`) into `*status`, spending no
+// try (a VERIFY with no data).
+//
+// # Safety
+// `status` is NULL or writable.
+enum mynacard_status mynacard_read_pin_status(struct mynacard_card *card, uint32_t pin_kind, struct mynacard_pin_status *status);
+
+// Reads the status of all four PINs into `statuses[0..4]` (in `mynacard_pin_kind` order),
+// spending no try, and sets `*count` to 4. `capacity` is the number of structs at
+// `statuses`; if it is less than 4 nothing is read, `*count` is set to 4 and the call returns
+// `MYNACARD_BUFFER_TOO_SMALL`.
+//
+// # Safety
+// `statuses` is NULL or points to `capacity` writable structs; `count` is NULL or writable.
+enum mynacard_status mynacard_read_pin_status_all(struct mynacard_card *card, struct mynacard_pin_status *statuses, size_t capacity, size_t *count);
+
+// Verifies a PIN: `pin` is `pin_len` bytes (ASCII, no NUL needed). The format is checked
+// before anything is sent (`MYNACARD_INVALID_SECRET`, no try spent). With the lockout guard,
+// the counter is read first (spending nothing): a blocked PIN is never sent
+// (`MYNACARD_BLOCKED`), and a PIN with one try left is sent only if `flags` has
+// `MYNACARD_FLAG_ALLOW_LAST_TRY` (else `MYNACARD_LAST_TRY_REFUSED`). A wrong PIN spends one
+// try: `MYNACARD_WRONG_PIN`, and `mynacard_last_error_tries_left()` says how many remain.
+//
+// The library does not keep `pin` after the call, and zeroizes its own copy. Zeroize yours.
+//
+// # Safety
+// `pin` is NULL or points to `pin_len` readable bytes.
+enum mynacard_status mynacard_verify(struct mynacard_card *card, uint32_t pin_kind, const uint8_t *pin, size_t pin_len, uint32_t flags);
+
+// Changes a PIN from `current` to `new_pin` (both checked before anything is sent, and must
+// differ): VERIFY of the current value with the lockout guard (as `mynacard_verify`), then
+// the change. The residence PIN is changed in both its applications; if the second fails the
+// first is changed back (`MYNACARD_CHANGE_ROLLED_BACK`).
+//
+// The library zeroizes its copies of both values. Zeroize yours.
+//
+// # Safety
+// `current` and `new_pin` are NULL or point to their lengths of readable bytes.
+enum mynacard_status mynacard_change(struct mynacard_card *card, uint32_t pin_kind, const uint8_t *current, size_t current_len, const uint8_t *new_pin, size_t new_len, uint32_t flags);
+
+// Resets a PIN to `new_pin` through a terminal authority given as C callbacks (see
+// `mynacard_authority`). `other_pin` (NULL if not given) is the other JPKI PIN, needed where
+// the authority's route is `MYNACARD_ROUTE_AFTER_OTHER_JPKI_PIN`: it is verified with the
+// lockout guard (a wrong value costs one of *its* tries; its last try only with
+// `MYNACARD_FLAG_ALLOW_LAST_TRY`). Every value and the route are checked before anything is
+// sent. On success, `*status` (if not NULL) is the PIN's status afterwards (a full counter).
+//
+// A callback that fails gives `MYNACARD_CALLBACK_FAILED`, unusable output
+// `MYNACARD_CALLBACK_GARBAGE`; in both cases RESET RETRY COUNTER was not sent and the PIN and
+// its counter are unchanged. The terminal authentication stays in effect until another
+// application is selected or the card is unpowered: call `mynacard_unpower()` when done.
+//
+// The library zeroizes its copies of both values. Zeroize yours.
+//
+// # Safety
+// `authority` is NULL or points to a valid `mynacard_authority` whose callbacks honour its
+// contract; `new_pin` and `other_pin` are NULL or point to their lengths of readable bytes;
+// `status` is NULL or writable.
+enum mynacard_status mynacard_reset(struct mynacard_card *card, const struct mynacard_authority *authority, uint32_t pin_kind, const uint8_t *new_pin, size_t new_len, const uint8_t *other_pin, size_t other_len, uint32_t flags, struct mynacard_pin_status *status);
+
+// Resets a PIN through the library's **stand-in** terminal authority of `role` (a
+// `mynacard_role`). The stand-in is not the real issuer protocol: only the virtual card
+// accepts it; a real card refuses it (`MYNACARD_TERMINAL_REFUSED`). Arguments and outcomes as
+// `mynacard_reset()`.
+//
+// # Safety
+// As `mynacard_reset()`.
+enum mynacard_status mynacard_reset_stand_in(struct mynacard_card *card, uint32_t role, uint32_t pin_kind, const uint8_t *new_pin, size_t new_len, const uint8_t *other_pin, size_t other_len, uint32_t flags, struct mynacard_pin_status *status);
+
+// The rules of who may reset which PIN where, with no card: whether `target` (a
+// `mynacard_pin_kind`) can be reset at `place` (a `mynacard_place`) by a person who knows the
+// PINs in `known_mask` and whose PINs in `blocked_mask` are blocked (bits `1 << pin_kind`),
+// with both JPKI certificates on the card if `both_certificates` is not 0. A kiosk calls this
+// before touching the card, and refuses when `result->possible` is 0.
+//
+// # Safety
+// `result` is NULL or writable.
+enum mynacard_status mynacard_policy_check(uint32_t target, uint32_t place, uint32_t known_mask, uint32_t blocked_mask, uint8_t both_certificates, struct mynacard_policy_result *result);
+
+// Opens the text-input-assist application with `key` (a `mynacard_text_key`: the PIN or
+// 照合番号B; 照合番号A does not open it and is refused before anything is sent) and its value
+// `secret` (verified with the lockout guard), and reads the basic four attributes into
+// `*basic_four`, checked against the card's digest.
+//
+// The caller owns `basic_four->name` and `basic_four->address` and frees each with
+// `mynacard_buffer_free()`. The library zeroizes its copy of `secret`. Zeroize yours.
+//
+// # Safety
+// `secret` is NULL or points to `secret_len` readable bytes; `basic_four` is NULL or writable.
+enum mynacard_status mynacard_read_basic_four(struct mynacard_card *card, uint32_t key, const uint8_t *secret, size_t secret_len, uint32_t flags, struct mynacard_basic_four *basic_four);
+
+// Opens the text-input-assist application with `key` (a `mynacard_text_key`: the PIN or
+// 照合番号A; 照合番号B does not open it and is refused before anything is sent) and reads the
+// My Number, checked against the card's digest, into `buf` as 12 ASCII digits and a NUL.
+// `capacity` must be at least 13: that is checked before anything is sent (else
+// `MYNACARD_BUFFER_TOO_SMALL`, `*needed` = 13 if `needed` is not NULL).
+//
+// The My Number is a secret: zeroize `buf` when done. The library zeroizes its own copies,
+// and of `secret`. Zeroize yours.
+//
+// # Safety
+// `secret` is NULL or points to `secret_len` readable bytes; `buf` is NULL or points to
+// `capacity` writable bytes; `needed` is NULL or writable.
+enum mynacard_status mynacard_read_my_number(struct mynacard_card *card, uint32_t key, const uint8_t *secret, size_t secret_len, uint32_t flags, char *buf, size_t capacity, size_t *needed);
 
 #ifdef __cplusplus
 }  // extern "C"
