@@ -12,7 +12,8 @@
  * Ownership: handles (mynacard_card, mynacard_kiosk) are owned by the caller from the open call
  *   to the close call. Buffers the library allocates (mynacard_buffer: certificates,
  *   signatures, texts) are owned by the caller and freed with mynacard_buffer_free(), which
- *   zeroizes them. Strings are returned into the caller's buffers with the length-query
+ *   zeroizes them; it frees only the buffer whose id and data match, so a stale copy of a
+ *   freed buffer's struct is refused and never frees a newer buffer at the same address. Strings are returned into the caller's buffers with the length-query
  *   pattern: pass NULL and 0 to learn the size (MYNACARD_BUFFER_TOO_SMALL and *needed); the
  *   size always includes the NUL. Static strings (mynacard_status_name, mynacard_version) are
  *   never freed. Input pointers are borrowed for the duration of the call only.
@@ -29,6 +30,10 @@
  *   by a lock in the library (a second thread waits). The language setting is global; the last
  *   error is per thread. Authority callbacks run on the calling thread, inside the call, and
  *   must not use the same handle (MYNACARD_BUSY).
+ * Processes: a handle belongs to the process that opened it. After fork(), the child's copy
+ *   of a handle is refused with MYNACARD_WRONG_PROCESS (even by the close calls) and nothing
+ *   is sent: the child opens its own. A virtual card's state file opened twice in one process
+ *   gives MYNACARD_STATE_FILE, saying it is already open in this process.
  * Panics never cross this boundary: a bug inside the library returns MYNACARD_PANIC.
  */
 
@@ -506,7 +511,7 @@ typedef uint32_t mynacard_kiosk_outcome;
 typedef struct mynacard_card mynacard_card;
 
 // A kiosk flow (opaque). Created by `mynacard_kiosk_new()`, freed by `mynacard_kiosk_free()`;
-// used only from the thread that created it.
+// used only from the thread, and in the process, that created it.
 typedef struct mynacard_kiosk mynacard_kiosk;
 
 // A buffer allocated by the library. The caller owns it and frees it with
@@ -658,8 +663,12 @@ enum mynacard_status mynacard_buffer_free(struct mynacard_buffer *buffer);
 
 // Opens the virtual card whose state is saved at `state_path` (UTF-8; the file is created with
 // the default PINs if it does not exist) and sets `*card` to its handle. The state file is
-// locked against other processes until `mynacard_close()`. `MYNACARD_UNSUPPORTED` in a build
+// locked until `mynacard_close()`: another open of it, in another process or in this one,
+// gives `MYNACARD_STATE_FILE` (the message says which). `MYNACARD_UNSUPPORTED` in a build
 // without the `sim` feature.
+//
+// The handle is used only in this process: a child after `fork()` gets
+// `MYNACARD_WRONG_PROCESS` from every call with it.
 //
 // The caller owns the handle and closes it with `mynacard_close()`.
 //
@@ -727,7 +736,8 @@ enum mynacard_status mynacard_sign(struct mynacard_card *card, uint32_t key, con
 //
 // Drive it with `mynacard_kiosk_next()` and the answer calls. Texts come in the language set
 // by `mynacard_set_language()` when each step is returned. The handle may be used only from
-// the thread that created it (another thread gets `MYNACARD_INVALID_HANDLE`). The caller owns
+// the thread that created it (another thread gets `MYNACARD_INVALID_HANDLE`), in the process
+// that created it (a child after `fork()` gets `MYNACARD_WRONG_PROCESS`). The caller owns
 // it and frees it with `mynacard_kiosk_free()`.
 //
 // # Safety

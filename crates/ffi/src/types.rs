@@ -522,7 +522,7 @@ pub struct mynacard_kiosk_step {
 }
 
 /// A kiosk flow (opaque). Created by `mynacard_kiosk_new()`, freed by `mynacard_kiosk_free()`;
-/// used only from the thread that created it.
+/// used only from the thread, and in the process, that created it.
 pub struct mynacard_kiosk {
     _private: [u8; 0],
 }

@@ -10,8 +10,12 @@ use super::marshal::{c_str, entry, handle_id, Out};
 
 /// Opens the virtual card whose state is saved at `state_path` (UTF-8; the file is created with
 /// the default PINs if it does not exist) and sets `*card` to its handle. The state file is
-/// locked against other processes until `mynacard_close()`. `MYNACARD_UNSUPPORTED` in a build
+/// locked until `mynacard_close()`: another open of it, in another process or in this one,
+/// gives `MYNACARD_STATE_FILE` (the message says which). `MYNACARD_UNSUPPORTED` in a build
 /// without the `sim` feature.
+///
+/// The handle is used only in this process: a child after `fork()` gets
+/// `MYNACARD_WRONG_PROCESS` from every call with it.
 ///
 /// The caller owns the handle and closes it with `mynacard_close()`.
 ///

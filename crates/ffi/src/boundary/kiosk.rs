@@ -19,7 +19,8 @@ use super::marshal::{arg, c_str, entry, kiosk_id, secret, write_text, Out};
 ///
 /// Drive it with `mynacard_kiosk_next()` and the answer calls. Texts come in the language set
 /// by `mynacard_set_language()` when each step is returned. The handle may be used only from
-/// the thread that created it (another thread gets `MYNACARD_INVALID_HANDLE`). The caller owns
+/// the thread that created it (another thread gets `MYNACARD_INVALID_HANDLE`), in the process
+/// that created it (a child after `fork()` gets `MYNACARD_WRONG_PROCESS`). The caller owns
 /// it and frees it with `mynacard_kiosk_free()`.
 ///
 /// # Safety
