@@ -64,10 +64,13 @@ thread_local! {
     static HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
+/// An open handle: the id of the process that opened it, and its value.
+type Entry<T> = (u32, Arc<Mutex<T>>);
+
 /// A registry of handles to `T`, each with the id of the process that opened it.
 pub struct Registry<T> {
     what: &'static str,
-    map: Mutex<BTreeMap<usize, (u32, Arc<Mutex<T>>)>>,
+    map: Mutex<BTreeMap<usize, Entry<T>>>,
 }
 
 fn internal() -> FfiError {
@@ -178,7 +181,10 @@ fn busy() -> FfiError {
 
 /// The buffers handed to the caller, by their id: the address of their data and the bytes
 /// (one NUL byte more than their length).
-static BUFFERS: Mutex<BTreeMap<u64, (usize, Box<[u8]>)>> = Mutex::new(BTreeMap::new());
+static BUFFERS: Mutex<BTreeMap<u64, Buffer>> = Mutex::new(BTreeMap::new());
+
+/// A buffer handed out: the address of its data, and its bytes.
+type Buffer = (usize, Box<[u8]>);
 
 /// The next buffer id (never 0, never reused).
 static NEXT_BUFFER: AtomicU64 = AtomicU64::new(1);

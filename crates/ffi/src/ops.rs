@@ -52,7 +52,7 @@ impl OpenState {
         let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         OPEN_STATES
             .lock()
-            .map(|v| v.iter().any(|p| *p == resolved))
+            .map(|v| v.contains(&resolved))
             .unwrap_or(false)
     }
 }
