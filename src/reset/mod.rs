@@ -16,7 +16,8 @@
 //!   3. where the route requires it, verify the *other* JPKI PIN, with the lockout guard of
 //!      [`Card::verify_with`] (a blocked PIN is never sent, the last try only when allowed);
 //!   4. RESET RETRY COUNTER `00 2C 02 (80|SFI) Lc <new value>` (P2 as for VERIFY: the key EF
-//!      by its short identifier, or `80` with the key EF selected), wrapped by the authority;
+//!      by its short identifier, or `80` with the key EF selected), wrapped by the authority, and
+//!      refused before it is sent if the wrapping made it another command ([`AuthorityStep`]);
 //!   5. confirm with a status query (a case-1 VERIFY, which spends nothing).
 //!
 //!   The new PIN is a typed, validated credential; the route and the other PIN are checked
