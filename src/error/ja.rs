@@ -121,6 +121,14 @@ fn reset_ja(e: &ResetError) -> String {
             "{application}: カードが端末の認証を拒否しました（{operation}: {sw}、{}）",
             sw_meaning(*sw)
         ),
+        ResetError::WrongCommand {
+            terminal,
+            step,
+            expected,
+            ins,
+        } => format!(
+            "{terminal}が{step}として命令 {ins:02X} を渡しました。ここは {expected} でなければならないため、送っていません"
+        ),
         ResetError::Refused {
             kind,
             application,

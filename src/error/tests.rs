@@ -142,6 +142,12 @@ fn samples() -> Vec<Error> {
             operation: "EXTERNAL AUTHENTICATE",
             sw: StatusWord(0x6982),
         }),
+        Error::Reset(ResetError::WrongCommand {
+            terminal: "vendor terminal".into(),
+            step: "the wrapped RESET RETRY COUNTER",
+            expected: "RESET RETRY COUNTER (2C)",
+            ins: 0x20,
+        }),
         Error::Reset(ResetError::Refused {
             kind: PinKind::UserAuth,
             application: "JPKI-AP",
@@ -249,6 +255,7 @@ fn variant(e: &Error) -> &'static str {
         Error::Reset(ResetError::NotPermitted { .. }) => "Reset::NotPermitted",
         Error::Reset(ResetError::OtherPinNeeded { .. }) => "Reset::OtherPinNeeded",
         Error::Reset(ResetError::TerminalRefused { .. }) => "Reset::TerminalRefused",
+        Error::Reset(ResetError::WrongCommand { .. }) => "Reset::WrongCommand",
         Error::Reset(ResetError::Refused { .. }) => "Reset::Refused",
         Error::Reset(ResetError::NotConfirmed { .. }) => "Reset::NotConfirmed",
         Error::Reset(ResetError::Partial { .. }) => "Reset::Partial",
@@ -273,7 +280,7 @@ fn advice_variant(a: &Advice) -> &'static str {
 #[test]
 fn every_variant_is_sampled() {
     let seen: std::collections::BTreeSet<_> = samples().iter().map(variant).collect();
-    assert_eq!(seen.len(), 26, "{seen:?}");
+    assert_eq!(seen.len(), 27, "{seen:?}");
     let seen: std::collections::BTreeSet<_> = advices().iter().map(advice_variant).collect();
     assert_eq!(seen.len(), 7, "{seen:?}");
 }
