@@ -76,7 +76,7 @@ fn verdicts(pdf: &[u8]) -> Vec<PdfSignatureReport> {
 fn page_text(pdf: &[u8]) -> String {
     let doc = Document::load_mem(pdf).unwrap();
     let page = *doc.get_pages().get(&1).unwrap();
-    String::from_utf8_lossy(&doc.get_page_content(page).unwrap()).into_owned()
+    String::from_utf8_lossy(&doc.get_page_content(page)).into_owned()
 }
 
 /// The signature of `pdf` (exactly one) gets `want`.
@@ -221,22 +221,42 @@ fn swa_content_in_the_gap_is_refused() {
     let at = gap_end - 1 - inject.len() - 2;
     in_gap[at..at + inject.len()].copy_from_slice(inject);
     assert_one(&in_gap, Verdict::IncompleteCoverage, "SWA inside the gap");
-    // The second signed part moved to the end, the gap widened over new objects, and the
-    // /ByteRange pointing there (the /ByteRange is itself signed, so this also changes the
-    // first part).
-    let second = signed[gap_end..].to_vec();
-    let mut wrapped = signed[..gap_end].to_vec();
-    wrapped.extend_from_slice(
-        format!("\n4 0 obj\n{}\nendobj\n", stream("BT (wrapped) Tj ET")).as_bytes(),
-    );
-    let moved = wrapped.len();
-    wrapped.extend_from_slice(&second);
+    // The gap widened over an object inserted after the signature dictionary, and the
+    // /ByteRange moved to start after it (the /ByteRange is itself signed, so this also changes
+    // the first part; the gap is what must be refused first).
+    let p = gap_end + signed[gap_end..].windows(7).position(|w| w == b"endobj\n").unwrap() + 7;
+    let object = format!("40 0 obj\n{}\nendobj\n", stream("BT (wrapped) Tj ET"));
+    let shift = object.len();
+    let mut wrapped = signed[..p].to_vec();
+    wrapped.extend_from_slice(object.as_bytes());
+    // The rest follows, its cross-reference offsets and startxref moved with it, so that a
+    // reader still finds every object.
+    let mut rest = String::from_utf8(signed[p..].to_vec()).unwrap();
+    let xref = rest.rfind("xref\n").unwrap();
+    let fixed: Vec<String> = rest[xref..]
+        .split("\r\n")
+        .map(|line| match line.split_once(" 00000 n") {
+            Some((off, "")) if off.len() == 10 => {
+                let off: usize = off.parse().unwrap();
+                let off = if off >= p { off + shift } else { off };
+                format!("{off:010} 00000 n")
+            }
+            _ => line.to_owned(),
+        })
+        .collect();
+    rest.replace_range(xref.., &fixed.join("\r\n"));
+    let sx = rest.rfind("startxref\n").unwrap() + 10;
+    let old: usize = rest[sx..].trim().trim_end_matches("%%EOF").trim().parse().unwrap();
+    rest.replace_range(sx.., &format!("{}\n%%EOF\n", old + shift));
+    wrapped.extend_from_slice(rest.as_bytes());
+    let second = p + shift;
+    let len = wrapped.len();
     let wrapped = with_byte_range(
         &wrapped,
-        &format!("0 {} {} {}", gap_start, moved, second.len()),
+        &format!("0 {} {} {}", gap_start, second, len - second),
     );
     let r = verdicts(&wrapped);
-    assert!(!r.is_empty() && r.iter().all(|s| !s.report.verdict.is_valid()), "{r:?}");
+    assert_eq!(r.len(), 1, "{r:?}");
     assert_eq!(r[0].report.verdict, Verdict::IncompleteCoverage, "{}", r[0].report.detail);
 }
 

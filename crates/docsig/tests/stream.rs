@@ -21,12 +21,12 @@ fn options(form: Form) -> mynacard_docsig::SignOptions {
 fn streamed_cms_is_the_same_as_in_memory_and_verifies() {
     let content: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
     for form in [Form::Detached, Form::Attached] {
-        let (mut card, _) = card();
-        let whole = sign_cms(&mut card, &sign_pw(), &content, &options(form)).unwrap();
-        let (mut card, log) = card();
+        let (mut c, _) = card();
+        let whole = sign_cms(&mut c, &sign_pw(), &content, &options(form)).unwrap();
+        let (mut c, log) = card();
         let mut out = Vec::new();
         let s = sign_cms_stream(
-            &mut card,
+            &mut c,
             &sign_pw(),
             &mut Cursor::new(&content),
             &mut out,
