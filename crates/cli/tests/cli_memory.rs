@@ -14,7 +14,12 @@ const LIMIT_KIB: u64 = 150 * 1024;
 
 #[test]
 fn signing_a_file_larger_than_the_memory_limit_succeeds() {
-    if Command::new("sh").arg("-c").arg("ulimit -v").output().is_err() {
+    if Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v")
+        .output()
+        .is_err()
+    {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "sh is required in CI (CI=true)"
@@ -26,14 +31,30 @@ fn signing_a_file_larger_than_the_memory_limit_succeeds() {
     let big = dir.path().join("big.bin");
     std::fs::File::create(&big).unwrap().set_len(SIZE).unwrap();
     let state = dir.path().join("card.json");
-    for (format, out) in [("raw", "big.sig"), ("cms", "big.p7s"), ("cms-attached", "big.p7m")] {
+    for (format, out) in [
+        ("raw", "big.sig"),
+        ("cms", "big.p7s"),
+        ("cms-attached", "big.p7m"),
+    ] {
         let out = dir.path().join(out);
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
             .arg(common::myna_path())
-            .args(["--sim-state", state.to_str().unwrap(), "--pin-stdin", "sign"])
-            .args(["--key", "sign", "--format", format, "--in", big.to_str().unwrap()])
+            .args([
+                "--sim-state",
+                state.to_str().unwrap(),
+                "--pin-stdin",
+                "sign",
+            ])
+            .args([
+                "--key",
+                "sign",
+                "--format",
+                format,
+                "--in",
+                big.to_str().unwrap(),
+            ])
             .args(["--out", out.to_str().unwrap()])
             .env_remove("LC_ALL")
             .env_remove("LANG")

@@ -112,7 +112,8 @@ pub fn sign_cms<T: Transport, P: JpkiPin>(
     let digest = Sha256::digest(content).to_vec();
     let attached = (options.form == Form::Attached).then_some(content);
     let (der, certificate, ca_read) = sign_digest_cms(card, pin, &digest, options, true, attached)?;
-    let check = verify::check_signed_data(&cms::parse(&der)?, Some(verify::Content::Bytes(content)));
+    let check =
+        verify::check_signed_data(&cms::parse(&der)?, Some(verify::Content::Bytes(content)));
     if let Err(r) = check {
         return Err(Error::SelfCheck(r.detail));
     }
@@ -187,9 +188,7 @@ pub fn sign_cms_stream<T: Transport, P: JpkiPin, R: Read + Seek, W: Write>(
     out: &mut W,
     options: &SignOptions,
 ) -> Result<StreamedCms, Error> {
-    let start = content
-        .stream_position()
-        .map_err(io_err("the content"))?;
+    let start = content.stream_position().map_err(io_err("the content"))?;
     let (len, digest) = hash_chunks(content, |_| Ok(())).map_err(io_err("the content"))?;
     let (der, certificate, ca_read) = sign_digest_cms(card, pin, &digest, options, true, None)?;
     let check = verify::check_signed_data(

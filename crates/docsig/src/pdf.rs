@@ -25,8 +25,8 @@ use mynacard::Card;
 use serde::Serialize;
 
 use crate::verify::{digest_parts, verify_cms_at, Content, Report, Trust, Verdict};
-use mynacard::crypto::HashAlgorithm;
 use crate::{Error, SignOptions};
+use mynacard::crypto::HashAlgorithm;
 
 /// Bytes reserved for the CMS in `/Contents` (written as twice as many hex digits). A JPKI
 /// signature with both certificates is about 4.5 KiB.

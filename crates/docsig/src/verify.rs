@@ -285,7 +285,10 @@ pub(crate) fn check_signed_data(
     let unknown_digest = || {
         Report::fail(
             Verdict::UnsupportedAlgorithm,
-            format!("only another digest of the content is known than {}", si.digest_alg.oid),
+            format!(
+                "only another digest of the content is known than {}",
+                si.digest_alg.oid
+            ),
         )
     };
     let content_digest: Vec<u8> = match (content, attached) {

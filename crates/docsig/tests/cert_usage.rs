@@ -21,8 +21,24 @@ fn chain_with(signer_ext: Vec<Extension>, ca_extra: Option<Extension>) -> EcChai
     let root = root("usage root", &rk, Sha384);
     let mut ca_ext = default_extensions(true);
     ca_ext.extend(ca_extra);
-    let ca = issue_with("usage CA", ck.spki(), "usage root", &rk, Sha384, ca_ext, &Tamper::None);
-    let signer = issue_with("usage signer", sk.spki(), "usage CA", &ck, Sha256, signer_ext, &Tamper::None);
+    let ca = issue_with(
+        "usage CA",
+        ck.spki(),
+        "usage root",
+        &rk,
+        Sha384,
+        ca_ext,
+        &Tamper::None,
+    );
+    let signer = issue_with(
+        "usage signer",
+        sk.spki(),
+        "usage CA",
+        &ck,
+        Sha256,
+        signer_ext,
+        &Tamper::None,
+    );
     EcChain {
         root,
         ca,
@@ -102,7 +118,10 @@ fn an_unrecognised_critical_extension_in_the_chain_is_refused() {
     signer.push(unknown(true));
     let (v, d) = verdict(&chain_with(signer, None));
     assert_eq!(v, Verdict::UnrecognisedCriticalExtension, "{d}");
-    assert!(d.contains("1.3.6.1.4.1.55555.2.7") && d.contains("usage signer"), "{d}");
+    assert!(
+        d.contains("1.3.6.1.4.1.55555.2.7") && d.contains("usage signer"),
+        "{d}"
+    );
     // In the CA certificate carried in the signature.
     let (v, d) = verdict(&chain_with(default_extensions(false), Some(unknown(true))));
     assert_eq!(v, Verdict::UnrecognisedCriticalExtension, "{d}");

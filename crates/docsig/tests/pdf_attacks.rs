@@ -55,7 +55,10 @@ fn append_update(pdf: &[u8], objects: &[(u32, String)], root: u32, size: u32) ->
 }
 
 fn stream(content: &str) -> String {
-    format!("<</Length {}>>\nstream\n{content}\nendstream", content.len())
+    format!(
+        "<</Length {}>>\nstream\n{content}\nendstream",
+        content.len()
+    )
 }
 
 fn sign(pdf: &[u8]) -> Vec<u8> {
@@ -165,8 +168,18 @@ fn every_signature_dictionary_is_checked() {
     let twice = sign_auth(&stripped);
     let r = verdicts(&twice);
     assert_eq!(r.len(), 2, "{r:?}");
-    assert_eq!(r[0].report.verdict, Verdict::Malformed, "{}", r[0].report.detail);
-    assert_eq!(r[1].report.verdict, Verdict::Valid, "{}", r[1].report.detail);
+    assert_eq!(
+        r[0].report.verdict,
+        Verdict::Malformed,
+        "{}",
+        r[0].report.detail
+    );
+    assert_eq!(
+        r[1].report.verdict,
+        Verdict::Valid,
+        "{}",
+        r[1].report.detail
+    );
 
     // Found only as the /V of a signature field: neither /Type /Sig nor /ByteRange left.
     let hidden = replace_same_len(&stripped, start, b"/Type /Sig", b"/Type /Xig");
@@ -198,7 +211,11 @@ fn isa_an_update_after_the_signature_is_refused() {
     // ISA without a cross-reference section: objects appended after %%EOF.
     let mut bare = signed.clone();
     bare.extend_from_slice(
-        format!("4 0 obj\n{}\nendobj\n", stream("BT (pay the attacker) Tj ET")).as_bytes(),
+        format!(
+            "4 0 obj\n{}\nendobj\n",
+            stream("BT (pay the attacker) Tj ET")
+        )
+        .as_bytes(),
     );
     assert_one(&bare, Verdict::IncompleteCoverage, "ISA objects only");
     // ISA hiding the update in a comment-only tail: still bytes the signature does not cover.
@@ -224,7 +241,12 @@ fn swa_content_in_the_gap_is_refused() {
     // The gap widened over an object inserted after the signature dictionary, and the
     // /ByteRange moved to start after it (the /ByteRange is itself signed, so this also changes
     // the first part; the gap is what must be refused first).
-    let p = gap_end + signed[gap_end..].windows(7).position(|w| w == b"endobj\n").unwrap() + 7;
+    let p = gap_end
+        + signed[gap_end..]
+            .windows(7)
+            .position(|w| w == b"endobj\n")
+            .unwrap()
+        + 7;
     let object = format!("40 0 obj\n{}\nendobj\n", stream("BT (wrapped) Tj ET"));
     let shift = object.len();
     let mut wrapped = signed[..p].to_vec();
@@ -246,7 +268,12 @@ fn swa_content_in_the_gap_is_refused() {
         .collect();
     rest.replace_range(xref.., &fixed.join("\r\n"));
     let sx = rest.rfind("startxref\n").unwrap() + 10;
-    let old: usize = rest[sx..].trim().trim_end_matches("%%EOF").trim().parse().unwrap();
+    let old: usize = rest[sx..]
+        .trim()
+        .trim_end_matches("%%EOF")
+        .trim()
+        .parse()
+        .unwrap();
     rest.replace_range(sx.., &format!("{}\n%%EOF\n", old + shift));
     wrapped.extend_from_slice(rest.as_bytes());
     let second = p + shift;
@@ -257,7 +284,12 @@ fn swa_content_in_the_gap_is_refused() {
     );
     let r = verdicts(&wrapped);
     assert_eq!(r.len(), 1, "{r:?}");
-    assert_eq!(r[0].report.verdict, Verdict::IncompleteCoverage, "{}", r[0].report.detail);
+    assert_eq!(
+        r[0].report.verdict,
+        Verdict::IncompleteCoverage,
+        "{}",
+        r[0].report.detail
+    );
 }
 
 // --- Shadow attacks: content prepared before signing, switched by an update after it. -------
@@ -296,13 +328,19 @@ fn shadow_replace_is_refused() {
     // objects the signed content refers to, not the content stream itself).
     let attacked = append_update(
         &signed,
-        &[(5, "<</Type /Font /Subtype /Type1 /BaseFont /ZapfDingbats>>".into())],
+        &[(
+            5,
+            "<</Type /Font /Subtype /Type1 /BaseFont /ZapfDingbats>>".into(),
+        )],
         1,
         40,
     );
     let doc = Document::load_mem(&attacked).unwrap();
     let font = doc.get_object((5, 0)).unwrap().as_dict().unwrap();
-    assert_eq!(font.get(b"BaseFont").unwrap().as_name().unwrap(), b"ZapfDingbats");
+    assert_eq!(
+        font.get(b"BaseFont").unwrap().as_name().unwrap(),
+        b"ZapfDingbats"
+    );
     assert_one(&attacked, Verdict::IncompleteCoverage, "shadow replace");
 }
 
@@ -328,5 +366,9 @@ fn shadow_hide_and_replace_is_refused() {
     // After: only a cross-reference section and a trailer whose /Root is the shadow catalog.
     let attacked = append_update(&signed, &[], 10, 40);
     assert!(page_text(&attacked).contains("the shadow document"));
-    assert_one(&attacked, Verdict::IncompleteCoverage, "shadow hide-and-replace");
+    assert_one(
+        &attacked,
+        Verdict::IncompleteCoverage,
+        "shadow hide-and-replace",
+    );
 }

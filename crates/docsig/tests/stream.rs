@@ -119,8 +119,8 @@ fn a_large_content_is_read_in_bounded_pieces() {
         let mut made = Made::new(len);
         let mut sink = Count::default();
         let (mut card, _) = card();
-        let s = sign_cms_stream(&mut card, &sign_pw(), &mut made, &mut sink, &options(form))
-            .unwrap();
+        let s =
+            sign_cms_stream(&mut card, &sign_pw(), &mut made, &mut sink, &options(form)).unwrap();
         assert!(made.largest_read <= CHUNK, "{}", made.largest_read);
         assert_eq!(s.content_len, len);
         assert_eq!(sink.0, s.written);
@@ -152,5 +152,8 @@ fn a_content_that_changes_while_being_signed_is_refused() {
         &options(Form::Attached),
     )
     .unwrap_err();
-    assert!(matches!(e, Error::SelfCheck(ref d) if d.contains("changed")), "{e}");
+    assert!(
+        matches!(e, Error::SelfCheck(ref d) if d.contains("changed")),
+        "{e}"
+    );
 }
