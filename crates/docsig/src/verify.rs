@@ -5,9 +5,13 @@
 //! the signer uses SHA-256/384/512 with RSA PKCS#1 v1.5, RSA-PSS (SHA-256) or ECDSA on P-256 or
 //! P-384; there are no unsigned attributes (CAdES-B-B has none, and they are not covered by the
 //! signature, so they could carry anything); the content-type and message-digest attributes
-//! match the content; the signer's certificate is in the CMS; the signature verifies under its
-//! key; the signing-certificate-v2 attribute, when present, names that certificate; and the
-//! certificate chains to an accepted anchor, every certificate valid at the signing time. The
+//! match the content; the signer's certificate is in the CMS; its key usage, when present,
+//! allows signatures (digitalSignature or nonRepudiation, RFC 5280 §4.2.1.3); the signature
+//! verifies under its key; the signing-certificate-v2 attribute, when present, names that
+//! certificate; and the certificate chains to an accepted anchor through the library's walk
+//! ([`TrustStore::verify`]), every certificate valid at the signing time and none with a
+//! critical extension the walk does not recognise (RFC 5280 §4.2). Revocation is not checked,
+//! and the signing time is the signer's claim. The
 //! chain's certificates may be signed with RSA PKCS#1 v1.5 or ECDSA (P-256/P-384, SHA-256/384/512:
 //! this crate turns on the library's `ecdsa` feature), mixed.
 
@@ -286,7 +290,7 @@ pub(crate) fn check_signed_data(
         Report::fail(
             Verdict::UnsupportedAlgorithm,
             format!(
-                "only another digest of the content is known than {}",
+                "the signer's digest algorithm {} is not the one the content was hashed with",
                 si.digest_alg.oid
             ),
         )
