@@ -190,5 +190,5 @@ fn real_jpki_certificates_still_verify() {
 
 /// 1 January of `year`, 00:00 UTC (close enough: years of 365.2425 days).
 fn year_start(year: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(((year - 1970) * 31_556_952) as u64)
+    UNIX_EPOCH + Duration::from_secs((year - 1970) * 31_556_952)
 }

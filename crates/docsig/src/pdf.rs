@@ -463,10 +463,10 @@ fn signature_dicts(doc: &Document) -> Vec<Dictionary> {
         }
         if matches!(d.get(b"FT").and_then(Object::as_name), Ok(b"Sig")) {
             match d.get(b"V") {
-                Ok(Object::Reference(r)) => {
-                    if doc.get_object(*r).and_then(Object::as_dict).is_ok() && !ids.contains(r) {
-                        ids.push(*r);
-                    }
+                Ok(Object::Reference(r))
+                    if doc.get_object(*r).and_then(Object::as_dict).is_ok() && !ids.contains(r) =>
+                {
+                    ids.push(*r);
                 }
                 Ok(Object::Dictionary(v)) => inline.push(v.clone()),
                 _ => {}

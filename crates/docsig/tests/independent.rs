@@ -471,7 +471,9 @@ fn openssl_signers_with_forbidding_certificates_are_refused() {
         let (ok, text) = run(
             "openssl cms -sign",
             Command::new(&openssl)
-                .args(["cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256"])
+                .args([
+                    "cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256",
+                ])
                 .arg("-in")
                 .arg(&content)
                 .arg("-signer")
