@@ -506,8 +506,8 @@ fn openssl_signers_with_forbidding_certificates_are_refused() {
     ];
     for (name, ext, want) in cases {
         let cms = sign_with(name, ext);
-        // Attached (OpenSSL's default without -detach): the content is inside.
-        let r = verify_cms(&cms, None, &trust);
+        // Detached (`cms -sign` without `-nodetach`).
+        let r = verify_cms(&cms, Some(CONTENT), &trust);
         assert_eq!(r.verdict, want, "{name}: {}", r.detail);
     }
 }
