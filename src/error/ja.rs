@@ -188,6 +188,9 @@ fn trust_ja(e: &TrustError) -> String {
             format!("「{subject}」の署名または鍵の形式が正しくないため検証できません（{reason}）")
         }
         TrustError::TooLong(n) => format!("証明書のパスが{n}より長いです"),
+        TrustError::UnrecognisedCriticalExtension { subject, oid } => {
+            format!("「{subject}」には認識できない重要(critical)拡張 {oid} があります")
+        }
     }
 }
 

@@ -62,6 +62,10 @@ fn samples() -> Vec<Error> {
             reason: "not a DER Ecdsa-Sig-Value".into(),
         },
         TrustError::TooLong(5),
+        TrustError::UnrecognisedCriticalExtension {
+            subject: "s".into(),
+            oid: "1.2.3.4".into(),
+        },
     ];
     let mut out = Vec::new();
     for t in &transport {
