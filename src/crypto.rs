@@ -406,4 +406,14 @@ pub enum TrustError {
     /// The path is longer than any JPKI path can be.
     #[error("certificate path longer than {0}")]
     TooLong(usize),
+    /// A certificate of the path carries an extension marked critical that the chain walk
+    /// does not recognise (RFC 5280 §4.2: such a certificate must be rejected). The recognised
+    /// ones are [`RECOGNISED_EXTENSIONS`](crate::cert::RECOGNISED_EXTENSIONS).
+    #[error("\"{subject}\" has a critical extension {oid} that is not recognised")]
+    UnrecognisedCriticalExtension {
+        /// The certificate.
+        subject: String,
+        /// The extension's OID, dotted.
+        oid: String,
+    },
 }

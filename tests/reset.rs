@@ -2,13 +2,14 @@
 //! authentication: routes, refusals before any I/O, the lockout guard on the other PIN, the
 //! residence PIN's two references, unknown outcomes, masking, exchange counts.
 
-use mynacard::apdu::{ins, StatusWord};
+use mynacard::apdu::{ins, Command, StatusWord};
 use mynacard::applets::{jpki, residence, text};
 use mynacard::credential::{AuthPin, ResidencePin, SignaturePassword, TextAssistPin};
 use mynacard::error::ResetError;
 use mynacard::pin::{PinKind, PinStatus, RetryState};
 use mynacard::reset::{
-    stand_in::COUNTER_TEST_KEY, AnyPin, OtherPin, StandInAuthority, TerminalRole,
+    stand_in::COUNTER_TEST_KEY, AnyPin, OtherPin, ResetAuthority, StandInAuthority,
+    TerminalChannel, TerminalRole,
 };
 use mynacard::sim::{App, Fault, SimOptions, Trigger, VirtualCard};
 use mynacard::transport::ExchangeLog;
@@ -585,4 +586,78 @@ fn the_card_reports_which_certificates_it_has() {
             && c.auth == mynacard::cert::Presence::Present
             && !c.both()
     );
+}
+
+/// The stand-in counter, except that its `wrap` turns RESET RETRY COUNTER into a VERIFY of the
+/// user-authentication PIN (a wrong value: it would spend a try if it were sent).
+struct WrapsIntoVerify(StandInAuthority);
+
+impl ResetAuthority for WrapsIntoVerify {
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+    fn route(&self, kind: PinKind) -> Option<mynacard::reset::Route> {
+        self.0.route(kind)
+    }
+    fn authenticate(
+        &mut self,
+        application: &mynacard::applets::Aid,
+        channel: &mut dyn TerminalChannel,
+    ) -> Result<(), Error> {
+        self.0.authenticate(application, channel)
+    }
+    fn wrap(&mut self, _command: Command) -> Result<Command, Error> {
+        Ok(Command::new(0x00, ins::VERIFY, 0x00, 0x80 | 0x18).with_data(b"9999")?)
+    }
+}
+
+#[test]
+fn a_rust_authority_that_wraps_another_command_is_refused_before_it_is_sent() {
+    let mut vc = VirtualCard::new();
+    vc.set_tries_left(App::TextAssist, TEXT, 0).unwrap();
+    let log = vc.log();
+    let mut card = Card::new(&mut vc);
+    let e = card
+        .reset(
+            &mut WrapsIntoVerify(counter()),
+            &TextAssistPin::parse("2468").unwrap(),
+            None,
+            LastTry::Refuse,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Reset(ResetError::WrongCommand { ins: 0x20, .. })),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("RESET RETRY COUNTER"), "{e}");
+    drop(card);
+    // Neither the VERIFY nor any RESET RETRY COUNTER reached the card; nothing changed.
+    assert_eq!(count(&log, ins::VERIFY, true), 0);
+    assert_eq!(count(&log, ins::RESET_RETRY_COUNTER, true), 0);
+    assert_eq!(vc.tries_left(App::Jpki, AUTH), Some(3));
+    assert_eq!(vc.tries_left(App::TextAssist, TEXT), Some(0));
+}
+
+#[test]
+fn authority_steps_parse_only_their_own_commands() {
+    use mynacard::reset::AuthorityStep;
+    let get_challenge = [0x00, 0x84, 0x00, 0x00, 0x08];
+    let verify = [0x00, 0x20, 0x00, 0x98, 0x04, b'9', b'9', b'9', b'9'];
+    let c = AuthorityStep::Challenge.parse(&get_challenge, "t").unwrap();
+    assert_eq!(c.ins(), 0x84);
+    for step in [
+        AuthorityStep::Challenge,
+        AuthorityStep::Authenticate,
+        AuthorityStep::Wrap,
+    ] {
+        assert!(matches!(
+            step.parse(&verify, "t"),
+            Err(Error::Reset(ResetError::WrongCommand { ins: 0x20, .. }))
+        ));
+        assert!(matches!(step.parse(&[0xFF; 3], "t"), Err(Error::Apdu(_))));
+    }
+    for i in [0x82, 0x86, 0x88] {
+        assert!(AuthorityStep::Authenticate.allows(i));
+    }
+    assert!(AuthorityStep::Wrap.allows(0x2C) && !AuthorityStep::Wrap.allows(0x84));
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the C library (cargo build -p mynacard-ffi), compiles the C examples with cc against
+# Builds the C library (cargo build -p mynacard-ffi), compiles the header alone as strict C11
+# and C++17, compiles the C examples with cc (-std=c11 -pedantic-errors) against
 # crates/ffi/include/mynacard.h and libmynacard_ffi, and runs them and the Python example
 # against a fresh virtual card (a temporary state file), checking their output. The C programs
 # run under valgrind (no leak, no invalid access) or, without valgrind, built with
@@ -18,7 +19,24 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 state=$work/card.json
 
-cflags=(-std=c11 -Wall -Wextra -Werror -I "$root/crates/ffi/include")
+# The header alone, as strict ISO C11 and ISO C++17 (no extension: a program in either
+# language can include it). A missing C++ compiler fails under CI=true, else is skipped loudly.
+echo "== mynacard.h as strict C11 and C++17"
+printf '#include "mynacard.h"\nint main(void) { return mynacard_status_name(MYNACARD_OK) == NULL; }\n' \
+    >"$work/header.c"
+cp "$work/header.c" "$work/header.cpp"
+strict=(-Wall -Wextra -Werror -pedantic-errors -fsyntax-only -I "$root/crates/ffi/include")
+cc -std=c11 "${strict[@]}" "$work/header.c"
+if command -v c++ >/dev/null 2>&1; then
+    c++ -std=c++17 "${strict[@]}" "$work/header.cpp"
+elif [ "${CI:-}" = true ]; then
+    echo "run.sh: c++ (g++) is required in CI to check the header as C++17" >&2
+    exit 1
+else
+    echo "!!!!!!!! SKIPPED: no c++ compiler; the header was NOT checked as C++17 !!!!!!!!"
+fi
+
+cflags=(-std=c11 -Wall -Wextra -Werror -pedantic-errors -I "$root/crates/ffi/include")
 run=()
 if command -v valgrind >/dev/null 2>&1; then
     run=(valgrind -q --error-exitcode=99 --leak-check=full --num-callers=50

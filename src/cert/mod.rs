@@ -29,6 +29,11 @@
 //!   [`TrustError::Malformed`](crate::crypto::TrustError::Malformed). The feature is optional
 //!   because p256/p384 cost compile time and size that builds for today's RSA-only cards
 //!   (kiosks, embedded) need not pay; mynacard-docsig, and so the CLI, turn it on.
+//!   Every certificate of the path, the anchor included, is refused when it carries a
+//!   critical extension outside [`RECOGNISED_EXTENSIONS`] (RFC 5280 §4.2), as
+//!   [`TrustError::UnrecognisedCriticalExtension`](crate::crypto::TrustError::UnrecognisedCriticalExtension).
+//!   What a certificate may be used for at the end of the path (key usage for a signature,
+//!   say) is the caller's business: the walk does not know the purpose.
 //! * [`TokenInfo`] (EF `0006`) says whether the token is a physical card or a phone;
 //!   [`CertAvailability`] (EF `0008`) says which certificates exist.
 
@@ -47,7 +52,7 @@ use crate::applets::{jpki, Fid};
 
 pub use read::Jpki;
 pub use token::{CertAvailability, Presence, TokenInfo, TokenKind};
-pub use trust::{ChainReport, Hierarchy, TrustStore, MAX_PATH};
+pub use trust::{ChainReport, Hierarchy, TrustStore, MAX_PATH, RECOGNISED_EXTENSIONS};
 pub use x509::{CertSummary, Certificate, KeyUsageBit, OtherName};
 
 /// One of the four certificates in the JPKI AP ([card facts §2](crate::card_facts#s2)).

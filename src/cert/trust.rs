@@ -54,6 +54,51 @@ const TEST_ROOTS: [&[u8]; 4] = [
 /// The longest path accepted (leaf, intermediates, root).
 pub const MAX_PATH: usize = 5;
 
+/// The extensions [`TrustStore::verify`] recognises when marked critical (RFC 5280 §4.2: a
+/// certificate with any other critical extension is rejected, as
+/// [`TrustError::UnrecognisedCriticalExtension`]). They are the ones JPKI certificates carry
+/// (real production and test roots, CA and end-entity certificates mark keyUsage,
+/// basicConstraints and certificatePolicies critical), with their dotted OIDs:
+/// keyUsage `2.5.29.15` and basicConstraints `2.5.29.19` (checked on every CA of the path);
+/// certificatePolicies `2.5.29.32` (any policy is accepted: no policy is required of a path);
+/// subjectKeyIdentifier `2.5.29.14`, authorityKeyIdentifier `2.5.29.35`, subjectAltName
+/// `2.5.29.17`, issuerAltName `2.5.29.18`, extKeyUsage `2.5.29.37`, cRLDistributionPoints
+/// `2.5.29.31` and authorityInfoAccess `1.3.6.1.5.5.7.1.1` (informational here; revocation is
+/// not checked). Constraints the walk does not enforce (nameConstraints, policyConstraints,
+/// inhibitAnyPolicy) are deliberately absent, so a critical one is rejected.
+pub const RECOGNISED_EXTENSIONS: [&str; 10] = [
+    "2.5.29.15",
+    "2.5.29.19",
+    "2.5.29.32",
+    "2.5.29.14",
+    "2.5.29.35",
+    "2.5.29.17",
+    "2.5.29.18",
+    "2.5.29.37",
+    "2.5.29.31",
+    "1.3.6.1.5.5.7.1.1",
+];
+
+/// The first critical extension of `c` that is not in [`RECOGNISED_EXTENSIONS`], as an error.
+fn critical_extensions(c: &Certificate) -> Result<(), TrustError> {
+    let exts = c
+        .x509()
+        .tbs_certificate()
+        .extensions()
+        .into_iter()
+        .flatten();
+    for e in exts.filter(|e| e.critical) {
+        let oid = e.extn_id.to_string();
+        if !RECOGNISED_EXTENSIONS.contains(&oid.as_str()) {
+            return Err(TrustError::UnrecognisedCriticalExtension {
+                subject: c.subject(),
+                oid,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A verified path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainReport {
@@ -128,7 +173,8 @@ impl TrustStore {
     /// Verifies `cert` up to an anchor, using `intermediates` (for example the CA certificate
     /// read off the card) where no anchor issued it directly. At each step the issuer is found
     /// by name and then by signature, since J-LIS root generations share one name. Every
-    /// certificate in the path must be valid at `at`.
+    /// certificate in the path must be valid at `at`, and none may carry a critical extension
+    /// outside [`RECOGNISED_EXTENSIONS`] (the anchor included).
     ///
     /// Signatures accepted: RSA PKCS#1 v1.5 with SHA-256/384/512 always; ECDSA with
     /// SHA-256/384/512 by a P-256 or P-384 key with the `ecdsa` feature (see the
@@ -156,6 +202,7 @@ impl TrustStore {
                 })
             }
         };
+        critical_extensions(cert)?;
         valid(cert)?;
         let mut path = vec![cert.clone()];
         let mut current = cert.clone();
@@ -168,6 +215,7 @@ impl TrustStore {
                     continue;
                 }
                 if misses.check(&current, anchor) {
+                    critical_extensions(anchor)?;
                     valid(anchor)?;
                     if *anchor != current {
                         path.push(anchor.clone());
@@ -205,6 +253,7 @@ impl TrustStore {
                             subject: inter.subject(),
                         });
                     }
+                    critical_extensions(&inter)?;
                     valid(&inter)?;
                     path.push(inter.clone());
                     current = inter;

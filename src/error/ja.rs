@@ -121,6 +121,14 @@ fn reset_ja(e: &ResetError) -> String {
             "{application}: カードが端末の認証を拒否しました（{operation}: {sw}、{}）",
             sw_meaning(*sw)
         ),
+        ResetError::WrongCommand {
+            terminal,
+            step,
+            expected,
+            ins,
+        } => format!(
+            "{terminal}が{step}として命令 {ins:02X} を渡しました。ここは {expected} でなければならないため、送っていません"
+        ),
         ResetError::Refused {
             kind,
             application,
@@ -180,6 +188,9 @@ fn trust_ja(e: &TrustError) -> String {
             format!("「{subject}」の署名または鍵の形式が正しくないため検証できません（{reason}）")
         }
         TrustError::TooLong(n) => format!("証明書のパスが{n}より長いです"),
+        TrustError::UnrecognisedCriticalExtension { subject, oid } => {
+            format!("「{subject}」には認識できない重要(critical)拡張 {oid} があります")
+        }
     }
 }
 

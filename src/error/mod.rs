@@ -182,6 +182,19 @@ pub enum ResetError {
         /// The card's answer.
         sw: StatusWord,
     },
+    /// A command the terminal authority supplied is not the one its step must send (a VERIFY,
+    /// say, that would spend a try, where RESET RETRY COUNTER must go): it was not sent.
+    #[error("the {terminal} supplied instruction {ins:02X} for {step}, which must be {expected}; it was not sent")]
+    WrongCommand {
+        /// The terminal, as it describes itself.
+        terminal: String,
+        /// The step (for example "the wrapped RESET RETRY COUNTER").
+        step: &'static str,
+        /// The command or commands the step must be.
+        expected: &'static str,
+        /// The instruction byte supplied.
+        ins: u8,
+    },
     /// The card refused RESET RETRY COUNTER: the PIN is unchanged in that application.
     #[error("{application}: the card refused to reset the {kind} ({sw}, {}); it is unchanged there", sw_meaning(*.sw))]
     Refused {

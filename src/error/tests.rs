@@ -62,6 +62,10 @@ fn samples() -> Vec<Error> {
             reason: "not a DER Ecdsa-Sig-Value".into(),
         },
         TrustError::TooLong(5),
+        TrustError::UnrecognisedCriticalExtension {
+            subject: "s".into(),
+            oid: "1.2.3.4".into(),
+        },
     ];
     let mut out = Vec::new();
     for t in &transport {
@@ -141,6 +145,12 @@ fn samples() -> Vec<Error> {
             application: "JPKI-AP",
             operation: "EXTERNAL AUTHENTICATE",
             sw: StatusWord(0x6982),
+        }),
+        Error::Reset(ResetError::WrongCommand {
+            terminal: "vendor terminal".into(),
+            step: "the wrapped RESET RETRY COUNTER",
+            expected: "RESET RETRY COUNTER (2C)",
+            ins: 0x20,
         }),
         Error::Reset(ResetError::Refused {
             kind: PinKind::UserAuth,
@@ -249,6 +259,7 @@ fn variant(e: &Error) -> &'static str {
         Error::Reset(ResetError::NotPermitted { .. }) => "Reset::NotPermitted",
         Error::Reset(ResetError::OtherPinNeeded { .. }) => "Reset::OtherPinNeeded",
         Error::Reset(ResetError::TerminalRefused { .. }) => "Reset::TerminalRefused",
+        Error::Reset(ResetError::WrongCommand { .. }) => "Reset::WrongCommand",
         Error::Reset(ResetError::Refused { .. }) => "Reset::Refused",
         Error::Reset(ResetError::NotConfirmed { .. }) => "Reset::NotConfirmed",
         Error::Reset(ResetError::Partial { .. }) => "Reset::Partial",
@@ -273,7 +284,7 @@ fn advice_variant(a: &Advice) -> &'static str {
 #[test]
 fn every_variant_is_sampled() {
     let seen: std::collections::BTreeSet<_> = samples().iter().map(variant).collect();
-    assert_eq!(seen.len(), 26, "{seen:?}");
+    assert_eq!(seen.len(), 27, "{seen:?}");
     let seen: std::collections::BTreeSet<_> = advices().iter().map(advice_variant).collect();
     assert_eq!(seen.len(), 7, "{seen:?}");
 }

@@ -16,7 +16,8 @@
 //!   3. where the route requires it, verify the *other* JPKI PIN, with the lockout guard of
 //!      [`Card::verify_with`] (a blocked PIN is never sent, the last try only when allowed);
 //!   4. RESET RETRY COUNTER `00 2C 02 (80|SFI) Lc <new value>` (P2 as for VERIFY: the key EF
-//!      by its short identifier, or `80` with the key EF selected), wrapped by the authority;
+//!      by its short identifier, or `80` with the key EF selected), wrapped by the authority, and
+//!      refused before it is sent if the wrapping made it another command ([`AuthorityStep`]);
 //!   5. confirm with a status query (a case-1 VERIFY, which spends nothing).
 //!
 //!   The new PIN is a typed, validated credential; the route and the other PIN are checked
@@ -78,6 +79,85 @@ impl<T: Transport> TerminalChannel for Session<T> {
         Session::transmit(self, command)
     }
 }
+
+/// The commands a terminal authority supplies itself, each of which may be only the command its
+/// step must send: GET CHALLENGE (`84`) to ask for a challenge; EXTERNAL/MUTUAL AUTHENTICATE
+/// (`82`), GENERAL AUTHENTICATE (`86`) or INTERNAL AUTHENTICATE (`88`) to authenticate the
+/// terminal; RESET RETRY COUNTER (`2C`) as [`ResetAuthority::wrap`] returns it. Any class byte.
+///
+/// [`Card::reset`] checks the wrapped command of every authority before it is sent, so that no
+/// authority (a vendor's code, or a bug in one) can turn the reset into, say, a VERIFY that
+/// spends a try. An authority whose commands come as bytes from outside Rust parses them with
+/// [`AuthorityStep::parse`], which checks them the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthorityStep {
+    /// The command that asks the card for a challenge.
+    Challenge,
+    /// The command that authenticates the terminal with its cryptogram.
+    Authenticate,
+    /// RESET RETRY COUNTER as the authority wrapped it.
+    Wrap,
+}
+
+impl AuthorityStep {
+    /// The step, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthorityStep::Challenge => "the challenge request",
+            AuthorityStep::Authenticate => "the terminal authentication",
+            AuthorityStep::Wrap => "the wrapped RESET RETRY COUNTER",
+        }
+    }
+
+    /// The command or commands the step must be, for messages.
+    pub fn expected(self) -> &'static str {
+        match self {
+            AuthorityStep::Challenge => "GET CHALLENGE (84)",
+            AuthorityStep::Authenticate => {
+                "EXTERNAL AUTHENTICATE (82), GENERAL AUTHENTICATE (86) or INTERNAL AUTHENTICATE (88)"
+            }
+            AuthorityStep::Wrap => "RESET RETRY COUNTER (2C)",
+        }
+    }
+
+    /// Whether the step may send a command with this instruction byte.
+    pub fn allows(self, instruction: u8) -> bool {
+        match self {
+            AuthorityStep::Challenge => instruction == ins::GET_CHALLENGE,
+            AuthorityStep::Authenticate => matches!(
+                instruction,
+                ins::EXTERNAL_AUTHENTICATE | GENERAL_AUTHENTICATE | ins::INTERNAL_AUTHENTICATE
+            ),
+            AuthorityStep::Wrap => instruction == ins::RESET_RETRY_COUNTER,
+        }
+    }
+
+    /// Refuses `command` if it is not one the step may send ([`ResetError::WrongCommand`];
+    /// `terminal` is the authority's description).
+    pub fn check(self, command: &Command, terminal: &str) -> Result<(), Error> {
+        if self.allows(command.ins()) {
+            return Ok(());
+        }
+        Err(Error::Reset(ResetError::WrongCommand {
+            terminal: terminal.to_string(),
+            step: self.name(),
+            expected: self.expected(),
+            ins: command.ins(),
+        }))
+    }
+
+    /// Parses `bytes` as the step's command and [checks](Self::check) it: a malformed APDU is
+    /// [`Error::Apdu`], another command [`ResetError::WrongCommand`].
+    pub fn parse(self, bytes: &[u8], terminal: &str) -> Result<Command, Error> {
+        let command = Command::parse(bytes)?;
+        self.check(&command, terminal)?;
+        Ok(command)
+    }
+}
+
+/// GENERAL AUTHENTICATE (ISO/IEC 7816-4).
+const GENERAL_AUTHENTICATE: u8 = 0x86;
 
 /// What a terminal's route demands before it resets a PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -413,7 +493,7 @@ impl<T: Transport> Card<T> {
         if session.selected().1 != Some(key.fid) {
             if let Some(sfi) = session.use_sfi(key.fid) {
                 let df = session.selected().0;
-                let cmd = authority.wrap(build(0x80 | sfi)?)?;
+                let cmd = wrap_checked(authority, build(0x80 | sfi)?)?;
                 let r = authority.unwrap(self.session_mut().transmit(&cmd)?)?;
                 let session = self.session_mut();
                 if !sfi_refused(r.sw) {
@@ -427,10 +507,18 @@ impl<T: Transport> Card<T> {
             }
             self.session_mut().select_ef(key.fid)?;
         }
-        let cmd = authority.wrap(build(0x80)?)?;
+        let cmd = wrap_checked(authority, build(0x80)?)?;
         let r = self.session_mut().transmit(&cmd)?;
         authority.unwrap(r)
     }
+}
+
+/// RESET RETRY COUNTER wrapped by `authority`, refused before it is sent if the wrapping made
+/// it another command.
+fn wrap_checked(authority: &mut dyn ResetAuthority, command: Command) -> Result<Command, Error> {
+    let wrapped = authority.wrap(command)?;
+    AuthorityStep::Wrap.check(&wrapped, &authority.describe())?;
+    Ok(wrapped)
 }
 
 /// A validated PIN of a kind chosen at run time (for user interfaces that ask which PIN).

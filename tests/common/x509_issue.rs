@@ -194,6 +194,26 @@ pub fn ext<T: Encode>(id: &str, value: &T) -> Extension {
     }
 }
 
+/// The extensions [`issue`] gives: keyUsage (keyCertSign and cRLSign for a CA, else
+/// digitalSignature and nonRepudiation) and basicConstraints, both critical.
+pub fn default_extensions(ca: bool) -> Vec<Extension> {
+    let usage = if ca {
+        KeyUsages::KeyCertSign | KeyUsages::CRLSign
+    } else {
+        KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
+    };
+    vec![
+        ext("2.5.29.15", &KeyUsage(usage)),
+        ext(
+            "2.5.29.19",
+            &BasicConstraints {
+                ca,
+                path_len_constraint: None,
+            },
+        ),
+    ]
+}
+
 /// Issues a certificate for `subject` with public key `spki`, signed by `issuer_key` with
 /// `hash` in the name of `issuer`; a CA (keyCertSign) when `ca`.
 #[allow(clippy::too_many_arguments)]
@@ -206,11 +226,28 @@ pub fn issue(
     ca: bool,
     tamper: &Tamper,
 ) -> Certificate {
-    let usage = if ca {
-        KeyUsages::KeyCertSign | KeyUsages::CRLSign
-    } else {
-        KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
-    };
+    issue_with(
+        subject,
+        spki,
+        issuer,
+        issuer_key,
+        hash,
+        default_extensions(ca),
+        tamper,
+    )
+}
+
+/// As [`issue`], with these `extensions` instead of the default ones.
+#[allow(clippy::too_many_arguments)]
+pub fn issue_with(
+    subject: &str,
+    spki: SubjectPublicKeyInfoOwned,
+    issuer: &str,
+    issuer_key: &Key,
+    hash: HashAlgorithm,
+    extensions: Vec<Extension>,
+    tamper: &Tamper,
+) -> Certificate {
     let named = match tamper {
         Tamper::HashName(h) => *h,
         _ => hash,
@@ -223,16 +260,7 @@ pub fn issue(
         validity: Validity::new(time(2020), time(2049)),
         subject: name(subject),
         spki: spki.clone(),
-        extensions: vec![
-            ext("2.5.29.15", &KeyUsage(usage)),
-            ext(
-                "2.5.29.19",
-                &BasicConstraints {
-                    ca,
-                    path_len_constraint: None,
-                },
-            ),
-        ],
+        extensions: extensions.clone(),
     };
     let signed = tbs(0x42).to_der().unwrap();
     let mut signature = issuer_key.sign(hash, &signed);

@@ -165,8 +165,16 @@ pub fn cert(
     Ok(())
 }
 
+/// The SHA-256 of the file at `path`, read in chunks as it arrives (memory stays flat for any
+/// size), and its length.
+pub fn sha256_file(path: &Path) -> Result<(u64, Vec<u8>), Failure> {
+    let mut f = std::fs::File::open(path).map_err(|e| read_failure(path, e))?;
+    mynacard_docsig::sha256_reader(&mut f).map_err(|e| read_failure(path, e))
+}
+
 /// `sign --key K --in FILE --out FILE`: a detached raw signature (PKCS#1 v1.5 over the SHA-256
 /// DigestInfo of the file, P1=00), checked against the key's certificate before it is written.
+/// The file is hashed as it is read, before the PIN is asked for; the card signs the digest.
 pub fn sign(
     card: &mut AnyCard,
     secrets: &mut SecretSource,
@@ -177,7 +185,7 @@ pub fn sign(
     json: bool,
 ) -> Result<(), Failure> {
     // Everything that can fail without the card, before the PIN is asked for.
-    let data = std::fs::read(input).map_err(|e| read_failure(input, e))?;
+    std::fs::File::open(input).map_err(|e| read_failure(input, e))?;
     let same = input == out
         || matches!(
             (std::fs::canonicalize(input), std::fs::canonicalize(out)),
@@ -187,6 +195,7 @@ pub fn sign(
         return Err(Failure::new(exit::USAGE, t(Msg::SameFile)));
     }
     outfile::check_writable(out)?;
+    let (_, digest) = sha256_file(input)?;
     let scheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256);
     let options = SignOptions {
         last_try: LastTry::allow_if(allow_last_try),
@@ -197,12 +206,12 @@ pub fn sign(
         KeyKind::Auth => {
             let pin: AuthPin = secrets.pin(&prompt)?;
             card.jpki()
-                .sign(&pin, scheme, ToSign::Message(&data), &options)
+                .sign(&pin, scheme, ToSign::Digest(&digest), &options)
         }
         KeyKind::Sign => {
             let pw: SignaturePassword = secrets.pin(&prompt)?;
             card.jpki()
-                .sign(&pw, scheme, ToSign::Message(&data), &options)
+                .sign(&pw, scheme, ToSign::Digest(&digest), &options)
         }
     };
     let cert = if r.is_ok() {
@@ -216,7 +225,7 @@ pub fn sign(
         return Err(Failure::new(exit::FAILURE, t(Msg::SignatureUnchecked)));
     }
     outfile::write(out, &sig.bytes, false)?;
-    let digest = hex::encode_upper(HashAlgorithm::Sha256.digest(&data));
+    let digest = hex::encode_upper(&digest);
     if json {
         output::json(&serde_json::json!({
             "ok": true,

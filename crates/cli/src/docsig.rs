@@ -27,6 +27,25 @@ use crate::i18n::{t, Msg};
 use crate::pins::SecretSource;
 use crate::{outfile, output};
 
+/// What `verify FILE` checks and does not check (`myna verify --help`).
+pub const VERIFY_HELP: &str = "\
+What `verify FILE` checks, for every signature of the file (every signature dictionary of a \
+PDF, even one stripped of its values): the content digest; the signature under the signer's \
+certificate; the signing-certificate attribute; that the signer's key usage allows signing \
+(digitalSignature or nonRepudiation); that no certificate of the chain carries a critical \
+extension it does not recognise; the chain up to the J-LIS roots (or the test or virtual \
+hierarchy when accepted), every certificate valid at the time the signer claims. For a PDF, the \
+last signature must cover the whole file except its own /Contents: any byte after it (an \
+incremental update, as in the incremental saving and shadow attacks) or inside the excluded gap \
+(signature wrapping) makes it not valid; an earlier signature covers its own revision only, and \
+what later revisions changed is not analysed.
+
+Not checked: revocation (no CRL or OCSP is fetched: a revoked certificate still shows as \
+valid), and trusted time (the signing time is the signer's claim; no timestamp is checked). \
+Verifying JPKI signatures as a business needs the approval of the Minister for Internal Affairs \
+and Communications under the JPKI Act (公的個人認証法, art. 17), which also gives access to \
+revocation status.";
+
 /// Exit code of `verify FILE` when a signature is not valid or there is none.
 pub const INVALID_SIGNATURE: u8 = 12;
 
@@ -99,8 +118,10 @@ pub fn sign(
     allow_last_try: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    // Everything that can fail without the card comes before the PIN is asked for.
-    let data = std::fs::read(input).map_err(|e| read_failure(input, e))?;
+    // Everything that can fail without the card comes before the PIN is asked for. A CMS
+    // content is streamed (hashed as it is read, copied into the output when attached), so
+    // memory stays flat whatever its size; a PDF is parsed whole.
+    let mut file = std::fs::File::open(input).map_err(|e| read_failure(input, e))?;
     let same = input == out
         || matches!(
             (std::fs::canonicalize(input), std::fs::canonicalize(out)),
@@ -111,11 +132,19 @@ pub fn sign(
     }
     // A symbolic link, FIFO, device... is refused, and the directory must take a new file.
     outfile::check_writable(out)?;
-    if format == SignFormat::Pdf {
+    let pdf = if format == SignFormat::Pdf {
+        let data = std::fs::read(input).map_err(|e| read_failure(input, e))?;
         // Refuse a file that is not a PDF we can sign before any PIN is spent.
         docsig::pdf::prepare(&data, std::time::SystemTime::now())
             .map_err(|e| Failure::new(exit::INVALID_INPUT, t(Msg::CannotSignPdf(&e))))?;
-    }
+        Some(data)
+    } else {
+        // Read it through once before the PIN: a read error costs no try.
+        docsig::sha256_reader(&mut file).map_err(|e| read_failure(input, e))?;
+        use std::io::Seek;
+        file.rewind().map_err(|e| read_failure(input, e))?;
+        None
+    };
     let mut options = docsig::SignOptions {
         form: if format == SignFormat::CmsAttached {
             Form::Attached
@@ -130,16 +159,15 @@ pub fn sign(
     let result = match key {
         KeyKind::Auth => {
             let pin: AuthPin = secrets.pin(&prompt)?;
-            run_sign(card, &pin, format, &data, &options)
+            run_sign(card, &pin, pdf.as_deref(), &mut file, out, &options)
         }
         KeyKind::Sign => {
             let pw: SignaturePassword = secrets.pin(&prompt)?;
-            run_sign(card, &pw, format, &data, &options)
+            run_sign(card, &pw, pdf.as_deref(), &mut file, out, &options)
         }
     };
     let _ = card.unpower();
-    let (bytes, subject) = result.map_err(docsig_failure)?;
-    outfile::write(out, &bytes, false)?;
+    let (bytes, subject) = result?;
     if json {
         output::json(&serde_json::json!({
             "ok": true,
@@ -148,32 +176,40 @@ pub fn sign(
             "key": key,
             "signer": subject,
             "out": out.display().to_string(),
-            "bytes": bytes.len(),
+            "bytes": bytes,
         }))
     } else {
         output::line(t(Msg::DocumentSigned(&subject, out)))
     }
 }
 
+/// Signs and writes `out`: the PDF `pdf` when given, else the content of `file` as a CMS
+/// streamed into the output. Returns the bytes written and the signer's subject.
 fn run_sign<P: mynacard::sign::JpkiPin>(
     card: &mut AnyCard,
     pin: &P,
-    format: SignFormat,
-    data: &[u8],
+    pdf: Option<&[u8]>,
+    file: &mut std::fs::File,
+    out: &Path,
     options: &docsig::SignOptions,
-) -> Result<(Vec<u8>, String), docsig::Error> {
-    match format {
-        SignFormat::Pdf => {
-            let pdf = docsig::sign_pdf(card, pin, data, options)?;
+) -> Result<(u64, String), Failure> {
+    match pdf {
+        Some(data) => {
+            let pdf = docsig::sign_pdf(card, pin, data, options).map_err(docsig_failure)?;
             let subject = docsig::verify_pdf(&pdf, &Trust::default())
                 .ok()
                 .and_then(|r| r.last().and_then(|s| s.report.signer.clone()))
                 .unwrap_or_default();
-            Ok((pdf, subject))
+            outfile::write(out, &pdf, false)?;
+            Ok((pdf.len() as u64, subject))
         }
-        _ => {
-            let s = docsig::sign_cms(card, pin, data, options)?;
-            Ok((s.der, s.certificate.subject()))
+        None => {
+            // Through a temporary file: nothing replaces `out` unless the signature is whole.
+            let s = outfile::write_with(out, false, |f| {
+                let mut w = std::io::BufWriter::with_capacity(docsig::CHUNK, f);
+                docsig::sign_cms_stream(card, pin, file, &mut w, options).map_err(docsig_failure)
+            })?;
+            Ok((s.written, s.certificate.subject()))
         }
     }
 }

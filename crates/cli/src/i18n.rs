@@ -936,6 +936,14 @@ fn verdict(lang: Lang, v: mynacard_docsig::Verdict) -> &'static str {
             "/ByteRange がファイル全体(署名を除く)を覆っていません",
             "/ByteRange does not cover the whole file except the signature",
         ),
+        V::KeyUsageForbidsSigning => (
+            "署名者の証明書の鍵用途が署名を許していません",
+            "the signer's key usage does not allow signing",
+        ),
+        V::UnrecognisedCriticalExtension => (
+            "証明書に認識できない重要(critical)拡張があります",
+            "a certificate has an unrecognised critical extension",
+        ),
         _ => ("無効", "invalid"),
     };
     match lang {

@@ -85,6 +85,7 @@ pub enum Command {
     Status,
     /// Verify a PIN (sign, auth, residence, text), or the signatures of a file (CMS or PDF;
     /// exit 0 all valid, 12 not valid or none, 1 unreadable).
+    #[command(after_long_help = docsig::VERIFY_HELP)]
     Verify {
         /// sign, auth, residence or text; any other argument is a signed file (CMS, PDF).
         target: docsig::VerifyTarget,

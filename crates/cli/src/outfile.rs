@@ -111,17 +111,33 @@ pub fn check_writable(path: &Path) -> Result<(), Failure> {
 /// Writes `bytes` to `path` through a temporary file and a rename, refusing a special file;
 /// owner-only on Unix when `private`.
 pub fn write(path: &Path, bytes: &[u8], private: bool) -> Result<(), Failure> {
+    write_with(path, private, |f| {
+        f.write_all(bytes)
+            .map_err(|e| Failure::new(exit::FAILURE, t(Msg::CannotWrite(path, &e))))
+    })
+}
+
+/// As [`write`], with the content written by `fill` (for output streamed as it is made): the
+/// temporary file is removed and the target left alone when `fill` fails.
+pub fn write_with<T>(
+    path: &Path,
+    private: bool,
+    fill: impl FnOnce(&mut fs::File) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     refuse_special(path)?;
     let (tmp, mut f) = create_temp(path, private)
         .map_err(|e| Failure::new(exit::FAILURE, t(Msg::CannotWrite(path, &e))))?;
-    let r = f
-        .write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| Failure::new(exit::FAILURE, t(Msg::CannotWrite(path, &e))))
+    let r = fill(&mut f)
+        .and_then(|v| {
+            f.sync_all()
+                .map(|()| v)
+                .map_err(|e| Failure::new(exit::FAILURE, t(Msg::CannotWrite(path, &e))))
+        })
         // Again just before the rename: something may have appeared there meanwhile.
-        .and_then(|()| refuse_special(path))
-        .and_then(|()| {
+        .and_then(|v| refuse_special(path).map(|()| v))
+        .and_then(|v| {
             fs::rename(&tmp, path)
+                .map(|()| v)
                 .map_err(|e| Failure::new(exit::FAILURE, t(Msg::CannotWrite(path, &e))))
         });
     if r.is_err() {

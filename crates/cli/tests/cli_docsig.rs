@@ -280,3 +280,23 @@ fn verify_file_to_a_full_stdout_is_exit_13_not_a_panic() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn verify_help_says_what_is_and_is_not_checked() {
+    let o = common::myna_command()
+        .args(["verify", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for needle in [
+        "key usage",
+        "critical extension",
+        "every signature dictionary",
+        "Not checked: revocation",
+        "trusted time",
+        "art. 17",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}

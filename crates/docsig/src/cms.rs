@@ -272,3 +272,106 @@ pub fn der_prefix(bytes: &[u8]) -> Option<&[u8]> {
     let (_, header, len) = mynacard::tlv::header(bytes).ok()?;
     bytes.get(..header.checked_add(len)?)
 }
+
+/// A DER length field for `n`.
+fn der_length(n: u64) -> Vec<u8> {
+    if n < 0x80 {
+        return vec![n as u8];
+    }
+    let bytes: Vec<u8> = n
+        .to_be_bytes()
+        .into_iter()
+        .skip_while(|&b| b == 0)
+        .collect();
+    let mut v = vec![0x80 | bytes.len() as u8];
+    v.extend_from_slice(&bytes);
+    v
+}
+
+/// A DER header: `tag` and the length `n`.
+fn der_header(tag: u8, n: u64) -> Vec<u8> {
+    let mut v = vec![tag];
+    v.extend_from_slice(&der_length(n));
+    v
+}
+
+/// One TLV at the start of `b`: `(tag, header length, value length)`, refusing a value that
+/// runs past `b`.
+fn tlv_at(b: &[u8]) -> Result<(u32, usize, usize), Error> {
+    let bad = || Error::Cms("not the DER of a detached SignedData".into());
+    let (tag, h, len) = mynacard::tlv::header(b).map_err(|_| bad())?;
+    if h.checked_add(len).is_none_or(|end| end > b.len()) {
+        return Err(bad());
+    }
+    Ok((tag, h, len))
+}
+
+/// The bytes around the content of the attached form of a detached ContentInfo `detached`
+/// (as [`assemble`] makes it without content) for a content of `content_len` bytes: the
+/// attached DER is `prefix`, the content, then `suffix`. This lets a signer stream a content
+/// of any size into its output without holding it: the signed attributes cover only the
+/// content's digest, so the same signature serves both forms (RFC 5652 §5.2: the
+/// `eContent` is an OCTET STRING inside `[0] EXPLICIT`).
+pub fn attached_parts(detached: &[u8], content_len: u64) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let bad = |what: &str| Error::Cms(format!("not a detached SignedData: {what}"));
+    // ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
+    let (t, h, len) = tlv_at(detached)?;
+    if t != 0x30 || h + len != detached.len() {
+        return Err(bad("ContentInfo"));
+    }
+    let ci = &detached[h..];
+    let (t, h_oid, l_oid) = tlv_at(ci)?;
+    if t != 0x06 {
+        return Err(bad("content type"));
+    }
+    let oid = &ci[..h_oid + l_oid];
+    let (t, h0, l0) = tlv_at(&ci[oid.len()..])?;
+    if t != 0xA0 {
+        return Err(bad("[0]"));
+    }
+    let sd_tlv = &ci[oid.len() + h0..oid.len() + h0 + l0];
+    // SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo, ... }
+    let (t, hs, ls) = tlv_at(sd_tlv)?;
+    if t != 0x30 || hs + ls != sd_tlv.len() {
+        return Err(bad("SignedData"));
+    }
+    let sd = &sd_tlv[hs..];
+    let (t, hv, lv) = tlv_at(sd)?;
+    if t != 0x02 {
+        return Err(bad("version"));
+    }
+    let after_version = hv + lv;
+    let (t, hd, ld) = tlv_at(&sd[after_version..])?;
+    if t != 0x31 {
+        return Err(bad("digestAlgorithms"));
+    }
+    let eci_at = after_version + hd + ld;
+    let (t, he, le) = tlv_at(&sd[eci_at..])?;
+    let eci = &sd[eci_at + he..eci_at + he + le];
+    let (t2, ho, lo) = tlv_at(eci)?;
+    if t != 0x30 || t2 != 0x06 || ho + lo != eci.len() {
+        return Err(bad("the content is already inside"));
+    }
+    let rest = &sd[eci_at + he + le..];
+    // The new encapContentInfo: its OID, then [0] { OCTET STRING content }.
+    let octets = der_header(0x04, content_len);
+    let explicit_len = octets.len() as u64 + content_len;
+    let explicit = der_header(0xA0, explicit_len);
+    let eci_len = eci.len() as u64 + explicit.len() as u64 + explicit_len;
+    let eci_head = der_header(0x30, eci_len);
+    let sd_len = (eci_at as u64) + eci_head.len() as u64 + eci_len + rest.len() as u64;
+    let sd_head = der_header(0x30, sd_len);
+    let a0_len = sd_head.len() as u64 + sd_len;
+    let a0_head = der_header(0xA0, a0_len);
+    let ci_len = oid.len() as u64 + a0_head.len() as u64 + a0_len;
+    let mut prefix = der_header(0x30, ci_len);
+    prefix.extend_from_slice(oid);
+    prefix.extend_from_slice(&a0_head);
+    prefix.extend_from_slice(&sd_head);
+    prefix.extend_from_slice(&sd[..eci_at]);
+    prefix.extend_from_slice(&eci_head);
+    prefix.extend_from_slice(eci);
+    prefix.extend_from_slice(&explicit);
+    prefix.extend_from_slice(&octets);
+    Ok((prefix, rest.to_vec()))
+}

@@ -2,7 +2,11 @@
 //! attached or detached, and PDF signatures (PAdES B-B), made on the card and verified up to
 //! the J-LIS roots with a typed [`Verdict`].
 //!
-//! * [`sign_cms`] signs bytes; [`sign_pdf`] signs a PDF by an incremental update.
+//! * [`sign_cms`] signs bytes; [`sign_cms_stream`] signs a content of any size read from a
+//!   file or any seekable reader, hashing it as it arrives and streaming it into the output
+//!   when attached (memory stays flat: [`CHUNK`] bytes of content at a time); [`sign_pdf`]
+//!   signs a PDF by an incremental update (the PDF is parsed whole, but the two byte ranges
+//!   are hashed in place, without a copy).
 //! * [`verify_cms`] and [`verify_pdf`] check signatures, from anyone (RSA PKCS#1 v1.5 and PSS,
 //!   ECDSA P-256 and P-384).
 //!
@@ -18,6 +22,7 @@ pub mod cms;
 pub mod pdf;
 pub mod verify;
 
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::time::SystemTime;
 
 use mynacard::cert::Certificate;
@@ -30,6 +35,9 @@ pub use card::embedded_cas;
 pub use cms::Form;
 pub use pdf::{sign_pdf, verify_pdf, PdfSignatureReport};
 pub use verify::{verify_cms, Report, Trust, Verdict};
+
+/// How many bytes of content [`sign_cms_stream`] reads at a time (and so at most holds).
+pub const CHUNK: usize = 64 * 1024;
 
 /// Errors of signing, and of verification input that is not a signature at all.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +58,9 @@ pub enum Error {
     /// The signature just made did not pass its own check (nothing is returned).
     #[error("the signature just made does not verify: {0}")]
     SelfCheck(String),
+    /// Reading the content or writing the output failed.
+    #[error("I/O: {0}")]
+    Io(String),
 }
 
 /// Options for signing.
@@ -101,7 +112,8 @@ pub fn sign_cms<T: Transport, P: JpkiPin>(
     let digest = Sha256::digest(content).to_vec();
     let attached = (options.form == Form::Attached).then_some(content);
     let (der, certificate, ca_read) = sign_digest_cms(card, pin, &digest, options, true, attached)?;
-    let check = verify::check_signed_data(&cms::parse(&der)?, Some(content));
+    let check =
+        verify::check_signed_data(&cms::parse(&der)?, Some(verify::Content::Bytes(content)));
     if let Err(r) = check {
         return Err(Error::SelfCheck(r.detail));
     }
@@ -109,6 +121,115 @@ pub fn sign_cms<T: Transport, P: JpkiPin>(
         der,
         certificate,
         ca_read_from_card: ca_read,
+    })
+}
+
+/// What [`sign_cms_stream`] wrote.
+#[derive(Debug, Clone)]
+pub struct StreamedCms {
+    /// The signer's certificate.
+    pub certificate: Certificate,
+    /// Whether the CA certificate was read off the card (one exchange) rather than known.
+    pub ca_read_from_card: bool,
+    /// How many bytes of content were signed.
+    pub content_len: u64,
+    /// The content's SHA-256 (the message-digest attribute).
+    pub content_sha256: Vec<u8>,
+    /// How many bytes were written to the output (the whole CMS, content included when
+    /// attached).
+    pub written: u64,
+}
+
+/// The SHA-256 of everything `r` holds from where it is, read [`CHUNK`] bytes at a time (so
+/// memory stays flat whatever the size), and how many bytes that was.
+pub fn sha256_reader<R: Read>(r: &mut R) -> std::io::Result<(u64, Vec<u8>)> {
+    hash_chunks(r, |_| Ok(()))
+}
+
+/// Reads `r` to its end in [`CHUNK`]-byte pieces, hashing with SHA-256 and passing each piece
+/// to `each`; returns the length and the digest.
+fn hash_chunks<R: Read>(
+    r: &mut R,
+    mut each: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<(u64, Vec<u8>)> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut len = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.update(&buf[..n]);
+        each(&buf[..n])?;
+        len += n as u64;
+    }
+    Ok((len, h.finalize().to_vec()))
+}
+
+fn io_err(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::Io(format!("{what}: {e}"))
+}
+
+/// Signs the content `content` holds from its current position to its end, as
+/// [`sign_cms`] does, writing the CMS (DER) to `out`, and never holding more than [`CHUNK`]
+/// bytes of content: the content is hashed as it is read (before the PIN is verified: a read
+/// error costs no try), the card signs the signed attributes over that digest, and, when
+/// `options.form` is attached, the content is read a second time and streamed into the
+/// output between the DER around it ([`cms::attached_parts`]). A content that changed
+/// between the two reads is an error ([`Error::SelfCheck`]) and what was written must be
+/// discarded: write to a temporary file and rename it only on success.
+pub fn sign_cms_stream<T: Transport, P: JpkiPin, R: Read + Seek, W: Write>(
+    card: &mut Card<T>,
+    pin: &P,
+    content: &mut R,
+    out: &mut W,
+    options: &SignOptions,
+) -> Result<StreamedCms, Error> {
+    let start = content.stream_position().map_err(io_err("the content"))?;
+    let (len, digest) = hash_chunks(content, |_| Ok(())).map_err(io_err("the content"))?;
+    let (der, certificate, ca_read) = sign_digest_cms(card, pin, &digest, options, true, None)?;
+    let check = verify::check_signed_data(
+        &cms::parse(&der)?,
+        Some(verify::Content::Digest(
+            mynacard::crypto::HashAlgorithm::Sha256,
+            &digest,
+        )),
+    );
+    if let Err(r) = check {
+        return Err(Error::SelfCheck(r.detail));
+    }
+    let written = match options.form {
+        Form::Detached => {
+            out.write_all(&der).map_err(io_err("the output"))?;
+            der.len() as u64
+        }
+        Form::Attached => {
+            let (prefix, suffix) = cms::attached_parts(&der, len)?;
+            out.write_all(&prefix).map_err(io_err("the output"))?;
+            content
+                .seek(SeekFrom::Start(start))
+                .map_err(io_err("the content"))?;
+            let (again, digest_again) = hash_chunks(&mut content.take(len), |b| out.write_all(b))
+                .map_err(io_err("the content or the output"))?;
+            if again != len || digest_again != digest {
+                return Err(Error::SelfCheck(
+                    "the content changed while it was being signed".into(),
+                ));
+            }
+            out.write_all(&suffix).map_err(io_err("the output"))?;
+            prefix.len() as u64 + len + suffix.len() as u64
+        }
+    };
+    out.flush().map_err(io_err("the output"))?;
+    Ok(StreamedCms {
+        certificate,
+        ca_read_from_card: ca_read,
+        content_len: len,
+        content_sha256: digest,
+        written,
     })
 }
 

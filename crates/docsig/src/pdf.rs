@@ -23,10 +23,10 @@ use mynacard::sign::JpkiPin;
 use mynacard::transport::Transport;
 use mynacard::Card;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::verify::{verify_cms_at, Report, Trust, Verdict};
+use crate::verify::{digest_parts, verify_cms_at, Content, Report, Trust, Verdict};
 use crate::{Error, SignOptions};
+use mynacard::crypto::HashAlgorithm;
 
 /// Bytes reserved for the CMS in `/Contents` (written as twice as many hex digits). A JPKI
 /// signature with both certificates is about 4.5 KiB.
@@ -51,6 +51,15 @@ impl Prepared {
         let mut v = self.bytes[..self.contents_start].to_vec();
         v.extend_from_slice(&self.bytes[self.contents_end..]);
         v
+    }
+
+    /// The two byte ranges the signature covers, in place (no copy): before and after the
+    /// `/Contents` string.
+    pub fn signed_ranges(&self) -> [&[u8]; 2] {
+        [
+            &self.bytes[..self.contents_start],
+            &self.bytes[self.contents_end..],
+        ]
     }
 
     /// Puts the DER of the CMS into `/Contents`.
@@ -403,17 +412,17 @@ pub fn sign_pdf<T: Transport, P: JpkiPin>(
     options: &SignOptions,
 ) -> Result<Vec<u8>, Error> {
     let prepared = prepare(pdf, options.signing_time)?;
-    let signed = prepared.signed_bytes();
-    let digest = Sha256::digest(&signed).to_vec();
+    // The two byte ranges are hashed where they lie: no copy of the document.
+    let ranges = prepared.signed_ranges();
+    let digest = digest_parts(HashAlgorithm::Sha256, &ranges);
     let (cms, _cert, _) = crate::sign_digest_cms(card, pin, &digest, options, false, None)?;
-    let out = prepared.fill(&cms)?;
     // The self-check: the new signature as a verifier sees it (content, attributes, signature
     // under the certificate); the chain is not this function's business.
     let sd = crate::cms::parse(&cms)?;
-    if let Err(r) = crate::verify::check_signed_data(&sd, Some(&signed)) {
+    if let Err(r) = crate::verify::check_signed_data(&sd, Some(Content::Parts(&ranges))) {
         return Err(Error::SelfCheck(r.detail));
     }
-    Ok(out)
+    prepared.fill(&cms)
 }
 
 /// One signature of a PDF.
@@ -431,15 +440,44 @@ pub struct PdfSignatureReport {
     pub report: Report,
 }
 
-/// Every signature dictionary of the document (objects with `/ByteRange` and `/Contents`),
-/// in file order of their signed ranges.
+/// Every signature dictionary of the document, in file order of their signed ranges: every
+/// dictionary with a `/ByteRange`, or of `/Type /Sig` or `/DocTimeStamp`, and the value (`/V`)
+/// of every signature field (`/FT /Sig`), inline or referenced. A dictionary that lacks its
+/// `/ByteRange` or `/Contents` is still one (and is reported as not valid), so that a
+/// stripped or emptied signature (universal signature forgery) cannot pass unseen beside a
+/// valid one.
 fn signature_dicts(doc: &Document) -> Vec<Dictionary> {
-    let mut v: Vec<Dictionary> = doc
-        .objects
-        .values()
-        .filter_map(|o| o.as_dict().ok())
-        .filter(|d| d.has(b"ByteRange") && d.has(b"Contents"))
+    let is_sig = |d: &Dictionary| {
+        d.has(b"ByteRange")
+            || matches!(
+                d.get(b"Type").and_then(Object::as_name),
+                Ok(b"Sig") | Ok(b"DocTimeStamp")
+            )
+    };
+    let mut ids: Vec<ObjectId> = Vec::new();
+    let mut inline: Vec<Dictionary> = Vec::new();
+    for (id, o) in &doc.objects {
+        let Ok(d) = o.as_dict() else { continue };
+        if is_sig(d) && !ids.contains(id) {
+            ids.push(*id);
+        }
+        if matches!(d.get(b"FT").and_then(Object::as_name), Ok(b"Sig")) {
+            match d.get(b"V") {
+                Ok(Object::Reference(r))
+                    if doc.get_object(*r).and_then(Object::as_dict).is_ok() && !ids.contains(r) =>
+                {
+                    ids.push(*r);
+                }
+                Ok(Object::Dictionary(v)) => inline.push(v.clone()),
+                _ => {}
+            }
+        }
+    }
+    let mut v: Vec<Dictionary> = ids
+        .iter()
+        .filter_map(|id| doc.get_object(*id).and_then(Object::as_dict).ok())
         .cloned()
+        .chain(inline)
         .collect();
     let key = |d: &Dictionary| -> i64 {
         d.get(b"ByteRange")
@@ -486,6 +524,13 @@ fn verify_one(pdf: &[u8], d: &Dictionary, last: bool, trust: &Trust) -> PdfSigna
         r.report = Report::fail(v, detail);
         r
     };
+    let Ok(contents) = d.get(b"Contents").and_then(Object::as_str) else {
+        return fail(
+            r,
+            Verdict::Malformed,
+            "the signature dictionary has no /Contents string".into(),
+        );
+    };
     let [o1, l1, o2, l2] = match byte_range.as_slice() {
         [a, b, c, d] if *a >= 0 && *b >= 0 && *c >= 0 && *d >= 0 => {
             [*a as usize, *b as usize, *c as usize, *d as usize]
@@ -516,7 +561,6 @@ fn verify_one(pdf: &[u8], d: &Dictionary, last: bool, trust: &Trust) -> PdfSigna
         && gap[0] == b'<'
         && gap[gap.len() - 1] == b'>'
         && gap[1..gap.len() - 1].iter().all(u8::is_ascii_hexdigit);
-    let contents = d.get(b"Contents").and_then(Object::as_str).unwrap_or(&[]);
     let decoded = if hex_ok {
         hex::decode(&gap[1..gap.len() - 1]).ok()
     } else {
@@ -556,14 +600,13 @@ fn verify_one(pdf: &[u8], d: &Dictionary, last: bool, trust: &Trust) -> PdfSigna
     let Some(cms) = crate::cms::der_prefix(contents) else {
         return fail(r, Verdict::Malformed, "/Contents holds no DER".into());
     };
-    let mut signed = pdf[..l1].to_vec();
-    signed.extend_from_slice(&pdf[o2..end]);
+    let signed = [&pdf[..l1], &pdf[o2..end]];
     let m = d
         .get(b"M")
         .and_then(Object::as_str)
         .ok()
         .and_then(parse_pdf_date);
-    r.report = verify_cms_at(cms, Some(&signed), trust, m);
+    r.report = verify_cms_at(cms, Some(Content::Parts(&signed)), trust, m);
     if r.report.verdict.is_valid() && !r.covers_whole_file {
         r.report.detail.push_str(&format!(
             "; covers the revision ending at byte {end}, which later revisions extend"

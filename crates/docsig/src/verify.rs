@@ -5,9 +5,13 @@
 //! the signer uses SHA-256/384/512 with RSA PKCS#1 v1.5, RSA-PSS (SHA-256) or ECDSA on P-256 or
 //! P-384; there are no unsigned attributes (CAdES-B-B has none, and they are not covered by the
 //! signature, so they could carry anything); the content-type and message-digest attributes
-//! match the content; the signer's certificate is in the CMS; the signature verifies under its
-//! key; the signing-certificate-v2 attribute, when present, names that certificate; and the
-//! certificate chains to an accepted anchor, every certificate valid at the signing time. The
+//! match the content; the signer's certificate is in the CMS; its key usage, when present,
+//! allows signatures (digitalSignature or nonRepudiation, RFC 5280 §4.2.1.3); the signature
+//! verifies under its key; the signing-certificate-v2 attribute, when present, names that
+//! certificate; and the certificate chains to an accepted anchor through the library's walk
+//! ([`TrustStore::verify`]), every certificate valid at the signing time and none with a
+//! critical extension the walk does not recognise (RFC 5280 §4.2). Revocation is not checked,
+//! and the signing time is the signer's claim. The
 //! chain's certificates may be signed with RSA PKCS#1 v1.5 or ECDSA (P-256/P-384, SHA-256/384/512:
 //! this crate turns on the library's `ecdsa` feature), mixed.
 
@@ -18,7 +22,7 @@ use cms::content_info::CmsVersion;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::Encode;
-use mynacard::cert::{Certificate, Hierarchy, TrustStore};
+use mynacard::cert::{Certificate, Hierarchy, KeyUsageBit, TrustStore};
 use mynacard::crypto::HashAlgorithm;
 use mynacard::crypto::{CertTime, PublicKey, TrustError};
 use mynacard::sign::{verify_signature, SignatureScheme, ToSign};
@@ -58,6 +62,12 @@ pub enum Verdict {
     UnsignedAttributes,
     /// The PDF's `/ByteRange` does not cover the whole file except the signature itself.
     IncompleteCoverage,
+    /// The signer's certificate has a key-usage extension without digitalSignature or
+    /// nonRepudiation: its key is not for signatures (RFC 5280 §4.2.1.3).
+    KeyUsageForbidsSigning,
+    /// A certificate of the chain carries a critical extension that is not recognised
+    /// (RFC 5280 §4.2; see [`mynacard::cert::RECOGNISED_EXTENSIONS`]).
+    UnrecognisedCriticalExtension,
 }
 
 impl Verdict {
@@ -80,6 +90,8 @@ impl Verdict {
             Verdict::Malformed => "malformed",
             Verdict::UnsignedAttributes => "unsigned_attributes",
             Verdict::IncompleteCoverage => "incomplete_coverage",
+            Verdict::KeyUsageForbidsSigning => "key_usage_forbids_signing",
+            Verdict::UnrecognisedCriticalExtension => "unrecognised_critical_extension",
         }
     }
 }
@@ -130,14 +142,53 @@ impl Report {
 /// Verifies a CMS SignedData (DER or PEM). `content` is the detached content; for an attached
 /// CMS it may be left out, and when given must equal the content inside.
 pub fn verify_cms(cms: &[u8], content: Option<&[u8]>, trust: &Trust) -> Report {
-    verify_cms_at(cms, content, trust, None)
+    verify_cms_at(cms, content.map(Content::Bytes), trust, None)
+}
+
+/// The signed content as the checks see it: whole, in pieces (a PDF's two byte ranges, hashed
+/// in place without a copy), or only its digest (content hashed as it was read).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Content<'a> {
+    /// The content.
+    Bytes(&'a [u8]),
+    /// The content is these slices, one after the other.
+    Parts(&'a [&'a [u8]]),
+    /// Only the digest, of this algorithm, is known.
+    Digest(HashAlgorithm, &'a [u8]),
+}
+
+impl Content<'_> {
+    /// The digest of the content with `hash`; `None` when only another digest is known.
+    fn digest(&self, hash: HashAlgorithm) -> Option<Vec<u8>> {
+        match self {
+            Content::Bytes(b) => Some(hash.digest(b)),
+            Content::Parts(parts) => Some(digest_parts(hash, parts)),
+            Content::Digest(h, d) => (*h == hash).then(|| d.to_vec()),
+        }
+    }
+}
+
+/// The digest of `parts` one after the other, fed to the hash piece by piece.
+pub(crate) fn digest_parts(hash: HashAlgorithm, parts: &[&[u8]]) -> Vec<u8> {
+    fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
+        let mut d = D::new();
+        for p in parts {
+            d.update(p);
+        }
+        d.finalize().to_vec()
+    }
+    match hash {
+        HashAlgorithm::Sha256 => run::<sha2::Sha256>(parts),
+        HashAlgorithm::Sha384 => run::<sha2::Sha384>(parts),
+        HashAlgorithm::Sha512 => run::<sha2::Sha512>(parts),
+    }
 }
 
 /// As [`verify_cms`], with a claimed signing time from outside the CMS (a PDF's `/M`), used
 /// when the CMS has no signing-time attribute.
 pub(crate) fn verify_cms_at(
     cms: &[u8],
-    content: Option<&[u8]>,
+    content: Option<Content<'_>>,
     trust: &Trust,
     outside_time: Option<SystemTime>,
 ) -> Report {
@@ -166,7 +217,7 @@ pub(crate) struct Checked {
 /// Every check except the chain: the signature is this content's, by the certificate in it.
 pub(crate) fn check_signed_data(
     sd: &SignedData,
-    content: Option<&[u8]>,
+    content: Option<Content<'_>>,
 ) -> Result<Checked, Report> {
     let fail = |v: Verdict, d: String| Err(Report::fail(v, d));
     let signers: Vec<&SignerInfo> = sd.signer_infos.0.iter().collect();
@@ -235,15 +286,28 @@ pub(crate) fn check_signed_data(
         },
         None => None,
     };
-    let data: Vec<u8> = match (content, attached) {
-        (Some(d), Some(a)) if d != a.as_slice() => {
-            return fail(
-                Verdict::WrongContent,
-                "the content given differs from the content inside the signature".into(),
-            )
+    let unknown_digest = || {
+        Report::fail(
+            Verdict::UnsupportedAlgorithm,
+            format!(
+                "the signer's digest algorithm {} is not the one the content was hashed with",
+                si.digest_alg.oid
+            ),
+        )
+    };
+    let content_digest: Vec<u8> = match (content, attached) {
+        (Some(d), Some(a)) => {
+            let given = d.digest(hash).ok_or_else(unknown_digest)?;
+            if given != hash.digest(&a) {
+                return fail(
+                    Verdict::WrongContent,
+                    "the content given differs from the content inside the signature".into(),
+                );
+            }
+            given
         }
-        (Some(d), _) => d.to_vec(),
-        (None, Some(a)) => a,
+        (Some(d), None) => d.digest(hash).ok_or_else(unknown_digest)?,
+        (None, Some(a)) => hash.digest(&a),
         (None, None) => {
             return fail(
                 Verdict::WrongContent,
@@ -291,7 +355,7 @@ pub(crate) fn check_signed_data(
     let Some(md) = md else {
         return fail(Verdict::Malformed, "no message-digest attribute".into());
     };
-    if md != hash.digest(&data) {
+    if md != content_digest {
         return fail(
             Verdict::WrongContent,
             "the message digest does not match the content".into(),
@@ -331,6 +395,33 @@ pub(crate) fn check_signed_data(
     let mut report = Report::fail(Verdict::Valid, String::new());
     report.signer = Some(cert.subject());
     report.serial = Some(cert.serial_hex());
+    // RFC 5280 §4.2.1.3: with a key-usage extension, a signature needs digitalSignature or
+    // nonRepudiation (contentCommitment). Without the extension any use is allowed.
+    match cert.key_usage() {
+        Ok(None) => {}
+        Ok(Some(bits))
+            if bits.contains(&KeyUsageBit::DigitalSignature)
+                || bits.contains(&KeyUsageBit::NonRepudiation) => {}
+        Ok(Some(bits)) => {
+            let names: Vec<String> = bits.iter().map(ToString::to_string).collect();
+            return Err(Report {
+                verdict: Verdict::KeyUsageForbidsSigning,
+                detail: format!(
+                    "the signer's key usage is {{{}}}: neither digitalSignature nor \
+                     nonRepudiation, so its key may not sign",
+                    names.join(", ")
+                ),
+                ..report
+            });
+        }
+        Err(e) => {
+            return Err(Report {
+                verdict: Verdict::Malformed,
+                detail: format!("the signer's certificate: {e}"),
+                ..report
+            })
+        }
+    }
     let signed = match c::signed_attributes_der(attrs) {
         Ok(d) => d,
         Err(e) => return fail(Verdict::Malformed, e.to_string()),
@@ -538,6 +629,9 @@ fn chain(
         ),
         Err(TrustError::Unsupported { reason, .. }) => {
             set(&mut report, Verdict::UnsupportedAlgorithm, reason)
+        }
+        Err(e @ TrustError::UnrecognisedCriticalExtension { .. }) => {
+            set(&mut report, Verdict::UnrecognisedCriticalExtension, e.to_string())
         }
         Err(e @ TrustError::UnknownIssuer { .. }) => {
             // Does it chain to a root carried in the signature itself? Then the chain is whole

@@ -417,3 +417,97 @@ fn openssl_and_mynacard_agree_on_ecdsa_chains() {
         .unwrap();
     assert_eq!(ch.path, vec![o_leaf, o_ca, o_root]);
 }
+
+/// Issue 20, defects 9 and 10 as reported: OpenSSL issues a signer certificate under the test
+/// CA with keyUsage=keyEncipherment only, or with a critical extension of an unknown OID, and
+/// `openssl cms -sign`s with it; our verifier refuses both (the same signer with
+/// digitalSignature is valid, so the refusal is the certificate's and nothing else's).
+#[test]
+fn openssl_signers_with_forbidding_certificates_are_refused() {
+    use mynacard_docsig::{verify_cms, Trust, Verdict};
+    let Some(openssl) = tool("openssl", &["version"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let content = write(d, "content.txt", CONTENT);
+    let ca_pem = std::fs::read(fixture("test-ca.pem")).unwrap();
+    let ca = Certificate::from_der(&der::pem::decode_vec(&ca_pem).unwrap().1).unwrap();
+    let trust = Trust {
+        extra_anchors: vec![ca],
+        ..Trust::default()
+    };
+    let sign_with = |name: &str, extensions: &str| -> Vec<u8> {
+        let (ok, text) = run(
+            "openssl req (signer)",
+            Command::new(&openssl)
+                .args(["req", "-new", "-newkey", "ec", "-pkeyopt"])
+                .args(["ec_paramgen_curve:P-256", "-nodes", "-subj"])
+                .arg(format!("/O=mynacard-docsig-TEST/CN={name}"))
+                .arg("-keyout")
+                .arg(d.join(format!("{name}.key")))
+                .arg("-out")
+                .arg(d.join(format!("{name}.csr"))),
+        );
+        assert!(ok, "{text}");
+        let cnf = write(d, &format!("{name}.cnf"), extensions.as_bytes());
+        let (ok, text) = run(
+            "openssl x509 -req",
+            Command::new(&openssl)
+                .args(["x509", "-req", "-set_serial", "9", "-days", "30", "-sha256"])
+                .arg("-in")
+                .arg(d.join(format!("{name}.csr")))
+                .arg("-CA")
+                .arg(fixture("test-ca.pem"))
+                .arg("-CAkey")
+                .arg(fixture("test-ca.key"))
+                .arg("-extfile")
+                .arg(&cnf)
+                .arg("-out")
+                .arg(d.join(format!("{name}.pem"))),
+        );
+        assert!(ok, "{text}");
+        let out = d.join(format!("{name}.p7s"));
+        let (ok, text) = run(
+            "openssl cms -sign",
+            Command::new(&openssl)
+                .args([
+                    "cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256",
+                ])
+                .arg("-in")
+                .arg(&content)
+                .arg("-signer")
+                .arg(d.join(format!("{name}.pem")))
+                .arg("-inkey")
+                .arg(d.join(format!("{name}.key")))
+                .arg("-out")
+                .arg(&out),
+        );
+        assert!(ok, "{text}");
+        std::fs::read(out).unwrap()
+    };
+    let cases = [
+        (
+            "usage-ok",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+            Verdict::Valid,
+        ),
+        (
+            "usage-encipher",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyEncipherment\n",
+            Verdict::KeyUsageForbidsSigning,
+        ),
+        (
+            "unknown-critical",
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+             1.3.6.1.4.1.55555.9.1=critical,ASN1:NULL\n",
+            Verdict::UnrecognisedCriticalExtension,
+        ),
+    ];
+    for (name, ext, want) in cases {
+        let cms = sign_with(name, ext);
+        // Detached (`cms -sign` without `-nodetach`).
+        let r = verify_cms(&cms, Some(CONTENT), &trust);
+        assert_eq!(r.verdict, want, "{name}: {}", r.detail);
+    }
+}

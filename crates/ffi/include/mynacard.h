@@ -12,7 +12,8 @@
  * Ownership: handles (mynacard_card, mynacard_kiosk) are owned by the caller from the open call
  *   to the close call. Buffers the library allocates (mynacard_buffer: certificates,
  *   signatures, texts) are owned by the caller and freed with mynacard_buffer_free(), which
- *   zeroizes them. Strings are returned into the caller's buffers with the length-query
+ *   zeroizes them; it frees only the buffer whose id and data match, so a stale copy of a
+ *   freed buffer's struct is refused and never frees a newer buffer at the same address. Strings are returned into the caller's buffers with the length-query
  *   pattern: pass NULL and 0 to learn the size (MYNACARD_BUFFER_TOO_SMALL and *needed); the
  *   size always includes the NUL. Static strings (mynacard_status_name, mynacard_version) are
  *   never freed. Input pointers are borrowed for the duration of the call only.
@@ -29,6 +30,10 @@
  *   by a lock in the library (a second thread waits). The language setting is global; the last
  *   error is per thread. Authority callbacks run on the calling thread, inside the call, and
  *   must not use the same handle (MYNACARD_BUSY).
+ * Processes: a handle belongs to the process that opened it. After fork(), the child's copy
+ *   of a handle is refused with MYNACARD_WRONG_PROCESS (even by the close calls) and nothing
+ *   is sent: the child opens its own. A virtual card's state file opened twice in one process
+ *   gives MYNACARD_STATE_FILE, saying it is already open in this process.
  * Panics never cross this boundary: a bug inside the library returns MYNACARD_PANIC.
  */
 
@@ -119,6 +124,10 @@ typedef enum mynacard_status {
   MYNACARD_KIOSK_FINISHED = 30,
   // The kiosk flow is not waiting for that kind of answer.
   MYNACARD_KIOSK_WRONG_ANSWER_KIND = 31,
+  // The handle was opened by another process: a child after `fork()` has a copy of the
+  // parent's handles (and of the virtual card's counters) that it must not use. Nothing was
+  // sent. Open the card again in this process.
+  MYNACARD_WRONG_PROCESS = 32,
   // An internal error (a bug); the handle may be unusable and should be closed.
   MYNACARD_INTERNAL = 98,
   // A panic inside the library was caught at the boundary (a bug). The handle should be
@@ -497,8 +506,12 @@ typedef uint32_t mynacard_kiosk_outcome;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// An open card (opaque). Opened by `mynacard_open_virtual()` or `mynacard_open_pcsc()`, closed
+// by `mynacard_close()`; used only in the process that opened it.
+typedef struct mynacard_card mynacard_card;
+
 // A kiosk flow (opaque). Created by `mynacard_kiosk_new()`, freed by `mynacard_kiosk_free()`;
-// used only from the thread that created it.
+// used only from the thread, and in the process, that created it.
 typedef struct mynacard_kiosk mynacard_kiosk;
 
 // A buffer allocated by the library. The caller owns it and frees it with
@@ -509,41 +522,12 @@ typedef struct mynacard_buffer {
   uint8_t *data;
   // How many.
   size_t len;
+  // The library's number for this buffer (never 0, never reused; 0 when empty or freed).
+  // Do not change it: `mynacard_buffer_free()` frees only the buffer with this number and
+  // this `data`, so a stale copy of a freed buffer's struct cannot free a newer buffer that
+  // the allocator placed at the same address.
+  uint64_t id;
 } mynacard_buffer;
-
-// An open card (opaque). Opened by `mynacard_open_virtual()` or `mynacard_open_pcsc()`, closed
-// by `mynacard_close()`.
-typedef struct mynacard_card {
-  uint8_t _private[0];
-} mynacard_card;
-
-// The status of one key reference.
-typedef struct mynacard_ref_status {
-  // The key EF (for example 0x0018 for the user-authentication PIN).
-  uint16_t key_fid;
-  // A `mynacard_retry_state`.
-  uint32_t state;
-  // Tries left (the limit when verified); -1 when the key has no counter.
-  int32_t tries_left;
-} mynacard_ref_status;
-
-// The status of one PIN, read without spending a try.
-typedef struct mynacard_pin_status {
-  // A `mynacard_pin_kind`.
-  uint32_t kind;
-  // The retry limit (5 for the signature password, 3 for the others).
-  uint32_t limit;
-  // The fewest tries left over its key references; -1 if none has a counter.
-  int32_t tries_left;
-  // 1 if any key reference is blocked.
-  uint8_t blocked;
-  // 1 if the key references disagree (only the residence PIN has two).
-  uint8_t divergent;
-  // How many entries of `refs` are filled (1, or 2 for the residence PIN).
-  uint8_t ref_count;
-  // Each key reference.
-  struct mynacard_ref_status refs[2];
-} mynacard_pin_status;
 
 // A terminal authority supplied as C callbacks (the vendor's real terminal credentials).
 //
@@ -585,6 +569,56 @@ typedef struct mynacard_authority {
   int32_t (*unwrap)(void *user_data, const uint8_t *response, size_t response_len, uint8_t *out, size_t capacity, size_t *out_len);
 } mynacard_authority;
 
+// One kiosk step, as `mynacard_kiosk_next()` returns it. Its text is read with
+// `mynacard_kiosk_text()`.
+typedef struct mynacard_kiosk_step {
+  // A `mynacard_step_kind`.
+  uint32_t kind;
+  // For a menu: how many choices (numbered from 1).
+  uint32_t choice_count;
+  // For a menu: 1 if several choices (or none) may be picked.
+  uint8_t multiple;
+  // For a heading: the stage, from 1.
+  uint32_t stage;
+  // For a heading: how many stages.
+  uint32_t stages;
+  // For a secret: which PIN (a `mynacard_pin_kind`); -1 otherwise.
+  int32_t pin_kind;
+  // For a secret: 0 the other JPKI PIN (the card verifies it: a wrong value costs one of its
+  // tries), 1 the new PIN, 2 the new PIN again.
+  uint32_t secret_purpose;
+  // For the end: a `mynacard_kiosk_outcome`; -1 otherwise.
+  int32_t outcome;
+} mynacard_kiosk_step;
+
+// The status of one key reference.
+typedef struct mynacard_ref_status {
+  // The key EF (for example 0x0018 for the user-authentication PIN).
+  uint16_t key_fid;
+  // A `mynacard_retry_state`.
+  uint32_t state;
+  // Tries left (the limit when verified); -1 when the key has no counter.
+  int32_t tries_left;
+} mynacard_ref_status;
+
+// The status of one PIN, read without spending a try.
+typedef struct mynacard_pin_status {
+  // A `mynacard_pin_kind`.
+  uint32_t kind;
+  // The retry limit (5 for the signature password, 3 for the others).
+  uint32_t limit;
+  // The fewest tries left over its key references; -1 if none has a counter.
+  int32_t tries_left;
+  // 1 if any key reference is blocked.
+  uint8_t blocked;
+  // 1 if the key references disagree (only the residence PIN has two).
+  uint8_t divergent;
+  // How many entries of `refs` are filled (1, or 2 for the residence PIN).
+  uint8_t ref_count;
+  // Each key reference.
+  struct mynacard_ref_status refs[2];
+} mynacard_pin_status;
+
 // The answer of `mynacard_policy_check()`.
 typedef struct mynacard_policy_result {
   // 1 if the reset is possible at the place.
@@ -611,31 +645,169 @@ typedef struct mynacard_basic_four {
   uint32_t sex;
 } mynacard_basic_four;
 
-// One kiosk step, as `mynacard_kiosk_next()` returns it. Its text is read with
-// `mynacard_kiosk_text()`.
-typedef struct mynacard_kiosk_step {
-  // A `mynacard_step_kind`.
-  uint32_t kind;
-  // For a menu: how many choices (numbered from 1).
-  uint32_t choice_count;
-  // For a menu: 1 if several choices (or none) may be picked.
-  uint8_t multiple;
-  // For a heading: the stage, from 1.
-  uint32_t stage;
-  // For a heading: how many stages.
-  uint32_t stages;
-  // For a secret: which PIN (a `mynacard_pin_kind`); -1 otherwise.
-  int32_t pin_kind;
-  // For a secret: 0 the other JPKI PIN (the card verifies it: a wrong value costs one of its
-  // tries), 1 the new PIN, 2 the new PIN again.
-  uint32_t secret_purpose;
-  // For the end: a `mynacard_kiosk_outcome`; -1 otherwise.
-  int32_t outcome;
-} mynacard_kiosk_step;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Frees a buffer the library allocated (certificates, signatures, the basic four's texts):
+// zeroizes it, frees it, and sets `buffer->data` to NULL and `buffer->len` and `buffer->id` to
+// 0. A buffer whose `data` is already NULL is left alone (`MYNACARD_OK`), so freeing twice
+// through the same struct is harmless. A struct the library did not fill in, or a copy of one
+// already freed, gives `MYNACARD_INVALID_ARGUMENT` and nothing is touched: the library frees
+// only the buffer whose `id` and `data` both match one it handed out and has not freed, so a
+// stale copy is refused even when a newer buffer was given the same address.
+//
+// # Safety
+// `buffer` is NULL or points to a readable and writable `mynacard_buffer`.
+enum mynacard_status mynacard_buffer_free(struct mynacard_buffer *buffer);
+
+// Opens the virtual card whose state is saved at `state_path` (UTF-8; the file is created with
+// the default PINs if it does not exist) and sets `*card` to its handle. The state file is
+// locked until `mynacard_close()`: another open of it, in another process or in this one,
+// gives `MYNACARD_STATE_FILE` (the message says which). `MYNACARD_UNSUPPORTED` in a build
+// without the `sim` feature.
+//
+// The handle is used only in this process: a child after `fork()` gets
+// `MYNACARD_WRONG_PROCESS` from every call with it.
+//
+// The caller owns the handle and closes it with `mynacard_close()`.
+//
+// # Safety
+// `state_path` is NULL or a NUL-terminated string; `card` is NULL or writable.
+enum mynacard_status mynacard_open_virtual(const char *state_path, struct mynacard_card **card);
+
+// Opens a PC/SC reader: `"auto"` (the one reader with a card) or (part of) a reader's name,
+// and sets `*card` to its handle. `MYNACARD_UNSUPPORTED` in a build without the `pcsc`
+// feature.
+//
+// The caller owns the handle and closes it with `mynacard_close()`.
+//
+// # Safety
+// `reader` is NULL or a NUL-terminated string; `card` is NULL or writable.
+enum mynacard_status mynacard_open_pcsc(const char *reader, struct mynacard_card **card);
+
+// Closes a card: removes power (ending every verified PIN and terminal authentication) and
+// frees the handle. Using the handle afterwards gives `MYNACARD_INVALID_HANDLE`. Waits for a
+// call running on the handle in another thread.
+enum mynacard_status mynacard_close(struct mynacard_card *card);
+
+// Removes power from the card, so that no verified PIN outlives the task. The handle stays
+// open; the next call powers the card again.
+enum mynacard_status mynacard_unpower(struct mynacard_card *card);
+
+// Sets `*count` to the number of command-response exchanges with the card since it was
+// opened (the virtual card's own log for a virtual card).
+//
+// # Safety
+// `count` is NULL or writable.
+enum mynacard_status mynacard_exchanges(struct mynacard_card *card, uint64_t *count);
+
+// Reads a JPKI certificate (`cert_kind`, a `mynacard_cert_kind`) as DER into a new buffer
+// `*der`. The signature certificate needs the signature password verified first in this card
+// session (`mynacard_verify`), else `MYNACARD_NEEDS_VERIFICATION`.
+//
+// The caller owns `*der` and frees it with `mynacard_buffer_free()`.
+//
+// # Safety
+// `der` is NULL or writable.
+enum mynacard_status mynacard_read_certificate(struct mynacard_card *card, uint32_t cert_kind, struct mynacard_buffer *der);
+
+// Verifies the PIN of `key` (a `mynacard_key_kind`: the user-authentication PIN for
+// `MYNACARD_KEY_AUTH`, the signature password for `MYNACARD_KEY_SIGN`) with the lockout guard,
+// signs `data` (`data_len` bytes: the message, or with `MYNACARD_FLAG_INPUT_IS_DIGEST` a
+// digest of the scheme's hash) with `scheme` (a `mynacard_scheme`), and checks the signature
+// against the key's certificate before returning it in a new buffer `*signature`
+// (`MYNACARD_INTEGRITY` if it does not verify).
+//
+// The caller owns `*signature` and frees it with `mynacard_buffer_free()`. The library
+// zeroizes its copy of `pin`. Zeroize yours.
+//
+// # Safety
+// `pin` and `data` are NULL or point to their lengths of readable bytes; `signature` is NULL
+// or writable.
+enum mynacard_status mynacard_sign(struct mynacard_card *card, uint32_t key, const uint8_t *pin, size_t pin_len, uint32_t scheme, const uint8_t *data, size_t data_len, uint32_t flags, struct mynacard_buffer *signature);
+
+// Creates the guided PIN-reset flow of a kiosk or counter terminal at `place` (a
+// `mynacard_place`; not the smartphone app), the same steps and texts as the `myna-kiosk`
+// terminal kiosk, and sets `*kiosk` to its handle. The reset goes through `authority` (the
+// vendor's callbacks, copied; its `user_data` must stay valid until `mynacard_kiosk_free()`),
+// or, if `authority` is NULL, through the stand-in authority of `role` (a `mynacard_role`;
+// the virtual card only). `card_label` (UTF-8, may be NULL) is shown in the header.
+//
+// Drive it with `mynacard_kiosk_next()` and the answer calls. Texts come in the language set
+// by `mynacard_set_language()` when each step is returned. The handle may be used only from
+// the thread that created it (another thread gets `MYNACARD_INVALID_HANDLE`), in the process
+// that created it (a child after `fork()` gets `MYNACARD_WRONG_PROCESS`). The caller owns
+// it and frees it with `mynacard_kiosk_free()`.
+//
+// # Safety
+// `authority` is NULL or a valid `mynacard_authority`; `card_label` is NULL or a
+// NUL-terminated string; `kiosk` is NULL or writable.
+enum mynacard_status mynacard_kiosk_new(uint32_t place, const struct mynacard_authority *authority, uint32_t role, const char *card_label, struct mynacard_kiosk **kiosk);
+
+// Frees a kiosk; its card, if one was inserted, is unpowered and closed.
+enum mynacard_status mynacard_kiosk_free(struct mynacard_kiosk *kiosk);
+
+// What to show or ask next, into `*step`; its text is then read with `mynacard_kiosk_text()`.
+// Steps without an answer (headings, lines) are returned once each; a question is returned
+// again until it is answered; after the end, the `MYNACARD_STEP_DONE` step every time.
+//
+// # Safety
+// `step` is NULL or writable.
+enum mynacard_status mynacard_kiosk_next(struct mynacard_kiosk *kiosk, struct mynacard_kiosk_step *step);
+
+// The text of the step last returned by `mynacard_kiosk_next()` (`choice` 0), or of its menu
+// choice `choice` (from 1), or for a confirmation (`choice` 1) the word the person must type;
+// in the current language, as UTF-8 with a NUL, into the caller's `buf` of `capacity` bytes.
+// Length query as `mynacard_last_error_message()`.
+//
+// # Safety
+// `buf` is NULL or points to `capacity` writable bytes; `needed` is NULL or writable.
+enum mynacard_status mynacard_kiosk_text(struct mynacard_kiosk *kiosk, uint32_t choice, char *buf, size_t capacity, size_t *needed);
+
+// Answers the open question with `answer` (a `mynacard_answer`; `choice` is the menu number
+// for `MYNACARD_ANSWER_CHOICE`, ignored otherwise). An answer of the wrong kind is refused
+// (`MYNACARD_KIOSK_WRONG_ANSWER_KIND`, nothing sent); after the end, `MYNACARD_KIOSK_FINISHED`.
+enum mynacard_status mynacard_kiosk_answer(struct mynacard_kiosk *kiosk, uint32_t answer, uint32_t choice);
+
+// Answers a menu that takes several choices with `count` numbers at `choices` (none: `count`
+// 0, and `choices` may then be NULL).
+//
+// # Safety
+// `choices` is NULL or points to `count` readable `uint32_t`.
+enum mynacard_status mynacard_kiosk_answer_choices(struct mynacard_kiosk *kiosk, const uint32_t *choices, size_t count);
+
+// Answers a secret question with `secret_len` bytes at `secret` (ASCII; empty: the person gave
+// up). The format is checked before anything is sent; a value that breaks it is refused by the
+// kiosk with the rule (shown as the next step) and asked again. The library zeroizes its copy.
+// Zeroize yours.
+//
+// # Safety
+// `secret` is NULL or points to `secret_len` readable bytes.
+enum mynacard_status mynacard_kiosk_answer_secret(struct mynacard_kiosk *kiosk, const uint8_t *secret, size_t secret_len);
+
+// Inserts the virtual card saved at `state_path` at `MYNACARD_STEP_INSERT_CARD`. The kiosk
+// reads the PIN status (no try spent) and goes on. If the card cannot be opened, the kiosk is
+// told (it shows why and asks again, a limited number of times) and the error is returned.
+// The kiosk owns the card from now on and closes it in `mynacard_kiosk_free()`.
+//
+// # Safety
+// `state_path` is NULL or a NUL-terminated string.
+enum mynacard_status mynacard_kiosk_insert_virtual(struct mynacard_kiosk *kiosk, const char *state_path);
+
+// As `mynacard_kiosk_insert_virtual()`, with a PC/SC reader (`"auto"` or a name);
+// `MYNACARD_UNSUPPORTED` without the `pcsc` feature.
+//
+// # Safety
+// `reader` is NULL or a NUL-terminated string.
+enum mynacard_status mynacard_kiosk_insert_pcsc(struct mynacard_kiosk *kiosk, const char *reader);
+
+// Sets `*count` to the exchanges with the kiosk's virtual card since it was inserted (0 for a
+// reader).
+//
+// # Safety
+// `count` is NULL or writable.
+enum mynacard_status mynacard_kiosk_exchanges(struct mynacard_kiosk *kiosk, uint64_t *count);
 
 // Sets the language of `mynacard_last_error_message()` and of the kiosk's texts for every
 // thread: `MYNACARD_LANG_JA` (the default) or `MYNACARD_LANG_EN`.
@@ -670,55 +842,15 @@ int32_t mynacard_last_error_tries_left(void);
 // must not free; `"MYNACARD_UNKNOWN_STATUS"` for a value that is not a status.
 const char *mynacard_status_name(uint32_t status);
 
-// Frees a buffer the library allocated (certificates, signatures, the basic four's texts):
-// zeroizes it, frees it, and sets `buffer->data` to NULL and `buffer->len` to 0. A buffer whose
-// `data` is already NULL is left alone (`MYNACARD_OK`), so freeing twice through the same
-// struct is harmless; a `data` pointer the library did not allocate (or already freed through
-// a copy of the struct) gives `MYNACARD_INVALID_ARGUMENT` and is not touched.
-//
-// # Safety
-// `buffer` is NULL or points to a readable and writable `mynacard_buffer`.
-enum mynacard_status mynacard_buffer_free(struct mynacard_buffer *buffer);
-
 // The library's version, a static NUL-terminated string the caller must not free.
 const char *mynacard_version(void);
 
-// Opens the virtual card whose state is saved at `state_path` (UTF-8; the file is created with
-// the default PINs if it does not exist) and sets `*card` to its handle. The state file is
-// locked against other processes until `mynacard_close()`. `MYNACARD_UNSUPPORTED` in a build
-// without the `sim` feature.
-//
-// The caller owns the handle and closes it with `mynacard_close()`.
+// Closes nothing, allocates nothing: the number of card handles open and of buffers not yet
+// freed, for leak checks in tests and examples.
 //
 // # Safety
-// `state_path` is NULL or a NUL-terminated string; `card` is NULL or writable.
-enum mynacard_status mynacard_open_virtual(const char *state_path, struct mynacard_card **card);
-
-// Opens a PC/SC reader: `"auto"` (the one reader with a card) or (part of) a reader's name,
-// and sets `*card` to its handle. `MYNACARD_UNSUPPORTED` in a build without the `pcsc`
-// feature.
-//
-// The caller owns the handle and closes it with `mynacard_close()`.
-//
-// # Safety
-// `reader` is NULL or a NUL-terminated string; `card` is NULL or writable.
-enum mynacard_status mynacard_open_pcsc(const char *reader, struct mynacard_card **card);
-
-// Closes a card: removes power (ending every verified PIN and terminal authentication) and
-// frees the handle. Using the handle afterwards gives `MYNACARD_INVALID_HANDLE`. Waits for a
-// call running on the handle in another thread.
-enum mynacard_status mynacard_close(struct mynacard_card *card);
-
-// Removes power from the card, so that no verified PIN outlives the task. The handle stays
-// open; the next call powers the card again.
-enum mynacard_status mynacard_unpower(struct mynacard_card *card);
-
-// Sets `*count` to the number of command-response exchanges with the card since it was
-// opened (the virtual card's own log for a virtual card).
-//
-// # Safety
-// `count` is NULL or writable.
-enum mynacard_status mynacard_exchanges(struct mynacard_card *card, uint64_t *count);
+// `cards` and `buffers` are NULL or writable.
+enum mynacard_status mynacard_live_objects(size_t *cards, size_t *buffers);
 
 // Reads the status of one PIN (`pin_kind`, a `mynacard_pin_kind`) into `*status`, spending no
 // try (a VERIFY with no data).
@@ -799,31 +931,6 @@ enum mynacard_status mynacard_reset_stand_in(struct mynacard_card *card, uint32_
 // `result` is NULL or writable.
 enum mynacard_status mynacard_policy_check(uint32_t target, uint32_t place, uint32_t known_mask, uint32_t blocked_mask, uint8_t both_certificates, struct mynacard_policy_result *result);
 
-// Reads a JPKI certificate (`cert_kind`, a `mynacard_cert_kind`) as DER into a new buffer
-// `*der`. The signature certificate needs the signature password verified first in this card
-// session (`mynacard_verify`), else `MYNACARD_NEEDS_VERIFICATION`.
-//
-// The caller owns `*der` and frees it with `mynacard_buffer_free()`.
-//
-// # Safety
-// `der` is NULL or writable.
-enum mynacard_status mynacard_read_certificate(struct mynacard_card *card, uint32_t cert_kind, struct mynacard_buffer *der);
-
-// Verifies the PIN of `key` (a `mynacard_key_kind`: the user-authentication PIN for
-// `MYNACARD_KEY_AUTH`, the signature password for `MYNACARD_KEY_SIGN`) with the lockout guard,
-// signs `data` (`data_len` bytes: the message, or with `MYNACARD_FLAG_INPUT_IS_DIGEST` a
-// digest of the scheme's hash) with `scheme` (a `mynacard_scheme`), and checks the signature
-// against the key's certificate before returning it in a new buffer `*signature`
-// (`MYNACARD_INTEGRITY` if it does not verify).
-//
-// The caller owns `*signature` and frees it with `mynacard_buffer_free()`. The library
-// zeroizes its copy of `pin`. Zeroize yours.
-//
-// # Safety
-// `pin` and `data` are NULL or point to their lengths of readable bytes; `signature` is NULL
-// or writable.
-enum mynacard_status mynacard_sign(struct mynacard_card *card, uint32_t key, const uint8_t *pin, size_t pin_len, uint32_t scheme, const uint8_t *data, size_t data_len, uint32_t flags, struct mynacard_buffer *signature);
-
 // Opens the text-input-assist application with `key` (a `mynacard_text_key`: the PIN or
 // 照合番号B; 照合番号A does not open it and is refused before anything is sent) and its value
 // `secret` (verified with the lockout guard), and reads the basic four attributes into
@@ -849,94 +956,6 @@ enum mynacard_status mynacard_read_basic_four(struct mynacard_card *card, uint32
 // `secret` is NULL or points to `secret_len` readable bytes; `buf` is NULL or points to
 // `capacity` writable bytes; `needed` is NULL or writable.
 enum mynacard_status mynacard_read_my_number(struct mynacard_card *card, uint32_t key, const uint8_t *secret, size_t secret_len, uint32_t flags, char *buf, size_t capacity, size_t *needed);
-
-// Creates the guided PIN-reset flow of a kiosk or counter terminal at `place` (a
-// `mynacard_place`; not the smartphone app), the same steps and texts as the `myna-kiosk`
-// terminal kiosk, and sets `*kiosk` to its handle. The reset goes through `authority` (the
-// vendor's callbacks, copied; its `user_data` must stay valid until `mynacard_kiosk_free()`),
-// or, if `authority` is NULL, through the stand-in authority of `role` (a `mynacard_role`;
-// the virtual card only). `card_label` (UTF-8, may be NULL) is shown in the header.
-//
-// Drive it with `mynacard_kiosk_next()` and the answer calls. Texts come in the language set
-// by `mynacard_set_language()` when each step is returned. The handle may be used only from
-// the thread that created it (another thread gets `MYNACARD_INVALID_HANDLE`). The caller owns
-// it and frees it with `mynacard_kiosk_free()`.
-//
-// # Safety
-// `authority` is NULL or a valid `mynacard_authority`; `card_label` is NULL or a
-// NUL-terminated string; `kiosk` is NULL or writable.
-enum mynacard_status mynacard_kiosk_new(uint32_t place, const struct mynacard_authority *authority, uint32_t role, const char *card_label, struct mynacard_kiosk **kiosk);
-
-// Frees a kiosk; its card, if one was inserted, is unpowered and closed.
-enum mynacard_status mynacard_kiosk_free(struct mynacard_kiosk *kiosk);
-
-// What to show or ask next, into `*step`; its text is then read with `mynacard_kiosk_text()`.
-// Steps without an answer (headings, lines) are returned once each; a question is returned
-// again until it is answered; after the end, the `MYNACARD_STEP_DONE` step every time.
-//
-// # Safety
-// `step` is NULL or writable.
-enum mynacard_status mynacard_kiosk_next(struct mynacard_kiosk *kiosk, struct mynacard_kiosk_step *step);
-
-// The text of the step last returned by `mynacard_kiosk_next()` (`choice` 0), or of its menu
-// choice `choice` (from 1), or for a confirmation (`choice` 1) the word the person must type;
-// in the current language, as UTF-8 with a NUL, into the caller's `buf` of `capacity` bytes.
-// Length query as `mynacard_last_error_message()`.
-//
-// # Safety
-// `buf` is NULL or points to `capacity` writable bytes; `needed` is NULL or writable.
-enum mynacard_status mynacard_kiosk_text(struct mynacard_kiosk *kiosk, uint32_t choice, char *buf, size_t capacity, size_t *needed);
-
-// Answers the open question with `answer` (a `mynacard_answer`; `choice` is the menu number
-// for `MYNACARD_ANSWER_CHOICE`, ignored otherwise). An answer of the wrong kind is refused
-// (`MYNACARD_KIOSK_WRONG_ANSWER_KIND`, nothing sent); after the end, `MYNACARD_KIOSK_FINISHED`.
-enum mynacard_status mynacard_kiosk_answer(struct mynacard_kiosk *kiosk, uint32_t answer, uint32_t choice);
-
-// Answers a menu that takes several choices with `count` numbers at `choices` (none: `count`
-// 0, and `choices` may then be NULL).
-//
-// # Safety
-// `choices` is NULL or points to `count` readable `uint32_t`.
-enum mynacard_status mynacard_kiosk_answer_choices(struct mynacard_kiosk *kiosk, const uint32_t *choices, size_t count);
-
-// Answers a secret question with `secret_len` bytes at `secret` (ASCII; empty: the person gave
-// up). The format is checked before anything is sent; a value that breaks it is refused by the
-// kiosk with the rule (shown as the next step) and asked again. The library zeroizes its copy.
-// Zeroize yours.
-//
-// # Safety
-// `secret` is NULL or points to `secret_len` readable bytes.
-enum mynacard_status mynacard_kiosk_answer_secret(struct mynacard_kiosk *kiosk, const uint8_t *secret, size_t secret_len);
-
-// Inserts the virtual card saved at `state_path` at `MYNACARD_STEP_INSERT_CARD`. The kiosk
-// reads the PIN status (no try spent) and goes on. If the card cannot be opened, the kiosk is
-// told (it shows why and asks again, a limited number of times) and the error is returned.
-// The kiosk owns the card from now on and closes it in `mynacard_kiosk_free()`.
-//
-// # Safety
-// `state_path` is NULL or a NUL-terminated string.
-enum mynacard_status mynacard_kiosk_insert_virtual(struct mynacard_kiosk *kiosk, const char *state_path);
-
-// As `mynacard_kiosk_insert_virtual()`, with a PC/SC reader (`"auto"` or a name);
-// `MYNACARD_UNSUPPORTED` without the `pcsc` feature.
-//
-// # Safety
-// `reader` is NULL or a NUL-terminated string.
-enum mynacard_status mynacard_kiosk_insert_pcsc(struct mynacard_kiosk *kiosk, const char *reader);
-
-// Sets `*count` to the exchanges with the kiosk's virtual card since it was inserted (0 for a
-// reader).
-//
-// # Safety
-// `count` is NULL or writable.
-enum mynacard_status mynacard_kiosk_exchanges(struct mynacard_kiosk *kiosk, uint64_t *count);
-
-// Closes nothing, allocates nothing: the number of card handles open and of buffers not yet
-// freed, for leak checks in tests and examples.
-//
-// # Safety
-// `cards` and `buffers` are NULL or writable.
-enum mynacard_status mynacard_live_objects(size_t *cards, size_t *buffers);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,11 +1,13 @@
 //! A terminal authority whose steps are the vendor's C callbacks: the library's
-//! [`ResetAuthority`] trait over a `mynacard_authority` table.
+//! [`ResetAuthority`] trait over any [`VendorCallbacks`] (the boundary implements it over a
+//! `mynacard_authority` table, with the `unsafe` calls; this module is safe Rust and does not
+//! depend on the boundary).
 //!
-//! The callbacks write commands; the library sends them, and only the command each step must
-//! be: GET CHALLENGE for the challenge; EXTERNAL/MUTUAL AUTHENTICATE (`82`), GENERAL
-//! AUTHENTICATE (`86`) or INTERNAL AUTHENTICATE (`88`) for the cryptogram; RESET RETRY COUNTER
-//! (`2C`) for the wrapped command. Anything else (a VERIFY, say, that would spend a try) is
-//! refused as garbage and not sent.
+//! The callbacks write commands; the library parses and checks them
+//! ([`AuthorityStep`]), and sends only the command each step must be: GET CHALLENGE for the
+//! challenge; EXTERNAL/MUTUAL, GENERAL or INTERNAL AUTHENTICATE for the cryptogram; RESET RETRY
+//! COUNTER for the wrapped command (checked again by the library's reset for every authority).
+//! Anything else (a VERIFY, say, that would spend a try) is refused as garbage and not sent.
 
 use std::cell::Cell;
 
@@ -14,32 +16,52 @@ use mynacard::applets::Aid;
 use mynacard::error::ResetError;
 use mynacard::pin::PinKind;
 use mynacard::policy::other_jpki_pin;
-use mynacard::reset::{ResetAuthority, Route, TerminalChannel};
+use mynacard::reset::{AuthorityStep, ResetAuthority, Route, TerminalChannel};
 use mynacard::Error;
 use zeroize::Zeroizing;
 
-use crate::boundary::{self, CallbackFailure, CallbackTable};
-use crate::error::FfiError;
+use crate::error::{FfiError, Lang};
 use crate::ops::pin_kind_c;
 use crate::types::mynacard_route::*;
 use crate::types::mynacard_status::*;
 
-const GET_CHALLENGE: u8 = 0x84;
-const AUTHENTICATE: [u8; 3] = [0x82, 0x86, 0x88];
-const RESET_RETRY_COUNTER: u8 = 0x2C;
+/// Why a callback gave nothing usable.
+pub enum CallbackFailure {
+    /// It returned this non-zero code.
+    Returned(i32),
+    /// It said it wrote more than the buffer holds.
+    TooLong(usize),
+}
+
+/// What a callback wrote, or why it wrote nothing usable.
+pub type CallbackOutput = Result<Zeroizing<Vec<u8>>, CallbackFailure>;
+
+/// The vendor's callbacks, as plain Rust calls.
+pub trait VendorCallbacks {
+    /// The route callback's answer (a `mynacard_route`, or anything else it returned).
+    fn route(&self, pin_kind: u32) -> u32;
+    /// The command the get_challenge callback writes for the application `aid`.
+    fn get_challenge(&self, aid: &[u8]) -> CallbackOutput;
+    /// The command the compute_cryptogram callback writes for `challenge`.
+    fn cryptogram(&self, aid: &[u8], challenge: &[u8]) -> CallbackOutput;
+    /// The wrapped command (`None` if there is no wrap callback).
+    fn wrap(&self, command: &[u8]) -> Option<CallbackOutput>;
+    /// The unwrapped response (`None` if there is no unwrap callback).
+    fn unwrap(&self, response: &[u8]) -> Option<CallbackOutput>;
+}
 
 /// The vendor's callbacks as a [`ResetAuthority`]. The first callback failure is kept in
 /// `failure`, so that the boundary reports it with its own status.
-pub struct CallbackAuthority {
-    table: CallbackTable,
+pub struct CallbackAuthority<C> {
+    table: C,
     description: String,
     failure: Option<FfiError>,
     bad_route: Cell<Option<u32>>,
 }
 
-impl CallbackAuthority {
+impl<C: VendorCallbacks> CallbackAuthority<C> {
     /// An authority over `table`, describing itself as `description`.
-    pub fn new(table: CallbackTable, description: String) -> Self {
+    pub fn new(table: C, description: String) -> Self {
         CallbackAuthority {
             table,
             description,
@@ -81,19 +103,23 @@ impl CallbackAuthority {
         self.fail(e)
     }
 
-    /// Parses a command a callback wrote, and checks that it is one the step may send.
-    fn command(&mut self, step: &str, bytes: &[u8], allowed: &[u8]) -> Result<Command, Error> {
-        match Command::parse(bytes) {
-            Ok(c) if allowed.contains(&c.ins()) => Ok(c),
-            Ok(c) => {
-                let e = garbage(
-                    step,
-                    &format!("instruction {:02X} is not allowed here", c.ins()),
-                );
-                Err(self.fail(e))
-            }
+    /// Parses a command a callback wrote, and checks (in the library) that it is one the step
+    /// may send.
+    fn command(&mut self, name: &str, bytes: &[u8], step: AuthorityStep) -> Result<Command, Error> {
+        match step.parse(bytes, &self.description) {
+            Ok(c) => Ok(c),
             Err(e) => {
-                let e = garbage(step, &format!("not a command APDU ({e})"));
+                let e = FfiError::new(
+                    MYNACARD_CALLBACK_GARBAGE,
+                    format!(
+                        "端末認証のコールバック {name} の出力が使えません（{}）。送信していません。",
+                        e.message(Lang::Ja)
+                    ),
+                    format!(
+                        "the terminal authority's {name} callback returned unusable output ({}); it was not sent",
+                        e.message(Lang::En)
+                    ),
+                );
                 Err(self.fail(e))
             }
         }
@@ -116,13 +142,13 @@ fn refused(application: &Aid, operation: &'static str, r: &Response) -> Error {
     })
 }
 
-impl ResetAuthority for CallbackAuthority {
+impl<C: VendorCallbacks> ResetAuthority for CallbackAuthority<C> {
     fn describe(&self) -> String {
         self.description.clone()
     }
 
     fn route(&self, kind: PinKind) -> Option<Route> {
-        let r = boundary::call_route(&self.table, pin_kind_c(kind));
+        let r = self.table.route(pin_kind_c(kind));
         if r == MYNACARD_ROUTE_DIRECT as u32 {
             Some(Route::Direct)
         } else if r == MYNACARD_ROUTE_AFTER_OTHER_JPKI_PIN as u32 {
@@ -141,16 +167,20 @@ impl ResetAuthority for CallbackAuthority {
         channel: &mut dyn TerminalChannel,
     ) -> Result<(), Error> {
         let aid = application.as_bytes().to_vec();
-        let bytes = boundary::call_get_challenge(&self.table, &aid)
+        let bytes = self
+            .table
+            .get_challenge(&aid)
             .map_err(|f| self.callback_error("get_challenge", f))?;
-        let get = self.command("get_challenge", &bytes, &[GET_CHALLENGE])?;
+        let get = self.command("get_challenge", &bytes, AuthorityStep::Challenge)?;
         let r = channel.transmit(&get)?;
         if !r.sw.is_success() {
             return Err(refused(application, "GET CHALLENGE", &r));
         }
-        let bytes = boundary::call_cryptogram(&self.table, &aid, &r.data)
+        let bytes = self
+            .table
+            .cryptogram(&aid, &r.data)
             .map_err(|f| self.callback_error("compute_cryptogram", f))?;
-        let auth = self.command("compute_cryptogram", &bytes, &AUTHENTICATE)?;
+        let auth = self.command("compute_cryptogram", &bytes, AuthorityStep::Authenticate)?;
         let r = channel.transmit(&auth)?;
         if !r.sw.is_success() {
             return Err(refused(application, "EXTERNAL AUTHENTICATE", &r));
@@ -160,16 +190,17 @@ impl ResetAuthority for CallbackAuthority {
 
     fn wrap(&mut self, command: Command) -> Result<Command, Error> {
         let plain = command.to_bytes();
-        let out: Zeroizing<Vec<u8>> = match boundary::call_wrap(&self.table, &plain) {
+        let out: Zeroizing<Vec<u8>> = match self.table.wrap(&plain) {
             None => return Ok(command),
             Some(r) => r.map_err(|f| self.callback_error("wrap", f))?,
         };
-        self.command("wrap", &out, &[RESET_RETRY_COUNTER])
+        // The library's reset checks the wrapped command again, for every authority.
+        self.command("wrap", &out, AuthorityStep::Wrap)
     }
 
     fn unwrap(&mut self, response: Response) -> Result<Response, Error> {
         let bytes = Zeroizing::new(response.to_bytes());
-        let out = match boundary::call_unwrap(&self.table, &bytes) {
+        let out = match self.table.unwrap(&bytes) {
             None => return Ok(response),
             Some(r) => r.map_err(|f| self.callback_error("unwrap", f))?,
         };

@@ -112,6 +112,15 @@ impl FfiError {
         )
     }
 
+    /// A caller array too small: `needed` entries (structs), not bytes.
+    pub fn too_few_entries(name: &str, needed: usize) -> Self {
+        Self::new(
+            MYNACARD_BUFFER_TOO_SMALL,
+            format!("{name} が小さすぎます。{needed} 個の要素が必要です。カードには何も送っていません。"),
+            format!("{name} is too small: {needed} entries are needed; nothing was sent to the card"),
+        )
+    }
+
     /// A feature not built in.
     #[cfg(not(all(feature = "sim", feature = "pcsc")))]
     pub fn unsupported(ja: &str, en: &str) -> Self {
@@ -161,6 +170,8 @@ fn reset_status_of(e: &Error) -> mynacard_status {
             ResetError::NotPermitted { .. } => MYNACARD_NOT_PERMITTED,
             ResetError::OtherPinNeeded { .. } => MYNACARD_OTHER_PIN_NEEDED,
             ResetError::TerminalRefused { .. } => MYNACARD_TERMINAL_REFUSED,
+            // In the C ABI, only a vendor's callbacks supply commands.
+            ResetError::WrongCommand { .. } => MYNACARD_CALLBACK_GARBAGE,
             ResetError::Refused { .. } => MYNACARD_RESET_REFUSED,
             ResetError::NotConfirmed { .. } => MYNACARD_RESET_NOT_CONFIRMED,
             ResetError::Partial { .. } => MYNACARD_RESET_PARTIAL,

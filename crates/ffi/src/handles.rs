@@ -4,16 +4,51 @@
 //! pointer, and every call looks it up here first. A closed or made-up handle is not found
 //! (`MYNACARD_INVALID_HANDLE`), so a stale pointer can never reach freed memory, and numbers are
 //! never reused.
+//!
+//! Each handle records the process that opened it: after `fork()`, the child's copy of a handle
+//! (and of the virtual card's counters behind it) is refused (`MYNACARD_WRONG_PROCESS`), so a
+//! child cannot spend tries on a copy of the card and have them forgotten.
+//!
+//! A buffer is known by a number too (`mynacard_buffer.id`, never reused), and its data address
+//! must match: a stale copy of a freed buffer's struct is refused even when the allocator has
+//! handed the same address to a newer buffer.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroize;
 
 use crate::error::FfiError;
+use crate::ops::CardHandle;
 use crate::types::mynacard_status::*;
+
+/// The open card handles (`mynacard_card`).
+pub static CARDS: Registry<CardHandle> = Registry::new("mynacard_card");
+
+/// This process's id.
+pub fn this_process() -> u32 {
+    std::process::id()
+}
+
+/// Refuses a handle opened by process `opener` when the caller is another process (a child
+/// after `fork()`).
+pub fn check_process(what: &str, opener: u32) -> Result<(), FfiError> {
+    let now = this_process();
+    if now == opener {
+        return Ok(());
+    }
+    Err(FfiError::new(
+        MYNACARD_WRONG_PROCESS,
+        format!(
+            "{what} のハンドルはプロセス {opener} が開いたもので、このプロセス（{now}、fork() の子など）では使えません。カードには何も送っていません。このプロセスで開き直してください。"
+        ),
+        format!(
+            "the {what} handle was opened by process {opener} and cannot be used in this process ({now}, a child after fork(), say); nothing was sent to the card: open it again in this process"
+        ),
+    ))
+}
 
 /// The next handle number (shared by every registry, so that a handle of one type is not found
 /// in another's).
@@ -29,10 +64,13 @@ thread_local! {
     static HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A registry of handles to `T`.
+/// An open handle: the id of the process that opened it, and its value.
+type Entry<T> = (u32, Arc<Mutex<T>>);
+
+/// A registry of handles to `T`, each with the id of the process that opened it.
 pub struct Registry<T> {
     what: &'static str,
-    map: Mutex<BTreeMap<usize, Arc<Mutex<T>>>>,
+    map: Mutex<BTreeMap<usize, Entry<T>>>,
 }
 
 fn internal() -> FfiError {
@@ -66,17 +104,21 @@ impl<T> Registry<T> {
         self.map
             .lock()
             .map_err(|_| internal())?
-            .insert(id, Arc::new(Mutex::new(value)));
+            .insert(id, (this_process(), Arc::new(Mutex::new(value))));
         Ok(id)
     }
 
+    /// The handle's value, if it is open and was opened by this process.
     fn get(&self, id: usize) -> Result<Arc<Mutex<T>>, FfiError> {
-        self.map
+        let (pid, arc) = self
+            .map
             .lock()
             .map_err(|_| internal())?
             .get(&id)
             .cloned()
-            .ok_or_else(|| FfiError::invalid_handle(self.what))
+            .ok_or_else(|| FfiError::invalid_handle(self.what))?;
+        check_process(self.what, pid)?;
+        Ok(arc)
     }
 
     /// Runs `f` on the handle's value, holding its lock: calls on one handle from several
@@ -102,12 +144,18 @@ impl<T> Registry<T> {
         if HELD.with(|h| h.borrow().contains(&id)) {
             return Err(busy());
         }
-        let arc = self
-            .map
-            .lock()
-            .map_err(|_| internal())?
-            .remove(&id)
-            .ok_or_else(|| FfiError::invalid_handle(self.what))?;
+        let arc = {
+            let mut map = self.map.lock().map_err(|_| internal())?;
+            let (pid, _) = map
+                .get(&id)
+                .ok_or_else(|| FfiError::invalid_handle(self.what))?;
+            // A child's copy is not closed either: closing it would drop the parent's card.
+            check_process(self.what, *pid)?;
+            match map.remove(&id) {
+                Some((_, arc)) => arc,
+                None => return Err(FfiError::invalid_handle(self.what)),
+            }
+        };
         // A poisoned lock still holds the value; close it all the same.
         let mut guard = match arc.lock() {
             Ok(g) => g,
@@ -131,30 +179,55 @@ fn busy() -> FfiError {
     )
 }
 
-/// The buffers handed to the caller, by the address of their data. Each holds one NUL byte
-/// more than its length.
-static BUFFERS: Mutex<BTreeMap<usize, Box<[u8]>>> = Mutex::new(BTreeMap::new());
+/// The buffers handed to the caller, by their id: the address of their data and the bytes
+/// (one NUL byte more than their length).
+static BUFFERS: Mutex<BTreeMap<u64, Buffer>> = Mutex::new(BTreeMap::new());
 
-/// Copies `bytes` into a new buffer owned by the caller; returns its data pointer and length.
-pub fn alloc_buffer(bytes: &[u8]) -> Result<(*mut u8, usize), FfiError> {
+/// A buffer handed out: the address of its data, and its bytes.
+type Buffer = (usize, Box<[u8]>);
+
+/// The next buffer id (never 0, never reused).
+static NEXT_BUFFER: AtomicU64 = AtomicU64::new(1);
+
+/// A buffer handed to the caller: its data pointer, length and id.
+pub struct NewBuffer {
+    /// The data (followed by a NUL).
+    pub data: *mut u8,
+    /// The length, NUL not counted.
+    pub len: usize,
+    /// The id the caller's struct carries.
+    pub id: u64,
+}
+
+/// Copies `bytes` into a new buffer owned by the caller.
+pub fn alloc_buffer(bytes: &[u8]) -> Result<NewBuffer, FfiError> {
     let mut v = Vec::with_capacity(bytes.len() + 1);
     v.extend_from_slice(bytes);
     v.push(0);
     let mut b = v.into_boxed_slice();
-    let ptr = b.as_mut_ptr();
+    let data = b.as_mut_ptr();
+    let id = NEXT_BUFFER.fetch_add(1, Ordering::Relaxed);
     BUFFERS
         .lock()
         .map_err(|_| internal())?
-        .insert(ptr as usize, b);
-    Ok((ptr, bytes.len()))
+        .insert(id, (data as usize, b));
+    Ok(NewBuffer {
+        data,
+        len: bytes.len(),
+        id,
+    })
 }
 
-/// Zeroizes and frees the buffer whose data is at `addr`. `false` if there is none (never
-/// allocated here, or already freed).
-pub fn free_buffer(addr: usize) -> Result<bool, FfiError> {
-    let b = BUFFERS.lock().map_err(|_| internal())?.remove(&addr);
-    Ok(match b {
-        Some(mut b) => {
+/// Zeroizes and frees buffer `id` if its data is at `addr`. `false` if there is no such buffer
+/// (never allocated here, already freed, or a stale copy whose address now belongs to a newer
+/// buffer, which is left untouched).
+pub fn free_buffer(id: u64, addr: usize) -> Result<bool, FfiError> {
+    let mut map = BUFFERS.lock().map_err(|_| internal())?;
+    if map.get(&id).map(|(a, _)| *a) != Some(addr) {
+        return Ok(false);
+    }
+    Ok(match map.remove(&id) {
+        Some((_, mut b)) => {
             b.zeroize();
             true
         }

@@ -2,7 +2,9 @@
 //! the same steps and texts as the terminal kiosk.
 //!
 //! The machine holds the terminal authority, which need not be `Send`, so a kiosk handle lives
-//! in a registry of the thread that created it, and is used from that thread only.
+//! in a registry of the thread that created it, and is used from that thread only, and only in
+//! the process that created it (a child after `fork()` keeps a copy of the forking thread's
+//! registry, and is refused).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -15,7 +17,8 @@ use mynacard::transport::{ExchangeLog, Transport};
 use zeroize::Zeroizing;
 
 use crate::error::{self, FfiError, Lang};
-use crate::ops::{self, CardHandle};
+use crate::handles;
+use crate::ops::{self, CardHandle, OpenState};
 use crate::types::mynacard_status::*;
 use crate::types::*;
 
@@ -25,6 +28,10 @@ pub struct KioskHandle {
     step: Option<Step>,
     log: Option<ExchangeLog>,
     exchanges_before: u64,
+    /// The inserted virtual card's state file, marked open in this process.
+    state: Option<OpenState>,
+    /// The process that created the kiosk.
+    pid: u32,
 }
 
 thread_local! {
@@ -77,7 +84,7 @@ pub fn new(
         card_label: label,
         lang: klang(),
     });
-    let id = crate::handles::next_id();
+    let id = handles::next_id();
     KIOSKS.with(|k| {
         k.borrow_mut().insert(
             id,
@@ -86,6 +93,8 @@ pub fn new(
                 step: None,
                 log: None,
                 exchanges_before: 0,
+                state: None,
+                pid: handles::this_process(),
             },
         )
     });
@@ -98,19 +107,27 @@ fn with<R>(
 ) -> Result<R, FfiError> {
     // The handle is taken out while `f` runs, so that a callback calling back in with it finds
     // it busy rather than borrowed twice.
-    let mut h = KIOSKS
-        .with(|k| k.borrow_mut().remove(&id))
-        .ok_or_else(not_found)?;
+    let mut h = take(id)?;
     let r = f(&mut h);
     KIOSKS.with(|k| k.borrow_mut().insert(id, h));
     r
 }
 
+/// Takes the handle out of the registry, if it was created by this process (a child's copy is
+/// left where it is, unused).
+fn take(id: usize) -> Result<KioskHandle, FfiError> {
+    let pid = KIOSKS
+        .with(|k| k.borrow().get(&id).map(|h| h.pid))
+        .ok_or_else(not_found)?;
+    handles::check_process("mynacard_kiosk", pid)?;
+    KIOSKS
+        .with(|k| k.borrow_mut().remove(&id))
+        .ok_or_else(not_found)
+}
+
 /// Frees a kiosk; its card, if any, is unpowered.
 pub fn free(id: usize) -> Result<(), FfiError> {
-    let mut h = KIOSKS
-        .with(|k| k.borrow_mut().remove(&id))
-        .ok_or_else(not_found)?;
+    let mut h = take(id)?;
     if let Some(mut c) = h.kiosk.take_card() {
         let _ = c.unpower();
     }
@@ -226,9 +243,10 @@ pub fn insert(
     open: impl FnOnce() -> Result<CardHandle, FfiError>,
 ) -> Result<(), FfiError> {
     with(id, |h| match open() {
-        Ok(CardHandle { card, log }) => {
+        Ok(CardHandle { card, log, state }) => {
             h.exchanges_before = log.as_ref().map(|l| l.len() as u64).unwrap_or(0);
             h.log = log;
+            h.state = state;
             track(h, |k| k.insert_card(card))
         }
         Err(e) => {

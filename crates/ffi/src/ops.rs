@@ -26,6 +26,45 @@ pub struct CardHandle {
     pub card: AnyCard,
     /// The virtual card's own exchange log, when the card is virtual.
     pub log: Option<ExchangeLog>,
+    /// The virtual card's state file, marked open in this process while the card is.
+    pub state: Option<OpenState>,
+}
+
+/// The state files of the virtual cards open in this process through the C ABI (each as the
+/// library resolved it), so that a second open of one says it is open here, not in another
+/// process.
+static OPEN_STATES: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A virtual card's state file, marked open in this process until dropped.
+pub struct OpenState(std::path::PathBuf);
+
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
+impl OpenState {
+    fn new(path: &std::path::Path) -> Self {
+        if let Ok(mut v) = OPEN_STATES.lock() {
+            v.push(path.to_path_buf());
+        }
+        OpenState(path.to_path_buf())
+    }
+
+    /// Whether the state file at `path` is open in this process.
+    fn is_open_here(path: &std::path::Path) -> bool {
+        let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        OPEN_STATES
+            .lock()
+            .map(|v| v.contains(&resolved))
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for OpenState {
+    fn drop(&mut self) {
+        if let Ok(mut v) = OPEN_STATES.lock() {
+            if let Some(i) = v.iter().position(|p| *p == self.0) {
+                v.swap_remove(i);
+            }
+        }
+    }
 }
 
 fn lib(e: Error) -> FfiError {
@@ -35,17 +74,31 @@ fn lib(e: Error) -> FfiError {
 /// Opens the virtual card saved at `path`.
 #[cfg(feature = "sim")]
 pub fn open_virtual(path: &std::path::Path) -> Result<CardHandle, FfiError> {
-    let vc = mynacard::sim::VirtualCard::open(path).map_err(|e| {
-        FfiError::new(
+    use mynacard::sim::StateError;
+    let vc = mynacard::sim::VirtualCard::open(path).map_err(|e| match e {
+        StateError::Locked(_) if OpenState::is_open_here(path) => FfiError::new(
+            mynacard_status::MYNACARD_STATE_FILE,
+            format!(
+                "仮想カードの状態ファイル {} は、このプロセスで既に開かれています。先に開いたハンドルを使うか、閉じてから開き直してください。",
+                path.display()
+            ),
+            format!(
+                "the virtual-card state {} is already open in this process: use the handle that has it open, or close that one first",
+                path.display()
+            ),
+        ),
+        e => FfiError::new(
             mynacard_status::MYNACARD_STATE_FILE,
             format!("仮想カードの状態ファイルを開けません（{e}）。"),
             e.to_string(),
-        )
+        ),
     })?;
     let log = vc.log();
+    let state = vc.state_path().map(OpenState::new);
     Ok(CardHandle {
         card: Card::new(Box::new(vc)),
         log: Some(log),
+        state,
     })
 }
 
@@ -77,6 +130,7 @@ pub fn open_pcsc(reader: &str) -> Result<CardHandle, FfiError> {
     Ok(CardHandle {
         card: Card::new(Box::new(t)),
         log: None,
+        state: None,
     })
 }
 

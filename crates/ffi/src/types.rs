@@ -85,6 +85,10 @@ pub enum mynacard_status {
     MYNACARD_KIOSK_FINISHED = 30,
     /// The kiosk flow is not waiting for that kind of answer.
     MYNACARD_KIOSK_WRONG_ANSWER_KIND = 31,
+    /// The handle was opened by another process: a child after `fork()` has a copy of the
+    /// parent's handles (and of the virtual card's counters) that it must not use. Nothing was
+    /// sent. Open the card again in this process.
+    MYNACARD_WRONG_PROCESS = 32,
     /// An internal error (a bug); the handle may be unusable and should be closed.
     MYNACARD_INTERNAL = 98,
     /// A panic inside the library was caught at the boundary (a bug). The handle should be
@@ -297,6 +301,11 @@ pub struct mynacard_buffer {
     pub data: *mut u8,
     /// How many.
     pub len: usize,
+    /// The library's number for this buffer (never 0, never reused; 0 when empty or freed).
+    /// Do not change it: `mynacard_buffer_free()` frees only the buffer with this number and
+    /// this `data`, so a stale copy of a freed buffer's struct cannot free a newer buffer that
+    /// the allocator placed at the same address.
+    pub id: u64,
 }
 
 /// The basic four attributes (基本4情報). The caller owns `name` and `address` and frees each
@@ -410,8 +419,7 @@ pub struct mynacard_authority {
 }
 
 /// An open card (opaque). Opened by `mynacard_open_virtual()` or `mynacard_open_pcsc()`, closed
-/// by `mynacard_close()`.
-#[repr(C)]
+/// by `mynacard_close()`; used only in the process that opened it.
 pub struct mynacard_card {
     _private: [u8; 0],
 }
@@ -514,7 +522,7 @@ pub struct mynacard_kiosk_step {
 }
 
 /// A kiosk flow (opaque). Created by `mynacard_kiosk_new()`, freed by `mynacard_kiosk_free()`;
-/// used only from the thread that created it.
+/// used only from the thread, and in the process, that created it.
 pub struct mynacard_kiosk {
     _private: [u8; 0],
 }

@@ -977,6 +977,7 @@ fn buffers_are_freed_once() {
         let mut foreign = mynacard_buffer {
             data: own.as_mut_ptr(),
             len: 4,
+            id: 1,
         };
         assert_eq!(
             mynacard_buffer_free(&mut foreign),
@@ -986,6 +987,56 @@ fn buffers_are_freed_once() {
             own, [1; 4],
             "a buffer the library did not allocate is not touched"
         );
+    }
+    close(card);
+}
+
+/// The scenario of issue 20: read certificate A, keep a copy of its struct, free A, read
+/// certificate B until the allocator hands B the address A had, then free the stale copy. The
+/// copy must be refused, B's bytes left as they are, and B's own free must work.
+#[test]
+fn a_stale_copy_never_frees_a_newer_buffer_at_the_same_address() {
+    let f = fresh();
+    let card = open(&f.path);
+    let mut a = empty_buffer();
+    // SAFETY: writable buffer structs, filled in by the library.
+    unsafe {
+        assert_eq!(mynacard_read_certificate(card, 0, &mut a), MYNACARD_OK);
+        let stale = a;
+        free(&mut a);
+        // Read until a new buffer lands where A was (the allocator reuses the freed block at
+        // once in practice; the loop only makes the test independent of that).
+        let mut held = Vec::new();
+        let mut b = empty_buffer();
+        for _ in 0..64 {
+            assert_eq!(mynacard_read_certificate(card, 0, &mut b), MYNACARD_OK);
+            if b.data == stale.data {
+                break;
+            }
+            held.push(b);
+        }
+        assert_eq!(
+            b.data, stale.data,
+            "the allocator never reused A's address: the scenario did not arise"
+        );
+        let before = bytes_of(&b);
+        let mut copy = stale;
+        assert_eq!(
+            mynacard_buffer_free(&mut copy),
+            MYNACARD_INVALID_ARGUMENT,
+            "a stale copy of A is refused although B is at its address"
+        );
+        assert!(
+            message().contains("stale") || message().contains("古い"),
+            "{}",
+            message()
+        );
+        assert_eq!(bytes_of(&b), before, "B's bytes are untouched");
+        assert_ne!(b.id, stale.id);
+        free(&mut b);
+        for mut h in held {
+            free(&mut h);
+        }
     }
     close(card);
 }

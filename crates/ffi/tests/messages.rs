@@ -83,5 +83,33 @@ fn messages_in_both_languages() {
     assert_eq!(verify(card, MYNACARD_PIN_USER_AUTH, "1234", 0), MYNACARD_OK);
     assert_eq!(message(), "");
     assert_eq!(mynacard_last_error_tries_left(), -1);
+
+    // A too-small array of statuses counts entries, not bytes.
+    assert_eq!(mynacard_set_language(MYNACARD_LANG_EN as u32), MYNACARD_OK);
+    let mut three = [mynacard_pin_status::default(); 3];
+    let mut count = 0usize;
+    // SAFETY: `three` holds 3 writable structs; writable `count`.
+    let s = unsafe { mynacard_read_pin_status_all(card, three.as_mut_ptr(), 3, &mut count) };
+    assert_eq!((s, count), (MYNACARD_BUFFER_TOO_SMALL, 4));
+    let en = message();
+    assert!(en.contains("4 entries are needed"), "{en}");
+    assert!(!en.contains("bytes"), "{en}");
+
+    // The same state file opened twice in this process: it says so, not "another process".
+    let path = std::ffi::CString::new(f.path.to_str().unwrap()).unwrap();
+    let mut second: *mut mynacard_card = std::ptr::null_mut();
+    // SAFETY: a NUL-terminated path and a writable handle pointer.
+    let s = unsafe { mynacard_open_virtual(path.as_ptr(), &mut second) };
+    assert_eq!(s, MYNACARD_STATE_FILE);
+    assert!(second.is_null());
+    let en = message();
+    assert!(en.contains("already open in this process"), "{en}");
+    assert!(!en.contains("another process"), "{en}");
+    assert_eq!(mynacard_set_language(MYNACARD_LANG_JA as u32), MYNACARD_OK);
+    let ja = message();
+    assert!(ja.contains("このプロセスで既に開かれています"), "{ja}");
+    close(card);
+    // Closed: it opens again.
+    let card = open(&f.path);
     close(card);
 }

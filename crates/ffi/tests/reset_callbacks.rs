@@ -38,6 +38,7 @@ enum Mode {
     CryptogramTooLong,
     WrapFails,
     WrapGarbage,
+    WrapIsAVerify,
     WrapIdentity,
     UnwrapGarbage,
     Reenters,
@@ -164,6 +165,14 @@ unsafe extern "C" fn wrap(
         match v.mode {
             Mode::WrapFails => 9,
             Mode::WrapGarbage => put(&[0xFF; 3], out, cap, len),
+            // A well-formed VERIFY of the user-authentication PIN with a wrong value: it would
+            // spend a try if it were sent in place of RESET RETRY COUNTER.
+            Mode::WrapIsAVerify => put(
+                &[0x00, 0x20, 0x00, 0x98, 0x04, b'9', b'9', b'9', b'9'],
+                out,
+                cap,
+                len,
+            ),
             _ => put(&cmd, out, cap, len),
         }
     }
@@ -294,6 +303,7 @@ fn failing_or_garbled_callbacks_leave_the_card_as_it_was() {
         (Mode::CryptogramWrongKey, MYNACARD_TERMINAL_REFUSED),
         (Mode::WrapFails, MYNACARD_CALLBACK_FAILED),
         (Mode::WrapGarbage, MYNACARD_CALLBACK_GARBAGE),
+        (Mode::WrapIsAVerify, MYNACARD_CALLBACK_GARBAGE),
     ] {
         let (s, _, c, m) = run(mode, Some("1234"));
         assert_eq!(s, status, "{mode:?}: {m}");

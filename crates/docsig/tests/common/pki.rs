@@ -11,7 +11,10 @@ use mynacard_docsig::cms as c;
 
 #[path = "../../../../tests/common/x509_issue.rs"]
 mod x509_issue;
-pub use x509_issue::{at, issue, p256, p384, root, Key, Tamper};
+#[allow(unused_imports)]
+pub use x509_issue::{
+    at, default_extensions, ext, issue, issue_with, p256, p384, root, Key, Tamper,
+};
 
 /// A P-384 root, a P-384 CA under it (its signature spoiled as `spoil_ca` says) and a P-256
 /// signer under that CA, with the signer's key: the next card's announced curve for the CAs,

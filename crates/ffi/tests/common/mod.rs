@@ -108,6 +108,7 @@ pub fn empty_buffer() -> mynacard_buffer {
     mynacard_buffer {
         data: std::ptr::null_mut(),
         len: 0,
+        id: 0,
     }
 }
 
