@@ -62,7 +62,8 @@ pub fn open_pcsc() -> Result<usize, FfiError> {
 }
 
 fn not_virtual() -> FfiError {
-    FfiError::unsupported(
+    FfiError::new(
+        MYNACARD_UNSUPPORTED,
         "このカードは仮想カードではありません（抜き差しと監視は mynacard_open_virtual() で開いたカードだけです）。",
         "this card is not a virtual card (only a card opened by mynacard_open_virtual() can be pulled out, put back and watched this way)",
     )
