@@ -25,10 +25,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::applets;
-use crate::session::Session;
-use crate::transport::Transport;
-
 /// What a card in a reader turned out to be when it was inserted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -170,7 +166,10 @@ impl<M: CardMonitor + ?Sized> CardMonitor for Box<M> {
 
 /// Probes a freshly inserted card with the library's discovery: a session over `transport`
 /// selects the JPKI application, inside one transaction.
-pub(crate) fn probe<T: Transport>(mut transport: T) -> CardKind {
+#[cfg(any(feature = "pcsc", feature = "sim"))]
+pub(crate) fn probe<T: crate::transport::Transport>(mut transport: T) -> CardKind {
+    use crate::{applets, session::Session};
+
     if transport.begin_transaction().is_err() {
         return CardKind::Unknown;
     }

@@ -27,6 +27,7 @@ pub static MONITORS: Registry<MonitorHandle> = Registry::new("mynacard_monitor")
 /// Each open monitor's canceller, with the process that opened it.
 static CANCELLERS: Mutex<BTreeMap<usize, (u32, Canceller)>> = Mutex::new(BTreeMap::new());
 
+#[cfg_attr(not(any(feature = "sim", feature = "pcsc")), allow(dead_code))]
 fn register(m: Box<dyn CardMonitor + Send>) -> Result<usize, FfiError> {
     let cancel = m.canceller();
     let id = MONITORS.insert(MonitorHandle(m))?;

@@ -72,6 +72,7 @@ impl Drop for OpenState {
 }
 
 /// The name of a virtual card's reader in its events.
+#[cfg(feature = "sim")]
 pub const VIRTUAL_READER: &str = "mynacard virtual reader";
 
 fn lib(e: Error) -> FfiError {
