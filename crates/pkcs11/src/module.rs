@@ -1191,6 +1191,49 @@ mod tests {
         assert_eq!(slot_of(2, Key::Sign), 5);
     }
 
+    /// The module's own PSS check: the card's signature over the hash verifies; over another
+    /// hash, or corrupted, it does not; and a refusal is `CKR_FUNCTION_FAILED`.
+    #[cfg(feature = "sim")]
+    #[test]
+    fn the_module_checks_pss_signatures_and_refuses_bad_ones() {
+        use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
+        let mut card = mynacard::Card::new(mynacard::sim::VirtualCard::new());
+        let cert = card
+            .jpki()
+            .read_certificate(mynacard::cert::CertKind::Auth)
+            .unwrap();
+        let cert = CertData::from(&cert).unwrap();
+        let pin = mynacard::credential::AuthPin::parse("1234").unwrap();
+        let hash = Sha256::digest(b"CertificateVerify").to_vec();
+        let sig = card
+            .jpki()
+            .sign(
+                &pin,
+                SignatureScheme::PssSha256Digest,
+                ToSign::Digest(&hash),
+                &SignOptions::unchecked(),
+            )
+            .unwrap()
+            .bytes;
+        assert_eq!(check_pss(&cert, &hash, &sig), Ok(()));
+        let other = Sha256::digest(b"something else").to_vec();
+        assert!(check_pss(&cert, &other, &sig).is_err());
+        let mut bad = sig.clone();
+        bad[100] ^= 1;
+        assert!(check_pss(&cert, &hash, &bad).is_err());
+        assert!(check_pss(&cert, &hash, &sig[1..]).is_err());
+        assert_eq!(pss_refused("test"), CKR_FUNCTION_FAILED);
+        // Only the card's parameters are accepted at C_SignInit.
+        assert_eq!(
+            PssParams::CARD,
+            PssParams {
+                hash: CKM_SHA256,
+                mgf: CKG_MGF1_SHA256,
+                salt_len: 32
+            }
+        );
+    }
+
     #[test]
     fn sha1_prefix_is_der() {
         assert_eq!(SHA1_PREFIX[1] as usize + 2, SHA1_PREFIX.len() + 20);
