@@ -181,6 +181,40 @@ pub(crate) fn sign_raw(card: &mut Conn, key: Key, data: &[u8]) -> Result<Vec<u8>
     })
 }
 
+/// The library's name for the key.
+fn key_kind(key: Key) -> mynacard::sign::KeyKind {
+    match key {
+        Key::Auth => mynacard::sign::KeyKind::Auth,
+        Key::Sign => mynacard::sign::KeyKind::Sign,
+    }
+}
+
+/// Signs a SHA-256 hash with RSASSA-PSS (the card's P1=04, the library's
+/// `SignatureScheme::PssSha256Digest`), the key's PIN already verified. The library checks the
+/// signature under `public` (the key of the token's certificate) with exactly SHA-256,
+/// MGF1-SHA-256 and a 32-byte salt before it returns it; one that does not verify is
+/// `Error::Integrity`.
+pub(crate) fn sign_pss_sha256(
+    card: &mut Conn,
+    key: Key,
+    hash: &[u8],
+    public: &mynacard::crypto::PublicKey,
+) -> Result<Vec<u8>, Error> {
+    use mynacard::sign::{SignOptions, SignatureScheme, ToSign, Verification};
+    let options = SignOptions {
+        verification: Verification::Key(public.clone()),
+        ..Default::default()
+    };
+    card.jpki()
+        .sign_verified(
+            key_kind(key),
+            SignatureScheme::PssSha256Digest,
+            ToSign::Digest(hash),
+            &options,
+        )
+        .map(|s| s.bytes)
+}
+
 /// Removes power from the card: its security status (verified PINs) ends.
 pub(crate) fn unpower(card: &mut Conn) -> Result<(), Error> {
     card.unpower()

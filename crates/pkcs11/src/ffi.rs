@@ -414,8 +414,31 @@ pub extern "C" fn C_SignInit(
         }
         // SAFETY: non-null, and the application passes a CK_MECHANISM (§5.12).
         let mech = unsafe { &*mech };
+        if crate::module::is_pss(mech.mechanism) {
+            let params = pss_params(mech);
+            return m.sign_init_pss(session, mech.mechanism, params, key);
+        }
         let has_parameter = !mech.pParameter.is_null() || mech.ulParameterLen != 0;
         m.sign_init(session, mech.mechanism, has_parameter, key)
+    })
+}
+
+/// The `CK_RSA_PKCS_PSS_PARAMS` of a PSS mechanism: `None` when the parameter is missing or not
+/// of that structure's size.
+fn pss_params(mech: &CK_MECHANISM) -> Option<crate::module::PssParams> {
+    if mech.pParameter.is_null()
+        || mech.ulParameterLen as usize != std::mem::size_of::<CK_RSA_PKCS_PSS_PARAMS>()
+    {
+        return None;
+    }
+    // SAFETY: non-null, and the application says it points to `ulParameterLen` bytes, which is
+    // the size of a CK_RSA_PKCS_PSS_PARAMS (checked above); read unaligned, since nothing
+    // promises the buffer's alignment.
+    let p = unsafe { std::ptr::read_unaligned(mech.pParameter as *const CK_RSA_PKCS_PSS_PARAMS) };
+    Some(crate::module::PssParams {
+        hash: p.hashAlg,
+        mgf: p.mgf,
+        salt_len: p.sLen,
     })
 }
 

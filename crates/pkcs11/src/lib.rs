@@ -20,9 +20,12 @@
 //!   certificate (`CKA_CERTIFICATE_CATEGORY` authority, `CKA_ID` `03` and `04`), read from the
 //!   card only when its value is asked for.
 //! - **Mechanisms.** `CKM_RSA_PKCS` (the caller's DigestInfo, signed by the card's P1=00
-//!   scheme) and `CKM_SHA1/256/384/512_RSA_PKCS` (hashed here). No `CKM_RSA_X_509` (the card
-//!   always pads) and no PSS (see the README). Every signature is checked against the
-//!   certificate before it is returned.
+//!   scheme), `CKM_SHA1/256/384/512_RSA_PKCS` (hashed here), and RSASSA-PSS by the card's
+//!   P1=04: `CKM_RSA_PKCS_PSS` (a SHA-256 hash) and `CKM_SHA256_RSA_PKCS_PSS`, with the
+//!   parameters {`CKM_SHA256`, `CKG_MGF1_SHA256`, `sLen` 32} only (TLS 1.3's
+//!   `rsa_pss_rsae_sha256`). No `CKM_RSA_X_509` (the card always pads). Every signature is
+//!   checked against the certificate before it is returned (PSS with exactly those
+//!   parameters; one that does not verify is `CKR_FUNCTION_FAILED`).
 //! - **Discovery and events.** `C_GetInterfaceList` and `C_GetInterface` (PKCS#11 3.0) offer
 //!   the "PKCS 11" interface with this v2.40 function list. `C_WaitForSlotEvent` answers
 //!   `CKR_NO_EVENT` with `CKF_DONT_BLOCK` (slots and tokens are fixed at `C_Initialize`) and

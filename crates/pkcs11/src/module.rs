@@ -45,6 +45,53 @@ pub(crate) const MECHANISMS: [CK_MECHANISM_TYPE; 5] = [
     CKM_SHA512_RSA_PKCS,
 ];
 
+/// The RSASSA-PSS mechanisms: the card signs a SHA-256 hash with PSS (P1=04), with MGF1-SHA-256
+/// and a 32-byte salt (docs/card.md §7), TLS 1.3's `rsa_pss_rsae_sha256`. `CKM_RSA_PKCS_PSS`
+/// takes the 32-byte hash; `CKM_SHA256_RSA_PKCS_PSS` hashes the data here, incrementally for
+/// `C_SignUpdate`. Only the parameters {`CKM_SHA256`, `CKG_MGF1_SHA256`, `sLen` 32} are
+/// accepted.
+pub(crate) const PSS_MECHANISMS: [CK_MECHANISM_TYPE; 2] =
+    [CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS];
+
+/// Whether `mechanism` is one of [`PSS_MECHANISMS`].
+pub(crate) fn is_pss(mechanism: CK_MECHANISM_TYPE) -> bool {
+    PSS_MECHANISMS.contains(&mechanism)
+}
+
+/// The fields of a `CK_RSA_PKCS_PSS_PARAMS`, as the boundary read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PssParams {
+    /// `hashAlg`.
+    pub(crate) hash: CK_MECHANISM_TYPE,
+    /// `mgf`.
+    pub(crate) mgf: CK_RSA_PKCS_MGF_TYPE,
+    /// `sLen`.
+    pub(crate) salt_len: CK_ULONG,
+}
+
+impl PssParams {
+    /// The only parameters the card signs with.
+    pub(crate) const CARD: PssParams = PssParams {
+        hash: CKM_SHA256,
+        mgf: CKG_MGF1_SHA256,
+        salt_len: mynacard::crypto::PSS_SALT_LEN as CK_ULONG,
+    };
+}
+
+/// What a PSS sign operation gathers: the hash itself (`CKM_RSA_PKCS_PSS`, at most 32 bytes
+/// kept), or the SHA-256 state over the data so far (`CKM_SHA256_RSA_PKCS_PSS`).
+enum PssInput {
+    Hash(Zeroizing<Vec<u8>>),
+    Message(Sha256),
+}
+
+/// A PSS sign operation in progress.
+struct PssOp {
+    key: Key,
+    input: PssInput,
+    multipart: bool,
+}
+
 const SHA1_PREFIX: [u8; 15] = [
     0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00, 0x04, 0x14,
 ];
@@ -255,6 +302,8 @@ struct Session {
     rw: bool,
     find: Option<Vec<CK_OBJECT_HANDLE>>,
     sign: Option<SignOp>,
+    /// A PSS sign operation (at most one of `sign` and `pss` is set).
+    pss: Option<PssOp>,
 }
 
 /// The module: its cards and sessions. One instance between `C_Initialize` and `C_Finalize`,
@@ -463,7 +512,7 @@ impl Module {
 
     pub(crate) fn mechanism_list(&mut self, slot: CK_SLOT_ID) -> R<Vec<CK_MECHANISM_TYPE>> {
         self.device(slot)?;
-        Ok(MECHANISMS.to_vec())
+        Ok(MECHANISMS.iter().chain(&PSS_MECHANISMS).copied().collect())
     }
 
     pub(crate) fn mechanism_info(
@@ -472,7 +521,7 @@ impl Module {
         mechanism: CK_MECHANISM_TYPE,
     ) -> R<CK_MECHANISM_INFO> {
         self.device(slot)?;
-        if !MECHANISMS.contains(&mechanism) {
+        if !MECHANISMS.contains(&mechanism) && !is_pss(mechanism) {
             return Err(CKR_MECHANISM_INVALID);
         }
         Ok(CK_MECHANISM_INFO {
@@ -500,6 +549,7 @@ impl Module {
                 rw: flags & CKF_RW_SESSION != 0,
                 find: None,
                 sign: None,
+                pss: None,
             },
         );
         Ok(h)
@@ -606,6 +656,7 @@ impl Module {
         for s in self.sessions.values_mut() {
             if split(s.slot).0 == split(slot).0 {
                 s.sign = None;
+                s.pss = None;
                 s.find = None;
             }
         }
@@ -843,7 +894,7 @@ impl Module {
         has_parameter: bool,
         obj: CK_OBJECT_HANDLE,
     ) -> R<()> {
-        if self.session(h)?.sign.is_some() {
+        if self.session(h)?.sign.is_some() || self.session(h)?.pss.is_some() {
             return Err(CKR_OPERATION_ACTIVE);
         }
         let (slot, kind) = self.object(h, obj).map_err(|e| {
@@ -874,6 +925,9 @@ impl Module {
 
     /// The signature's length for the session's sign operation (the modulus length).
     pub(crate) fn sign_len(&mut self, h: CK_SESSION_HANDLE) -> R<usize> {
+        if self.session(h)?.pss.is_some() {
+            return self.pss_sign_len(h);
+        }
         let s = self.session(h)?;
         let slot = s.slot;
         let key = s.sign.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?.key;
@@ -886,6 +940,9 @@ impl Module {
     }
 
     pub(crate) fn sign_update(&mut self, h: CK_SESSION_HANDLE, part: &[u8]) -> R<()> {
+        if self.session(h)?.pss.is_some() {
+            return self.pss_sign_update(h, part);
+        }
         let s = self.session(h)?;
         let op = s.sign.as_mut().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         op.multipart = true;
@@ -896,6 +953,9 @@ impl Module {
     /// Signs: `data` for `C_Sign`, `None` for `C_SignFinal` (what `C_SignUpdate` gathered). The
     /// operation ends whatever the result (the caller has already checked the buffer).
     pub(crate) fn sign(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>) -> R<Vec<u8>> {
+        if self.session(h)?.pss.is_some() {
+            return self.pss_sign(h, data);
+        }
         let s = self.session(h)?;
         let slot = s.slot;
         let op = s.sign.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
@@ -940,6 +1000,156 @@ impl Module {
     }
 }
 
+/// The PSS mechanisms ([`PSS_MECHANISMS`]): their own functions, so that the PKCS#1 v1.5 path
+/// above is untouched by them.
+impl Module {
+    /// `C_SignInit` for a PSS mechanism. `params` is the `CK_RSA_PKCS_PSS_PARAMS` the caller
+    /// passed, `None` when the parameter is missing or not of that size. Anything but
+    /// [`PssParams::CARD`] is `CKR_MECHANISM_PARAM_INVALID`, and nothing is sent to the card.
+    pub(crate) fn sign_init_pss(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+        params: Option<PssParams>,
+        obj: CK_OBJECT_HANDLE,
+    ) -> R<()> {
+        {
+            let s = self.session(h)?;
+            if s.sign.is_some() || s.pss.is_some() {
+                return Err(CKR_OPERATION_ACTIVE);
+            }
+        }
+        let (slot, kind) = self.object(h, obj).map_err(|e| {
+            if e == CKR_OBJECT_HANDLE_INVALID {
+                CKR_KEY_HANDLE_INVALID
+            } else {
+                e
+            }
+        })?;
+        if kind != ObjKind::Private {
+            return Err(CKR_KEY_FUNCTION_NOT_PERMITTED);
+        }
+        if !is_pss(mechanism) {
+            return Err(CKR_MECHANISM_INVALID);
+        }
+        if params != Some(PssParams::CARD) {
+            return Err(CKR_MECHANISM_PARAM_INVALID);
+        }
+        let input = if mechanism == CKM_RSA_PKCS_PSS {
+            PssInput::Hash(Zeroizing::new(Vec::with_capacity(32)))
+        } else {
+            PssInput::Message(Sha256::new())
+        };
+        self.session(h)?.pss = Some(PssOp {
+            key: split(slot).1,
+            input,
+            multipart: false,
+        });
+        Ok(())
+    }
+
+    fn pss_sign_len(&mut self, h: CK_SESSION_HANDLE) -> R<usize> {
+        let s = self.session(h)?;
+        let slot = s.slot;
+        let key = s.pss.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?.key;
+        let d = self.device(slot)?.0;
+        let len = d.cert(key).map(|c| c.modulus.len());
+        if len.is_err() {
+            self.session(h)?.pss = None;
+        }
+        len
+    }
+
+    /// `C_SignUpdate`: the SHA-256 state takes the part (nothing buffered); for
+    /// `CKM_RSA_PKCS_PSS` the hash is gathered, and more than 32 bytes end the operation with
+    /// `CKR_DATA_LEN_RANGE`.
+    fn pss_sign_update(&mut self, h: CK_SESSION_HANDLE, part: &[u8]) -> R<()> {
+        let s = self.session(h)?;
+        let op = s.pss.as_mut().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        op.multipart = true;
+        match &mut op.input {
+            PssInput::Message(state) => state.update(part),
+            PssInput::Hash(hash) => {
+                if hash.len() + part.len() > 32 {
+                    s.pss = None;
+                    return Err(CKR_DATA_LEN_RANGE);
+                }
+                hash.extend_from_slice(part);
+            }
+        }
+        Ok(())
+    }
+
+    /// `C_Sign` / `C_SignFinal` for PSS: the 32-byte hash, signed by the card at P1=04 through
+    /// the library, which checks the signature under the certificate's key with exactly
+    /// MGF1-SHA-256 and salt 32; checked once more here with the same parameters. A signature
+    /// that does not verify is never returned: `CKR_FUNCTION_FAILED`, with a line on stderr.
+    fn pss_sign(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>) -> R<Vec<u8>> {
+        let s = self.session(h)?;
+        let slot = s.slot;
+        let op = s.pss.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        if data.is_some() && op.multipart {
+            return Err(CKR_OPERATION_ACTIVE);
+        }
+        let hash: Zeroizing<Vec<u8>> = match op.input {
+            PssInput::Hash(gathered) => {
+                let hash = Zeroizing::new(data.map(<[u8]>::to_vec).unwrap_or(gathered.to_vec()));
+                if hash.len() != 32 {
+                    return Err(CKR_DATA_LEN_RANGE);
+                }
+                hash
+            }
+            PssInput::Message(mut state) => {
+                if let Some(d) = data {
+                    state.update(d);
+                }
+                Zeroizing::new(state.finalize().to_vec())
+            }
+        };
+        let (d, _) = self.device(slot)?;
+        if !d.logged_in[op.key.index()] {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        let cert = d.cert(op.key)?.clone();
+        let public = mynacard::crypto::PublicKey::Rsa(mynacard::crypto::RsaKey::new(
+            &cert.modulus,
+            &cert.exponent,
+        ));
+        let conn = d.conn()?;
+        let r = cardio::sign_pss_sha256(conn, op.key, &hash, &public);
+        let sig = match r {
+            Ok(sig) => sig,
+            Err(e @ mynacard::Error::Integrity { .. }) => return Err(pss_refused(&e.to_string())),
+            Err(e) => return Err(d.fail(&e)),
+        };
+        check_pss(&cert, &hash, &sig).map_err(|reason| pss_refused(&reason))?;
+        Ok(sig)
+    }
+}
+
+/// A PSS signature from the card that does not verify: logged, and `CKR_FUNCTION_FAILED`.
+fn pss_refused(reason: &str) -> Rv {
+    eprintln!(
+        "mynacard-pkcs11: the card's RSA-PSS signature does not verify under the certificate's \
+         key with SHA-256, MGF1-SHA-256 and a 32-byte salt; not returned ({reason})"
+    );
+    CKR_FUNCTION_FAILED
+}
+
+/// Checks an RSASSA-PSS signature over the SHA-256 hash `hash` under the certificate's key with
+/// exactly MGF1-SHA-256 and a 32-byte salt.
+fn check_pss(cert: &CertData, hash: &[u8], sig: &[u8]) -> Result<(), String> {
+    let n = der::asn1::UintRef::new(&cert.modulus).map_err(|e| e.to_string())?;
+    let e = der::asn1::UintRef::new(&cert.exponent).map_err(|e| e.to_string())?;
+    let key = rsa::PublicKey::try_from(rsa::pkcs1::RsaPublicKey {
+        modulus: n,
+        public_exponent: e,
+    })
+    .map_err(|e| e.to_string())?;
+    let scheme = rsa::pss::Pss::<Sha256>::new_with_salt(mynacard::crypto::PSS_SALT_LEN);
+    key.verify(scheme, hash, sig).map_err(|e| e.to_string())
+}
+
 fn digest_info(h: mynacard::crypto::HashAlgorithm, digest: &[u8]) -> Vec<u8> {
     h.digest_info(digest)
 }
@@ -979,6 +1189,49 @@ mod tests {
         assert_eq!(split(1), (0, Key::Sign));
         assert_eq!(split(5), (2, Key::Sign));
         assert_eq!(slot_of(2, Key::Sign), 5);
+    }
+
+    /// The module's own PSS check: the card's signature over the hash verifies; over another
+    /// hash, or corrupted, it does not; and a refusal is `CKR_FUNCTION_FAILED`.
+    #[cfg(feature = "sim")]
+    #[test]
+    fn the_module_checks_pss_signatures_and_refuses_bad_ones() {
+        use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
+        let mut card = mynacard::Card::new(mynacard::sim::VirtualCard::new());
+        let cert = card
+            .jpki()
+            .read_certificate(mynacard::cert::CertKind::Auth)
+            .unwrap();
+        let cert = CertData::from(&cert).unwrap();
+        let pin = mynacard::credential::AuthPin::parse("1234").unwrap();
+        let hash = Sha256::digest(b"CertificateVerify").to_vec();
+        let sig = card
+            .jpki()
+            .sign(
+                &pin,
+                SignatureScheme::PssSha256Digest,
+                ToSign::Digest(&hash),
+                &SignOptions::unchecked(),
+            )
+            .unwrap()
+            .bytes;
+        assert_eq!(check_pss(&cert, &hash, &sig), Ok(()));
+        let other = Sha256::digest(b"something else").to_vec();
+        assert!(check_pss(&cert, &other, &sig).is_err());
+        let mut bad = sig.clone();
+        bad[100] ^= 1;
+        assert!(check_pss(&cert, &hash, &bad).is_err());
+        assert!(check_pss(&cert, &hash, &sig[1..]).is_err());
+        assert_eq!(pss_refused("test"), CKR_FUNCTION_FAILED);
+        // Only the card's parameters are accepted at C_SignInit.
+        assert_eq!(
+            PssParams::CARD,
+            PssParams {
+                hash: CKM_SHA256,
+                mgf: CKG_MGF1_SHA256,
+                salt_len: 32
+            }
+        );
     }
 
     #[test]

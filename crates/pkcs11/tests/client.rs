@@ -94,7 +94,8 @@ fn listing_shows_tokens_counters_and_public_objects_in_at_most_4_exchanges() {
         assert!(!t.user_pin_count_low() && !t.user_pin_final_try() && !t.user_pin_locked());
     }
     let mechs = p.get_mechanism_list(auth).unwrap();
-    assert_eq!(mechs.len(), 5);
+    // Five PKCS#1 v1.5 mechanisms and the two PSS ones.
+    assert_eq!(mechs.len(), 7);
     let s = p.open_ro_session(auth).unwrap();
     let all = s.find_objects(&[]).unwrap();
     assert_eq!(
@@ -698,35 +699,165 @@ fn cryptoki_loads_the_module_through_c_get_interface() {
     p.finalize().unwrap();
 }
 
+/// Checks an RSASSA-PSS signature over the SHA-256 hash `hash` against the certificate's key,
+/// with MGF1-SHA-256 and exactly `salt` bytes of salt.
+fn pss_ok(cert: &[u8], hash: &[u8], sig: &[u8], salt: usize) -> bool {
+    let cert = x509_cert::Certificate::from_der(cert).unwrap();
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(
+        spki.subject_public_key.raw_bytes(),
+    )
+    .unwrap();
+    let key = rsa::PublicKey::try_from(key).unwrap();
+    key.verify(rsa::pss::Pss::<Sha256>::new_with_salt(salt), hash, sig)
+        .is_ok()
+}
+
+fn card_pss() -> cryptoki::mechanism::rsa::PkcsPssParams {
+    cryptoki::mechanism::rsa::PkcsPssParams {
+        hash_alg: cryptoki::mechanism::MechanismType::SHA256,
+        mgf: cryptoki::mechanism::rsa::PkcsMgfType::MGF1_SHA256,
+        s_len: 32.into(),
+    }
+}
+
 #[test]
-fn no_pss_and_no_raw_rsa() {
+fn pss_signs_with_both_keys_salt_32_single_and_multi_part() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    for slot in [auth, sign] {
+        let mechs = p.get_mechanism_list(slot).unwrap();
+        for m in [
+            Mechanism::RsaPkcsPss(card_pss()),
+            Mechanism::Sha256RsaPkcsPss(card_pss()),
+        ] {
+            assert!(mechs.contains(&m.mechanism_type()), "{m:?} not listed");
+            let info = p.get_mechanism_info(slot, m.mechanism_type()).unwrap();
+            assert!(info.sign() && info.hardware());
+        }
+    }
+    for (slot, value) in [(auth, "1234"), (sign, "ABC123")] {
+        let s = p.open_ro_session(slot).unwrap();
+        s.login(UserType::User, Some(&pin(value))).unwrap();
+        let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
+        let der = cert_der(&s);
+        let msg = b"TLS 1.3, client CertificateVerify, mynacard";
+        let hash = Sha256::digest(msg);
+
+        // CKM_RSA_PKCS_PSS over a hash: one SIGN exchange (P1=04), salt 32 and nothing else.
+        card.clear_log();
+        let raw = s
+            .sign(&Mechanism::RsaPkcsPss(card_pss()), key, &hash)
+            .unwrap();
+        let ex = card.exchanges();
+        assert_eq!(ex.len(), 1, "{ex:#?}");
+        assert!(ex[0].starts_with("802A04"), "{ex:#?}");
+        assert_eq!(raw.len(), 256);
+        assert!(pss_ok(&der, &hash, &raw, 32));
+        assert!(
+            !pss_ok(&der, &hash, &raw, 20),
+            "the salt is 32 bytes, not 20"
+        );
+        assert!(!pss_ok(&der, &Sha256::digest(b"other"), &raw, 32));
+
+        // CKM_SHA256_RSA_PKCS_PSS hashes here: single-part, and multi-part in three pieces.
+        let one = s
+            .sign(&Mechanism::Sha256RsaPkcsPss(card_pss()), key, msg)
+            .unwrap();
+        assert!(pss_ok(&der, &hash, &one, 32));
+        s.sign_init(&Mechanism::Sha256RsaPkcsPss(card_pss()), key)
+            .unwrap();
+        s.sign_update(&msg[..3]).unwrap();
+        s.sign_update(&msg[3..20]).unwrap();
+        s.sign_update(&msg[20..]).unwrap();
+        let multi = s.sign_final().unwrap();
+        assert!(pss_ok(&der, &hash, &multi, 32));
+        // The raw mechanism in parts: the hash gathered, and more than 32 bytes refused.
+        s.sign_init(&Mechanism::RsaPkcsPss(card_pss()), key)
+            .unwrap();
+        s.sign_update(&hash[..10]).unwrap();
+        s.sign_update(&hash[10..]).unwrap();
+        assert!(pss_ok(&der, &hash, &s.sign_final().unwrap(), 32));
+        card.clear_log();
+        s.sign_init(&Mechanism::RsaPkcsPss(card_pss()), key)
+            .unwrap();
+        s.sign_update(&hash).unwrap();
+        let e = s.sign_update(&[0]).unwrap_err();
+        assert_eq!(rv(e), RvError::DataLenRange);
+        for wrong in [&hash[..31], &[0u8; 33][..], &[][..]] {
+            let e = s
+                .sign(&Mechanism::RsaPkcsPss(card_pss()), key, wrong)
+                .unwrap_err();
+            assert_eq!(rv(e), RvError::DataLenRange, "{} bytes", wrong.len());
+        }
+        assert!(card.exchanges().is_empty(), "{:#?}", card.exchanges());
+        s.logout().unwrap();
+    }
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 5));
+}
+
+#[test]
+fn pss_with_other_parameters_and_raw_rsa_are_refused_before_the_card() {
+    use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+    use cryptoki::mechanism::MechanismType;
     let card = Card::new();
     let p = card.load();
     let (auth, _) = slots(&p);
     let mechs = p.get_mechanism_list(auth).unwrap();
-    let params = cryptoki::mechanism::rsa::PkcsPssParams {
-        hash_alg: cryptoki::mechanism::MechanismType::SHA256,
-        mgf: cryptoki::mechanism::rsa::PkcsMgfType::MGF1_SHA256,
-        s_len: 32.into(),
-    };
-    let refused = [
-        Mechanism::RsaPkcsPss(params),
-        Mechanism::Sha256RsaPkcsPss(params),
-        Mechanism::RsaX509,
-    ];
-    for m in &refused {
-        assert!(!mechs.contains(&m.mechanism_type()), "{m:?} listed");
-        assert!(p.get_mechanism_info(auth, m.mechanism_type()).is_err());
-    }
+    assert!(!mechs.contains(&Mechanism::RsaX509.mechanism_type()));
+    assert!(p
+        .get_mechanism_info(auth, Mechanism::RsaX509.mechanism_type())
+        .is_err());
     let s = p.open_ro_session(auth).unwrap();
     s.login(UserType::User, Some(&pin("1234"))).unwrap();
     let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
     card.clear_log();
-    for m in &refused {
-        let e = s.sign(m, key, &[0u8; 32]).unwrap_err();
-        assert_eq!(rv(e), RvError::MechanismInvalid, "{m:?}");
+    let e = s.sign(&Mechanism::RsaX509, key, &[0u8; 32]).unwrap_err();
+    assert_eq!(rv(e), RvError::MechanismInvalid);
+    let with = |hash_alg, mgf, s_len: u64| PkcsPssParams {
+        hash_alg,
+        mgf,
+        s_len: s_len.into(),
+    };
+    let wrong = [
+        with(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 20),
+        with(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 0),
+        with(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 222),
+        with(MechanismType::SHA256, PkcsMgfType::MGF1_SHA1, 32),
+        with(MechanismType::SHA1, PkcsMgfType::MGF1_SHA1, 20),
+        with(MechanismType::SHA384, PkcsMgfType::MGF1_SHA384, 48),
+    ];
+    for params in wrong {
+        for m in [
+            Mechanism::RsaPkcsPss(params),
+            Mechanism::Sha256RsaPkcsPss(params),
+        ] {
+            let e = s.sign(&m, key, &[0u8; 32]).unwrap_err();
+            assert_eq!(rv(e), RvError::MechanismParamInvalid, "{m:?}");
+        }
     }
+    // Other PSS hashes are not mechanisms of this module.
+    let e = s
+        .sign(
+            &Mechanism::Sha384RsaPkcsPss(with(MechanismType::SHA384, PkcsMgfType::MGF1_SHA384, 48)),
+            key,
+            b"x",
+        )
+        .unwrap_err();
+    assert_eq!(rv(e), RvError::MechanismInvalid);
     assert!(card.exchanges().is_empty(), "{:#?}", card.exchanges());
+    // Nothing was left in progress: the card's parameters sign at once.
+    let sig = s
+        .sign(
+            &Mechanism::RsaPkcsPss(card_pss()),
+            key,
+            &Sha256::digest(b"x"),
+        )
+        .unwrap();
+    assert!(pss_ok(&cert_der(&s), &Sha256::digest(b"x"), &sig, 32));
     drop(s);
     p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 5));
 }
