@@ -245,14 +245,34 @@ impl RsaKey {
                 hashed.len()
             ));
         }
+        self.verify_pss_sha256_with_salt(hashed, signature, PSS_SALT_LEN)
+    }
+
+    /// Checks an RSASSA-PSS signature over a SHA-256 hash with MGF1-SHA-256 and exactly
+    /// `salt_len` bytes of salt, as declared by a signer (a CMS `RSASSA-PSS-params`, RFC 4056).
+    /// The card's own PSS signatures are always checked with [`PSS_SALT_LEN`]; this is for
+    /// verifying signatures made by other software, whose parameters are part of what they
+    /// signed.
+    pub fn verify_pss_sha256_with_salt(
+        &self,
+        hashed: &[u8],
+        signature: &[u8],
+        salt_len: usize,
+    ) -> Result<(), String> {
+        if hashed.len() != HashAlgorithm::Sha256.digest_len() {
+            return Err(format!(
+                "RSA PSS verification failed: a SHA-256 hash is 32 bytes, not {}",
+                hashed.len()
+            ));
+        }
         let key = self.to_rsa()?;
         let scheme = rsa::pss::Pss::<Sha256> {
             blinded: false,
             digest: Sha256::new(),
-            salt_len: Some(PSS_SALT_LEN),
+            salt_len: Some(salt_len),
         };
         key.verify(scheme, hashed, signature).map_err(|e| {
-            format!("RSA PSS verification failed (SHA-256, MGF1-SHA-256, salt 32): {e}")
+            format!("RSA PSS verification failed (SHA-256, MGF1-SHA-256, salt {salt_len}): {e}")
         })
     }
 }
