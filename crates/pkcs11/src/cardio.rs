@@ -31,7 +31,7 @@ pub(crate) enum Link {
 /// file's lock from outside the library's session (reaching the transport through the session
 /// mutably would make the session forget its selection, and cost a SELECT).
 #[cfg(feature = "sim")]
-pub(crate) struct SharedSim(std::sync::Mutex<FileLog<mynacard::sim::VirtualCard>>);
+pub(crate) struct SharedSim(Box<std::sync::Mutex<FileLog<mynacard::sim::VirtualCard>>>);
 
 #[cfg(feature = "sim")]
 impl SharedSim {
@@ -365,11 +365,11 @@ pub(crate) fn connect(backend: &Backend) -> Result<Conn, String> {
         #[cfg(feature = "sim")]
         Backend::Sim { state, log } => {
             let card = mynacard::sim::VirtualCard::open(state).map_err(|e| e.to_string())?;
-            Ok(Card::new(Link::Sim(SharedSim(std::sync::Mutex::new(
-                FileLog {
+            Ok(Card::new(Link::Sim(SharedSim(Box::new(
+                std::sync::Mutex::new(FileLog {
                     inner: card,
                     path: log.clone(),
-                },
+                }),
             )))))
         }
         #[cfg(feature = "pcsc")]
