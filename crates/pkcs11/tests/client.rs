@@ -731,15 +731,16 @@ fn no_pss_and_no_raw_rsa() {
     p.finalize().unwrap();
 }
 
-/// The answer the card gave to the last counter read (case-1 VERIFY, `00 20 00 <P2>` with no
-/// data) of key reference `p2`, as logged: `9000` means the PIN is verified on the card.
+/// The answer the card gave to the last counter read (case-1 VERIFY with no data) of key
+/// reference `p2`, as logged: `00 20 00 <80|SFI>`, or `00 20 00 80` after SELECT EF when the
+/// library addresses the key that way. `9000` means the PIN is verified on the card.
 fn last_counter_answer(card: &Card, p2: u8) -> String {
-    let head = format!("002000{p2:02X} ");
+    let heads = [format!("002000{p2:02X} "), "00200080 ".to_owned()];
     let line = card
         .exchanges()
         .into_iter()
         .rev()
-        .find(|l| l.starts_with(&head))
+        .find(|l| heads.iter().any(|h| l.starts_with(h)))
         .unwrap_or_else(|| panic!("no counter read of {p2:02X}: {:#?}", card.exchanges()));
     line.split(" -> ").nth(1).unwrap().to_owned()
 }
