@@ -296,6 +296,20 @@ pub(crate) fn sign(
     }
 }
 
+/// Lets go of a connection inherited from the parent process (in a child made by `fork()`)
+/// without any I/O. The virtual card is dropped: that closes this process's copy of the state
+/// file's lock descriptor (the lock itself stays the parent's until the parent lets go, and is
+/// not kept alive by the child), and sends nothing. A PC/SC connection is leaked instead: its
+/// worker thread does not exist in the child, and a disconnect through the parent's handle
+/// would reset the card under the parent.
+pub(crate) fn abandon(card: Conn) {
+    match card.session().transport() {
+        #[cfg(feature = "sim")]
+        Link::Sim(_) => drop(card),
+        Link::Other(_) => std::mem::forget(card),
+    }
+}
+
 /// Fills `out` with the card's random bytes (GET CHALLENGE, through the library).
 pub(crate) fn random(card: &mut Conn, out: &mut [u8]) -> Result<(), Error> {
     card.card_random(out)

@@ -95,12 +95,12 @@ fn pin_arg<'a>(p: *const CK_UTF8CHAR, len: CK_ULONG) -> R<Option<&'a [u8]>> {
     input(p, len).map(Some)
 }
 
-/// Lets go of a module inherited from the parent process without running any of its clean-up:
-/// dropping it would unpower or reset the parent's card (a PC/SC handle is the parent's, and a
-/// disconnect through it resets the card the parent is using). Its memory stays allocated in
-/// this process, once per `fork()` followed by `C_Initialize`.
+/// Lets go of a module inherited from the parent process without using the parent's cards
+/// (see [`Module::abandon`]).
 fn abandon(inherited: Option<Module>) {
-    std::mem::forget(inherited);
+    if let Some(m) = inherited {
+        m.abandon();
+    }
 }
 
 #[no_mangle]

@@ -492,6 +492,16 @@ impl Module {
         self.pid == std::process::id()
     }
 
+    /// Lets go of a module inherited through `fork()`, in the child, without any I/O to the
+    /// parent's cards (no unpower, no disconnect): see [`cardio::abandon`].
+    pub(crate) fn abandon(mut self) {
+        for d in &mut self.devices {
+            if let Some(c) = d.conn.take() {
+                cardio::abandon(c);
+            }
+        }
+    }
+
     /// Unpowers every card and lets go of it (`C_Finalize`).
     pub(crate) fn finalize(&mut self) {
         for d in &mut self.devices {

@@ -149,6 +149,59 @@ fn a_forked_child_never_uses_the_parents_card() {
     assert_eq!(card.tries(), (3, 5));
 }
 
+/// Waits until `path` exists (another process creates it), for at most 20 s.
+fn wait_for(path: &Path) -> bool {
+    for _ in 0..2000 {
+        if path.exists() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn a_child_that_initializes_again_does_not_keep_the_parents_lock() {
+    let card = Card::new();
+    let r = Raw::load();
+    assert_eq!(call!(r, C_Initialize(NULL)), CKR_OK);
+    // The parent holds the card: a session is open.
+    let mut h: CK_SESSION_HANDLE = 0;
+    assert_eq!(
+        call!(r, C_OpenSession(0, CKF_SERIAL_SESSION, NULL, None, &mut h)),
+        CKR_OK
+    );
+    let mut ti = CK_TOKEN_INFO::default();
+    assert_eq!(call!(r, C_GetTokenInfo(0, &mut ti)), CKR_OK);
+    let ready = card.dir.path().join("ready");
+    let go = card.dir.path().join("go");
+    let out = card.dir.path().join("child");
+    let (rr, ready2, go2) = (&r, ready.clone(), go.clone());
+    let pid = fork_child(&out, move || {
+        let init = call!(rr, C_Initialize(NULL));
+        let _ = std::fs::write(&ready2, "");
+        if !wait_for(&go2) {
+            return "no go".into();
+        }
+        // The parent has let go: the child's own module opens the card.
+        let mut ti = CK_TOKEN_INFO::default();
+        let info = call!(rr, C_GetTokenInfo(0, &mut ti));
+        let fin = call!(rr, C_Finalize(NULL));
+        format!("{init} {info} {fin}")
+    });
+    assert!(wait_for(&ready), "the child did not start");
+    // Closing the last session lets go of the card (and its lock).
+    assert_eq!(call!(r, C_CloseSession(h)), CKR_OK);
+    std::fs::write(&go, "").unwrap();
+    assert_eq!(
+        report(pid, &out),
+        "0 0 0",
+        "the child opened the card itself"
+    );
+    assert_eq!(call!(r, C_Finalize(NULL)), CKR_OK);
+    assert_eq!(card.tries(), (3, 5));
+}
+
 #[test]
 fn a_forked_child_of_a_library_user_cannot_use_the_virtual_card() {
     use mynacard::credential::AuthPin;
