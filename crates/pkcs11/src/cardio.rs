@@ -433,6 +433,7 @@ pub(crate) fn pcsc_readers() -> Vec<(String, Conn)> {
 /// PIN-carrying commands masked, and only the length and status word of the answer (never its
 /// data). For counting exchanges (`MYNACARD_SIM_LOG`). Power removal is logged as a line
 /// `# unpower`, which is not an exchange. Without a path, nothing is logged.
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
 pub(crate) struct FileLog<T> {
     inner: T,
     path: Option<PathBuf>,
@@ -440,6 +441,7 @@ pub(crate) struct FileLog<T> {
 
 /// Appends a line to the log, creating it readable and writable by its owner only (`0600` on
 /// Unix): it shows which commands were sent and when, which is nobody else's business.
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
 fn append(path: Option<&Path>, line: impl FnOnce() -> String) {
     let Some(path) = path else {
         return;
