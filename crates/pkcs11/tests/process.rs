@@ -147,6 +147,39 @@ fn a_forked_child_never_uses_the_parents_card() {
     assert_eq!((open, login), (CKR_OK, CKR_OK));
     assert_eq!(call!(r, C_Finalize(NULL)), CKR_OK);
     assert_eq!(card.tries(), (3, 5));
+
+    // Six children at once, each with a module of its own: some find the card in use by a
+    // sibling (CKR_DEVICE_ERROR), and the wrong answers are never more than the card counted,
+    // nor more than it allows before the last try.
+    let mut kids = Vec::new();
+    for i in 0..6 {
+        let out = card.dir.path().join(format!("c{i}"));
+        let r = &r;
+        let pid = fork_child(&out, || {
+            let init = call!(r, C_Initialize(NULL));
+            let (_, login) = open_and_login(r, CKU_USER, "9999");
+            let fin = call!(r, C_Finalize(NULL));
+            format!("{init} {login} {fin}")
+        });
+        kids.push((pid, out));
+    }
+    let mut wrong = 0;
+    for (pid, out) in kids {
+        let got = report(pid, &out);
+        let rvs: Vec<CK_RV> = got.split(' ').map(|v| v.parse().unwrap()).collect();
+        assert_eq!((rvs[0], rvs[2]), (CKR_OK, CKR_OK), "{got}");
+        match rvs[1] {
+            CKR_PIN_INCORRECT => wrong += 1,
+            CKR_FUNCTION_REJECTED | CKR_DEVICE_ERROR => {}
+            other => panic!("child {pid}: C_Login answered {other:#x}"),
+        }
+    }
+    assert!(wrong <= 2, "{wrong} wrong answers");
+    assert_eq!(
+        card.tries().0,
+        3 - wrong,
+        "the card counted every wrong answer"
+    );
 }
 
 /// Waits until `path` exists (another process creates it), for at most 20 s.
