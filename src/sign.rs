@@ -14,6 +14,12 @@
 //! P1=00 is what jpki/myna and OpenSC send; P1=01..05 were found and checked against the
 //! certificate's key by myna-card ([card facts §7](crate::card_facts#s7)).
 //!
+//! A caller that builds its own DigestInfo (a PKCS#11 module's `CKM_RSA_PKCS`, or a hash this
+//! library has no [`HashAlgorithm`] for, such as SHA-1 through [`digest_info_for`]) signs it
+//! as given with P1=00 through
+//! [`Jpki::sign_digest_info_verified`](crate::cert::Jpki::sign_digest_info_verified), checked
+//! the same way: PKCS#1 v1.5 over exactly those bytes.
+//!
 //! By default every signature is checked against the public key of the key's certificate
 //! (read once per card session and kept) with the `rsa` crate, so a card that signs with the
 //! wrong key, or a corrupted response, is an error and not a bad signature handed on. Callers
