@@ -188,8 +188,13 @@ fn slots_tokens_and_mechanisms() {
         CKR_FUNCTION_NOT_SUPPORTED
     );
     assert_eq!(
-        call!(r, C_GenerateRandom(1, null_mut(), 0)),
+        call!(r, C_SeedRandom(1, null_mut(), 0)),
         CKR_FUNCTION_NOT_SUPPORTED
+    );
+    // C_GenerateRandom is supported (GET CHALLENGE): it needs a session.
+    assert_eq!(
+        call!(r, C_GenerateRandom(1, null_mut(), 0)),
+        CKR_SESSION_HANDLE_INVALID
     );
     assert_eq!(call!(r, C_Finalize(NULL)), CKR_OK);
 }

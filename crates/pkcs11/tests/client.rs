@@ -861,3 +861,150 @@ fn pss_with_other_parameters_and_raw_rsa_are_refused_before_the_card() {
     p.finalize().unwrap();
     assert_eq!(card.tries(), (3, 5));
 }
+
+/// The answer the card gave to the last counter read (case-1 VERIFY with no data) of key
+/// reference `p2`, as logged: `00 20 00 <80|SFI>`, or `00 20 00 80` after SELECT EF when the
+/// library addresses the key that way. `9000` means the PIN is verified on the card.
+fn last_counter_answer(card: &Card, p2: u8) -> String {
+    let heads = [format!("002000{p2:02X} "), "00200080 ".to_owned()];
+    let line = card
+        .exchanges()
+        .into_iter()
+        .rev()
+        .find(|l| heads.iter().any(|h| l.starts_with(h)))
+        .unwrap_or_else(|| panic!("no counter read of {p2:02X}: {:#?}", card.exchanges()));
+    line.split(" -> ").nth(1).unwrap().to_owned()
+}
+
+#[test]
+fn set_pin_leaves_verified_only_what_the_module_logged_in() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let a = p.open_ro_session(auth).unwrap();
+    a.login(UserType::User, Some(&pin("1234"))).unwrap();
+    let s = p.open_rw_session(sign).unwrap();
+    s.set_pin(&pin("ABC123"), &pin("NEW123")).unwrap();
+    // The sign session is not logged in: the signature password must not be verified on the
+    // card. A counter read of it (9B) answers 9000 when it is.
+    card.clear_log();
+    let t = p.get_token_info(sign).unwrap();
+    assert_eq!(
+        last_counter_answer(&card, 0x9B),
+        "63C5 (0 bytes)",
+        "the signature password is no longer verified"
+    );
+    assert!(!t.user_pin_count_low());
+    assert_eq!(
+        s.get_session_info().unwrap().session_state(),
+        cryptoki::session::SessionState::RwPublic
+    );
+    // The card was unpowered, which logs out the authentication token too (as C_Logout does):
+    // its sessions say so, and its private key is out of view.
+    assert!(objects(&a, ObjectClass::PRIVATE_KEY).is_empty());
+    // The new password works, and a session that logs in has it verified.
+    s.login(UserType::User, Some(&pin("NEW123"))).unwrap();
+    a.login(UserType::User, Some(&pin("1234"))).unwrap();
+    // C_SetPIN on a logged-in token keeps both logged in (the module logged both in).
+    let arw = p.open_rw_session(auth).unwrap();
+    arw.set_pin(&pin("1234"), &pin("4321")).unwrap();
+    assert_eq!(objects(&a, ObjectClass::PRIVATE_KEY).len(), 1);
+    assert_eq!(objects(&s, ObjectClass::PRIVATE_KEY).len(), 1);
+    drop((a, arw, s));
+    p.finalize().unwrap();
+    let c = card.open();
+    assert!(c.key_matches(mynacard::sim::App::Jpki, 0x1B, b"NEW123"));
+    assert!(c.key_matches(mynacard::sim::App::Jpki, 0x18, b"4321"));
+    drop(c);
+    assert_eq!(card.tries(), (3, 5));
+}
+
+#[test]
+fn set_pin_with_a_wrong_value_leaves_the_other_token_logged_in() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let a = p.open_ro_session(auth).unwrap();
+    a.login(UserType::User, Some(&pin("1234"))).unwrap();
+    let key = objects(&a, ObjectClass::PRIVATE_KEY)[0];
+    let s = p.open_rw_session(sign).unwrap();
+    let e = s.set_pin(&pin("WRONG1"), &pin("NEW123")).unwrap_err();
+    assert_eq!(rv(e), RvError::PinIncorrect);
+    // Nothing was verified: no unpower, and the authentication key still signs.
+    let der = cert_der(&a);
+    let sig = a.sign(&Mechanism::Sha256RsaPkcs, key, b"still").unwrap();
+    verify(&der, &sha256_digest_info(b"still"), &sig);
+    drop((a, s));
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 4));
+}
+
+#[test]
+fn token_info_without_a_session_lets_go_of_the_card() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let t = p.get_token_info(auth).unwrap();
+    assert!(!t.user_pin_count_low());
+    // No session: the module does not hold the card, so another program can open it.
+    let other = mynacard::sim::VirtualCard::open(&card.state)
+        .expect("the module let go of the card after C_GetTokenInfo");
+    drop(other);
+    assert!(!p.get_token_info(sign).unwrap().user_pin_locked());
+    mynacard::sim::VirtualCard::open(&card.state).expect("and after the second token");
+    // With a session open, the module keeps the card (and its login) as before.
+    let s = p.open_ro_session(auth).unwrap();
+    s.login(UserType::User, Some(&pin("1234"))).unwrap();
+    p.get_token_info(auth).unwrap();
+    assert!(matches!(
+        mynacard::sim::VirtualCard::open(&card.state),
+        Err(mynacard::sim::StateError::Locked(_))
+    ));
+    assert_eq!(objects(&s, ObjectClass::PRIVATE_KEY).len(), 1);
+    drop(s);
+    p.finalize().unwrap();
+}
+
+#[test]
+fn generate_random_gives_the_cards_get_challenge_bytes() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    assert!(p.get_token_info(auth).unwrap().rng());
+    let s = p.open_ro_session(auth).unwrap();
+    card.clear_log();
+    let a = s.generate_random_vec(600).unwrap();
+    let b = s.generate_random_vec(600).unwrap();
+    assert_eq!(a.len(), 600);
+    assert_ne!(a, b, "fresh bytes each time");
+    let challenges: Vec<String> = card
+        .exchanges()
+        .iter()
+        .filter(|l| l.starts_with("0084"))
+        .map(|l| l.split(' ').next().unwrap().to_owned())
+        .collect();
+    // Each 600 bytes: 256 + 256 + 88 (Le 00 is 256).
+    let one = ["0084000000", "0084000000", "0084000058"];
+    assert_eq!(challenges, [one, one].concat());
+    drop(s);
+    p.finalize().unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn the_exchange_log_is_created_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let card = Card::new();
+    card.clear_log();
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    p.get_token_info(auth).unwrap();
+    p.finalize().unwrap();
+    let mode = std::fs::metadata(&card.log).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "MYNACARD_SIM_LOG is {:o}",
+        mode & 0o777
+    );
+}
