@@ -233,19 +233,53 @@ impl RsaKey {
             .map_err(|e| format!("RSA PKCS#1 v1.5 verification failed: {e}"))
     }
 
-    /// Checks an RSASSA-PSS signature (SHA-256, MGF1-SHA-256) over a SHA-256 hash. The salt
-    /// length is taken from the signature, since the card's is not documented.
+    /// Checks an RSASSA-PSS signature over a SHA-256 hash with exactly the parameters of the
+    /// card's P1=`04`/`05` ([card facts §7](crate::card_facts#s7)): SHA-256, MGF1 with SHA-256
+    /// and a salt of [`PSS_SALT_LEN`] (32) bytes, which is also TLS 1.3's `rsa_pss_rsae_sha256`
+    /// (RFC 8446 §4.2.3). A signature with any other salt length is refused, so a signature this
+    /// accepts is one any verifier of those parameters accepts.
     pub(crate) fn verify_pss_sha256(&self, hashed: &[u8], signature: &[u8]) -> Result<(), String> {
+        if hashed.len() != HashAlgorithm::Sha256.digest_len() {
+            return Err(format!(
+                "RSA PSS verification failed: a SHA-256 hash is 32 bytes, not {}",
+                hashed.len()
+            ));
+        }
+        self.verify_pss_sha256_with_salt(hashed, signature, PSS_SALT_LEN)
+    }
+
+    /// Checks an RSASSA-PSS signature over a SHA-256 hash with MGF1-SHA-256 and exactly
+    /// `salt_len` bytes of salt, as declared by a signer (a CMS `RSASSA-PSS-params`, RFC 4056).
+    /// The card's own PSS signatures are always checked with [`PSS_SALT_LEN`]; this is for
+    /// verifying signatures made by other software, whose parameters are part of what they
+    /// signed.
+    pub fn verify_pss_sha256_with_salt(
+        &self,
+        hashed: &[u8],
+        signature: &[u8],
+        salt_len: usize,
+    ) -> Result<(), String> {
+        if hashed.len() != HashAlgorithm::Sha256.digest_len() {
+            return Err(format!(
+                "RSA PSS verification failed: a SHA-256 hash is 32 bytes, not {}",
+                hashed.len()
+            ));
+        }
         let key = self.to_rsa()?;
         let scheme = rsa::pss::Pss::<Sha256> {
             blinded: false,
             digest: Sha256::new(),
-            salt_len: None,
+            salt_len: Some(salt_len),
         };
-        key.verify(scheme, hashed, signature)
-            .map_err(|e| format!("RSA PSS verification failed: {e}"))
+        key.verify(scheme, hashed, signature).map_err(|e| {
+            format!("RSA PSS verification failed (SHA-256, MGF1-SHA-256, salt {salt_len}): {e}")
+        })
     }
 }
+
+/// The RSASSA-PSS salt length of the card's PSS signatures, in bytes: the SHA-256 output size
+/// ([card facts §7](crate::card_facts#s7)). Every PSS signature is checked with exactly this.
+pub const PSS_SALT_LEN: usize = 32;
 
 /// The named curve `secp256r1` (P-256), as a dotted OID.
 pub const CURVE_P256: &str = "1.2.840.10045.3.1.7";

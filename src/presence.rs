@@ -15,7 +15,8 @@
 //! the value it is asked to sign, and replay a recorded answer. [`fresh_nonce`] draws 32 bytes
 //! from the operating system; the card signs SHA-256 of them in a DigestInfo. One exchange.
 //! GET CHALLENGE (`00 84`, [`crate::reset::stand_in`]) is left to terminal authentication,
-//! where the card is the verifier.
+//! where the card is the verifier, and to callers that want the card's random bytes as such
+//! ([`Card::card_random`], for a PKCS#11 module's `C_GenerateRandom`).
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -99,4 +100,47 @@ pub(crate) fn challenge<T: Transport>(
         signature,
         key_bits: key.bits(),
     })
+}
+
+/// The most GET CHALLENGE gives in one exchange: a short `Le` of `00` (docs/card.md §12.5; the
+/// card refuses the extended form with `6985`).
+pub const CHALLENGE_MAX: usize = 256;
+
+impl<T: Transport> Card<T> {
+    /// Fills `out` with random bytes from the card's own generator: GET CHALLENGE
+    /// (`00 84 00 00 Le`) in chunks of at most [`CHALLENGE_MAX`] bytes (the card honours every
+    /// `Le` from 1 to 256, `00` meaning 256, at the MF level and in every application:
+    /// docs/card.md §12.5), all in one transaction. No PIN is needed, and neither the current
+    /// application nor the security status changes, so a verified PIN stays verified. For a
+    /// PKCS#11 module's `C_GenerateRandom`; not for proving the card is present (see the
+    /// module documentation: that challenge is the terminal's). An empty `out` sends nothing.
+    /// A card that answers with an error, or with fewer or more bytes than asked, is an error
+    /// and `out` is then left zeroed.
+    pub fn card_random(&mut self, out: &mut [u8]) -> Result<()> {
+        if out.is_empty() {
+            return Ok(());
+        }
+        let r = self.in_transaction(|card| {
+            let s = card.session_mut();
+            for chunk in out.chunks_mut(CHALLENGE_MAX) {
+                let cmd =
+                    Command::new(0x00, ins::GET_CHALLENGE, 0x00, 0x00).with_ne(chunk.len())?;
+                let r = s.transmit(&cmd)?;
+                if !r.sw.is_success() {
+                    return Err(card_error("GET CHALLENGE", r.sw));
+                }
+                if r.data.len() != chunk.len() {
+                    return Err(Error::Protocol(
+                        "GET CHALLENGE: the card gave another number of bytes than asked",
+                    ));
+                }
+                chunk.copy_from_slice(&r.data);
+            }
+            Ok(())
+        });
+        if r.is_err() {
+            out.fill(0);
+        }
+        r
+    }
 }

@@ -14,6 +14,12 @@
 //! P1=00 is what jpki/myna and OpenSC send; P1=01..05 were found and checked against the
 //! certificate's key by myna-card ([card facts §7](crate::card_facts#s7)).
 //!
+//! A caller that builds its own DigestInfo (a PKCS#11 module's `CKM_RSA_PKCS`, or a hash this
+//! library has no [`HashAlgorithm`] for, such as SHA-1 through [`digest_info_for`]) signs it
+//! as given with P1=00 through
+//! [`Jpki::sign_digest_info_verified`](crate::cert::Jpki::sign_digest_info_verified), checked
+//! the same way: PKCS#1 v1.5 over exactly those bytes.
+//!
 //! By default every signature is checked against the public key of the key's certificate
 //! (read once per card session and kept) with the `rsa` crate, so a card that signs with the
 //! wrong key, or a corrupted response, is an error and not a bad signature handed on. Callers
@@ -416,6 +422,29 @@ impl<T: Transport> Card<T> {
         prepared: &Prepared,
         verification: &Verification,
     ) -> Result<Signature> {
+        let (bytes, checked) =
+            self.sign_p1(key, scheme.p1(), &prepared.data, verification, |k, sig| {
+                scheme.check(k, &prepared.hashed, sig)
+            })?;
+        Ok(Signature {
+            key,
+            scheme,
+            bytes,
+            checked,
+        })
+    }
+
+    /// SIGN with `p1` over `data` (the key's PIN verified), the key addressed by SFI with the
+    /// SELECT EF fallback, and the result checked with `check` under the key `verification`
+    /// names. Returns the signature and whether it was checked.
+    fn sign_p1(
+        &mut self,
+        key: KeyKind,
+        p1: u8,
+        data: &[u8],
+        verification: &Verification,
+        check: impl FnOnce(&PublicKey, &[u8]) -> Result<()>,
+    ) -> Result<(Vec<u8>, bool)> {
         // The key to check against comes first, so that SIGN is the last command sent while the
         // PIN is verified and the caller can unpower right after it.
         let public = match verification {
@@ -432,16 +461,14 @@ impl<T: Transport> Card<T> {
         };
         let session = self.session_mut();
         session.select_df(&applets::JPKI)?;
-        let long = prepared.data.len() > 255;
+        let long = data.len() > 255;
         if long && !session.use_extended() {
             return Err(Error::Unsupported(format!(
                 "a message of {} bytes needs an extended-length SIGN, which this card or reader \
                  refused; sign a digest instead (P1=00, 02 or 04)",
-                prepared.data.len()
+                data.len()
             )));
         }
-        let data = &prepared.data;
-        let p1 = scheme.p1();
         let r = session.transmit_addressed(key.fid(), &|p2| {
             let c = Command::new(0x80, ins::SIGN, p1, p2)
                 .with_data(data)?
@@ -465,15 +492,98 @@ impl<T: Transport> Card<T> {
             _ => return Err(card_error("SIGN", r.sw)),
         };
         if let Some(k) = &public {
-            scheme.check(k, &prepared.hashed, &bytes)?;
+            check(k, &bytes)?;
         }
-        Ok(Signature {
-            key,
-            scheme,
-            bytes,
-            checked: public.is_some(),
+        Ok((bytes, public.is_some()))
+    }
+}
+
+impl<T: Transport> crate::cert::Jpki<'_, T> {
+    /// Signs a DigestInfo the caller built, as given, with the card's P1=`00` scheme (PKCS#1
+    /// v1.5), with a key whose PIN was already verified in this card session: for callers that
+    /// hash elsewhere or with a hash this library has no [`HashAlgorithm`] for (a PKCS#11
+    /// module's `CKM_RSA_PKCS` and `CKM_SHA1_RSA_PKCS`; [`digest_info_for`] builds one for any
+    /// hash with an OID). The key is addressed by SFI, with SELECT EF and `P2=80` for a card
+    /// that refuses SFI (learnt once per card session, as for every command). The signature is
+    /// checked as [`SignOptions::verification`] says: PKCS#1 v1.5 over exactly these bytes under
+    /// the certificate's (or the given) public key, so a signature made with another key or a
+    /// corrupted answer is [`Error::Integrity`], never handed on.
+    ///
+    /// Refused before any exchange: an empty DigestInfo, and one too long for the key's
+    /// PKCS#1 v1.5 padding (more than the key's length less 11 bytes) when the key is given
+    /// ([`Verification::Key`]). [`SignOptions::last_try`] is not used: nothing is verified here.
+    ///
+    /// One SIGN exchange (and one SELECT when the JPKI application is not selected); one
+    /// READ BINARY more the first time the default check reads the certificate.
+    pub fn sign_digest_info_verified(
+        &mut self,
+        key: KeyKind,
+        digest_info: &[u8],
+        options: &SignOptions,
+    ) -> Result<Vec<u8>> {
+        if digest_info.is_empty() {
+            return Err(Error::Unsupported(
+                "an empty DigestInfo: there is nothing to sign".into(),
+            ));
+        }
+        if let Verification::Key(PublicKey::Rsa(k)) = &options.verification {
+            if digest_info.len() + 11 > k.signature_len() {
+                return Err(Error::Unsupported(format!(
+                    "a DigestInfo of {} bytes does not fit a {}-bit key's PKCS#1 v1.5 padding \
+                     (at most {} bytes)",
+                    digest_info.len(),
+                    k.bits(),
+                    k.signature_len().saturating_sub(11)
+                )));
+            }
+        }
+        self.card.in_transaction(|card| {
+            card.sign_p1(
+                key,
+                SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256).p1(),
+                digest_info,
+                &options.verification,
+                |public, sig| check_digest_info(public, digest_info, sig),
+            )
+            .map(|(bytes, _)| bytes)
         })
     }
+}
+
+/// Checks a PKCS#1 v1.5 signature over `digest_info` exactly as given (no prefix added).
+fn check_digest_info(key: &PublicKey, digest_info: &[u8], signature: &[u8]) -> Result<()> {
+    let rsa = match key {
+        PublicKey::Rsa(k) => k,
+        other => {
+            return Err(Error::Unsupported(format!(
+                "checking a signature under a {other} key is not implemented; pass \
+                 Verification::Off to accept it unchecked"
+            )))
+        }
+    };
+    rsa.verify_pkcs1v15(None, digest_info, signature)
+        .map_err(|reason| Error::Integrity {
+            what: "the card's signature",
+            reason,
+        })
+}
+
+/// A DigestInfo (RFC 8017 §9.2) for `digest`, made with hash `D`: the DER prefix for `D`'s
+/// object identifier (as the `rsa` crate builds it) followed by the digest. For hashes outside
+/// [`HashAlgorithm`], such as SHA-1 (`sha1::Sha1` with its `oid` feature), to sign with
+/// [`Jpki::sign_digest_info_verified`](crate::cert::Jpki::sign_digest_info_verified). `None`
+/// when `digest` is not `D`'s length.
+pub fn digest_info_for<D>(digest: &[u8]) -> Option<Vec<u8>>
+where
+    D: Digest + sha2::digest::const_oid::AssociatedOid,
+{
+    if digest.len() != <D as Digest>::output_size() {
+        return None;
+    }
+    let scheme = rsa::Pkcs1v15Sign::new::<D>();
+    let mut v = scheme.prefix.into_vec();
+    v.extend_from_slice(digest);
+    Some(v)
 }
 
 /// Checks a signature made with `scheme` over `input` against `key`, off the card (for example
@@ -519,6 +629,24 @@ mod tests {
             .unwrap();
         assert_eq!(p.data, b"abc");
         assert_eq!(p.hashed, sha);
+    }
+
+    #[test]
+    fn digest_info_for_matches_the_known_prefixes() {
+        for h in [
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha384,
+            HashAlgorithm::Sha512,
+        ] {
+            let d = h.digest(b"x");
+            let built = match h {
+                HashAlgorithm::Sha256 => digest_info_for::<Sha256>(&d),
+                HashAlgorithm::Sha384 => digest_info_for::<sha2::Sha384>(&d),
+                HashAlgorithm::Sha512 => digest_info_for::<sha2::Sha512>(&d),
+            };
+            assert_eq!(built.unwrap(), h.digest_info(&d));
+        }
+        assert_eq!(digest_info_for::<Sha256>(&[0u8; 31]), None);
     }
 
     #[test]

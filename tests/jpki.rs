@@ -353,3 +353,194 @@ fn keys_are_deterministic_per_seed() {
         c2.jpki().read_certificate(CertKind::Auth).unwrap()
     );
 }
+
+/// An independent check: PKCS#1 v1.5 over exactly `digest_info` under `key`, with the `rsa`
+/// crate (no prefix added).
+fn rsa_verifies(key: &PublicKey, digest_info: &[u8], sig: &[u8]) -> bool {
+    let k = key.as_rsa().unwrap();
+    let n = der::asn1::UintRef::new(&k.modulus).unwrap();
+    let e = der::asn1::UintRef::new(&k.exponent).unwrap();
+    let key = rsa::PublicKey::try_from(rsa::pkcs1::RsaPublicKey {
+        modulus: n,
+        public_exponent: e,
+    })
+    .unwrap();
+    key.verify(rsa::Pkcs1v15Sign::new_unprefixed(), digest_info, sig)
+        .is_ok()
+}
+
+#[test]
+fn a_callers_digest_info_is_signed_with_p1_00_and_checked() {
+    let msg = b"a DigestInfo built by the caller";
+    let mut card = Card::new(VirtualCard::new());
+    card.verify(&auth_pin()).unwrap();
+    let key = card
+        .jpki()
+        .read_certificate(CertKind::Auth)
+        .unwrap()
+        .public_key()
+        .unwrap();
+    let h = mynacard::crypto::HashAlgorithm::Sha256;
+    let di = h.digest_info(&h.digest(msg));
+    // Same bytes as the library's own SHA-256 scheme (PKCS#1 v1.5 is deterministic).
+    let own = card
+        .jpki()
+        .sign_verified(
+            KeyKind::Auth,
+            SignatureScheme::Pkcs1v15(h),
+            ToSign::Message(msg),
+            &SignOptions::default(),
+        )
+        .unwrap();
+    for verification in [Verification::Certificate, Verification::Key(key.clone())] {
+        let before = card.exchanges();
+        let sig = card
+            .jpki()
+            .sign_digest_info_verified(
+                KeyKind::Auth,
+                &di,
+                &SignOptions {
+                    verification,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(sig, own.bytes);
+        assert!(rsa_verifies(&key, &di, &sig));
+        // The JPKI application is selected and the certificate cached: SIGN only.
+        assert_eq!(card.exchanges(), before + 1);
+    }
+    // Any DigestInfo built from a hash's OID; a digest of the wrong length is refused.
+    assert!(mynacard::sign::digest_info_for::<sha2::Sha256>(&[0x5A; 20]).is_none());
+    let di512 = mynacard::sign::digest_info_for::<sha2::Sha512>(&[7u8; 64]).unwrap();
+    let sig = card
+        .jpki()
+        .sign_digest_info_verified(KeyKind::Auth, &di512, &SignOptions::default())
+        .unwrap();
+    assert!(rsa_verifies(&key, &di512, &sig));
+}
+
+#[test]
+fn a_digest_info_signature_under_another_key_or_corrupted_is_an_error() {
+    let mut card = Card::new(VirtualCard::new());
+    card.verify(&sign_pw()).unwrap();
+    let sign_key = card
+        .jpki()
+        .read_certificate(CertKind::Sign)
+        .unwrap()
+        .public_key()
+        .unwrap();
+    card.verify(&auth_pin()).unwrap();
+    let h = mynacard::crypto::HashAlgorithm::Sha256;
+    let di = h.digest_info(&h.digest(b"x"));
+    // The auth key's signature checked against the signature certificate's key.
+    let e = card
+        .jpki()
+        .sign_digest_info_verified(
+            KeyKind::Auth,
+            &di,
+            &SignOptions {
+                verification: Verification::Key(sign_key),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::Integrity { .. }), "{e:?}");
+    // A card that answers SIGN with bytes that are no signature.
+    let mut vc = VirtualCard::new();
+    vc.set_signer(Box::new(|_app, _fid, _p1, _data| Ok(vec![0x42; 256])));
+    let mut card = Card::new(vc);
+    card.verify(&auth_pin()).unwrap();
+    let e = card
+        .jpki()
+        .sign_digest_info_verified(KeyKind::Auth, &di, &SignOptions::default())
+        .unwrap_err();
+    assert!(matches!(e, Error::Integrity { .. }), "{e:?}");
+    // Unchecked on request.
+    let sig = card
+        .jpki()
+        .sign_digest_info_verified(KeyKind::Auth, &di, &SignOptions::unchecked())
+        .unwrap();
+    assert_eq!(sig, vec![0x42; 256]);
+}
+
+#[test]
+fn a_digest_info_is_signed_without_sfi_and_refused_when_it_cannot_be() {
+    let mut vc = VirtualCard::new();
+    vc.set_options(mynacard::sim::SimOptions {
+        sfi: false,
+        ..Default::default()
+    });
+    let mut card = Card::new(vc);
+    let h = mynacard::crypto::HashAlgorithm::Sha384;
+    let di = h.digest_info(&h.digest(b"no SFI"));
+    // Without the PIN: the card refuses, and the error names the PIN.
+    let e = card
+        .jpki()
+        .sign_digest_info_verified(KeyKind::Sign, &di, &SignOptions::unchecked())
+        .unwrap_err();
+    assert!(matches!(e, Error::NeedsVerification { .. }), "{e:?}");
+    card.verify(&sign_pw()).unwrap();
+    let key = card
+        .jpki()
+        .read_certificate(CertKind::Sign)
+        .unwrap()
+        .public_key()
+        .unwrap();
+    let sig = card
+        .jpki()
+        .sign_digest_info_verified(KeyKind::Sign, &di, &SignOptions::default())
+        .unwrap();
+    assert!(rsa_verifies(&key, &di, &sig));
+    // Empty, or too long for the key's padding: refused before any exchange.
+    let before = card.exchanges();
+    let with_key = SignOptions {
+        verification: Verification::Key(key),
+        ..Default::default()
+    };
+    for bad in [&[][..], &[0u8; 246][..]] {
+        let e = card
+            .jpki()
+            .sign_digest_info_verified(KeyKind::Sign, bad, &with_key)
+            .unwrap_err();
+        assert!(matches!(e, Error::Unsupported(_)), "{e:?}");
+    }
+    assert_eq!(card.exchanges(), before);
+}
+
+#[test]
+fn the_cards_random_bytes_come_in_get_challenge_chunks_of_256() {
+    let vc = VirtualCard::new();
+    let log = vc.log();
+    let mut card = Card::new(vc);
+    card.verify(&auth_pin()).unwrap();
+    let mut out = vec![0u8; 600];
+    card.card_random(&mut out).unwrap();
+    assert!(out.iter().any(|b| *b != 0));
+    let mut again = vec![0u8; 600];
+    card.card_random(&mut again).unwrap();
+    assert_ne!(out, again, "fresh bytes each time");
+    let cmds: Vec<Vec<u8>> = log
+        .entries()
+        .iter()
+        .filter(|e| e.ins() == Some(0x84))
+        .map(|e| e.command.clone())
+        .collect();
+    // 256 + 256 + 88, twice: `Le` 00 means 256.
+    let one = [
+        vec![0x00, 0x84, 0x00, 0x00, 0x00],
+        vec![0x00, 0x84, 0x00, 0x00, 0x00],
+        vec![0x00, 0x84, 0x00, 0x00, 88],
+    ];
+    assert_eq!(cmds, [one.clone(), one].concat());
+    // The PIN stays verified: GET CHALLENGE changes neither selection nor security status.
+    let h = mynacard::crypto::HashAlgorithm::Sha256;
+    let di = h.digest_info(&h.digest(b"after GET CHALLENGE"));
+    card.jpki()
+        .sign_digest_info_verified(KeyKind::Auth, &di, &SignOptions::default())
+        .unwrap();
+    // Nothing asked, nothing sent.
+    let before = card.exchanges();
+    card.card_random(&mut []).unwrap();
+    assert_eq!(card.exchanges(), before);
+}

@@ -30,6 +30,61 @@ fn a_second_open_is_refused_while_the_first_holds_the_lock() {
     VirtualCard::open(&path).unwrap();
 }
 
+/// The lock file `StateFile::open` would create beside `target`.
+fn lock_beside(target: &std::path::Path) -> std::path::PathBuf {
+    let mut s = target.as_os_str().to_owned();
+    s.push(".lock");
+    s.into()
+}
+
+#[test]
+fn a_path_that_is_not_a_regular_file_is_refused_before_anything_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("a-directory");
+    std::fs::create_dir(&sub).unwrap();
+    // A directory, directly and through a symbolic link.
+    let mut paths = vec![sub.clone()];
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&sub, &link).unwrap();
+        paths.push(link);
+    }
+    for p in &paths {
+        match VirtualCard::open(p) {
+            Err(StateError::NotAFile(given)) => assert_eq!(&given, p),
+            other => panic!("{p:?}: {other:?}"),
+        }
+        assert!(!lock_beside(&sub).exists(), "no lock file beside {sub:?}");
+        assert!(!lock_beside(p).exists(), "no lock file beside {p:?}");
+    }
+    // A device: /dev/null, directly and through a link in a directory of ours.
+    #[cfg(unix)]
+    {
+        let null = std::path::Path::new("/dev/null");
+        let lock = lock_beside(null);
+        let existed = lock.exists();
+        let link = dir.path().join("null-link");
+        std::os::unix::fs::symlink(null, &link).unwrap();
+        for p in [null, link.as_path()] {
+            let e = VirtualCard::open(p).unwrap_err();
+            assert!(matches!(e, StateError::NotAFile(_)), "{p:?}: {e}");
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
+        if !existed {
+            assert!(!lock.exists(), "/dev/null.lock was created");
+        }
+    }
+    // Nothing but what the test made.
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    #[cfg(unix)]
+    assert_eq!(names, ["a-directory", "link", "null-link"]);
+}
+
 #[test]
 fn corrupt_or_impossible_files_are_refused_and_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
@@ -752,4 +807,56 @@ fn a_lock_let_go_within_the_grace_period_does_not_refuse_the_open() {
     // Held when the open starts, let go 30 ms later: the open waits and succeeds.
     VirtualCard::open(&path).unwrap();
     releaser.join().unwrap();
+}
+
+#[test]
+fn a_released_card_lets_others_in_and_reloads_their_counters() {
+    use mynacard::pin::PinKind;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let vc = VirtualCard::open(&path).unwrap();
+    let log = vc.log();
+    let mut card = Card::new(vc);
+    assert_eq!(
+        card.pin_status(PinKind::UserAuth).unwrap().tries_left(),
+        Some(3)
+    );
+    card.session_mut().transport_mut().release_lock();
+    assert!(card.session().transport().is_released());
+    // Another program opens the card meanwhile and spends a try.
+    {
+        let mut other = Card::new(VirtualCard::open(&path).expect("released"));
+        let e = other.verify(&AuthPin::parse("0000").unwrap()).unwrap_err();
+        assert_eq!(e.tries_left(), Some(2));
+    }
+    // The next command takes the lock again and sees the other program's try.
+    assert_eq!(
+        card.pin_status(PinKind::UserAuth).unwrap().tries_left(),
+        Some(2)
+    );
+    // The card kept its selection over the release: a raw counter read (no SELECT first) is
+    // answered in the JPKI application. (Through the session's transport_mut the library
+    // forgets its own cache and selects again; the module reaches the card another way.)
+    let vc = card.session_mut().transport_mut();
+    vc.release_lock();
+    let r = vc.transmit(&[0x00, 0x20, 0x00, 0x98]).unwrap();
+    assert_eq!(r, [0x63, 0xC2], "{:#?}", log.entries());
+    assert!(!card.session().transport().is_released());
+    assert!(matches!(
+        VirtualCard::open(&path),
+        Err(StateError::Locked(_))
+    ));
+    // A PIN verified before a release is not verified after it.
+    card.verify(&AuthPin::parse("1234").unwrap()).unwrap();
+    card.session_mut().transport_mut().release_lock();
+    assert!(!card.session().transport().is_verified(App::Jpki, 0x18));
+    // While released, another holder makes the next command fail, with nothing sent.
+    let holder = VirtualCard::open(&path).unwrap();
+    let e = card.pin_status(PinKind::UserAuth).unwrap_err();
+    assert!(e.to_string().contains("in use"), "{e}");
+    drop(holder);
+    assert_eq!(
+        card.pin_status(PinKind::UserAuth).unwrap().tries_left(),
+        Some(3)
+    );
 }

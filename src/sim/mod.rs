@@ -157,6 +157,11 @@ pub struct VirtualCard {
     files: BTreeMap<(App, u16), Ef>,
     state: PersistentState,
     file: Option<StateFile>,
+    /// The state file let go of by [`VirtualCard::release_lock`], opened again by the next
+    /// command.
+    released: Option<PathBuf>,
+    /// The process that opened the state file: the only one the card answers.
+    owner: Option<u32>,
     vol: Volatile,
     powered: bool,
     removed: bool,
@@ -218,6 +223,8 @@ impl VirtualCard {
             holder,
             state,
             file: None,
+            released: None,
+            owner: None,
             vol: Volatile::default(),
             powered: true,
             removed: false,
@@ -236,6 +243,13 @@ impl VirtualCard {
     /// exactly is refused ([`StateError::Corrupt`]) and left untouched; symbolic links are
     /// resolved, so two paths to one file are one card (the second open is
     /// [`StateError::Locked`], after a grace period of 200 ms in which the holder may let go).
+    ///
+    /// The card belongs to the process that opened it. In a child made by `fork()` every
+    /// command fails with [`TransportError::Backend`](crate::transport::TransportError::Backend)
+    /// naming both processes, and [`VirtualCard::set_key`] and
+    /// [`VirtualCard::set_tries_left`] with [`StateError::OtherProcess`]: nothing is compared
+    /// and nothing saved, so parent and child can never both spend the same try. The child opens
+    /// the card again when the parent has let go of it.
     pub fn open(path: &Path) -> Result<Self, StateError> {
         let (file, existing) = StateFile::open(path)?;
         let mut card = VirtualCard::new();
@@ -249,8 +263,84 @@ impl VirtualCard {
             }
             None => file.save(&card.state)?,
         }
+        card.owner = Some(file.opened_by());
         card.file = Some(file);
         Ok(card)
+    }
+
+    /// Lets go of the state file's lock while the card is not in use, so that another program
+    /// can open the same card meanwhile (a PKCS#11 module between a token-info read and the
+    /// next session). The next command, or the next [`VirtualCard::set_key`] or
+    /// [`VirtualCard::set_tries_left`], opens and locks the file again and reloads the counters
+    /// from it, so that what other programs did in between counts ([`StateError::Locked`] then
+    /// makes the command fail with a transport error if another program holds it). The card's
+    /// selection is kept, as another program's use of the file does not touch this card's
+    /// selection; its security status ends (no PIN stays verified over the release). Nothing
+    /// for an in-memory card or a card already released.
+    pub fn release_lock(&mut self) {
+        if let Some(f) = self.file.take() {
+            self.released = Some(f.path().to_owned());
+            let df = self.vol.df;
+            let ef = self.vol.ef;
+            let mf_ef = self.vol.mf_ef;
+            self.vol = Volatile {
+                df,
+                ef,
+                mf_ef,
+                ..Volatile::default()
+            };
+        }
+    }
+
+    /// Whether the state file is let go of ([`VirtualCard::release_lock`]).
+    pub fn is_released(&self) -> bool {
+        self.released.is_some()
+    }
+
+    /// Opens the state file again after [`VirtualCard::release_lock`]: locks it, reloads and
+    /// checks the counters (a missing file is written afresh from the card's state).
+    fn reacquire(&mut self) -> Result<(), StateError> {
+        let Some(path) = self.released.clone() else {
+            return Ok(());
+        };
+        let (file, existing) = StateFile::open(&path)?;
+        match existing {
+            Some(st) => {
+                let fresh = VirtualCard::with_holder(self.holder.clone(), st.seed);
+                state::check_against(&path, &st, &fresh.state)?;
+                file.restrict_permissions()?;
+                let reseeded = st.seed != self.state.seed;
+                self.state = st;
+                if reseeded {
+                    self.files = fresh.files;
+                }
+            }
+            None => file.save(&self.state)?,
+        }
+        self.file = Some(file);
+        self.released = None;
+        Ok(())
+    }
+
+    /// `Ok` in the process that opened the card's state file (and for an in-memory card);
+    /// [`StateError::OtherProcess`] in a child made by `fork()`. Then, after
+    /// [`VirtualCard::release_lock`], the file is opened again.
+    pub(super) fn ensure_usable(&mut self) -> Result<(), StateError> {
+        if let Some(opened_by) = self.owner {
+            let current = std::process::id();
+            if opened_by != current {
+                return Err(StateError::OtherProcess {
+                    path: self
+                        .state_path()
+                        .map(Path::to_owned)
+                        .or_else(|| self.released.clone())
+                        .unwrap_or_default(),
+                    opened_by,
+                    current,
+                });
+            }
+        }
+        self.reacquire()
     }
 
     /// Adds or replaces a file (for extensions: certificates, images, test data).
@@ -281,7 +371,10 @@ impl VirtualCard {
 
     /// The state file's path, if the card is persistent.
     pub fn state_path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|f| f.path())
+        self.file
+            .as_ref()
+            .map(|f| f.path())
+            .or(self.released.as_deref())
     }
 
     /// Strictness switches.
@@ -354,6 +447,7 @@ impl VirtualCard {
         id: &str,
         change: impl FnOnce(&mut KeyState),
     ) -> Result<(), StateError> {
+        self.ensure_usable()?;
         let Some(key) = self.state.keys.get_mut(id) else {
             return Ok(());
         };

@@ -788,7 +788,10 @@ pub(super) fn sign(seed: u64, fid: u16, p1: u8, data: &[u8]) -> Result<Vec<u8>, 
     let max = k.size() - 11;
     let pss = |hash: &[u8]| {
         let mut rng = stream(label, seed, hash);
-        k.sign_with_rng(&mut rng, rsa::pss::Pss::<Sha256>::new(), hash)
+        // MGF1-SHA-256 with a 32-byte salt, the parameters the real card's PSS signatures verify
+        // with (card facts §7); spelled out rather than left to the `rsa` crate's default.
+        let scheme = rsa::pss::Pss::<Sha256>::new_with_salt(crate::crypto::PSS_SALT_LEN);
+        k.sign_with_rng(&mut rng, scheme, hash)
     };
     let r = match p1 {
         // The data is signed as given (a DigestInfo, 1-245 bytes for RSA-2048).

@@ -34,6 +34,24 @@ pub enum StateError {
         /// What is wrong.
         reason: String,
     },
+    /// The path names something that is not a regular file (a directory, a device such as
+    /// `/dev/null`, a FIFO): refused before anything is created beside it.
+    #[error(
+        "the virtual-card state {0} is not a regular file (a directory or a device?); name a file"
+    )]
+    NotAFile(PathBuf),
+    /// The state file was opened by another process: this one is a `fork()` of it, and holds
+    /// only a copy of the card's counters, so it may neither compare nor save anything. Open the
+    /// card again in this process (after the parent has let go of it).
+    #[error("the virtual-card state {path} was opened by process {opened_by}; this process ({current}, a fork of it) cannot use that card: open it again")]
+    OtherProcess {
+        /// The file.
+        path: PathBuf,
+        /// The process that opened it.
+        opened_by: u32,
+        /// This process.
+        current: u32,
+    },
     /// An I/O failure.
     #[error("virtual-card state {path}: {source}")]
     Io {
@@ -120,7 +138,13 @@ pub struct PersistentState {
     pub keys: BTreeMap<String, KeyState>,
 }
 
-/// An open state file: holds the lock until dropped.
+/// An open state file: holds the lock until dropped, and remembers the process that opened it.
+///
+/// A child made by `fork()` inherits the lock's descriptor and a copy of the card in memory;
+/// if it saved its copy, the parent's and the child's counters would overwrite each other and
+/// a wrong PIN could be tried more often than the card allows. So [`StateFile::save`] refuses
+/// in any process but the one that opened the file ([`StateError::OtherProcess`]), and the
+/// virtual card refuses every command there (see [`super::VirtualCard::open`]).
 ///
 /// The lock and the saves follow the file the path names, not the path's text: a symbolic
 /// link is resolved first, so `link.json -> real.json` and `real.json` are one card (the second
@@ -131,6 +155,8 @@ pub struct StateFile {
     path: PathBuf,
     /// The file it names, every symbolic link resolved: what is read, locked and replaced.
     target: PathBuf,
+    /// The process that opened the file (and holds the lock).
+    opened_by: u32,
     _lock: File,
 }
 
@@ -146,13 +172,21 @@ impl StateFile {
     /// Opens (and locks) the state at `path`. Returns the stored state, or `None` if the file
     /// does not exist yet. The parent directory is created if needed (readable by its owner
     /// only, `0700`, on Unix). A file that does not match the format exactly is refused and
-    /// left untouched.
+    /// left untouched. A path that names something other than a regular file (a directory,
+    /// `/dev/null`) is refused ([`StateError::NotAFile`]) before anything is created, the lock
+    /// file beside it included.
     pub fn open(path: &Path) -> Result<(StateFile, Option<PersistentState>), StateError> {
         let io = |source| StateError::Io {
             path: path.to_owned(),
             source,
         };
         let target = resolve(path).map_err(io)?;
+        match fs::metadata(&target) {
+            Ok(m) if !m.is_file() => return Err(StateError::NotAFile(path.to_owned())),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
         let lock = open_private(&lock_path(&target), false).map_err(io)?;
         // A lock just released can still look held for an instant: a process started by
         // another thread of the holder's program carries a copy of the lock's descriptor until
@@ -180,6 +214,7 @@ impl StateFile {
             StateFile {
                 path: path.to_owned(),
                 target,
+                opened_by: std::process::id(),
                 _lock: lock,
             },
             existing,
@@ -194,6 +229,26 @@ impl StateFile {
     /// The file the path names, every symbolic link resolved.
     pub fn target(&self) -> &Path {
         &self.target
+    }
+
+    /// The id of the process that opened the file.
+    pub fn opened_by(&self) -> u32 {
+        self.opened_by
+    }
+
+    /// `Ok` in the process that opened the file; [`StateError::OtherProcess`] in a child made
+    /// by `fork()`, which must not use the parent's card.
+    pub fn check_process(&self) -> Result<(), StateError> {
+        let current = std::process::id();
+        if current == self.opened_by {
+            Ok(())
+        } else {
+            Err(StateError::OtherProcess {
+                path: self.path.clone(),
+                opened_by: self.opened_by,
+                current,
+            })
+        }
     }
 
     /// Makes an existing state file readable and writable by its owner only (`0600` on Unix),
@@ -216,8 +271,10 @@ impl StateFile {
     }
 
     /// Saves atomically: a temporary file (`0600` on Unix) beside the target, fsync, rename over
-    /// the target, fsync the directory. A symbolic link to the state stays a link.
+    /// the target, fsync the directory. A symbolic link to the state stays a link. Refused,
+    /// with nothing written, in a process other than the one that opened the file.
     pub fn save(&self, state: &PersistentState) -> Result<(), StateError> {
+        self.check_process()?;
         let io = |source| StateError::Io {
             path: self.path.clone(),
             source,

@@ -172,9 +172,30 @@ pub fn sha256_file(path: &Path) -> Result<(u64, Vec<u8>), Failure> {
     mynacard_docsig::sha256_reader(&mut f).map_err(|e| read_failure(path, e))
 }
 
-/// `sign --key K --in FILE --out FILE`: a detached raw signature (PKCS#1 v1.5 over the SHA-256
-/// DigestInfo of the file, P1=00), checked against the key's certificate before it is written.
-/// The file is hashed as it is read, before the PIN is asked for; the card signs the digest.
+/// The scheme of a raw signature (`sign --scheme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RawScheme {
+    /// PKCS#1 v1.5 over the SHA-256 DigestInfo (P1=00).
+    Pkcs1,
+    /// RSASSA-PSS over the SHA-256 hash, MGF1-SHA-256, salt 32 (P1=04).
+    Pss,
+}
+
+impl RawScheme {
+    /// The library's scheme.
+    pub fn library(self) -> SignatureScheme {
+        match self {
+            RawScheme::Pkcs1 => SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256),
+            RawScheme::Pss => SignatureScheme::PssSha256Digest,
+        }
+    }
+}
+
+/// `sign --key K --in FILE --out FILE [--scheme pkcs1|pss]`: a detached raw signature
+/// (PKCS#1 v1.5 over the SHA-256 DigestInfo of the file, P1=00; or RSASSA-PSS over its SHA-256
+/// hash, P1=04), checked against the key's certificate before it is written. The file is hashed
+/// as it is read, before the PIN is asked for; the card signs the digest.
+#[allow(clippy::too_many_arguments)]
 pub fn sign(
     card: &mut AnyCard,
     secrets: &mut SecretSource,
@@ -183,6 +204,7 @@ pub fn sign(
     out: &Path,
     allow_last_try: bool,
     json: bool,
+    scheme: SignatureScheme,
 ) -> Result<(), Failure> {
     // Everything that can fail without the card, before the PIN is asked for.
     std::fs::File::open(input).map_err(|e| read_failure(input, e))?;
@@ -196,7 +218,6 @@ pub fn sign(
     }
     outfile::check_writable(out)?;
     let (_, digest) = sha256_file(input)?;
-    let scheme = SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256);
     let options = SignOptions {
         last_try: LastTry::allow_if(allow_last_try),
         ..Default::default()

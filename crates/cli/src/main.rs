@@ -152,6 +152,10 @@ pub enum Command {
         /// raw (a PKCS#1 v1.5 signature), cms, cms-attached (CAdES-B-B) or pdf (PAdES B-B).
         #[arg(long, value_enum, default_value_t = docsig::SignFormat::Raw)]
         format: docsig::SignFormat,
+        /// The raw signature's scheme: pkcs1 (PKCS#1 v1.5, P1=00) or pss (RSASSA-PSS with
+        /// MGF1-SHA-256 and a 32-byte salt, P1=04). Only with --format raw.
+        #[arg(long, value_enum, default_value_t = data::RawScheme::Pkcs1)]
+        scheme: data::RawScheme,
     },
     /// Show the name, address, birth date and sex from the text-input-assist AP, checked against
     /// the card's integrity record.
@@ -253,21 +257,34 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             out,
             allow_last_try,
             format,
-        } if format != docsig::SignFormat::Raw => docsig::sign(
-            &mut card,
-            &mut secrets,
-            key.0,
-            format,
-            &input,
-            &out,
-            allow_last_try,
-            cli.json,
-        ),
+            scheme,
+        } if format != docsig::SignFormat::Raw => {
+            if scheme != data::RawScheme::Pkcs1 {
+                return Err(exit::Failure::new(
+                    exit::USAGE,
+                    secure::msg(
+                        "--scheme pss は --format raw のときだけ使えます(CMS と PDF の署名は PKCS#1 v1.5)",
+                        "--scheme pss is for --format raw; CMS and PDF signatures use PKCS#1 v1.5",
+                    ),
+                ));
+            }
+            docsig::sign(
+                &mut card,
+                &mut secrets,
+                key.0,
+                format,
+                &input,
+                &out,
+                allow_last_try,
+                cli.json,
+            )
+        }
         Command::Sign {
             key,
             input,
             out,
             allow_last_try,
+            scheme,
             ..
         } => data::sign(
             &mut card,
@@ -277,6 +294,7 @@ fn run(cli: Cli) -> Result<(), exit::Failure> {
             &out,
             allow_last_try,
             cli.json,
+            scheme.library(),
         ),
         Command::Info {
             my_number,

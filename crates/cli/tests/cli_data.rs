@@ -110,6 +110,66 @@ fn sign_writes_a_checked_detached_signature() {
         )
         .unwrap();
     }
+    // --scheme pss: RSASSA-PSS by the card (P1=04), salt 32, checked independently.
+    for (key, secret) in [("auth", "1234\n"), ("sign", "ABC123\n")] {
+        let out = dir.path().join(format!("doc.{key}.pss"));
+        let o = run(
+            &st,
+            &[
+                "--pin-stdin",
+                "--json",
+                "sign",
+                "--key",
+                key,
+                "--scheme",
+                "pss",
+                "--in",
+                input.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            secret,
+        );
+        assert!(o.status.success(), "{o:?}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["checked"], true);
+        let sig = std::fs::read(&out).unwrap();
+        let public = card_key(key == "sign");
+        verify_signature(
+            &public,
+            SignatureScheme::PssSha256Digest,
+            ToSign::Message(b"an agreement"),
+            &sig,
+        )
+        .unwrap();
+        assert!(verify_signature(
+            &public,
+            SignatureScheme::Pkcs1v15(HashAlgorithm::Sha256),
+            ToSign::Message(b"an agreement"),
+            &sig,
+        )
+        .is_err());
+    }
+    // PSS is for raw signatures only: refused before the PIN is asked for.
+    let o = run(
+        &st,
+        &[
+            "--pin-stdin",
+            "sign",
+            "--key",
+            "auth",
+            "--scheme",
+            "pss",
+            "--format",
+            "cms",
+            "--in",
+            input.to_str().unwrap(),
+            "--out",
+            dir.path().join("x.p7s").to_str().unwrap(),
+        ],
+        "1234\n",
+    );
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
     // A wrong PIN writes nothing.
     let out = dir.path().join("bad.sig");
     let o = run(

@@ -538,13 +538,24 @@ fn check_signature(
             )
             .map_err(|e| bad(e.to_string()))
         }
-        (PublicKey::Rsa(_), RSA_PSS) if hash == HashAlgorithm::Sha256 => verify_signature(
-            &key,
-            SignatureScheme::PssSha256Digest,
-            ToSign::Digest(&digest),
-            signature,
-        )
-        .map_err(|e| bad(e.to_string())),
+        (PublicKey::Rsa(rsa_key), RSA_PSS) if hash == HashAlgorithm::Sha256 => {
+            let salt = pss_sha256_salt(sig_alg).map_err(|e| (Verdict::UnsupportedAlgorithm, e))?;
+            if salt == mynacard::crypto::PSS_SALT_LEN {
+                // The card's own parameters: the library's check.
+                verify_signature(
+                    &key,
+                    SignatureScheme::PssSha256Digest,
+                    ToSign::Digest(&digest),
+                    signature,
+                )
+                .map_err(|e| bad(e.to_string()))
+            } else {
+                // Another signer's declared salt length: checked exactly as declared.
+                rsa_key
+                    .verify_pss_sha256_with_salt(&digest, signature, salt)
+                    .map_err(bad)
+            }
+        }
         (PublicKey::Ec { curve, point }, a)
             if [EC_PUBLIC_KEY, ECDSA_SHA256, ECDSA_SHA384, ECDSA_SHA512].contains(&a) =>
         {
@@ -555,6 +566,32 @@ fn check_signature(
             format!("signature algorithm {a} with a {k} key"),
         )),
     }
+}
+
+/// The salt length of an RSASSA-PSS `AlgorithmIdentifier` (RFC 4055 §3.1, RFC 4056) whose hash
+/// and mask generation are SHA-256 and MGF1-SHA-256 with the trailer field 1, the only PSS
+/// parameters checked here. Absent parameters mean SHA-1, which is refused.
+fn pss_sha256_salt(sig_alg: &spki::AlgorithmIdentifierOwned) -> Result<usize, String> {
+    use der::Decode;
+    let params = sig_alg
+        .parameters
+        .as_ref()
+        .ok_or("RSASSA-PSS without parameters means SHA-1, which is not supported")?;
+    let der = params.to_der().map_err(|e| e.to_string())?;
+    let p = rsa::pkcs1::RsaPssParams::<der::Any>::from_der(&der)
+        .map_err(|e| format!("malformed RSASSA-PSS parameters: {e}"))?;
+    let mgf1 = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
+    if p.hash.oid != c::ID_SHA256
+        || p.mask_gen.oid != mgf1
+        || p.mask_gen.parameters.as_ref().map(|h| h.oid) != Some(c::ID_SHA256)
+        || p.trailer_field != rsa::pkcs1::TrailerField::BC
+    {
+        return Err(format!(
+            "RSASSA-PSS with hash {}, mask generation {}: only SHA-256 with MGF1-SHA-256 is supported",
+            p.hash.oid, p.mask_gen.oid
+        ));
+    }
+    Ok(usize::from(p.salt_len))
 }
 
 /// ECDSA verification of a prehashed `digest` with a DER (`Ecdsa-Sig-Value`) signature.

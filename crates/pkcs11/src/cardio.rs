@@ -4,16 +4,131 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use mynacard::apdu::{Command, Status};
-use mynacard::applets::{self, jpki};
+use mynacard::applets::Aid;
 use mynacard::cert::{CertKind, Certificate};
 use mynacard::credential::{AuthPin, CredentialError, Rule, SignaturePassword};
+use mynacard::crypto::PublicKey;
 use mynacard::pin::{PinKind, PinStatus};
-use mynacard::transport::{mask_command, Transport, TransportCaps, TransportError};
+use mynacard::sign::{KeyKind, SignOptions, SignatureScheme, ToSign, Verification};
+use mynacard::transport::{mask_command, Exchange, Transport, TransportCaps, TransportError};
 use mynacard::{Card, Error, LastTry};
 
-/// A card connection: the library's [`Card`] over any transport that can move between threads.
-pub(crate) type Conn = Card<Box<dyn Transport + Send>>;
+/// A card connection: the library's [`Card`] over the module's [`Link`].
+pub(crate) type Conn = Card<Link>;
+
+/// The transport under a connection: the virtual card (kept as itself, so that the module can
+/// let go of its state file's lock), or any other transport that can move between threads.
+pub(crate) enum Link {
+    /// The virtual card, its exchanges logged when `MYNACARD_SIM_LOG` is set.
+    #[cfg(feature = "sim")]
+    Sim(SharedSim),
+    /// A PC/SC reader (or another transport).
+    #[allow(dead_code)]
+    Other(Box<dyn Transport + Send>),
+}
+
+/// The virtual card behind a mutex of its own, so that the module can let go of its state
+/// file's lock from outside the library's session (reaching the transport through the session
+/// mutably would make the session forget its selection, and cost a SELECT).
+#[cfg(feature = "sim")]
+pub(crate) struct SharedSim(Box<std::sync::Mutex<FileLog<mynacard::sim::VirtualCard>>>);
+
+#[cfg(feature = "sim")]
+impl SharedSim {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FileLog<mynacard::sim::VirtualCard>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(feature = "sim")]
+impl Transport for SharedSim {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.lock().transmit(command)
+    }
+    fn caps(&self) -> TransportCaps {
+        self.lock().caps()
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        self.lock().begin_transaction()
+    }
+    fn end_transaction(&mut self) {
+        self.lock().end_transaction()
+    }
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        self.lock().unpower()
+    }
+    fn shared(&self) -> bool {
+        self.lock().shared()
+    }
+    fn prior_exchanges(&self) -> Vec<Exchange> {
+        self.lock().prior_exchanges()
+    }
+    fn selected_on_open(&self) -> Option<Aid> {
+        self.lock().selected_on_open()
+    }
+    fn selection_kept(&self) -> bool {
+        self.lock().selection_kept()
+    }
+}
+
+impl Link {
+    fn get(&self) -> &dyn Transport {
+        match self {
+            #[cfg(feature = "sim")]
+            Link::Sim(t) => t,
+            Link::Other(t) => t,
+        }
+    }
+
+    fn get_mut(&mut self) -> &mut dyn Transport {
+        match self {
+            #[cfg(feature = "sim")]
+            Link::Sim(t) => t,
+            Link::Other(t) => t,
+        }
+    }
+}
+
+impl Transport for Link {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.get_mut().transmit(command)
+    }
+    fn caps(&self) -> TransportCaps {
+        self.get().caps()
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        self.get_mut().begin_transaction()
+    }
+    fn end_transaction(&mut self) {
+        self.get_mut().end_transaction()
+    }
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        self.get_mut().unpower()
+    }
+    fn shared(&self) -> bool {
+        self.get().shared()
+    }
+    fn prior_exchanges(&self) -> Vec<Exchange> {
+        self.get().prior_exchanges()
+    }
+    fn selected_on_open(&self) -> Option<Aid> {
+        self.get().selected_on_open()
+    }
+    fn selection_kept(&self) -> bool {
+        self.get().selection_kept()
+    }
+}
+
+/// Lets go of a card that other programs cannot use while it is held (the virtual card's state
+/// file lock) without losing what the connection knows (its selection): the next command takes
+/// the lock again and reloads the card's counters. Nothing for a shared PC/SC connection.
+pub(crate) fn release_lock(card: &Conn) {
+    match card.session().transport() {
+        #[cfg(feature = "sim")]
+        Link::Sim(t) => t.lock().inner.release_lock(),
+        Link::Other(_) => {}
+    }
+}
 
 /// One of the two JPKI keys, each with its own PIN: one PKCS#11 token each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,11 +156,11 @@ impl Key {
         }
     }
 
-    /// The private-key EF, for SIGN.
-    fn key_fid(self) -> u16 {
+    /// The library's name of the private key.
+    fn key_kind(self) -> KeyKind {
         match self {
-            Key::Auth => jpki::AUTH_KEY.0,
-            Key::Sign => jpki::SIGN_KEY.0,
+            Key::Auth => KeyKind::Auth,
+            Key::Sign => KeyKind::Sign,
         }
     }
 
@@ -148,37 +263,56 @@ pub(crate) fn read_ca_certificate(card: &mut Conn, key: Key) -> Result<Certifica
     card.jpki().read_certificate(key.cert_kind().ca())
 }
 
-/// Signs `data` as given with P1=00 (PKCS#1 v1.5 over the caller's DigestInfo), the key's PIN
-/// already verified. Addresses the key by SFI (one exchange); a card that refuses SFI gets
-/// SELECT EF and `P2=80`.
-pub(crate) fn sign_raw(card: &mut Conn, key: Key, data: &[u8]) -> Result<Vec<u8>, Error> {
-    let s = card.session_mut();
-    s.transaction(|s| {
-        s.select_df(&applets::JPKI)?;
-        let fid = key.key_fid();
-        let sign = |p2: u8| -> Result<Command, Error> {
-            Ok(Command::new(0x80, 0x2A, 0x00, p2)
-                .with_data(data)?
-                .with_ne(256)?)
-        };
-        let mut r = s.transmit(&sign(0x80 | (fid as u8 & 0x1F))?)?;
-        if matches!(r.sw.status(), Status::IncorrectP1P2 | Status::FileNotFound) {
-            s.select_ef(mynacard::applets::Fid(fid))?;
-            r = s.transmit(&sign(0x80)?)?;
-        }
-        match r.sw.status() {
-            Status::Success if !r.data.is_empty() => Ok(r.data),
-            Status::SecurityStatusNotSatisfied => Err(Error::NeedsVerification {
-                what: "signing",
-                needs: key.pin_kind().description(),
-            }),
-            _ => Err(Error::Card {
-                operation: "SIGN",
-                sw: r.sw,
-                meaning: mynacard::error::sw_meaning(r.sw),
-            }),
-        }
-    })
+/// What the card is asked to sign: built by the module from the mechanism and the data.
+pub(crate) enum SignInput<'a> {
+    /// A DigestInfo as given (`CKM_RSA_PKCS`, and the DigestInfo the module builds for
+    /// `CKM_SHA1_RSA_PKCS`): the card's P1=00 scheme, PKCS#1 v1.5 over exactly these bytes.
+    DigestInfo(&'a [u8]),
+    /// A digest for one of the library's schemes (`CKM_SHA256_RSA_PKCS` and the other SHA-2
+    /// mechanisms: [`SignatureScheme::Pkcs1v15`]; a PSS mechanism would pass a PSS scheme).
+    Scheme(SignatureScheme, &'a [u8]),
+}
+
+/// Signs with `key`, its PIN already verified, through the library (which builds the SIGN
+/// command, addresses the key by SFI with the SELECT EF fallback, and checks the signature
+/// under `public`, the key of the certificate the module read). Nothing is returned that does
+/// not verify.
+pub(crate) fn sign(
+    card: &mut Conn,
+    key: Key,
+    input: SignInput<'_>,
+    public: &PublicKey,
+) -> Result<Vec<u8>, Error> {
+    let options = SignOptions {
+        verification: Verification::Key(public.clone()),
+        ..SignOptions::default()
+    };
+    let mut jpki = card.jpki();
+    match input {
+        SignInput::DigestInfo(di) => jpki.sign_digest_info_verified(key.key_kind(), di, &options),
+        SignInput::Scheme(scheme, digest) => jpki
+            .sign_verified(key.key_kind(), scheme, ToSign::Digest(digest), &options)
+            .map(|s| s.bytes),
+    }
+}
+
+/// Lets go of a connection inherited from the parent process (in a child made by `fork()`)
+/// without any I/O. The virtual card is dropped: that closes this process's copy of the state
+/// file's lock descriptor (the lock itself stays the parent's until the parent lets go, and is
+/// not kept alive by the child), and sends nothing. A PC/SC connection is leaked instead: its
+/// worker thread does not exist in the child, and a disconnect through the parent's handle
+/// would reset the card under the parent.
+pub(crate) fn abandon(card: Conn) {
+    match card.session().transport() {
+        #[cfg(feature = "sim")]
+        Link::Sim(_) => drop(card),
+        Link::Other(_) => std::mem::forget(card),
+    }
+}
+
+/// Fills `out` with the card's random bytes (GET CHALLENGE, through the library).
+pub(crate) fn random(card: &mut Conn, out: &mut [u8]) -> Result<(), Error> {
+    card.card_random(out)
 }
 
 /// Removes power from the card: its security status (verified PINs) ends.
@@ -245,14 +379,12 @@ pub(crate) fn connect(backend: &Backend) -> Result<Conn, String> {
         #[cfg(feature = "sim")]
         Backend::Sim { state, log } => {
             let card = mynacard::sim::VirtualCard::open(state).map_err(|e| e.to_string())?;
-            let t: Box<dyn Transport + Send> = match log {
-                Some(path) => Box::new(FileLog {
+            Ok(Card::new(Link::Sim(SharedSim(Box::new(
+                std::sync::Mutex::new(FileLog {
                     inner: card,
-                    path: path.clone(),
+                    path: log.clone(),
                 }),
-                None => Box::new(card),
-            };
-            Ok(Card::new(t))
+            )))))
         }
         #[cfg(feature = "pcsc")]
         Backend::Pcsc { reader } => {
@@ -266,7 +398,7 @@ pub(crate) fn connect(backend: &Backend) -> Result<Conn, String> {
                 &mut |_| {},
             )
             .map_err(|e| e.to_string())?;
-            Ok(Card::new(Box::new(t)))
+            Ok(Card::new(Link::Other(Box::new(t))))
         }
     }
 }
@@ -291,7 +423,7 @@ pub(crate) fn pcsc_readers() -> Vec<(String, Conn)> {
                 &mut |_| {},
             )
             .ok()?;
-            let conn: Conn = Card::new(Box::new(t));
+            let conn: Conn = Card::new(Link::Other(Box::new(t)));
             Some((r, conn))
         })
         .collect()
@@ -300,38 +432,50 @@ pub(crate) fn pcsc_readers() -> Vec<(String, Conn)> {
 /// A transport that appends each exchange to a file: the command with the data of
 /// PIN-carrying commands masked, and only the length and status word of the answer (never its
 /// data). For counting exchanges (`MYNACARD_SIM_LOG`). Power removal is logged as a line
-/// `# unpower`, which is not an exchange.
-struct FileLog<T> {
+/// `# unpower`, which is not an exchange. Without a path, nothing is logged.
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
+pub(crate) struct FileLog<T> {
     inner: T,
-    path: PathBuf,
+    path: Option<PathBuf>,
 }
 
-fn append(path: &Path, line: &str) {
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
+/// Appends a line to the log, creating it readable and writable by its owner only (`0600` on
+/// Unix): it shows which commands were sent and when, which is nobody else's business.
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
+fn append(path: Option<&Path>, line: impl FnOnce() -> String) {
+    let Some(path) = path else {
+        return;
+    };
+    let mut o = std::fs::OpenOptions::new();
+    o.create(true).append(true);
+    #[cfg(unix)]
     {
-        let _ = writeln!(f, "{line}");
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    if let Ok(mut f) = o.open(path) {
+        let _ = writeln!(f, "{}", line());
     }
 }
 
 impl<T: Transport> Transport for FileLog<T> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let r = self.inner.transmit(command);
-        let answer = match &r {
-            Ok(b) if b.len() >= 2 => format!(
-                "{:02X}{:02X} ({} bytes)",
-                b[b.len() - 2],
-                b[b.len() - 1],
-                b.len() - 2
-            ),
-            Ok(b) => format!("malformed ({} bytes)", b.len()),
-            Err(e) => format!("error: {e}"),
-        };
-        let masked = mask_command(command);
-        let shown: String = masked.iter().take(16).map(|b| format!("{b:02X}")).collect();
-        append(&self.path, &format!("{shown} -> {answer}"));
+        append(self.path.as_deref(), || {
+            let answer = match &r {
+                Ok(b) if b.len() >= 2 => format!(
+                    "{:02X}{:02X} ({} bytes)",
+                    b[b.len() - 2],
+                    b[b.len() - 1],
+                    b.len() - 2
+                ),
+                Ok(b) => format!("malformed ({} bytes)", b.len()),
+                Err(e) => format!("error: {e}"),
+            };
+            let masked = mask_command(command);
+            let shown: String = masked.iter().take(16).map(|b| format!("{b:02X}")).collect();
+            format!("{shown} -> {answer}")
+        });
         r
     }
     fn caps(&self) -> TransportCaps {
@@ -345,10 +489,88 @@ impl<T: Transport> Transport for FileLog<T> {
     }
     fn unpower(&mut self) -> Result<(), TransportError> {
         let r = self.inner.unpower();
-        append(&self.path, "# unpower");
+        append(self.path.as_deref(), || "# unpower".into());
         r
     }
     fn shared(&self) -> bool {
         self.inner.shared()
+    }
+    fn prior_exchanges(&self) -> Vec<Exchange> {
+        self.inner.prior_exchanges()
+    }
+    fn selected_on_open(&self) -> Option<Aid> {
+        self.inner.selected_on_open()
+    }
+    fn selection_kept(&self) -> bool {
+        self.inner.selection_kept()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A transport whose every optional method answers something other than the default.
+    struct Distinct;
+
+    impl Transport for Distinct {
+        fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+            Ok(vec![0x90, 0x00])
+        }
+        fn caps(&self) -> TransportCaps {
+            TransportCaps {
+                extended_length: false,
+            }
+        }
+        fn begin_transaction(&mut self) -> Result<(), TransportError> {
+            Err(TransportError::Backend("begin".into()))
+        }
+        fn unpower(&mut self) -> Result<(), TransportError> {
+            Err(TransportError::Backend("unpower".into()))
+        }
+        fn shared(&self) -> bool {
+            true
+        }
+        fn prior_exchanges(&self) -> Vec<Exchange> {
+            vec![Exchange::new(
+                &[0x00, 0xA4, 0x04, 0x0C],
+                Ok(vec![0x90, 0x00]),
+            )]
+        }
+        fn selected_on_open(&self) -> Option<Aid> {
+            Some(mynacard::applets::JPKI)
+        }
+        fn selection_kept(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn file_log_forwards_every_transport_method() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let mut t = FileLog {
+            inner: Distinct,
+            path: Some(path.clone()),
+        };
+        assert_eq!(
+            t.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]).unwrap(),
+            [0x90, 0x00]
+        );
+        assert!(!t.caps().extended_length);
+        assert!(t.begin_transaction().is_err());
+        assert!(t.unpower().is_err());
+        assert!(t.shared());
+        assert_eq!(t.prior_exchanges(), Distinct.prior_exchanges());
+        assert_eq!(t.selected_on_open(), Some(mynacard::applets::JPKI));
+        assert!(t.selection_kept());
+        let log = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(log, "0084000008 -> 9000 (0 bytes)\n# unpower\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the log is its owner's only");
+        }
     }
 }

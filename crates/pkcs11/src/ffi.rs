@@ -18,12 +18,17 @@ use crate::module::{padded, Attr, Module, R};
 /// The module between `C_Initialize` and `C_Finalize`.
 static MODULE: Mutex<Option<Module>> = Mutex::new(None);
 
-/// Runs `f` on the initialized module under its mutex, catching panics.
+/// Runs `f` on the initialized module under its mutex, catching panics. In a child made by
+/// `fork()`, the module the parent initialized is not this process's: every call answers
+/// `CKR_CRYPTOKI_NOT_INITIALIZED` until the child calls `C_Initialize` (PKCS#11 v2.40 §6.7.1),
+/// so the child never uses the parent's card connection, sessions or logins (nor the virtual
+/// card's counters, of which it holds only a copy).
 fn with(f: impl FnOnce(&mut Module) -> R<()>) -> CK_RV {
     catch_unwind(AssertUnwindSafe(|| {
         let mut g = MODULE.lock().unwrap_or_else(|p| p.into_inner());
         match g.as_mut() {
             None => CKR_CRYPTOKI_NOT_INITIALIZED,
+            Some(m) if !m.in_its_process() => CKR_CRYPTOKI_NOT_INITIALIZED,
             Some(m) => match f(m) {
                 Ok(()) => CKR_OK,
                 Err(rv) => rv,
@@ -90,6 +95,14 @@ fn pin_arg<'a>(p: *const CK_UTF8CHAR, len: CK_ULONG) -> R<Option<&'a [u8]>> {
     input(p, len).map(Some)
 }
 
+/// Lets go of a module inherited from the parent process without using the parent's cards
+/// (see [`Module::abandon`]).
+fn abandon(inherited: Option<Module>) {
+    if let Some(m) = inherited {
+        m.abandon();
+    }
+}
+
 #[no_mangle]
 pub extern "C" fn C_Initialize(args: *mut c_void) -> CK_RV {
     if !args.is_null() {
@@ -114,8 +127,10 @@ pub extern "C" fn C_Initialize(args: *mut c_void) -> CK_RV {
     }
     catch_unwind(|| {
         let mut g = MODULE.lock().unwrap_or_else(|p| p.into_inner());
-        if g.is_some() {
-            return CKR_CRYPTOKI_ALREADY_INITIALIZED;
+        match g.as_ref() {
+            Some(m) if m.in_its_process() => return CKR_CRYPTOKI_ALREADY_INITIALIZED,
+            Some(_) => abandon(g.take()),
+            None => {}
         }
         *g = Some(Module::from_env());
         CKR_OK
@@ -132,6 +147,10 @@ pub extern "C" fn C_Finalize(reserved: *mut c_void) -> CK_RV {
         let mut g = MODULE.lock().unwrap_or_else(|p| p.into_inner());
         match g.take() {
             None => CKR_CRYPTOKI_NOT_INITIALIZED,
+            Some(m) if !m.in_its_process() => {
+                abandon(Some(m));
+                CKR_CRYPTOKI_NOT_INITIALIZED
+            }
             Some(mut m) => {
                 m.finalize();
                 CKR_OK
@@ -414,8 +433,31 @@ pub extern "C" fn C_SignInit(
         }
         // SAFETY: non-null, and the application passes a CK_MECHANISM (§5.12).
         let mech = unsafe { &*mech };
+        if crate::module::is_pss(mech.mechanism) {
+            let params = pss_params(mech);
+            return m.sign_init_pss(session, mech.mechanism, params, key);
+        }
         let has_parameter = !mech.pParameter.is_null() || mech.ulParameterLen != 0;
         m.sign_init(session, mech.mechanism, has_parameter, key)
+    })
+}
+
+/// The `CK_RSA_PKCS_PSS_PARAMS` of a PSS mechanism: `None` when the parameter is missing or not
+/// of that structure's size.
+fn pss_params(mech: &CK_MECHANISM) -> Option<crate::module::PssParams> {
+    if mech.pParameter.is_null()
+        || mech.ulParameterLen as usize != std::mem::size_of::<CK_RSA_PKCS_PSS_PARAMS>()
+    {
+        return None;
+    }
+    // SAFETY: non-null, and the application says it points to `ulParameterLen` bytes, which is
+    // the size of a CK_RSA_PKCS_PSS_PARAMS (checked above); read unaligned, since nothing
+    // promises the buffer's alignment.
+    let p = unsafe { std::ptr::read_unaligned(mech.pParameter as *const CK_RSA_PKCS_PSS_PARAMS) };
+    Some(crate::module::PssParams {
+        hash: p.hashAlg,
+        mgf: p.mgf,
+        salt_len: p.sLen,
     })
 }
 
@@ -482,6 +524,31 @@ pub extern "C" fn C_SignFinal(
     with(|m| sign_out(m, session, None, sig, sig_len))
 }
 
+/// `C_GenerateRandom`: the card's own random bytes (GET CHALLENGE through the library, at most
+/// 256 bytes an exchange).
+#[no_mangle]
+pub extern "C" fn C_GenerateRandom(
+    session: CK_SESSION_HANDLE,
+    data: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
+    with(|m| {
+        if data.is_null() {
+            return if len == 0 {
+                m.generate_random(session, &mut [])
+            } else {
+                Err(CKR_ARGUMENTS_BAD)
+            };
+        }
+        // SAFETY: `data` is non-null and the application passes a buffer of `len` writable
+        // bytes (PKCS#11 §5.15) that it does not touch during the call; the slice does not
+        // outlive the call. Written in place: nothing the size of the caller's request is
+        // allocated, and on failure the library leaves it zeroed.
+        let out = unsafe { std::slice::from_raw_parts_mut(data, len as usize) };
+        m.generate_random(session, out)
+    })
+}
+
 /// Functions the module does not implement: each answers `CKR_FUNCTION_NOT_SUPPORTED` (after
 /// `CKR_CRYPTOKI_NOT_INITIALIZED` when the module is not initialized).
 macro_rules! not_supported {
@@ -533,7 +600,6 @@ not_supported! {
     C_UnwrapKey(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE, _a4: *mut CK_BYTE, _a5: CK_ULONG, _a6: *mut CK_ATTRIBUTE, _a7: CK_ULONG, _a8: *mut CK_OBJECT_HANDLE);
     C_DeriveKey(_a1: CK_SESSION_HANDLE, _a2: *mut CK_MECHANISM, _a3: CK_OBJECT_HANDLE, _a4: *mut CK_ATTRIBUTE, _a5: CK_ULONG, _a6: *mut CK_OBJECT_HANDLE);
     C_SeedRandom(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG);
-    C_GenerateRandom(_a1: CK_SESSION_HANDLE, _a2: *mut CK_BYTE, _a3: CK_ULONG);
     C_GetFunctionStatus(_a1: CK_SESSION_HANDLE);
     C_CancelFunction(_a1: CK_SESSION_HANDLE);
 }

@@ -20,9 +20,14 @@
 //!   certificate (`CKA_CERTIFICATE_CATEGORY` authority, `CKA_ID` `03` and `04`), read from the
 //!   card only when its value is asked for.
 //! - **Mechanisms.** `CKM_RSA_PKCS` (the caller's DigestInfo, signed by the card's P1=00
-//!   scheme) and `CKM_SHA1/256/384/512_RSA_PKCS` (hashed here). No `CKM_RSA_X_509` (the card
-//!   always pads) and no PSS (see the README). Every signature is checked against the
-//!   certificate before it is returned.
+//!   scheme), `CKM_SHA1/256/384/512_RSA_PKCS` (hashed here as the data arrives: no part of a
+//!   multi-part input is kept), and RSASSA-PSS by the card's P1=04: `CKM_RSA_PKCS_PSS` (a
+//!   SHA-256 hash) and `CKM_SHA256_RSA_PKCS_PSS`, with the parameters {`CKM_SHA256`,
+//!   `CKG_MGF1_SHA256`, `sLen` 32} only (TLS 1.3's `rsa_pss_rsae_sha256`). No `CKM_RSA_X_509`
+//!   (the card always pads). The library builds every command and checks every signature
+//!   against the certificate before it is returned (PSS with exactly those parameters; one
+//!   that does not verify is `CKR_FUNCTION_FAILED`). `C_GenerateRandom` gives the card's GET
+//!   CHALLENGE bytes.
 //! - **Discovery and events.** `C_GetInterfaceList` and `C_GetInterface` (PKCS#11 3.0) offer
 //!   the "PKCS 11" interface with this v2.40 function list. `C_WaitForSlotEvent` answers
 //!   `CKR_NO_EVENT` with `CKF_DONT_BLOCK` (slots and tokens are fixed at `C_Initialize`) and
@@ -31,7 +36,12 @@
 //!   (`CKR_PIN_LEN_RANGE`, `CKR_PIN_INVALID`), never send a blocked PIN (`CKR_PIN_LOCKED`), and
 //!   with one try left answer [`CKR_LAST_TRY_REFUSED`] unless `MYNACARD_ALLOW_LAST_TRY=1` is set
 //!   or the caller logs in as [`CKU_MYNACARD_ALLOW_LAST_TRY`]. `C_Logout`, and closing the
-//!   last session of a logged-in token, unpower the card, which logs out both of its tokens.
+//!   last session of a logged-in token, unpower the card, which logs out both of its tokens;
+//!   so does `C_SetPIN` on a token that is not logged in, so that no PIN stays verified that no
+//!   session shows as logged in.
+//! - **`fork()`.** In a child process every call answers `CKR_CRYPTOKI_NOT_INITIALIZED` until
+//!   the child calls `C_Initialize` (PKCS#11 v2.40 §6.7.1); the parent's card connections are
+//!   never used by the child.
 //!
 //! All `unsafe` code is in one module, the C boundary.
 

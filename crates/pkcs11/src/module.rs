@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 
 use cryptoki_sys::*;
 use der::Encode;
+use mynacard::crypto::{HashAlgorithm, PublicKey};
 use mynacard::pin::PinStatus;
+use mynacard::sign::SignatureScheme;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
-use crate::cardio::{self, Backend, Conn, Failure, Key, TypedPin};
+use crate::cardio::{self, Backend, Conn, Failure, Key, SignInput, TypedPin};
 
 /// A PKCS#11 return value that is not `CKR_OK`.
 pub(crate) type Rv = CK_RV;
@@ -45,9 +47,58 @@ pub(crate) const MECHANISMS: [CK_MECHANISM_TYPE; 5] = [
     CKM_SHA512_RSA_PKCS,
 ];
 
-const SHA1_PREFIX: [u8; 15] = [
-    0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00, 0x04, 0x14,
-];
+/// The RSASSA-PSS mechanisms: the card signs a SHA-256 hash with PSS (P1=04), with MGF1-SHA-256
+/// and a 32-byte salt (docs/card.md §7), TLS 1.3's `rsa_pss_rsae_sha256`. `CKM_RSA_PKCS_PSS`
+/// takes the 32-byte hash; `CKM_SHA256_RSA_PKCS_PSS` hashes the data here, incrementally for
+/// `C_SignUpdate`. Only the parameters {`CKM_SHA256`, `CKG_MGF1_SHA256`, `sLen` 32} are
+/// accepted.
+pub(crate) const PSS_MECHANISMS: [CK_MECHANISM_TYPE; 2] =
+    [CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS];
+
+/// Whether `mechanism` is one of [`PSS_MECHANISMS`].
+pub(crate) fn is_pss(mechanism: CK_MECHANISM_TYPE) -> bool {
+    PSS_MECHANISMS.contains(&mechanism)
+}
+
+/// The fields of a `CK_RSA_PKCS_PSS_PARAMS`, as the boundary read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PssParams {
+    /// `hashAlg`.
+    pub(crate) hash: CK_MECHANISM_TYPE,
+    /// `mgf`.
+    pub(crate) mgf: CK_RSA_PKCS_MGF_TYPE,
+    /// `sLen`.
+    pub(crate) salt_len: CK_ULONG,
+}
+
+impl PssParams {
+    /// The only parameters the card signs with.
+    pub(crate) const CARD: PssParams = PssParams {
+        hash: CKM_SHA256,
+        mgf: CKG_MGF1_SHA256,
+        salt_len: mynacard::crypto::PSS_SALT_LEN as CK_ULONG,
+    };
+}
+
+/// What a PSS sign operation gathers: the hash itself (`CKM_RSA_PKCS_PSS`, at most 32 bytes
+/// kept), or the SHA-256 state over the data so far (`CKM_SHA256_RSA_PKCS_PSS`).
+enum PssInput {
+    Hash(Zeroizing<Vec<u8>>),
+    Message(Sha256),
+}
+
+/// A PSS sign operation in progress.
+struct PssOp {
+    key: Key,
+    input: PssInput,
+    multipart: bool,
+}
+
+/// The most data `C_SignUpdate` gathers for `CKM_RSA_PKCS` (whose data is signed as given):
+/// a DigestInfo fits a 4096-bit key's padding in 501 bytes, the largest key the module
+/// announces. More is `CKR_DATA_LEN_RANGE` at once, so that the operation's state stays bounded
+/// whatever the caller sends.
+const RAW_MAX: usize = 4096 / 8 - 11;
 
 /// Object handles: four per token (certificate, public key, private key, CA certificate),
 /// numbered from the slot so that they are unique in the module.
@@ -100,6 +151,8 @@ struct CertData {
     modulus: Vec<u8>,
     exponent: Vec<u8>,
     bits: usize,
+    /// The key every signature is checked against (by the library) before it is returned.
+    public: PublicKey,
 }
 
 impl CertData {
@@ -111,6 +164,7 @@ impl CertData {
             modulus: rsa.modulus.clone(),
             exponent: rsa.exponent.clone(),
             bits: rsa.bits(),
+            public: key.clone(),
         })
     }
 }
@@ -169,6 +223,13 @@ impl Device {
             let _ = cardio::unpower(c);
         }
         self.forget_login();
+    }
+
+    /// Lets go of the card: unpowered (which logs both tokens out) and disconnected; a locked
+    /// card (the virtual card's state file) is unlocked. The next use connects again.
+    fn release(&mut self) {
+        self.unpower();
+        self.conn = None;
     }
 
     fn forget_login(&mut self) {
@@ -242,11 +303,87 @@ impl Device {
     }
 }
 
+/// What a sign operation keeps of the data while it arrives: the hashing mechanisms hash each
+/// part as it comes (`C_SignUpdate` keeps no part), and `CKM_RSA_PKCS` gathers at most
+/// [`RAW_MAX`] bytes. The state is the same size whatever the input's length.
+enum Gathered {
+    /// `CKM_RSA_PKCS`: the caller's DigestInfo, signed as given.
+    Raw(Zeroizing<Vec<u8>>),
+    Sha1(Sha1),
+    Sha256(Sha256),
+    Sha384(Sha384),
+    Sha512(Sha512),
+}
+
+impl Gathered {
+    fn new(mechanism: CK_MECHANISM_TYPE) -> R<Self> {
+        Ok(match mechanism {
+            CKM_RSA_PKCS => Gathered::Raw(Zeroizing::new(Vec::new())),
+            CKM_SHA1_RSA_PKCS => Gathered::Sha1(Sha1::new()),
+            CKM_SHA256_RSA_PKCS => Gathered::Sha256(Sha256::new()),
+            CKM_SHA384_RSA_PKCS => Gathered::Sha384(Sha384::new()),
+            CKM_SHA512_RSA_PKCS => Gathered::Sha512(Sha512::new()),
+            _ => return Err(CKR_MECHANISM_INVALID),
+        })
+    }
+
+    /// Takes one part: hashed at once, or (raw) kept up to [`RAW_MAX`] bytes.
+    fn update(&mut self, part: &[u8]) -> R<()> {
+        match self {
+            Gathered::Raw(v) => {
+                if v.len() + part.len() > RAW_MAX {
+                    return Err(CKR_DATA_LEN_RANGE);
+                }
+                v.extend_from_slice(part);
+            }
+            Gathered::Sha1(h) => h.update(part),
+            Gathered::Sha256(h) => h.update(part),
+            Gathered::Sha384(h) => h.update(part),
+            Gathered::Sha512(h) => h.update(part),
+        }
+        Ok(())
+    }
+}
+
+/// The input for the card: the DigestInfo for raw and SHA-1 (the library builds SHA-1's prefix
+/// from the hash's OID), the digest with its library scheme for SHA-2.
+enum Finished {
+    DigestInfo(Zeroizing<Vec<u8>>),
+    Scheme(SignatureScheme, Vec<u8>),
+}
+
+impl Finished {
+    fn from(g: Gathered) -> R<Self> {
+        let scheme = |h| SignatureScheme::Pkcs1v15(h);
+        Ok(match g {
+            Gathered::Raw(v) => Finished::DigestInfo(v),
+            Gathered::Sha1(h) => Finished::DigestInfo(Zeroizing::new(
+                mynacard::sign::digest_info_for::<Sha1>(&h.finalize()).ok_or(CKR_GENERAL_ERROR)?,
+            )),
+            Gathered::Sha256(h) => {
+                Finished::Scheme(scheme(HashAlgorithm::Sha256), h.finalize().to_vec())
+            }
+            Gathered::Sha384(h) => {
+                Finished::Scheme(scheme(HashAlgorithm::Sha384), h.finalize().to_vec())
+            }
+            Gathered::Sha512(h) => {
+                Finished::Scheme(scheme(HashAlgorithm::Sha512), h.finalize().to_vec())
+            }
+        })
+    }
+
+    fn input(&self) -> SignInput<'_> {
+        match self {
+            Finished::DigestInfo(d) => SignInput::DigestInfo(d),
+            Finished::Scheme(s, d) => SignInput::Scheme(*s, d),
+        }
+    }
+}
+
 /// A sign operation in progress.
 struct SignOp {
     key: Key,
-    mechanism: CK_MECHANISM_TYPE,
-    data: Zeroizing<Vec<u8>>,
+    data: Gathered,
     multipart: bool,
 }
 
@@ -255,6 +392,8 @@ struct Session {
     rw: bool,
     find: Option<Vec<CK_OBJECT_HANDLE>>,
     sign: Option<SignOp>,
+    /// A PSS sign operation (at most one of `sign` and `pss` is set).
+    pss: Option<PssOp>,
 }
 
 /// The module: its cards and sessions. One instance between `C_Initialize` and `C_Finalize`,
@@ -263,6 +402,11 @@ pub(crate) struct Module {
     devices: Vec<Device>,
     sessions: HashMap<CK_SESSION_HANDLE, Session>,
     next_session: CK_SESSION_HANDLE,
+    /// The process that called `C_Initialize`. A child made by `fork()` inherits the module
+    /// (its sessions, logins and card connections) but may not use it: PKCS#11 v2.40 §6.7.1
+    /// makes every call in the child `CKR_CRYPTOKI_NOT_INITIALIZED` until it calls
+    /// `C_Initialize` itself (see [`crate::ffi`]).
+    pid: u32,
 }
 
 /// A slot: which card, which token.
@@ -387,6 +531,23 @@ impl Module {
             devices,
             sessions: HashMap::new(),
             next_session: 1,
+            pid: std::process::id(),
+        }
+    }
+
+    /// Whether this process is the one that initialized the module (not a child made by
+    /// `fork()` that inherited it).
+    pub(crate) fn in_its_process(&self) -> bool {
+        self.pid == std::process::id()
+    }
+
+    /// Lets go of a module inherited through `fork()`, in the child, without any I/O to the
+    /// parent's cards (no unpower, no disconnect): see [`cardio::abandon`].
+    pub(crate) fn abandon(mut self) {
+        for d in &mut self.devices {
+            if let Some(c) = d.conn.take() {
+                cardio::abandon(c);
+            }
         }
     }
 
@@ -432,10 +593,21 @@ impl Module {
             .filter(|s| s.slot == slot)
             .map(|s| s.rw)
             .collect();
-        let (d, key) = self.device(slot)?;
-        let counters = d.counter_flags(key)?;
-        let (min, max) = pin_len(key);
         let (card, _) = split(slot);
+        let card_in_use = self.sessions.values().any(|s| split(s.slot).0 == card);
+        let (d, key) = self.device(slot)?;
+        let counters = d.counter_flags(key);
+        // With no session on the card, nothing needs it: let go of a card that is locked while
+        // held (the virtual card's state file), so that other programs (`myna status`) can use
+        // it until a session is opened. The connection keeps what it knows (the selection), so
+        // the next operation costs no exchange more; it takes the lock again.
+        if !card_in_use {
+            if let Some(c) = d.conn.as_ref() {
+                cardio::release_lock(c);
+            }
+        }
+        let counters = counters?;
+        let (min, max) = pin_len(key);
         Ok(CK_TOKEN_INFO {
             label: padded::<32>(token_label(key)),
             manufacturerID: padded::<32>("J-LIS (mynacard)"),
@@ -444,7 +616,12 @@ impl Module {
                 "{card:015}{}",
                 if key == Key::Auth { "A" } else { "S" }
             )),
-            flags: CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED | CKF_LOGIN_REQUIRED | counters,
+            // CKF_RNG: C_GenerateRandom gives the card's GET CHALLENGE bytes.
+            flags: CKF_RNG
+                | CKF_TOKEN_INITIALIZED
+                | CKF_USER_PIN_INITIALIZED
+                | CKF_LOGIN_REQUIRED
+                | counters,
             ulMaxSessionCount: CK_EFFECTIVELY_INFINITE,
             ulSessionCount: sessions.len() as CK_ULONG,
             ulMaxRwSessionCount: CK_EFFECTIVELY_INFINITE,
@@ -463,7 +640,7 @@ impl Module {
 
     pub(crate) fn mechanism_list(&mut self, slot: CK_SLOT_ID) -> R<Vec<CK_MECHANISM_TYPE>> {
         self.device(slot)?;
-        Ok(MECHANISMS.to_vec())
+        Ok(MECHANISMS.iter().chain(&PSS_MECHANISMS).copied().collect())
     }
 
     pub(crate) fn mechanism_info(
@@ -472,7 +649,7 @@ impl Module {
         mechanism: CK_MECHANISM_TYPE,
     ) -> R<CK_MECHANISM_INFO> {
         self.device(slot)?;
-        if !MECHANISMS.contains(&mechanism) {
+        if !MECHANISMS.contains(&mechanism) && !is_pss(mechanism) {
             return Err(CKR_MECHANISM_INVALID);
         }
         Ok(CK_MECHANISM_INFO {
@@ -500,6 +677,7 @@ impl Module {
                 rw: flags & CKF_RW_SESSION != 0,
                 find: None,
                 sign: None,
+                pss: None,
             },
         );
         Ok(h)
@@ -517,11 +695,10 @@ impl Module {
         let token_left = self.sessions.values().any(|o| o.slot == s.slot);
         let card_left = self.sessions.values().any(|o| split(o.slot).0 == card);
         let d = self.device(s.slot)?.0;
-        if (!token_left && d.logged_in[key.index()]) || !card_left {
-            d.unpower();
-        }
         if !card_left {
-            d.conn = None;
+            d.release();
+        } else if !token_left && d.logged_in[key.index()] {
+            d.unpower();
         }
         Ok(())
     }
@@ -606,6 +783,7 @@ impl Module {
         for s in self.sessions.values_mut() {
             if split(s.slot).0 == split(slot).0 {
                 s.sign = None;
+                s.pss = None;
                 s.find = None;
             }
         }
@@ -631,14 +809,33 @@ impl Module {
         d.status[key.index()] = None;
         let conn = d.conn()?;
         let r = cardio::change_pin(conn, &old, &new, allow_last_try_env());
+        // The VERIFY of the current value leaves this PIN verified on the card (also when the
+        // CHANGE after it fails). Unless the module has logged this token in, that must end:
+        // the card is unpowered, which ends every PIN's verified state, so the card's other
+        // token is logged out too (as `C_Logout` does). Only a refusal that verified nothing
+        // (a wrong, blocked or refused last value) leaves the card as it was.
+        let verified_nothing = match &r {
+            Err(e) => matches!(
+                cardio::classify(e),
+                Failure::WrongPin | Failure::Blocked | Failure::LastTry
+            ),
+            Ok(()) => false,
+        };
+        if !d.logged_in[key.index()] && !verified_nothing {
+            d.unpower();
+            let card = split(slot).0;
+            for s in self.sessions.values_mut() {
+                if split(s.slot).0 == card {
+                    s.sign = None;
+                    s.find = None;
+                }
+            }
+        }
+        let (d, _) = self.device(slot)?;
         r.map_err(|e| match e {
             mynacard::Error::Credential(_) => CKR_PIN_INVALID,
             e => d.fail(&e),
         })?;
-        // The change left the PIN verified on the card; unless the token is logged in, end that.
-        if !d.logged_in.iter().any(|l| *l) {
-            d.unpower();
-        }
         Ok(())
     }
 
@@ -843,7 +1040,7 @@ impl Module {
         has_parameter: bool,
         obj: CK_OBJECT_HANDLE,
     ) -> R<()> {
-        if self.session(h)?.sign.is_some() {
+        if self.session(h)?.sign.is_some() || self.session(h)?.pss.is_some() {
             return Err(CKR_OPERATION_ACTIVE);
         }
         let (slot, kind) = self.object(h, obj).map_err(|e| {
@@ -865,8 +1062,7 @@ impl Module {
         let key = split(slot).1;
         self.session(h)?.sign = Some(SignOp {
             key,
-            mechanism,
-            data: Zeroizing::new(Vec::new()),
+            data: Gathered::new(mechanism)?,
             multipart: false,
         });
         Ok(())
@@ -874,6 +1070,9 @@ impl Module {
 
     /// The signature's length for the session's sign operation (the modulus length).
     pub(crate) fn sign_len(&mut self, h: CK_SESSION_HANDLE) -> R<usize> {
+        if self.session(h)?.pss.is_some() {
+            return self.pss_sign_len(h);
+        }
         let s = self.session(h)?;
         let slot = s.slot;
         let key = s.sign.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?.key;
@@ -885,77 +1084,210 @@ impl Module {
         len
     }
 
+    /// `C_SignUpdate`: the part is hashed at once (or, for `CKM_RSA_PKCS`, kept up to
+    /// [`RAW_MAX`] bytes); no part is kept. An error ends the operation (PKCS#11 §5.12).
     pub(crate) fn sign_update(&mut self, h: CK_SESSION_HANDLE, part: &[u8]) -> R<()> {
+        if self.session(h)?.pss.is_some() {
+            return self.pss_sign_update(h, part);
+        }
         let s = self.session(h)?;
         let op = s.sign.as_mut().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         op.multipart = true;
-        op.data.extend_from_slice(part);
+        let r = op.data.update(part);
+        if r.is_err() {
+            s.sign = None;
+        }
+        r
+    }
+
+    /// Signs: `data` for `C_Sign`, `None` for `C_SignFinal` (what `C_SignUpdate` hashed). The
+    /// operation ends whatever the result (the caller has already checked the buffer).
+    pub(crate) fn sign(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>) -> R<Vec<u8>> {
+        if self.session(h)?.pss.is_some() {
+            return self.pss_sign(h, data);
+        }
+        let s = self.session(h)?;
+        let slot = s.slot;
+        let mut op = s.sign.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        match data {
+            Some(_) if op.multipart => return Err(CKR_OPERATION_ACTIVE),
+            Some(d) => op.data.update(d)?,
+            None => {}
+        }
+        let (d, _) = self.device(slot)?;
+        if !d.logged_in[op.key.index()] {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        let cert = d.cert(op.key)?.clone();
+        let finished = Finished::from(op.data)?;
+        if let Finished::DigestInfo(di) = &finished {
+            if di.is_empty() || di.len() + 11 > cert.modulus.len() {
+                return Err(CKR_DATA_LEN_RANGE);
+            }
+        }
+        let conn = d.conn()?;
+        // The library signs and checks the signature under the certificate's key: never a
+        // signature that does not verify.
+        let r = cardio::sign(conn, op.key, finished.input(), &cert.public);
+        r.map_err(|e| d.fail(&e))
+    }
+
+    /// `C_GenerateRandom`: the card's own random bytes (GET CHALLENGE, 256 bytes an exchange).
+    pub(crate) fn generate_random(&mut self, h: CK_SESSION_HANDLE, out: &mut [u8]) -> R<()> {
+        let slot = self.session(h)?.slot;
+        if out.is_empty() {
+            return Ok(());
+        }
+        let (d, _) = self.device(slot)?;
+        let conn = d.conn()?;
+        let r = cardio::random(conn, out);
+        r.map_err(|e| d.fail(&e))
+    }
+}
+
+/// The PSS mechanisms ([`PSS_MECHANISMS`]): their own functions, so that the PKCS#1 v1.5 path
+/// above is untouched by them.
+impl Module {
+    /// `C_SignInit` for a PSS mechanism. `params` is the `CK_RSA_PKCS_PSS_PARAMS` the caller
+    /// passed, `None` when the parameter is missing or not of that size. Anything but
+    /// [`PssParams::CARD`] is `CKR_MECHANISM_PARAM_INVALID`, and nothing is sent to the card.
+    pub(crate) fn sign_init_pss(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+        params: Option<PssParams>,
+        obj: CK_OBJECT_HANDLE,
+    ) -> R<()> {
+        {
+            let s = self.session(h)?;
+            if s.sign.is_some() || s.pss.is_some() {
+                return Err(CKR_OPERATION_ACTIVE);
+            }
+        }
+        let (slot, kind) = self.object(h, obj).map_err(|e| {
+            if e == CKR_OBJECT_HANDLE_INVALID {
+                CKR_KEY_HANDLE_INVALID
+            } else {
+                e
+            }
+        })?;
+        if kind != ObjKind::Private {
+            return Err(CKR_KEY_FUNCTION_NOT_PERMITTED);
+        }
+        if !is_pss(mechanism) {
+            return Err(CKR_MECHANISM_INVALID);
+        }
+        if params != Some(PssParams::CARD) {
+            return Err(CKR_MECHANISM_PARAM_INVALID);
+        }
+        let input = if mechanism == CKM_RSA_PKCS_PSS {
+            PssInput::Hash(Zeroizing::new(Vec::with_capacity(32)))
+        } else {
+            PssInput::Message(Sha256::new())
+        };
+        self.session(h)?.pss = Some(PssOp {
+            key: split(slot).1,
+            input,
+            multipart: false,
+        });
         Ok(())
     }
 
-    /// Signs: `data` for `C_Sign`, `None` for `C_SignFinal` (what `C_SignUpdate` gathered). The
-    /// operation ends whatever the result (the caller has already checked the buffer).
-    pub(crate) fn sign(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>) -> R<Vec<u8>> {
+    fn pss_sign_len(&mut self, h: CK_SESSION_HANDLE) -> R<usize> {
         let s = self.session(h)?;
         let slot = s.slot;
-        let op = s.sign.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
-        let message: &[u8] = match data {
-            Some(_) if op.multipart => return Err(CKR_OPERATION_ACTIVE),
-            Some(d) => d,
-            None => &op.data,
+        let key = s.pss.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?.key;
+        let d = self.device(slot)?.0;
+        let len = d.cert(key).map(|c| c.modulus.len());
+        if len.is_err() {
+            self.session(h)?.pss = None;
+        }
+        len
+    }
+
+    /// `C_SignUpdate`: the SHA-256 state takes the part (nothing buffered); for
+    /// `CKM_RSA_PKCS_PSS` the hash is gathered, and more than 32 bytes end the operation with
+    /// `CKR_DATA_LEN_RANGE`.
+    fn pss_sign_update(&mut self, h: CK_SESSION_HANDLE, part: &[u8]) -> R<()> {
+        let s = self.session(h)?;
+        let op = s.pss.as_mut().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        op.multipart = true;
+        match &mut op.input {
+            PssInput::Message(state) => state.update(part),
+            PssInput::Hash(hash) => {
+                if hash.len() + part.len() > 32 {
+                    s.pss = None;
+                    return Err(CKR_DATA_LEN_RANGE);
+                }
+                hash.extend_from_slice(part);
+            }
+        }
+        Ok(())
+    }
+
+    /// `C_Sign` / `C_SignFinal` for PSS: the 32-byte hash, signed by the card at P1=04 through
+    /// the library, which checks the signature under the certificate's key with exactly
+    /// MGF1-SHA-256 and salt 32; checked once more here with the same parameters. A signature
+    /// that does not verify is never returned: `CKR_FUNCTION_FAILED`, with a line on stderr.
+    fn pss_sign(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>) -> R<Vec<u8>> {
+        let s = self.session(h)?;
+        let slot = s.slot;
+        let op = s.pss.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        if data.is_some() && op.multipart {
+            return Err(CKR_OPERATION_ACTIVE);
+        }
+        let hash: Zeroizing<Vec<u8>> = match op.input {
+            PssInput::Hash(gathered) => {
+                let hash = Zeroizing::new(data.map(<[u8]>::to_vec).unwrap_or(gathered.to_vec()));
+                if hash.len() != 32 {
+                    return Err(CKR_DATA_LEN_RANGE);
+                }
+                hash
+            }
+            PssInput::Message(mut state) => {
+                if let Some(d) = data {
+                    state.update(d);
+                }
+                Zeroizing::new(state.finalize().to_vec())
+            }
         };
         let (d, _) = self.device(slot)?;
         if !d.logged_in[op.key.index()] {
             return Err(CKR_USER_NOT_LOGGED_IN);
         }
         let cert = d.cert(op.key)?.clone();
-        let to_sign: Zeroizing<Vec<u8>> = Zeroizing::new(match op.mechanism {
-            CKM_RSA_PKCS => {
-                if message.is_empty() || message.len() + 11 > cert.modulus.len() {
-                    return Err(CKR_DATA_LEN_RANGE);
-                }
-                message.to_vec()
-            }
-            CKM_SHA1_RSA_PKCS => [&SHA1_PREFIX[..], &Sha1::digest(message)].concat(),
-            CKM_SHA256_RSA_PKCS => digest_info(
-                mynacard::crypto::HashAlgorithm::Sha256,
-                &Sha256::digest(message),
-            ),
-            CKM_SHA384_RSA_PKCS => digest_info(
-                mynacard::crypto::HashAlgorithm::Sha384,
-                &Sha384::digest(message),
-            ),
-            CKM_SHA512_RSA_PKCS => digest_info(
-                mynacard::crypto::HashAlgorithm::Sha512,
-                &Sha512::digest(message),
-            ),
-            _ => return Err(CKR_MECHANISM_INVALID),
-        });
         let conn = d.conn()?;
-        let r = cardio::sign_raw(conn, op.key, &to_sign);
-        let sig = r.map_err(|e| d.fail(&e))?;
-        // Never hand on a signature that does not verify under the certificate's key.
-        check_pkcs1(&cert, &to_sign, &sig).map_err(|_| CKR_DEVICE_ERROR)?;
+        let input = cardio::SignInput::Scheme(SignatureScheme::PssSha256Digest, &hash);
+        let r = cardio::sign(conn, op.key, input, &cert.public);
+        let sig = match r {
+            Ok(sig) => sig,
+            Err(e @ mynacard::Error::Integrity { .. }) => return Err(pss_refused(&e.to_string())),
+            Err(e) => return Err(d.fail(&e)),
+        };
+        check_pss(&cert, &hash, &sig).map_err(|reason| pss_refused(&reason))?;
         Ok(sig)
     }
 }
 
-fn digest_info(h: mynacard::crypto::HashAlgorithm, digest: &[u8]) -> Vec<u8> {
-    h.digest_info(digest)
+/// A PSS signature from the card that does not verify: logged, and `CKR_FUNCTION_FAILED`.
+fn pss_refused(reason: &str) -> Rv {
+    eprintln!(
+        "mynacard-pkcs11: the card's RSA-PSS signature does not verify under the certificate's \
+         key with SHA-256, MGF1-SHA-256 and a 32-byte salt; not returned ({reason})"
+    );
+    CKR_FUNCTION_FAILED
 }
 
-/// Checks a PKCS#1 v1.5 signature over `data` as given (the DigestInfo) under the certificate's
-/// key.
-fn check_pkcs1(cert: &CertData, data: &[u8], sig: &[u8]) -> Result<(), ()> {
-    let n = der::asn1::UintRef::new(&cert.modulus).map_err(|_| ())?;
-    let e = der::asn1::UintRef::new(&cert.exponent).map_err(|_| ())?;
-    let key = rsa::PublicKey::try_from(rsa::pkcs1::RsaPublicKey {
-        modulus: n,
-        public_exponent: e,
-    })
-    .map_err(|_| ())?;
-    key.verify(rsa::Pkcs1v15Sign::new_unprefixed(), data, sig)
-        .map_err(|_| ())
+/// Checks an RSASSA-PSS signature over the SHA-256 hash `hash` under the certificate's key with
+/// exactly MGF1-SHA-256 and a 32-byte salt.
+fn check_pss(cert: &CertData, hash: &[u8], sig: &[u8]) -> Result<(), String> {
+    mynacard::sign::verify_signature(
+        &cert.public,
+        mynacard::sign::SignatureScheme::PssSha256Digest,
+        mynacard::sign::ToSign::Digest(hash),
+        sig,
+    )
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -981,8 +1313,57 @@ mod tests {
         assert_eq!(slot_of(2, Key::Sign), 5);
     }
 
+    /// The module's own PSS check: the card's signature over the hash verifies; over another
+    /// hash, or corrupted, it does not; and a refusal is `CKR_FUNCTION_FAILED`.
+    #[cfg(feature = "sim")]
     #[test]
-    fn sha1_prefix_is_der() {
-        assert_eq!(SHA1_PREFIX[1] as usize + 2, SHA1_PREFIX.len() + 20);
+    fn the_module_checks_pss_signatures_and_refuses_bad_ones() {
+        use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
+        let mut card = mynacard::Card::new(mynacard::sim::VirtualCard::new());
+        let cert = card
+            .jpki()
+            .read_certificate(mynacard::cert::CertKind::Auth)
+            .unwrap();
+        let cert = CertData::from(&cert).unwrap();
+        let pin = mynacard::credential::AuthPin::parse("1234").unwrap();
+        let hash = Sha256::digest(b"CertificateVerify").to_vec();
+        let sig = card
+            .jpki()
+            .sign(
+                &pin,
+                SignatureScheme::PssSha256Digest,
+                ToSign::Digest(&hash),
+                &SignOptions::unchecked(),
+            )
+            .unwrap()
+            .bytes;
+        assert_eq!(check_pss(&cert, &hash, &sig), Ok(()));
+        let other = Sha256::digest(b"something else").to_vec();
+        assert!(check_pss(&cert, &other, &sig).is_err());
+        let mut bad = sig.clone();
+        bad[100] ^= 1;
+        assert!(check_pss(&cert, &hash, &bad).is_err());
+        assert!(check_pss(&cert, &hash, &sig[1..]).is_err());
+        assert_eq!(pss_refused("test"), CKR_FUNCTION_FAILED);
+        // Only the card's parameters are accepted at C_SignInit.
+        assert_eq!(
+            PssParams::CARD,
+            PssParams {
+                hash: CKM_SHA256,
+                mgf: CKG_MGF1_SHA256,
+                salt_len: 32
+            }
+        );
+    }
+
+    #[test]
+    fn sha1_digest_info_is_der() {
+        // The library builds SHA-1's DigestInfo from the hash's OID: the outer SEQUENCE's
+        // length covers the rest exactly, and the digest is the 20 bytes after `04 14`.
+        let d = Sha1::digest(b"x");
+        let di = mynacard::sign::digest_info_for::<Sha1>(&d).unwrap();
+        assert_eq!(di[1] as usize + 2, di.len());
+        assert_eq!(&di[di.len() - 22..di.len() - 20], &[0x04, 0x14]);
+        assert_eq!(&di[di.len() - 20..], &d[..]);
     }
 }

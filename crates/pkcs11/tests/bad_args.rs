@@ -128,30 +128,36 @@ fn slots_tokens_and_mechanisms() {
     assert_eq!(call!(r, C_GetTokenInfo(1, &mut ti)), CKR_OK);
     assert_eq!((ti.ulMinPinLen, ti.ulMaxPinLen), (6, 16));
     // Mechanisms.
-    let mut mechs = [0 as CK_MECHANISM_TYPE; 5];
+    let mut mechs = [0 as CK_MECHANISM_TYPE; 7];
     n = 0;
     assert_eq!(call!(r, C_GetMechanismList(0, null_mut(), &mut n)), CKR_OK);
-    assert_eq!(n, 5);
-    n = 4;
+    assert_eq!(n, 7);
+    n = 6;
     assert_eq!(
         call!(r, C_GetMechanismList(0, mechs.as_mut_ptr(), &mut n)),
         CKR_BUFFER_TOO_SMALL
     );
-    assert_eq!(n, 5);
+    assert_eq!(n, 7);
     assert_eq!(
         call!(r, C_GetMechanismList(0, mechs.as_mut_ptr(), &mut n)),
         CKR_OK
     );
     assert!(mechs.contains(&CKM_RSA_PKCS) && mechs.contains(&CKM_SHA512_RSA_PKCS));
     assert!(!mechs.contains(&CKM_RSA_X_509), "the card always pads");
+    // PSS: the card's SHA-256 PSS (P1=04) is offered, raw and hashing here; no other hash.
+    for pss in [CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS] {
+        assert!(mechs.contains(&pss), "{pss:#x}: the card's PSS");
+        let mut mi = CK_MECHANISM_INFO::default();
+        assert_eq!(call!(r, C_GetMechanismInfo(0, pss, &mut mi)), CKR_OK);
+        assert_eq!(mi.flags, CKF_HW | CKF_SIGN);
+        assert_eq!(mi.ulMinKeySize, 2048);
+    }
     for pss in [
-        CKM_RSA_PKCS_PSS,
         CKM_SHA1_RSA_PKCS_PSS,
-        CKM_SHA256_RSA_PKCS_PSS,
         CKM_SHA384_RSA_PKCS_PSS,
         CKM_SHA512_RSA_PKCS_PSS,
     ] {
-        assert!(!mechs.contains(&pss), "{pss:#x}: no PSS");
+        assert!(!mechs.contains(&pss), "{pss:#x}: no PSS but SHA-256's");
         let mut mi = CK_MECHANISM_INFO::default();
         assert_eq!(
             call!(r, C_GetMechanismInfo(0, pss, &mut mi)),
@@ -182,8 +188,13 @@ fn slots_tokens_and_mechanisms() {
         CKR_FUNCTION_NOT_SUPPORTED
     );
     assert_eq!(
-        call!(r, C_GenerateRandom(1, null_mut(), 0)),
+        call!(r, C_SeedRandom(1, null_mut(), 0)),
         CKR_FUNCTION_NOT_SUPPORTED
+    );
+    // C_GenerateRandom is supported (GET CHALLENGE): it needs a session.
+    assert_eq!(
+        call!(r, C_GenerateRandom(1, null_mut(), 0)),
+        CKR_SESSION_HANDLE_INVALID
     );
     assert_eq!(call!(r, C_Finalize(NULL)), CKR_OK);
 }
@@ -655,19 +666,135 @@ fn sessions_login_objects_and_signing() {
     );
     assert_eq!(call!(r, C_SignInit(h, null_mut(), key)), CKR_ARGUMENTS_BAD);
     assert_eq!(call!(r, C_SignInit(h, &mut m, key)), CKR_MECHANISM_INVALID);
-    // No PSS either (see the README): with well-formed PSS parameters, still the mechanism.
-    let mut pss = CK_RSA_PKCS_PSS_PARAMS {
+    // PSS with SHA-256 only: other PSS hashes are not mechanisms of this module.
+    let card_pss = CK_RSA_PKCS_PSS_PARAMS {
         hashAlg: CKM_SHA256,
         mgf: CKG_MGF1_SHA256,
         sLen: 32,
     };
-    for mech in [CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS] {
+    for mech in [CKM_SHA1_RSA_PKCS_PSS, CKM_SHA384_RSA_PKCS_PSS] {
+        let mut pss = card_pss;
         let mut m = CK_MECHANISM {
             mechanism: mech,
             pParameter: &mut pss as *mut _ as *mut _,
             ulParameterLen: std::mem::size_of::<CK_RSA_PKCS_PSS_PARAMS>() as CK_ULONG,
         };
         assert_eq!(call!(r, C_SignInit(h, &mut m, key)), CKR_MECHANISM_INVALID);
+    }
+    // Any PSS parameters but the card's (SHA-256, MGF1-SHA-256, salt 32) are refused, as are a
+    // missing parameter and one of the wrong size.
+    let wrong = [
+        CK_RSA_PKCS_PSS_PARAMS {
+            sLen: 20,
+            ..card_pss
+        },
+        CK_RSA_PKCS_PSS_PARAMS {
+            sLen: 0,
+            ..card_pss
+        },
+        CK_RSA_PKCS_PSS_PARAMS {
+            sLen: 222,
+            ..card_pss
+        },
+        CK_RSA_PKCS_PSS_PARAMS {
+            hashAlg: CKM_SHA_1,
+            ..card_pss
+        },
+        CK_RSA_PKCS_PSS_PARAMS {
+            hashAlg: CKM_SHA384,
+            ..card_pss
+        },
+        CK_RSA_PKCS_PSS_PARAMS {
+            mgf: CKG_MGF1_SHA1,
+            ..card_pss
+        },
+        CK_RSA_PKCS_PSS_PARAMS {
+            mgf: CKG_MGF1_SHA384,
+            ..card_pss
+        },
+    ];
+    for mech in [CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS] {
+        for mut pss in wrong {
+            let mut m = CK_MECHANISM {
+                mechanism: mech,
+                pParameter: &mut pss as *mut _ as *mut _,
+                ulParameterLen: std::mem::size_of::<CK_RSA_PKCS_PSS_PARAMS>() as CK_ULONG,
+            };
+            assert_eq!(
+                call!(r, C_SignInit(h, &mut m, key)),
+                CKR_MECHANISM_PARAM_INVALID,
+                "{mech:#x} {:?}",
+                (pss.hashAlg, pss.mgf, pss.sLen)
+            );
+        }
+        let mut pss = card_pss;
+        for (param, len) in [
+            (null_mut(), 0),
+            (null_mut(), std::mem::size_of::<CK_RSA_PKCS_PSS_PARAMS>()),
+            (&mut pss as *mut _ as *mut _, 8),
+            (
+                &mut pss as *mut _ as *mut _,
+                std::mem::size_of::<CK_RSA_PKCS_PSS_PARAMS>() - 1,
+            ),
+        ] {
+            let mut m = CK_MECHANISM {
+                mechanism: mech,
+                pParameter: param,
+                ulParameterLen: len as CK_ULONG,
+            };
+            assert_eq!(
+                call!(r, C_SignInit(h, &mut m, key)),
+                CKR_MECHANISM_PARAM_INVALID
+            );
+        }
+        // The card's parameters start an operation; a second one is refused; data of the
+        // wrong length for the raw mechanism ends it before the card.
+        let mut m = CK_MECHANISM {
+            mechanism: mech,
+            pParameter: &mut pss as *mut _ as *mut _,
+            ulParameterLen: std::mem::size_of::<CK_RSA_PKCS_PSS_PARAMS>() as CK_ULONG,
+        };
+        assert_eq!(call!(r, C_SignInit(h, &mut m, key)), CKR_OK);
+        assert_eq!(call!(r, C_SignInit(h, &mut m, key)), CKR_OPERATION_ACTIVE);
+        let mut plain = CK_MECHANISM {
+            mechanism: CKM_SHA256_RSA_PKCS,
+            pParameter: null_mut(),
+            ulParameterLen: 0,
+        };
+        assert_eq!(
+            call!(r, C_SignInit(h, &mut plain, key)),
+            CKR_OPERATION_ACTIVE
+        );
+        if mech == CKM_RSA_PKCS_PSS {
+            let mut len: CK_ULONG = 256;
+            assert_eq!(
+                call!(
+                    r,
+                    C_Sign(h, data.as_mut_ptr(), 5, sig.as_mut_ptr(), &mut len)
+                ),
+                CKR_DATA_LEN_RANGE
+            );
+        } else {
+            // The hashing mechanism signs any data: a size query first, then the signature.
+            let mut len: CK_ULONG = 0;
+            assert_eq!(
+                call!(r, C_Sign(h, data.as_mut_ptr(), 5, null_mut(), &mut len)),
+                CKR_OK
+            );
+            assert_eq!(len, 256);
+            assert_eq!(
+                call!(
+                    r,
+                    C_Sign(h, data.as_mut_ptr(), 5, sig.as_mut_ptr(), &mut len)
+                ),
+                CKR_OK
+            );
+            assert_eq!(len, 256);
+        }
+        assert_eq!(
+            call!(r, C_SignFinal(h, sig.as_mut_ptr(), &mut len)),
+            CKR_OPERATION_NOT_INITIALIZED
+        );
     }
     m.mechanism = CKM_SHA256_RSA_PKCS;
     assert_eq!(call!(r, C_SignInit(h, &mut m, 999)), CKR_KEY_HANDLE_INVALID);

@@ -94,7 +94,8 @@ fn listing_shows_tokens_counters_and_public_objects_in_at_most_4_exchanges() {
         assert!(!t.user_pin_count_low() && !t.user_pin_final_try() && !t.user_pin_locked());
     }
     let mechs = p.get_mechanism_list(auth).unwrap();
-    assert_eq!(mechs.len(), 5);
+    // Five PKCS#1 v1.5 mechanisms and the two PSS ones.
+    assert_eq!(mechs.len(), 7);
     let s = p.open_ro_session(auth).unwrap();
     let all = s.find_objects(&[]).unwrap();
     assert_eq!(
@@ -698,35 +699,312 @@ fn cryptoki_loads_the_module_through_c_get_interface() {
     p.finalize().unwrap();
 }
 
+/// Checks an RSASSA-PSS signature over the SHA-256 hash `hash` against the certificate's key,
+/// with MGF1-SHA-256 and exactly `salt` bytes of salt.
+fn pss_ok(cert: &[u8], hash: &[u8], sig: &[u8], salt: usize) -> bool {
+    let cert = x509_cert::Certificate::from_der(cert).unwrap();
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    let key = rsa::pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(
+        spki.subject_public_key.raw_bytes(),
+    )
+    .unwrap();
+    let key = rsa::PublicKey::try_from(key).unwrap();
+    key.verify(rsa::pss::Pss::<Sha256>::new_with_salt(salt), hash, sig)
+        .is_ok()
+}
+
+fn card_pss() -> cryptoki::mechanism::rsa::PkcsPssParams {
+    cryptoki::mechanism::rsa::PkcsPssParams {
+        hash_alg: cryptoki::mechanism::MechanismType::SHA256,
+        mgf: cryptoki::mechanism::rsa::PkcsMgfType::MGF1_SHA256,
+        s_len: 32.into(),
+    }
+}
+
 #[test]
-fn no_pss_and_no_raw_rsa() {
+fn pss_signs_with_both_keys_salt_32_single_and_multi_part() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    for slot in [auth, sign] {
+        let mechs = p.get_mechanism_list(slot).unwrap();
+        for m in [
+            Mechanism::RsaPkcsPss(card_pss()),
+            Mechanism::Sha256RsaPkcsPss(card_pss()),
+        ] {
+            assert!(mechs.contains(&m.mechanism_type()), "{m:?} not listed");
+            let info = p.get_mechanism_info(slot, m.mechanism_type()).unwrap();
+            assert!(info.sign() && info.hardware());
+        }
+    }
+    for (slot, value) in [(auth, "1234"), (sign, "ABC123")] {
+        let s = p.open_ro_session(slot).unwrap();
+        s.login(UserType::User, Some(&pin(value))).unwrap();
+        let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
+        let der = cert_der(&s);
+        let msg = b"TLS 1.3, client CertificateVerify, mynacard";
+        let hash = Sha256::digest(msg);
+
+        // CKM_RSA_PKCS_PSS over a hash: one SIGN exchange (P1=04), salt 32 and nothing else.
+        card.clear_log();
+        let raw = s
+            .sign(&Mechanism::RsaPkcsPss(card_pss()), key, &hash)
+            .unwrap();
+        let ex = card.exchanges();
+        assert_eq!(ex.len(), 1, "{ex:#?}");
+        assert!(ex[0].starts_with("802A04"), "{ex:#?}");
+        assert_eq!(raw.len(), 256);
+        assert!(pss_ok(&der, &hash, &raw, 32));
+        assert!(
+            !pss_ok(&der, &hash, &raw, 20),
+            "the salt is 32 bytes, not 20"
+        );
+        assert!(!pss_ok(&der, &Sha256::digest(b"other"), &raw, 32));
+
+        // CKM_SHA256_RSA_PKCS_PSS hashes here: single-part, and multi-part in three pieces.
+        let one = s
+            .sign(&Mechanism::Sha256RsaPkcsPss(card_pss()), key, msg)
+            .unwrap();
+        assert!(pss_ok(&der, &hash, &one, 32));
+        s.sign_init(&Mechanism::Sha256RsaPkcsPss(card_pss()), key)
+            .unwrap();
+        s.sign_update(&msg[..3]).unwrap();
+        s.sign_update(&msg[3..20]).unwrap();
+        s.sign_update(&msg[20..]).unwrap();
+        let multi = s.sign_final().unwrap();
+        assert!(pss_ok(&der, &hash, &multi, 32));
+        // The raw mechanism in parts: the hash gathered, and more than 32 bytes refused.
+        s.sign_init(&Mechanism::RsaPkcsPss(card_pss()), key)
+            .unwrap();
+        s.sign_update(&hash[..10]).unwrap();
+        s.sign_update(&hash[10..]).unwrap();
+        assert!(pss_ok(&der, &hash, &s.sign_final().unwrap(), 32));
+        card.clear_log();
+        s.sign_init(&Mechanism::RsaPkcsPss(card_pss()), key)
+            .unwrap();
+        s.sign_update(&hash).unwrap();
+        let e = s.sign_update(&[0]).unwrap_err();
+        assert_eq!(rv(e), RvError::DataLenRange);
+        for wrong in [&hash[..31], &[0u8; 33][..], &[][..]] {
+            let e = s
+                .sign(&Mechanism::RsaPkcsPss(card_pss()), key, wrong)
+                .unwrap_err();
+            assert_eq!(rv(e), RvError::DataLenRange, "{} bytes", wrong.len());
+        }
+        assert!(card.exchanges().is_empty(), "{:#?}", card.exchanges());
+        s.logout().unwrap();
+    }
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 5));
+}
+
+#[test]
+fn pss_with_other_parameters_and_raw_rsa_are_refused_before_the_card() {
+    use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+    use cryptoki::mechanism::MechanismType;
     let card = Card::new();
     let p = card.load();
     let (auth, _) = slots(&p);
     let mechs = p.get_mechanism_list(auth).unwrap();
-    let params = cryptoki::mechanism::rsa::PkcsPssParams {
-        hash_alg: cryptoki::mechanism::MechanismType::SHA256,
-        mgf: cryptoki::mechanism::rsa::PkcsMgfType::MGF1_SHA256,
-        s_len: 32.into(),
-    };
-    let refused = [
-        Mechanism::RsaPkcsPss(params),
-        Mechanism::Sha256RsaPkcsPss(params),
-        Mechanism::RsaX509,
-    ];
-    for m in &refused {
-        assert!(!mechs.contains(&m.mechanism_type()), "{m:?} listed");
-        assert!(p.get_mechanism_info(auth, m.mechanism_type()).is_err());
-    }
+    assert!(!mechs.contains(&Mechanism::RsaX509.mechanism_type()));
+    assert!(p
+        .get_mechanism_info(auth, Mechanism::RsaX509.mechanism_type())
+        .is_err());
     let s = p.open_ro_session(auth).unwrap();
     s.login(UserType::User, Some(&pin("1234"))).unwrap();
     let key = objects(&s, ObjectClass::PRIVATE_KEY)[0];
     card.clear_log();
-    for m in &refused {
-        let e = s.sign(m, key, &[0u8; 32]).unwrap_err();
-        assert_eq!(rv(e), RvError::MechanismInvalid, "{m:?}");
+    let e = s.sign(&Mechanism::RsaX509, key, &[0u8; 32]).unwrap_err();
+    assert_eq!(rv(e), RvError::MechanismInvalid);
+    let with = |hash_alg, mgf, s_len: u64| PkcsPssParams {
+        hash_alg,
+        mgf,
+        s_len: s_len.into(),
+    };
+    let wrong = [
+        with(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 20),
+        with(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 0),
+        with(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 222),
+        with(MechanismType::SHA256, PkcsMgfType::MGF1_SHA1, 32),
+        with(MechanismType::SHA1, PkcsMgfType::MGF1_SHA1, 20),
+        with(MechanismType::SHA384, PkcsMgfType::MGF1_SHA384, 48),
+    ];
+    for params in wrong {
+        for m in [
+            Mechanism::RsaPkcsPss(params),
+            Mechanism::Sha256RsaPkcsPss(params),
+        ] {
+            let e = s.sign(&m, key, &[0u8; 32]).unwrap_err();
+            assert_eq!(rv(e), RvError::MechanismParamInvalid, "{m:?}");
+        }
     }
+    // Other PSS hashes are not mechanisms of this module.
+    let e = s
+        .sign(
+            &Mechanism::Sha384RsaPkcsPss(with(MechanismType::SHA384, PkcsMgfType::MGF1_SHA384, 48)),
+            key,
+            b"x",
+        )
+        .unwrap_err();
+    assert_eq!(rv(e), RvError::MechanismInvalid);
     assert!(card.exchanges().is_empty(), "{:#?}", card.exchanges());
+    // Nothing was left in progress: the card's parameters sign at once.
+    let sig = s
+        .sign(
+            &Mechanism::RsaPkcsPss(card_pss()),
+            key,
+            &Sha256::digest(b"x"),
+        )
+        .unwrap();
+    assert!(pss_ok(&cert_der(&s), &Sha256::digest(b"x"), &sig, 32));
     drop(s);
     p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 5));
+}
+
+/// The answer the card gave to the last counter read (case-1 VERIFY with no data) of key
+/// reference `p2`, as logged: `00 20 00 <80|SFI>`, or `00 20 00 80` after SELECT EF when the
+/// library addresses the key that way. `9000` means the PIN is verified on the card.
+fn last_counter_answer(card: &Card, p2: u8) -> String {
+    let heads = [format!("002000{p2:02X} "), "00200080 ".to_owned()];
+    let line = card
+        .exchanges()
+        .into_iter()
+        .rev()
+        .find(|l| heads.iter().any(|h| l.starts_with(h)))
+        .unwrap_or_else(|| panic!("no counter read of {p2:02X}: {:#?}", card.exchanges()));
+    line.split(" -> ").nth(1).unwrap().to_owned()
+}
+
+#[test]
+fn set_pin_leaves_verified_only_what_the_module_logged_in() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let a = p.open_ro_session(auth).unwrap();
+    a.login(UserType::User, Some(&pin("1234"))).unwrap();
+    let s = p.open_rw_session(sign).unwrap();
+    s.set_pin(&pin("ABC123"), &pin("NEW123")).unwrap();
+    // The sign session is not logged in: the signature password must not be verified on the
+    // card. A counter read of it (9B) answers 9000 when it is.
+    card.clear_log();
+    let t = p.get_token_info(sign).unwrap();
+    assert_eq!(
+        last_counter_answer(&card, 0x9B),
+        "63C5 (0 bytes)",
+        "the signature password is no longer verified"
+    );
+    assert!(!t.user_pin_count_low());
+    assert_eq!(
+        s.get_session_info().unwrap().session_state(),
+        cryptoki::session::SessionState::RwPublic
+    );
+    // The card was unpowered, which logs out the authentication token too (as C_Logout does):
+    // its sessions say so, and its private key is out of view.
+    assert!(objects(&a, ObjectClass::PRIVATE_KEY).is_empty());
+    // The new password works, and a session that logs in has it verified.
+    s.login(UserType::User, Some(&pin("NEW123"))).unwrap();
+    a.login(UserType::User, Some(&pin("1234"))).unwrap();
+    // C_SetPIN on a logged-in token keeps both logged in (the module logged both in).
+    let arw = p.open_rw_session(auth).unwrap();
+    arw.set_pin(&pin("1234"), &pin("4321")).unwrap();
+    assert_eq!(objects(&a, ObjectClass::PRIVATE_KEY).len(), 1);
+    assert_eq!(objects(&s, ObjectClass::PRIVATE_KEY).len(), 1);
+    drop((a, arw, s));
+    p.finalize().unwrap();
+    let c = card.open();
+    assert!(c.key_matches(mynacard::sim::App::Jpki, 0x1B, b"NEW123"));
+    assert!(c.key_matches(mynacard::sim::App::Jpki, 0x18, b"4321"));
+    drop(c);
+    assert_eq!(card.tries(), (3, 5));
+}
+
+#[test]
+fn set_pin_with_a_wrong_value_leaves_the_other_token_logged_in() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let a = p.open_ro_session(auth).unwrap();
+    a.login(UserType::User, Some(&pin("1234"))).unwrap();
+    let key = objects(&a, ObjectClass::PRIVATE_KEY)[0];
+    let s = p.open_rw_session(sign).unwrap();
+    let e = s.set_pin(&pin("WRONG1"), &pin("NEW123")).unwrap_err();
+    assert_eq!(rv(e), RvError::PinIncorrect);
+    // Nothing was verified: no unpower, and the authentication key still signs.
+    let der = cert_der(&a);
+    let sig = a.sign(&Mechanism::Sha256RsaPkcs, key, b"still").unwrap();
+    verify(&der, &sha256_digest_info(b"still"), &sig);
+    drop((a, s));
+    p.finalize().unwrap();
+    assert_eq!(card.tries(), (3, 4));
+}
+
+#[test]
+fn token_info_without_a_session_lets_go_of_the_card() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, sign) = slots(&p);
+    let t = p.get_token_info(auth).unwrap();
+    assert!(!t.user_pin_count_low());
+    // No session: the module does not hold the card, so another program can open it.
+    let other = mynacard::sim::VirtualCard::open(&card.state)
+        .expect("the module let go of the card after C_GetTokenInfo");
+    drop(other);
+    assert!(!p.get_token_info(sign).unwrap().user_pin_locked());
+    mynacard::sim::VirtualCard::open(&card.state).expect("and after the second token");
+    // With a session open, the module keeps the card (and its login) as before.
+    let s = p.open_ro_session(auth).unwrap();
+    s.login(UserType::User, Some(&pin("1234"))).unwrap();
+    p.get_token_info(auth).unwrap();
+    assert!(matches!(
+        mynacard::sim::VirtualCard::open(&card.state),
+        Err(mynacard::sim::StateError::Locked(_))
+    ));
+    assert_eq!(objects(&s, ObjectClass::PRIVATE_KEY).len(), 1);
+    drop(s);
+    p.finalize().unwrap();
+}
+
+#[test]
+fn generate_random_gives_the_cards_get_challenge_bytes() {
+    let card = Card::new();
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    assert!(p.get_token_info(auth).unwrap().rng());
+    let s = p.open_ro_session(auth).unwrap();
+    card.clear_log();
+    let a = s.generate_random_vec(600).unwrap();
+    let b = s.generate_random_vec(600).unwrap();
+    assert_eq!(a.len(), 600);
+    assert_ne!(a, b, "fresh bytes each time");
+    let challenges: Vec<String> = card
+        .exchanges()
+        .iter()
+        .filter(|l| l.starts_with("0084"))
+        .map(|l| l.split(' ').next().unwrap().to_owned())
+        .collect();
+    // Each 600 bytes: 256 + 256 + 88 (Le 00 is 256).
+    let one = ["0084000000", "0084000000", "0084000058"];
+    assert_eq!(challenges, [one, one].concat());
+    drop(s);
+    p.finalize().unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn the_exchange_log_is_created_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let card = Card::new();
+    card.clear_log();
+    let p = card.load();
+    let (auth, _) = slots(&p);
+    p.get_token_info(auth).unwrap();
+    p.finalize().unwrap();
+    let mode = std::fs::metadata(&card.log).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "MYNACARD_SIM_LOG is {:o}",
+        mode & 0o777
+    );
 }

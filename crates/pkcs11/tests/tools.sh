@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # External PKCS#11 applications against libmynacard_pkcs11.so and the virtual card
 # (MYNACARD_SIM_STATE), no pcscd needed:
-#   OpenSC pkcs11-tool (-L, -O, --login --sign with both keys, --change-pin, a wrong PIN),
+#   OpenSC pkcs11-tool (-L, -O, --login --sign with both keys, --change-pin, a wrong PIN,
+#   --test, --generate-random, the peak memory of signing a 400 MB file, a state path that is a
+#   directory),
 #   openssl (each signature verified against the certificate the module returned),
 #   GnuTLS p11tool (--list-all), NSS modutil + certutil (a fresh database lists the certificates,
 #   the two CA certificates included).
@@ -155,6 +157,46 @@ if need pkcs11-tool openssl python3; then
         fail "pkcs11-tool --change-pin (signature password)"
     fi
     [ "$(tries auth)/$(tries sign)" = 3/5 ] && pass "no try lost: auth 3/3, sign 5/5" || fail "tries: $(tries auth)/$(tries sign)"
+
+    # The exchange log is its owner's only.
+    mode=$(stat -c %a "$MYNACARD_SIM_LOG")
+    if [ "$mode" = 600 ]; then pass "MYNACARD_SIM_LOG is created 0600"; else fail "MYNACARD_SIM_LOG mode $mode"; fi
+
+    # --test: the sign mechanisms and C_GenerateRandom (the card's GET CHALLENGE).
+    out=$(p11 --slot 0 --test --login --pin 5678 2>&1)
+    if grep -q "No errors" <<<"$out" && grep -A2 "C_GenerateRandom" <<<"$out" | grep -q "seems to be OK"; then
+        pass "pkcs11-tool --test: no errors, C_GenerateRandom OK"
+    else
+        fail "pkcs11-tool --test: $out"
+    fi
+    fresh_log
+    if p11 --slot 0 --generate-random 300 -o "$tmp/random" >/dev/null 2>&1 && [ "$(stat -c %s "$tmp/random")" = 300 ] &&
+        [ "$(grep -c '^0084' "$MYNACARD_SIM_LOG")" = 2 ]; then
+        pass "pkcs11-tool --generate-random 300: 300 bytes in 2 GET CHALLENGE"
+    else
+        fail "pkcs11-tool --generate-random 300"
+    fi
+
+    # Signing hashes the data as it arrives: the peak memory of pkcs11-tool (which loads the
+    # module) signing a 400 MB file stays far below the file's size.
+    head -c 400000000 /dev/zero >"$tmp/big"
+    peak=$(python3 -c '
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if r.returncode == 0 else -1)
+' pkcs11-tool --module "$MODULE" --slot 0 --login --pin 5678 --sign -m SHA256-RSA-PKCS -i "$tmp/big" -o "$tmp/big.sig")
+    rm -f "$tmp/big"
+    echo "MEMORY  pkcs11-tool --sign over a 400 MB file: peak resident set ${peak} KiB"
+    if [ "$peak" -gt 0 ] && [ "$peak" -lt 153600 ]; then
+        pass "signing 400 MB: peak ${peak} KiB (< 150 MiB)"
+    else
+        fail "signing 400 MB: peak ${peak} KiB"
+    fi
+
+    # A state path that names a directory is refused, and nothing is created beside it.
+    mkdir "$tmp/adir"
+    MYNACARD_SIM_STATE=$tmp/adir p11 -L >/dev/null 2>&1
+    if [ ! -e "$tmp/adir.lock" ]; then pass "MYNACARD_SIM_STATE=<a directory>: no lock file created"; else fail "$tmp/adir.lock was created"; fi
 fi
 
 if need p11tool; then
