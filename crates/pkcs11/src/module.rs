@@ -1375,6 +1375,60 @@ mod tests {
         assert!(token_label(Key::Auth).len() <= 32 && token_label(Key::Sign).len() <= 32);
     }
 
+    /// The module's bookkeeping of card events (no PC/SC service needed: nothing is connected).
+    #[cfg(feature = "pcsc")]
+    #[test]
+    fn card_events_add_slots_take_tokens_away_and_give_them_back() {
+        use mynacard::events::{CardEvent, CardKind};
+        let inserted = |reader: &str, kind| CardEvent::CardInserted {
+            reader: reader.into(),
+            atr: vec![0x3B],
+            kind,
+        };
+        let mut m = Module {
+            devices: Vec::new(),
+            sessions: HashMap::new(),
+            next_session: 1,
+            pid: std::process::id(),
+            slot_events: Default::default(),
+        };
+        let events =
+            |m: &mut Module| std::iter::from_fn(|| m.next_slot_event()).collect::<Vec<_>>();
+        // Another card in a new reader: nothing.
+        m.card_event(&inserted("S", CardKind::OtherCard));
+        assert!(m.slot_list(false).is_empty());
+        assert!(events(&mut m).is_empty());
+        // A My Number Card: two new slots with tokens.
+        m.card_event(&inserted("R", CardKind::MyNumberCard));
+        assert_eq!(m.slot_list(true), [0, 1]);
+        assert_eq!(events(&mut m), [0, 1]);
+        assert_ne!(m.slot_info(1).unwrap().flags & CKF_TOKEN_PRESENT, 0);
+        // Reported again (the monitor's first look): nothing new.
+        m.card_event(&inserted("R", CardKind::MyNumberCard));
+        assert!(events(&mut m).is_empty());
+        // Pulled out: the slots stay, without a token.
+        m.card_event(&CardEvent::CardRemoved { reader: "R".into() });
+        assert_eq!(events(&mut m), [0, 1]);
+        assert_eq!(m.slot_list(false), [0, 1]);
+        assert!(m.slot_list(true).is_empty());
+        assert_eq!(m.slot_info(0).unwrap().flags & CKF_TOKEN_PRESENT, 0);
+        assert_eq!(m.token_info(0).unwrap_err(), CKR_TOKEN_NOT_PRESENT);
+        assert_eq!(
+            m.open_session(0, CKF_SERIAL_SESSION).unwrap_err(),
+            CKR_TOKEN_NOT_PRESENT
+        );
+        // Another card put into that reader is no token; the My Number Card is.
+        m.card_event(&inserted("R", CardKind::OtherCard));
+        assert!(events(&mut m).is_empty());
+        m.card_event(&inserted("R", CardKind::MyNumberCard));
+        assert_eq!(events(&mut m), [0, 1]);
+        assert_eq!(m.slot_list(true), [0, 1]);
+        // The reader unplugged with the card in it: the token goes.
+        m.card_event(&CardEvent::ReaderRemoved { reader: "R".into() });
+        assert_eq!(events(&mut m), [0, 1]);
+        assert!(m.slot_list(true).is_empty());
+    }
+
     #[test]
     fn slots_map_to_cards_and_tokens() {
         assert_eq!(split(0), (0, Key::Auth));

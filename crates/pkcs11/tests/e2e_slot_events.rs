@@ -148,7 +148,10 @@ fn a_card_inserted_after_initialize_gets_slots_and_removal_and_return_are_events
 
     let card = Served::start();
     let (a, b) = both_slots(&r);
-    assert_eq!(a as usize, before, "the new card's first slot comes after the others");
+    assert_eq!(
+        a as usize, before,
+        "the new card's first slot comes after the others"
+    );
     assert_eq!(b, a + 1);
     assert_eq!(present_slots(&r), before + 2);
     assert_ne!(slot_flags(&r, a) & CKF_TOKEN_PRESENT, 0);
