@@ -610,7 +610,7 @@ not_supported! {
 }
 
 /// `C_WaitForSlotEvent`. Slot events queued by an earlier call come first. With feature
-/// `pcsc` the library's monitor of the readers is asked (see [`crate::watch`]): a My Number
+/// `pcsc` the library's monitor of the readers is asked (module `watch`): a My Number
 /// Card inserted gives two new slots (or the token back in its old ones), a card pulled out
 /// leaves its slots without a token; each change is reported for both of the card's slots, one
 /// per call. `CKF_DONT_BLOCK` answers `CKR_NO_EVENT` when nothing changed; the blocking form
