@@ -219,6 +219,9 @@ impl Monitor {
 impl CardMonitor for Monitor {
     fn wait(&mut self, timeout: Duration) -> Result<Option<CardEvent>, MonitorError> {
         let deadline = Instant::now().checked_add(timeout);
+        // Even with no time to wait, PC/SC is asked once (with a zero timeout): a poll must see
+        // what changed since the last one.
+        let mut asked = false;
         loop {
             if self.cancelled.swap(false, Ordering::SeqCst) {
                 return Err(MonitorError::Cancelled);
@@ -236,9 +239,10 @@ impl CardMonitor for Monitor {
                 Some(d) => d.saturating_duration_since(Instant::now()),
                 None => SLICE,
             };
-            if left.is_zero() {
+            if left.is_zero() && asked {
                 return Ok(None);
             }
+            asked = true;
             let slice = left.min(SLICE);
             let r = if self.states.is_empty() {
                 std::thread::sleep(slice);
