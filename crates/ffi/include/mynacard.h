@@ -767,7 +767,9 @@ enum mynacard_status mynacard_monitor_open_pcsc(struct mynacard_monitor **monito
 
 // Opens a monitor of a virtual card's reader (a card opened by `mynacard_open_virtual()`) and
 // sets `*monitor` to its handle. Its first waits report the reader, then the card if it is in.
-// `MYNACARD_UNSUPPORTED` for a card in a PC/SC reader.
+// `MYNACARD_UNSUPPORTED` for a card in a PC/SC reader. Each card inserted is probed with one
+// JPKI SELECT, which `mynacard_exchanges()` counts. The monitor shares the card: its state file
+// stays locked until both the card and the monitor are closed.
 //
 // The caller owns the handle and closes it with `mynacard_monitor_close()`.
 //
