@@ -234,10 +234,12 @@ impl Step {
                 if q {
                     return Some(Answer::Quit);
                 }
+                // Only the canonical spelling of a choice ("2", never "02", "+2" or "0002"): a
+                // PIN-shaped line is not an answer, so it is neither taken nor echoed.
                 let number = |s: &str| {
                     s.parse::<usize>()
                         .ok()
-                        .filter(|n| (1..=choices.len()).contains(n))
+                        .filter(|n| (1..=choices.len()).contains(n) && n.to_string() == s)
                 };
                 if *multiple {
                     a.split(',')

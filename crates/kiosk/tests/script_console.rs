@@ -123,6 +123,39 @@ fn valid_visible_answers_are_echoed_as_typed() {
 }
 
 #[test]
+fn a_pin_shaped_menu_answer_is_neither_taken_nor_shown() {
+    // Issue 20 item 4: "0002" parses as the number 2, but it is not how a choice is written; it
+    // may be a PIN typed at the wrong question. Only the canonical spelling is a choice.
+    for odd in ["0002", "02", "+2", "2 ", "0002,1"] {
+        let (_d, path) = state();
+        let r = run(&path, format!("\n{odd}\nq\n").as_bytes());
+        assert_eq!(r.outcome, Outcome::Cancelled, "{odd}: {}", r.transcript);
+        let shown = odd.trim();
+        if shown == "2" {
+            // Surrounding spaces are not part of the answer: "2" is a valid choice, shown as such.
+            assert!(r.transcript.contains("Enter 1-4 (q to quit): 2\n"));
+            continue;
+        }
+        assert!(
+            !r.transcript.contains(shown),
+            "{odd} echoed:\n{}",
+            r.transcript
+        );
+        assert!(
+            r.transcript.contains("Enter 1-4 (q to quit): [hidden]"),
+            "{}",
+            r.transcript
+        );
+        assert!(
+            r.transcript.contains("Please enter a number from 1 to 4."),
+            "{odd} was taken as a choice:\n{}",
+            r.transcript
+        );
+        assert_eq!(verifies(&r.log), 0);
+    }
+}
+
+#[test]
 fn a_line_that_is_not_utf8_is_a_clear_error_not_the_end_of_the_script() {
     let (_d, path) = state();
     let r = run(&path, b"\n1\ny\n\xff\xfe1234\nNEWPASS1\nNEWPASS1\n");
