@@ -238,7 +238,7 @@ four_digit_pin!(
     PinKind::Residence
 );
 four_digit_pin!(
-    /// 券面事項入力補助用 PIN: the text-input-assist PIN, four digits, three tries.
+    /// 券面入力補助用 PIN: the text-input-assist PIN, four digits, three tries.
     TextAssistPin,
     PinKind::TextAssist
 );
