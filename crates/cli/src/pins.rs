@@ -21,9 +21,26 @@ pub struct KindArg(pub PinKind);
 impl FromStr for KindArg {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        PinKind::from_cli_name(s)
+        KindArg::parse(s)
             .map(KindArg)
             .ok_or_else(|| t(Msg::UnknownPinKind(s)))
+    }
+}
+
+impl KindArg {
+    /// The name of a PIN kind on the command line: `sign`, `auth`, `residence`, `text`.
+    pub const fn name(kind: PinKind) -> &'static str {
+        match kind {
+            PinKind::Signature => "sign",
+            PinKind::UserAuth => "auth",
+            PinKind::Residence => "residence",
+            PinKind::TextAssist => "text",
+        }
+    }
+
+    /// The PIN kind of a command-line name.
+    pub fn parse(s: &str) -> Option<PinKind> {
+        PinKind::ALL.into_iter().find(|k| KindArg::name(*k) == s)
     }
 }
 
@@ -189,8 +206,8 @@ pub fn print_status(all: &[PinStatus]) -> Result<(), Failure> {
         for (i, r) in s.refs.iter().enumerate() {
             let (name, desc, fmt) = if i == 0 {
                 (
-                    s.kind.cli_name(),
-                    crate::i18n::pin_name(lang, s.kind),
+                    KindArg::name(s.kind),
+                    s.kind.name(lang),
                     t(Msg::Format(s.kind.format())),
                 )
             } else {
@@ -227,23 +244,43 @@ pub fn status(card: &mut AnyCard, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Ends the card's security status with the command, then reports `done` (`"verified"`,
-/// `"changed"`) for `kind`, or the failure.
+/// What `verify` or `change` did, when it succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    /// The PIN was verified.
+    Verified,
+    /// The PIN was changed.
+    Changed,
+}
+
+impl Done {
+    /// Its key in the JSON report (`"verified": true`, `"changed": true`).
+    const fn key(self) -> &'static str {
+        match self {
+            Done::Verified => "verified",
+            Done::Changed => "changed",
+        }
+    }
+}
+
+/// Ends the card's security status with the command, then reports `done` for `kind`, or the
+/// failure.
 fn finish(
     card: &mut AnyCard,
     r: Result<(), Failure>,
     kind: PinKind,
-    done: &str,
+    done: Done,
     json: bool,
 ) -> Result<(), Failure> {
     let _ = card.unpower();
     r?;
     if json {
-        output::json(&serde_json::json!({ "ok": true, "kind": kind, done: true }))
-    } else if done == "verified" {
-        output::line(t(Msg::Verified(kind)))
+        output::json(&serde_json::json!({ "ok": true, "kind": kind, done.key(): true }))
     } else {
-        output::line(t(Msg::Changed(kind)))
+        output::line(t(match done {
+            Done::Verified => Msg::Verified(kind),
+            Done::Changed => Msg::Changed(kind),
+        }))
     }
 }
 
@@ -259,7 +296,7 @@ pub fn verify(
         card.verify_any(&pin, LastTry::allow_if(allow))?;
         Ok(())
     });
-    finish(card, r, kind, "verified", json)
+    finish(card, r, kind, Done::Verified, json)
 }
 
 /// `change <kind>`.
@@ -275,7 +312,7 @@ pub fn change(
         card.change_any(&current, &new, LastTry::allow_if(allow))?;
         Ok(())
     });
-    finish(card, r, kind, "changed", json)
+    finish(card, r, kind, Done::Changed, json)
 }
 
 #[cfg(test)]

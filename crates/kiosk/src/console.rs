@@ -10,7 +10,7 @@ use mynacard::transport::Transport;
 use mynacard::Card;
 use zeroize::Zeroizing;
 
-use crate::flow::{Answer, Kiosk, Outcome, Step, StepKind, Stop};
+use crate::flow::{Answer, Config, Kiosk, Outcome, Step, StepKind, Stop};
 use crate::text::Text;
 
 /// What the secret answers, and the visible answers that are not valid for the question asked,
@@ -80,6 +80,18 @@ fn question_lines(step: &Step) -> (Vec<String>, String) {
         _ => lines.pop().unwrap_or_default(),
     };
     (lines, prompt)
+}
+
+/// Runs the whole flow on a text console: the machine's steps shown one by one, the answers
+/// read from the console. `open` connects to the card once it is inserted. (The state machine,
+/// [`crate::flow`], knows nothing of consoles: only this front end drives it.)
+pub fn run<T: Transport>(
+    config: Config,
+    console: &mut dyn Console,
+    open: &mut dyn FnMut() -> Result<Card<T>, String>,
+) -> Outcome {
+    let mut kiosk = Kiosk::new(config);
+    drive(&mut kiosk, console, open)
 }
 
 /// Runs `kiosk` to its end on `console`: shows every step, reads every answer, and opens the

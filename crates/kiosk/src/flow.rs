@@ -55,7 +55,6 @@ use mynacard::transport::Transport;
 use mynacard::{Card, Error, LastTry};
 use zeroize::Zeroizing;
 
-use crate::console::Console;
 use crate::text::{self, pick, pin_name, tr, Lang, Text};
 
 /// How the flow ended; each has an exit code (the same numbers as the `myna` CLI where they
@@ -637,7 +636,7 @@ impl<T: Transport> Kiosk<T> {
                     self.assessed(a);
                 } else {
                     self.say(Text::new(
-                        "窓口では、本人が来庁した場合、または書類を持参した代理人の場合に暗証番号を初期化します（代理人の場合は --place proxy で実行してください）。",
+                        "窓口では、本人が来庁した場合、または書類を持参した代理人の場合に暗証番号を再設定します（代理人の場合は --place proxy で実行してください）。",
                         "The counter resets a PIN for the cardholder in person, or for a proxy with the documents (run with --place proxy).",
                     ));
                     self.finish(Outcome::NotPossible);
@@ -813,7 +812,7 @@ impl<T: Transport> Kiosk<T> {
                     self.heading(
                         6,
                         tr(|l| match l {
-                            Lang::Ja => format!("{}を初期化しています…", pin_name(l, kind)),
+                            Lang::Ja => format!("{}を再設定しています…", pin_name(l, kind)),
                             Lang::En => format!("Resetting the {}…", pin_name(l, kind)),
                         }),
                     );
@@ -854,7 +853,7 @@ impl<T: Transport> Kiosk<T> {
         self.heading(
             3,
             Text::new(
-                "どの暗証番号を初期化しますか？",
+                "どの暗証番号を再設定しますか？",
                 "Which PIN do you want to reset?",
             ),
         );
@@ -930,8 +929,8 @@ impl<T: Transport> Kiosk<T> {
 
     fn start(&mut self) {
         self.say(Text::new(
-            "=== マイナンバーカード 暗証番号の初期化 ===",
-            "=== My Number Card PIN reset (マイナンバーカード 暗証番号の初期化) ===",
+            "=== マイナンバーカード 暗証番号の再設定 ===",
+            "=== My Number Card PIN reset (マイナンバーカード 暗証番号の再設定) ===",
         ));
         let terminal = self.config.authority.describe();
         self.say(tr(|l| {
@@ -970,7 +969,7 @@ impl<T: Transport> Kiosk<T> {
         self.heading(
             4,
             tr(|l| match l {
-                Lang::Ja => format!("ここで{}を初期化できるか確認します。", pin_name(l, kind)),
+                Lang::Ja => format!("ここで{}を再設定できるか確認します。", pin_name(l, kind)),
                 Lang::En => format!("Checking the rules for the {} here.", pin_name(l, kind)),
             }),
         );
@@ -1139,7 +1138,7 @@ impl<T: Transport> Kiosk<T> {
             Ok(status) => {
                 self.say(tr(|l| match l {
                     Lang::Ja => format!(
-                        "{}を初期化しました: {}。",
+                        "{}を再設定しました: {}。",
                         pin_name(l, kind),
                         text::status_line(l, &status)
                     ),
@@ -1169,7 +1168,7 @@ impl<T: Transport> Kiosk<T> {
                         self.wrong_other += 1;
                         self.say(tr(|l| match l {
                             Lang::Ja => format!(
-                                "{}が違います。ロックまで残り{n}回です。{}は初期化されていません。",
+                                "{}が違います。ロックまで残り{n}回です。{}は再設定されていません。",
                                 pin_name(l, k),
                                 pin_name(l, kind)
                             ),
@@ -1194,7 +1193,7 @@ impl<T: Transport> Kiosk<T> {
                     Error::LastTry { kind: last_kind } if *last_kind == k => {
                         self.say(tr(|l| match l {
                             Lang::Ja => format!(
-                                "{}は残り1回です。この値が違うとロックされ、どちらの暗証番号も市区町村の窓口でしか初期化できなくなります。",
+                                "{}は残り1回です。この値が違うとロックされ、どちらの暗証番号も市区町村の窓口でしか再設定できなくなります。",
                                 pin_name(l, k)
                             ),
                             Lang::En => format!(
@@ -1220,7 +1219,7 @@ impl<T: Transport> Kiosk<T> {
 
     fn reset_failed(&mut self, e: &Error) {
         self.say(text::library_error(e).prefixed(&Text::new(
-            "初期化を完了できませんでした: ",
+            "再設定を完了できませんでした: ",
             "The reset did not complete: ",
         )));
         let outcome = match e {
@@ -1389,13 +1388,3 @@ pub fn document_menu() -> Vec<IdDocument> {
     v
 }
 
-/// Runs the whole flow on a text console: the machine's steps shown one by one, the answers
-/// read from the console. `open` connects to the card once it is inserted.
-pub fn run<T: Transport>(
-    config: Config,
-    console: &mut dyn Console,
-    open: &mut dyn FnMut() -> Result<Card<T>, String>,
-) -> Outcome {
-    let mut kiosk = Kiosk::new(config);
-    crate::console::drive(&mut kiosk, console, open)
-}

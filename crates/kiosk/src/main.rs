@@ -198,18 +198,18 @@ fn command(lang: Lang) -> clap::Command {
         return cmd;
     }
     let ja = [
-        ("place", "端末の場所: kiosk（両方のJPKI暗証番号を初期化できるキオスク端末）、kiosk-sign-only（署名用パスワードのみ）、counter（窓口、本人）、proxy（窓口、代理人）"),
-        ("sim_state", "仮想カードの状態ファイル（既定: myna CLI と同じもの）"),
-        ("reader", "実際のカードリーダー: 名前、または auto（機能 pcsc が必要）"),
-        ("script", "回答を FILE から1行ずつ読み、記録を表示する（暗証番号は伏せ字）"),
-        ("show_apdus", "最後にAPDUのやり取りを表示する（暗証番号は伏せ字）"),
-        ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）"),
+        ("place", format!("端末の場所: kiosk（両方のJPKI暗証番号を再設定できるキオスク端末）、kiosk-sign-only（{}のみ）、counter（窓口、本人）、proxy（窓口、代理人）", mynacard::pin::PinKind::Signature.name(Lang::Ja))),
+        ("sim_state", "仮想カードの状態ファイル（既定: myna CLI と同じもの）".to_owned()),
+        ("reader", "実際のカードリーダー: 名前、または auto（機能 pcsc が必要）".to_owned()),
+        ("script", "回答を FILE から1行ずつ読み、記録を表示する（暗証番号は伏せ字）".to_owned()),
+        ("show_apdus", "最後にAPDUのやり取りを表示する（暗証番号は伏せ字）".to_owned()),
+        ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）".to_owned()),
     ];
     ja.into_iter()
         .fold(cmd, |c, (id, help)| c.mut_arg(id, |a| a.help(help)))
         // The place's values are explained in its Japanese help.
         .mut_arg("place", |a| a.hide_possible_values(true))
-        .about("マイナンバーカード 暗証番号の初期化（代替の端末認証であり、実際の発行者プロトコルではありません）")
+        .about("マイナンバーカード 暗証番号の再設定（代替の端末認証であり、実際の発行者プロトコルではありません）")
 }
 
 fn main() -> ExitCode {
@@ -256,7 +256,7 @@ fn main() -> ExitCode {
             Ok(Card::new(transport))
         }
     };
-    let outcome = flow::run(config, console.as_mut(), &mut open);
+    let outcome = mynacard_kiosk::console::run(config, console.as_mut(), &mut open);
     if let Some(log) = log {
         console.say("");
         console.say(&match lang {

@@ -1,4 +1,7 @@
-//! Every text the kiosk shows, in Japanese and in English.
+//! Every text of the kiosk's own, in Japanese and in English: prompts, menus, headings and
+//! layout. The card's words (the PINs' names, the reset rules and where to go, the library's
+//! errors) are the library's ([`PinKind::name`], [`Assessment::lines`], [`Error::message`]), in
+//! the one wording every front end shows.
 //!
 //! A [`Text`] holds both; a [`Lang`] chooses which one a front end shows. Sentences are in the
 //! chosen language; in English, the Japanese names of the PINs and documents stay beside the
@@ -9,7 +12,7 @@
 
 use mynacard::credential::Rule;
 use mynacard::pin::{PinKind, PinStatus, RetryState};
-use mynacard::policy::{Assessment, IdDocument, KioskSupport, Missing, Need, Place, Refusal};
+use mynacard::policy::{Assessment, IdDocument, Missing, Place};
 use mynacard::Error;
 
 /// The language of the kiosk's texts: the library's own, so that a front end chooses one
@@ -76,18 +79,9 @@ pub(crate) fn pick<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
     }
 }
 
-/// A PIN's name: in English the library's description (with the Japanese name beside it).
+/// A PIN's name: the library's one wording ([`PinKind::name`]).
 pub(crate) fn pin_name(lang: Lang, kind: PinKind) -> String {
-    match lang {
-        Lang::En => kind.description().to_owned(),
-        Lang::Ja => match kind {
-            PinKind::Signature => "署名用電子証明書の暗証番号（署名用パスワード）",
-            PinKind::UserAuth => "利用者証明用電子証明書の暗証番号",
-            PinKind::Residence => "住民基本台帳用の暗証番号",
-            PinKind::TextAssist => "券面事項入力補助用の暗証番号",
-        }
-        .to_owned(),
-    }
+    kind.name(lang).to_owned()
 }
 
 /// The format of a new PIN.
@@ -135,131 +129,21 @@ pub(crate) fn status_line(lang: Lang, s: &PinStatus) -> String {
     }
 }
 
-/// A place where a PIN is reset.
+/// A place where a PIN is reset: the library's words ([`Place::message`]).
 pub(crate) fn place(lang: Lang, p: &Place) -> String {
-    match lang {
-        Lang::En => p.to_string(),
-        Lang::Ja => match p {
-            Place::Kiosk(KioskSupport::SignatureOnly) => {
-                "署名用パスワードのみ初期化できるコンビニ等のキオスク端末"
-            }
-            Place::Kiosk(KioskSupport::BothJpkiPins) => {
-                "署名用・利用者証明用の両方を初期化できるコンビニ等のキオスク端末"
-            }
-            Place::SmartphoneApp => "NFC対応スマートフォンのJPKI暗証番号リセットアプリ",
-            Place::Counter => "市区町村の窓口（市役所・出張所等）、本人来庁",
-            Place::CounterByProxy => "市区町村の窓口、代理人による手続",
-        }
-        .to_owned(),
-    }
+    p.message(lang)
 }
 
-fn need(lang: Lang, n: &Need) -> String {
-    match lang {
-        Lang::En => n.to_string(),
-        Lang::Ja => match n {
-            Need::Card => "マイナンバーカード".into(),
-            Need::BothCertificates => {
-                "カードに署名用・利用者証明用の両方の電子証明書が搭載されていること".into()
-            }
-            Need::OtherPin(k) => format!(
-                "{}（ロックされていないこと。誤ると、その暗証番号の残り回数が1回減ります）",
-                pin_name(lang, *k)
-            ),
-            Need::SmartphoneWithResetApp => {
-                "カードを読み取れるNFC対応スマートフォンとJPKI暗証番号リセットアプリ（カードの顔写真との顔照合）".into()
-            }
-            Need::KioskWithin24Hours => {
-                "その後24時間以内に、対応するコンビニのキオスク端末で初期化を完了すること".into()
-            }
-            Need::InPerson => "開庁時間内の本人の来庁（予約不要）".into(),
-            Need::ProxyDocuments(_) => format!("代理人の書類: {}", proxy_requirements(lang)),
-        },
-    }
-}
-
-fn proxy_requirements(lang: Lang) -> &'static str {
-    pick(
-        lang,
-        "本人がすべて記入した照会書兼回答書(兼委任状)、本人のマイナンバーカード、代理人の本人確認書類（代理人のマイナンバーカード、またはA書類2点、またはA書類1点とB書類1点）",
-        "the inquiry form with power of attorney filled in by the cardholder; the cardholder's \
-         card; the proxy's ID (their own My Number Card, or two class-A documents, or one \
-         class-A and one class-B)",
-    )
-}
-
-fn refusal(lang: Lang, r: &Refusal) -> String {
-    match lang {
-        Lang::En => r.to_string(),
-        Lang::Ja => match r {
-            Refusal::NotSelfService(k) => format!(
-                "{}はセルフサービスでは初期化できません。市区町村の窓口でのみ初期化できます",
-                pin_name(lang, *k)
-            ),
-            Refusal::KioskSignatureOnly => {
-                "この端末は署名用パスワードのみ初期化でき、利用者証明用電子証明書の暗証番号は初期化できません".into()
-            }
-            Refusal::OtherPinUnknown(k) => format!(
-                "セルフサービスには{}が必要です。分からない場合（どちらも分からない場合）は窓口でのみ初期化できます",
-                pin_name(lang, *k)
-            ),
-            Refusal::OtherPinBlocked(k) => format!(
-                "セルフサービスには{}が必要ですが、それもロックされています",
-                pin_name(lang, *k)
-            ),
-            Refusal::CertificatesMissing => {
-                "セルフサービスには、カードに署名用・利用者証明用の両方の電子証明書が必要です"
-                    .into()
-            }
-        },
-    }
-}
-
-/// The answer of the rules, one line per entry.
+/// The answer of the rules, one line per entry: the library's words ([`Assessment::lines`]).
 pub(crate) fn assessment(a: &Assessment) -> Vec<Text> {
-    let mut lines = Vec::new();
-    match a {
-        Assessment::Possible { place: p, needs } => {
-            lines.push(tr(|l| match l {
-                Lang::Ja => format!("{}で初期化できます。必要なもの:", place(l, p)),
-                Lang::En => format!("Possible at {}. You need:", place(l, p)),
-            }));
-            for n in needs {
-                lines.push(tr(|l| format!("  - {}", need(l, n))));
-            }
-        }
-        Assessment::NotPossible {
-            place: p,
-            reasons,
-            go_instead,
-        } => {
-            lines.push(tr(|l| match l {
-                Lang::Ja => format!("{}では初期化できません:", place(l, p)),
-                Lang::En => format!("Not possible at {}:", place(l, p)),
-            }));
-            for r in reasons {
-                lines.push(tr(|l| format!("  - {}", refusal(l, r))));
-            }
-            lines.push(Text::new("代わりに次の場所へ:", "Go instead to:"));
-            for g in go_instead {
-                lines.push(tr(|l| format!("  - {}", place(l, g))));
-            }
-        }
-    }
-    lines
+    let ja = a.lines(Lang::Ja);
+    let en = a.lines(Lang::En);
+    ja.into_iter().zip(en).map(|(j, e)| Text::new(j, e)).collect()
 }
 
-/// What a proxy still lacks.
+/// What a proxy still lacks: the library's words ([`Missing::message`]).
 pub(crate) fn missing(lang: Lang, m: Missing) -> String {
-    match lang {
-        Lang::En => m.to_string(),
-        Lang::Ja => match m {
-            Missing::InquiryForm => "本人がすべて記入した照会書兼回答書(兼委任状)（電話または窓口で、本人あてに郵送するよう依頼してください）",
-            Missing::CardholdersCard => "本人のマイナンバーカード",
-            Missing::ProxyIdentity => "代理人の本人確認書類（代理人のマイナンバーカード、またはA書類2点、またはA書類1点とB書類1点）",
-        }
-        .into(),
-    }
+    m.message(lang)
 }
 
 /// A document of the proxy menu, with its class.

@@ -123,7 +123,7 @@ fn the_help_follows_the_language() {
         stdout(&o)
     };
     let ja = help(&["--lang", "ja"], None);
-    assert!(ja.contains("暗証番号の初期化"), "{ja}");
+    assert!(ja.contains("暗証番号の再設定"), "{ja}");
     assert!(ja.contains("仮想カードの状態ファイル"));
     assert!(!ja.contains("A self-service kiosk"), "{ja}");
     assert!(help(&[], Some("ja_JP.UTF-8")).contains("表示の言語"));

@@ -40,7 +40,7 @@ fn run_with<R: BufRead>(state: &Path, lang: Lang, answers: R) -> Run {
         log = Some(rec.log());
         Ok(Card::new(rec))
     };
-    let outcome = flow::run(config, &mut console, &mut open);
+    let outcome = mynacard_kiosk::console::run(config, &mut console, &mut open);
     Run {
         outcome,
         transcript: String::from_utf8(out).unwrap(),
@@ -271,7 +271,7 @@ fn the_transcript_is_the_same_flow_in_japanese() {
     for expected in [
         "ステップ 1/7",
         "ステップ 7/7",
-        "1. 署名用電子証明書の暗証番号（署名用パスワード）: 残り5回（上限5回）",
+        "1. 署名用電子証明書の暗証番号: 残り5回（上限5回）",
         "利用者証明用電子証明書の暗証番号が分かりますか？ (y/n) y",
         "完了しました。カードをお取りください。",
     ] {
