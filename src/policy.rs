@@ -459,7 +459,11 @@ impl Assessment {
                     }
                     .into(),
                 );
-                v.extend(go_instead.iter().map(|p| format!("  - {}", p.message(lang))));
+                v.extend(
+                    go_instead
+                        .iter()
+                        .map(|p| format!("  - {}", p.message(lang))),
+                );
             }
         }
         v

@@ -47,7 +47,9 @@ fn the_front_ends_take_the_card_words_from_the_library() {
         files.iter().any(|f| f.ends_with("crates/cli/src/i18n.rs")),
         "the scan must see the CLI: {files:?}"
     );
-    assert!(files.iter().any(|f| f.ends_with("crates/kiosk/src/text.rs")));
+    assert!(files
+        .iter()
+        .any(|f| f.ends_with("crates/kiosk/src/text.rs")));
     let mut words: Vec<String> = PinKind::ALL
         .iter()
         .map(|k| k.name(Lang::Ja).to_owned())

@@ -332,8 +332,7 @@ mod vocabulary {
     use crate::cert::CertKind;
     use crate::pin::PinKind;
     use crate::policy::{
-        assess, Assessment, KioskSupport, Missing, Need, Place, ProxyChecklist, Refusal,
-        Situation,
+        assess, Assessment, KioskSupport, Missing, Need, Place, ProxyChecklist, Refusal, Situation,
     };
     use crate::sign::KeyKind;
     use crate::sm::SmError;
@@ -362,7 +361,11 @@ mod vocabulary {
                 PinKind::Residence => 2,
                 PinKind::TextAssist => 3,
             });
-            let ja = both(k.name(Lang::En).into(), k.name(Lang::Ja).into(), k.to_string());
+            let ja = both(
+                k.name(Lang::En).into(),
+                k.name(Lang::Ja).into(),
+                k.to_string(),
+            );
             assert!(ja.ends_with("の暗証番号"), "{ja}");
             let ja = both(
                 k.where_to_reset_in(Lang::En).into(),
@@ -373,8 +376,14 @@ mod vocabulary {
         }
         assert_eq!(seen.len(), 4);
         // The wording of the municipal page (card facts §11).
-        assert_eq!(PinKind::Signature.name(Lang::Ja), "署名用電子証明書の暗証番号");
-        assert_eq!(PinKind::TextAssist.name(Lang::Ja), "券面入力補助用の暗証番号");
+        assert_eq!(
+            PinKind::Signature.name(Lang::Ja),
+            "署名用電子証明書の暗証番号"
+        );
+        assert_eq!(
+            PinKind::TextAssist.name(Lang::Ja),
+            "券面入力補助用の暗証番号"
+        );
         let mut seen = BTreeSet::new();
         for c in CertKind::ALL {
             seen.insert(match c {
@@ -383,7 +392,11 @@ mod vocabulary {
                 CertKind::Sign => 2,
                 CertKind::SignCa => 3,
             });
-            both(c.name(Lang::En).into(), c.name(Lang::Ja).into(), c.to_string());
+            both(
+                c.name(Lang::En).into(),
+                c.name(Lang::Ja).into(),
+                c.to_string(),
+            );
         }
         assert_eq!(seen.len(), 4);
         for k in [KeyKind::Auth, KeyKind::Sign] {

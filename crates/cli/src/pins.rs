@@ -3,7 +3,9 @@
 use std::io::{BufRead, Read};
 use std::str::FromStr;
 
-use mynacard::credential::{CredentialError, CredentialKind, Pin, Rule};
+use mynacard::credential::{
+    read_secret_line, CredentialError, CredentialKind, LineError, OverLong, Pin, Rule,
+};
 use mynacard::pin::{PinKind, PinStatus, RetryState};
 use mynacard::reset::AnyPin;
 use mynacard::LastTry;
@@ -48,51 +50,13 @@ impl KindArg {
 /// characters at most), small enough that a hostile input cannot make the program hold much.
 pub const MAX_SECRET_BYTES: usize = 1024;
 
-/// Why a line could not be read as a secret.
-#[derive(Debug)]
-pub enum LineError {
-    /// Longer than [`MAX_SECRET_BYTES`] (the rest is never read).
-    TooLong,
-    /// Not UTF-8.
-    NotUtf8,
-    /// The reader failed.
-    Io(std::io::Error),
-}
-
-/// Reads one line of at most `limit` bytes (not counting the line end, `\n` or `\r\n`) from
-/// `r`, holding it in zeroizing memory; `None` at the end of the input. At most `limit + 1`
-/// bytes are read, so a longer line costs no more memory than that.
+/// Reads one secret line of at most `limit` bytes: the library's one bounded reader, leaving
+/// the rest of an over-long line unread (the command stops there).
 pub fn read_bounded_line<R: BufRead>(
     r: &mut R,
     limit: usize,
 ) -> Result<Option<Zeroizing<String>>, LineError> {
-    // Room for the longest line and its end, allocated once, so that it never moves (a moved
-    // buffer would leave an unzeroized copy behind).
-    let mut buf = Zeroizing::new(Vec::with_capacity(limit + 2));
-    let n = r
-        .take(limit as u64 + 2)
-        .read_until(b'\n', &mut buf)
-        .map_err(LineError::Io)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-    }
-    if buf.last() == Some(&b'\r') {
-        buf.pop();
-    }
-    if buf.len() > limit {
-        return Err(LineError::TooLong);
-    }
-    let bytes = std::mem::take(&mut *buf);
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(Some(Zeroizing::new(s))),
-        Err(e) => {
-            let _ = Zeroizing::new(e.into_bytes());
-            Err(LineError::NotUtf8)
-        }
-    }
+    read_secret_line(r, limit, OverLong::Leave)
 }
 
 /// Where secrets come from: a no-echo prompt, or standard input one per line.
@@ -313,49 +277,4 @@ pub fn change(
         Ok(())
     });
     finish(card, r, kind, Done::Changed, json)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn read(input: &[u8], limit: usize) -> Vec<Result<String, String>> {
-        let mut r = std::io::Cursor::new(input.to_vec());
-        let mut out = Vec::new();
-        loop {
-            match read_bounded_line(&mut r, limit) {
-                Ok(Some(l)) => out.push(Ok(l.to_string())),
-                Ok(None) => return out,
-                Err(e) => {
-                    out.push(Err(format!("{e:?}")));
-                    return out;
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn lines_are_bounded_and_line_ends_stripped() {
-        assert_eq!(
-            read(b"1234\r\nABC123\nlast", 8),
-            [Ok("1234".into()), Ok("ABC123".into()), Ok("last".into())]
-        );
-        // Exactly the limit, with either line end: accepted.
-        assert_eq!(read(b"12345678\r\n", 8), [Ok("12345678".to_string())]);
-        assert_eq!(read(b"12345678\n", 8), [Ok("12345678".to_string())]);
-        // One byte more, with or without a line end: refused.
-        assert_eq!(read(b"123456789\n", 8), [Err("TooLong".to_string())]);
-        assert_eq!(read(&[b'7'; 100_000], 8), [Err("TooLong".to_string())]);
-        assert_eq!(read(b"\xff\xfe\n", 8), [Err("NotUtf8".to_string())]);
-    }
-
-    #[test]
-    fn a_long_line_is_not_read_past_the_limit() {
-        let mut r = std::io::Cursor::new(vec![b'1'; 1 << 20]);
-        assert!(matches!(
-            read_bounded_line(&mut r, 1024),
-            Err(LineError::TooLong)
-        ));
-        assert!(r.position() <= 1026, "{}", r.position());
-    }
 }

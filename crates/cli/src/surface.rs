@@ -238,12 +238,7 @@ pub fn surface(
                 v["cv_certificate"] = json!({ "verified": false, "issuer": cv.issuer_key_id(),
                     "error": e.to_string() });
             }
-            Err(e) => {
-                return Err(Failure::new(
-                    exit::FAILURE,
-                    e.to_string(),
-                ))
-            }
+            Err(e) => return Err(Failure::new(exit::FAILURE, e.to_string())),
         }
         let nonce = fresh_nonce()?;
         let proof = s.prove_presence(&ap_key, &nonce)?;

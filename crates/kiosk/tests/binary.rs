@@ -125,6 +125,11 @@ fn the_help_follows_the_language() {
     let ja = help(&["--lang", "ja"], None);
     assert!(ja.contains("暗証番号の再設定"), "{ja}");
     assert!(ja.contains("仮想カードの状態ファイル"));
+    // The PIN in the place's help is named by the library.
+    assert!(
+        ja.contains(mynacard::pin::PinKind::Signature.name(mynacard::Lang::Ja)),
+        "{ja}"
+    );
     assert!(!ja.contains("A self-service kiosk"), "{ja}");
     assert!(help(&[], Some("ja_JP.UTF-8")).contains("表示の言語"));
     let en = help(&["--lang=en"], Some("ja_JP.UTF-8"));

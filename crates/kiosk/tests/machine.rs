@@ -252,7 +252,8 @@ fn a_signature_only_kiosk_refuses_the_auth_pin_and_sends_nothing_for_it() {
     // The same lines exist in Japanese.
     let ja: Vec<&str> = shown.iter().map(|s| s.text.get(Lang::Ja)).collect();
     assert!(
-        ja.iter().any(|l| l.contains("署名用電子証明書の暗証番号だけ")),
+        ja.iter()
+            .any(|l| l.contains("署名用電子証明書の暗証番号だけ")),
         "{ja:?}"
     );
     assert_eq!(count_ins(&log, ins::GET_CHALLENGE), 0);
