@@ -3,6 +3,7 @@
 //! subcommands, its global options and its exit codes in their place, before parsing.
 
 use clap::CommandFactory;
+use mynacard::pin::PinKind;
 
 use crate::i18n::Lang;
 use crate::Cli;
@@ -68,8 +69,11 @@ const OPTIONS_JA: [(&str, &str); 7] = [
     ),
 ];
 
-/// The exit codes in Japanese ([`crate::exit::HELP`] in English).
-const EXIT_CODES_JA: &str = "終了コード:
+/// The exit codes in Japanese ([`crate::exit::HELP`] in English), the PIN named by the library.
+fn exit_codes_ja() -> String {
+    let residence = PinKind::Residence.name(Lang::Ja);
+    format!(
+        "終了コード:
   0  成功
   1  その他の失敗（カードのエラー、入出力）
   2  使い方の誤り
@@ -79,13 +83,15 @@ const EXIT_CODES_JA: &str = "終了コード:
   6  不正な入力（形式の違う暗証番号など。何も送っていません）
   7  カードまたはリーダーがない、カードが抜かれたかリセットされた、仮想カードの状態が使えない
   8  結果が分かりません: `status` を実行してください（回数は減りません）
-  9  住民基本台帳用の暗証番号の変更を元に戻しました: 古い暗証番号が有効です
+  9  {residence}の変更を元に戻しました: 古い暗証番号が有効です
  10  この経路では再設定できません。メッセージが行き先を示します（何も送っていません）
- 11  住民基本台帳用の暗証番号の再設定が2つの参照の一方にしか届いていません: もう一度実行してください
+ 11  {residence}の再設定が2つの参照の一方にしか届いていません: もう一度実行してください
  12  verify FILE: 署名が有効でない、または署名がありません
  13  結果を標準出力に書けませんでした（ディスクがいっぱい、パイプが閉じた）。カードの操作は
      済んでいるかもしれません: `status` を実行してください。報告を書けなかった失敗は
-     その終了コードのまま、メッセージは標準エラーに出ます";
+     その終了コードのまま、メッセージは標準エラーに出ます"
+    )
+}
 
 /// The command line as clap reads it, with its help in `lang`.
 pub fn command(lang: Lang) -> clap::Command {
@@ -102,7 +108,7 @@ pub fn command(lang: Lang) -> clap::Command {
         .about(
             "マイナンバーカードの暗証番号・証明書・データを、仮想カードまたは実際のリーダーで扱う",
         )
-        .after_help(EXIT_CODES_JA)
+        .after_help(exit_codes_ja())
         .subcommand_help_heading("コマンド")
         .next_help_heading("オプション")
         .help_template("{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}")
