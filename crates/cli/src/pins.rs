@@ -1,6 +1,6 @@
 //! `status`, `verify` and `change`, and where PINs come from.
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::str::FromStr;
 
 use mynacard::credential::{

@@ -13,7 +13,7 @@ use mynacard::sim::{App, VirtualCard};
 use mynacard::transport::{ExchangeLog, Recorder};
 use mynacard::Card;
 use mynacard_kiosk::console::{self, read_line_bounded, Input, ScriptConsole, MASK, MAX_LINE};
-use mynacard_kiosk::flow::{self, Config, Outcome};
+use mynacard_kiosk::flow::{Config, Outcome};
 use mynacard_kiosk::text::Lang;
 
 const KIOSK: Place = Place::Kiosk(KioskSupport::BothJpkiPins);
@@ -40,7 +40,7 @@ fn run_with<R: BufRead>(state: &Path, lang: Lang, answers: R) -> Run {
         log = Some(rec.log());
         Ok(Card::new(rec))
     };
-    let outcome = mynacard_kiosk::console::run(config, &mut console, &mut open);
+    let outcome = console::run(config, &mut console, &mut open);
     Run {
         outcome,
         transcript: String::from_utf8(out).unwrap(),
