@@ -105,9 +105,9 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 type AnyCard = Card<Box<dyn Transport>>;
 
 /// Opens the card named on the command line: the one place that chooses the backend.
-fn open_backend(opts: &Opts) -> Result<Box<dyn Transport>, String> {
+fn open_backend(opts: &Opts, lang: Lang) -> Result<Box<dyn Transport>, String> {
     if let Some(reader) = &opts.reader {
-        return open_reader(reader);
+        return open_reader(reader, lang);
     }
     let path = opts
         .sim_state
@@ -115,11 +115,11 @@ fn open_backend(opts: &Opts) -> Result<Box<dyn Transport>, String> {
         .unwrap_or_else(mynacard::sim::default_state_path);
     VirtualCard::open(&path)
         .map(|vc| Box::new(vc) as Box<dyn Transport>)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.message(lang))
 }
 
 #[cfg(not(feature = "pcsc"))]
-fn open_reader(_reader: &str) -> Result<Box<dyn Transport>, String> {
+fn open_reader(_reader: &str, _lang: Lang) -> Result<Box<dyn Transport>, String> {
     Err(
         "real readers need feature `pcsc`: `cargo run -p mynacard-kiosk --features pcsc -- \
          --reader auto`"
@@ -130,7 +130,7 @@ fn open_reader(_reader: &str) -> Result<Box<dyn Transport>, String> {
 /// A real reader, connected exclusively: no other program reaches the card while the kiosk
 /// verifies and resets its PINs. Waits up to a minute for the card, saying so.
 #[cfg(feature = "pcsc")]
-fn open_reader(reader: &str) -> Result<Box<dyn Transport>, String> {
+fn open_reader(reader: &str, lang: Lang) -> Result<Box<dyn Transport>, String> {
     use mynacard::pcsc::{self, Options, ReaderChoice, Share};
     let options = Options {
         share: Share::Exclusive,
@@ -138,22 +138,26 @@ fn open_reader(reader: &str) -> Result<Box<dyn Transport>, String> {
         ..Options::default()
     };
     pcsc::open(&ReaderChoice::parse(reader), &options, &mut |notice| {
-        eprintln!("kiosk: {notice}")
+        eprintln!("kiosk: {}", notice.message(lang))
     })
     .map(|t| Box::new(t) as Box<dyn Transport>)
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.message(lang))
 }
 
-fn card_label(opts: &Opts) -> String {
-    match &opts.reader {
-        Some(r) => format!("reader {r}"),
-        None => format!(
-            "virtual card (state: {})",
-            opts.sim_state
+fn card_label(opts: &Opts, lang: Lang) -> String {
+    match (&opts.reader, lang) {
+        (Some(r), Lang::Ja) => format!("リーダー {r}"),
+        (Some(r), Lang::En) => format!("reader {r}"),
+        (None, _) => {
+            let path = opts
+                .sim_state
                 .clone()
-                .unwrap_or_else(mynacard::sim::default_state_path)
-                .display()
-        ),
+                .unwrap_or_else(mynacard::sim::default_state_path);
+            match lang {
+                Lang::Ja => format!("仮想カード（状態: {}）", path.display()),
+                Lang::En => format!("virtual card (state: {})", path.display()),
+            }
+        }
     }
 }
 
@@ -173,7 +177,7 @@ fn config(opts: &Opts, lang: Lang) -> flow::Config {
     flow::Config {
         place,
         authority: Box::new(StandInAuthority::new(role)),
-        card_label: card_label(opts),
+        card_label: card_label(opts, lang),
         lang,
     }
 }
@@ -247,7 +251,7 @@ fn main() -> ExitCode {
     let config = config(&opts, lang);
     let mut log: Option<ExchangeLog> = None;
     let mut open = || -> Result<AnyCard, String> {
-        let transport = open_backend(&opts)?;
+        let transport = open_backend(&opts, lang)?;
         if opts.show_apdus {
             let recorder = Recorder::new(transport);
             log = Some(recorder.log());

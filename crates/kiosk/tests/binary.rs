@@ -136,3 +136,23 @@ fn the_help_follows_the_language() {
     assert!(en.contains("Guided My Number Card PIN reset"), "{en}");
     assert!(en.contains("The virtual card's state file"));
 }
+
+/// The virtual card's own errors are shown in the kiosk's language (the library's words), not
+/// in English under `--lang ja`.
+#[test]
+fn a_corrupt_virtual_card_is_reported_in_the_kiosks_language() {
+    let (_d, path) = state();
+    std::fs::write(&path, b"{ not json").unwrap();
+    let ja = kiosk(&path, &["--lang", "ja"], b"\n", &[]);
+    // No card: the script then ends (cancelled).
+    assert_eq!(ja.status.code(), Some(12), "{}", stdout(&ja));
+    let out = stdout(&ja);
+    assert!(
+        out.contains("カードがありません: 仮想カードの状態"),
+        "{out}"
+    );
+    assert!(out.contains("壊れている"), "{out}");
+    assert!(!out.contains("is corrupted"), "{out}");
+    let en = kiosk(&path, &["--lang", "en"], b"\n", &[]);
+    assert!(stdout(&en).contains("is corrupted"), "{}", stdout(&en));
+}
