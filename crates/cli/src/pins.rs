@@ -1,6 +1,5 @@
 //! `status`, `verify` and `change`, and where PINs come from.
 
-use std::io::BufRead;
 use std::str::FromStr;
 
 use mynacard::credential::{
@@ -50,15 +49,6 @@ impl KindArg {
 /// characters at most), small enough that a hostile input cannot make the program hold much.
 pub const MAX_SECRET_BYTES: usize = 1024;
 
-/// Reads one secret line of at most `limit` bytes: the library's one bounded reader, leaving
-/// the rest of an over-long line unread (the command stops there).
-pub fn read_bounded_line<R: BufRead>(
-    r: &mut R,
-    limit: usize,
-) -> Result<Option<Zeroizing<String>>, LineError> {
-    read_secret_line(r, limit, OverLong::Leave)
-}
-
 /// Where secrets come from: a no-echo prompt, or standard input one per line.
 pub struct SecretSource {
     stdin: bool,
@@ -76,7 +66,9 @@ impl SecretSource {
     pub fn next(&mut self, prompt: &str) -> Result<Zeroizing<String>, Failure> {
         if self.stdin {
             let input = self.input.get_or_insert_with(|| std::io::stdin().lock());
-            match read_bounded_line(input, MAX_SECRET_BYTES) {
+            // The library's one bounded reader; the rest of an over-long line is left unread (the
+            // command stops there).
+            match read_secret_line(input, MAX_SECRET_BYTES, OverLong::Leave) {
                 Ok(Some(l)) => Ok(l),
                 Ok(None) => Err(Failure::new(
                     exit::INVALID_INPUT,
