@@ -2,7 +2,7 @@
 //! (`Cli`, `Command`); in Japanese this module puts the Japanese texts of the command, its
 //! subcommands, its global options and its exit codes in their place, before parsing.
 
-use clap::CommandFactory;
+use clap::{Arg, ArgAction, CommandFactory};
 use mynacard::pin::PinKind;
 
 use crate::i18n::Lang;
@@ -46,12 +46,16 @@ const COMMANDS_JA: [(&str, &str); 10] = [
     ),
 ];
 
-/// The global options' help in Japanese.
+/// The heading of the options.
+const OPTIONS: &str = "オプション";
+
+/// The global options' help in Japanese (with their values and defaults, which clap's own
+/// English notes would otherwise add).
 const OPTIONS_JA: [(&str, &str); 7] = [
     ("json", "テキストの代わりに機械で読めるJSONを出力する（使い方の誤りも）"),
     (
         "lang",
-        "表示の言語（既定: LC_ALL、LC_MESSAGES、LANG の最初に設定されたものが ja で始まれば日本語、それ以外は英語）",
+        "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG の最初に設定されたものが ja で始まれば日本語、それ以外は英語）",
     ),
     ("sim_state", "仮想カードの状態ファイル（既定: ユーザーの状態ディレクトリ）"),
     (
@@ -60,7 +64,7 @@ const OPTIONS_JA: [(&str, &str); 7] = [
     ),
     (
         "wait",
-        "--reader のとき、リーダー、カード、または別のプログラムがカードを放すのを待つ秒数",
+        "--reader のとき、リーダー、カード、または別のプログラムがカードを放すのを待つ秒数（既定: 30）",
     ),
     ("pin_stdin", "暗証番号を尋ねる代わりに、標準入力から1行に1つずつ読む"),
     (
@@ -104,13 +108,38 @@ pub fn command(lang: Lang) -> clap::Command {
     });
     OPTIONS_JA
         .iter()
-        .fold(cmd, |c, (id, help)| c.mut_arg(*id, |a| a.help(*help)))
+        .fold(cmd, |c, (id, help)| {
+            c.mut_arg(*id, |a| a.help(*help).help_heading(OPTIONS))
+        })
+        // The values and the default are in the Japanese texts.
+        .mut_arg("lang", |a| a.hide_possible_values(true))
+        .mut_arg("wait", |a| a.hide_default_value(true))
+        // clap's own flags, in Japanese too.
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                // Every subcommand's `--help` too (disabling clap's flag disables theirs).
+                .global(true)
+                .help("ヘルプを表示する")
+                .help_heading(OPTIONS),
+        )
+        .arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("バージョンを表示する")
+                .help_heading(OPTIONS),
+        )
         .about(
             "マイナンバーカードの暗証番号・証明書・データを、仮想カードまたは実際のリーダーで扱う",
         )
         .after_help(exit_codes_ja())
         .subcommand_help_heading("コマンド")
-        .next_help_heading("オプション")
         .help_template("{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}")
 }
 
@@ -129,6 +158,8 @@ mod tests {
                 s.get_name()
             );
         }
+        command(Lang::En).debug_assert();
+        command(Lang::Ja).debug_assert();
         let ja = command(Lang::Ja);
         for (name, about) in COMMANDS_JA {
             let s = ja.find_subcommand(name).expect(name);

@@ -222,7 +222,22 @@ fn the_help_follows_the_language() {
         assert!(ja.contains("終了コード:"), "{ja}");
         assert!(!ja.contains("Show the four PINs' retry counters"), "{ja}");
         assert!(!ja.contains("Exit codes:"), "{ja}");
+        assert!(
+            ja.contains("オプション:") && ja.contains("ヘルプを表示する"),
+            "{ja}"
+        );
+        assert!(
+            !ja.contains("Options:") && !ja.contains("Print help"),
+            "{ja}"
+        );
     }
+    // A subcommand's help works in Japanese too, with its flag in Japanese.
+    let sub = help(JA, &["status"]);
+    assert!(
+        sub.contains("使い方: myna status") || sub.contains("Usage: myna status"),
+        "{sub}"
+    );
+    assert!(sub.contains("ヘルプを表示する"), "{sub}");
     let en = help(JA, &["--lang=en"]);
     assert!(en.contains("Show the four PINs' retry counters"), "{en}");
     assert!(en.contains("Exit codes:"), "{en}");
