@@ -202,17 +202,33 @@ fn command(lang: Lang) -> clap::Command {
         return cmd;
     }
     let ja = [
-        ("place", format!("端末の場所: kiosk（両方のJPKI暗証番号を再設定できるキオスク端末）、kiosk-sign-only（{}のみ）、counter（窓口、本人）、proxy（窓口、代理人）", mynacard::pin::PinKind::Signature.name(Lang::Ja))),
+        ("place", format!("端末の場所: kiosk（両方のJPKI暗証番号を再設定できるキオスク端末）、kiosk-sign-only（{}のみ）、counter（窓口、本人）、proxy（窓口、代理人）。既定: kiosk", mynacard::pin::PinKind::Signature.name(Lang::Ja))),
         ("sim_state", "仮想カードの状態ファイル（既定: myna CLI と同じもの）".to_owned()),
         ("reader", "実際のカードリーダー: 名前、または auto（機能 pcsc が必要）".to_owned()),
         ("script", "回答を FILE から1行ずつ読み、記録を表示する（暗証番号は伏せ字）".to_owned()),
         ("show_apdus", "最後にAPDUのやり取りを表示する（暗証番号は伏せ字）".to_owned()),
         ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）".to_owned()),
     ];
+    const OPTIONS: &str = "オプション";
     ja.into_iter()
-        .fold(cmd, |c, (id, help)| c.mut_arg(id, |a| a.help(help)))
-        // The place's values are explained in its Japanese help.
-        .mut_arg("place", |a| a.hide_possible_values(true))
+        .fold(cmd, |c, (id, help)| {
+            c.mut_arg(id, |a| a.help(help).help_heading(OPTIONS))
+        })
+        // The place's values and default are explained in its Japanese help.
+        .mut_arg("place", |a| {
+            a.hide_possible_values(true).hide_default_value(true)
+        })
+        // clap's own flag, in Japanese too.
+        .disable_help_flag(true)
+        .arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help("ヘルプを表示する")
+                .help_heading(OPTIONS),
+        )
+        .help_template("{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}")
         .about("マイナンバーカード 暗証番号の再設定（代替の端末認証であり、実際の発行者プロトコルではありません）")
 }
 

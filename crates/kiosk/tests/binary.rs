@@ -131,6 +131,12 @@ fn the_help_follows_the_language() {
         "{ja}"
     );
     assert!(!ja.contains("A self-service kiosk"), "{ja}");
+    // clap's own words too.
+    assert!(ja.contains("使い方:") && ja.contains("オプション:"), "{ja}");
+    assert!(
+        ja.contains("ヘルプを表示する") && !ja.contains("Print help"),
+        "{ja}"
+    );
     assert!(help(&[], Some("ja_JP.UTF-8")).contains("表示の言語"));
     let en = help(&["--lang=en"], Some("ja_JP.UTF-8"));
     assert!(en.contains("Guided My Number Card PIN reset"), "{en}");
