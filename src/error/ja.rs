@@ -259,18 +259,6 @@ impl Error {
     }
 }
 
-impl PinKind {
-    /// The PIN's name for a person reading `lang`: the Japanese name the card's users know
-    /// (「利用者証明用電子証明書の暗証番号」), or [`PinKind::description`] in English. The same
-    /// names the error messages use, for front ends that ask for a PIN in their own dialog.
-    pub fn name(self, lang: Lang) -> &'static str {
-        match lang {
-            Lang::Ja => pin_ja(self),
-            Lang::En => self.description(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod name_tests {
     use super::*;

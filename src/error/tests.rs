@@ -555,6 +555,12 @@ mod vocabulary {
                 path: p.clone(),
                 reason: "bad json".into(),
             },
+            StateError::NotAFile(p.clone()),
+            StateError::OtherProcess {
+                path: p.clone(),
+                opened_by: 1,
+                current: 2,
+            },
             StateError::Io {
                 path: p,
                 source: std::io::Error::other("gone"),
@@ -562,7 +568,11 @@ mod vocabulary {
         ];
         for e in &samples {
             match e {
-                StateError::Locked(_) | StateError::Corrupt { .. } | StateError::Io { .. } => {}
+                StateError::Locked(_)
+                | StateError::Corrupt { .. }
+                | StateError::NotAFile(_)
+                | StateError::OtherProcess { .. }
+                | StateError::Io { .. } => {}
             }
             let ja = both(e.message(Lang::En), e.message(Lang::Ja), e.to_string());
             assert!(ja.contains("/tmp/card.json"), "{ja}");

@@ -77,6 +77,18 @@ impl StateError {
                     "仮想カードの状態 {} は壊れているため、変更していません（{reason}）。やり直すには別の場所へ移してください",
                     path.display()
                 ),
+                StateError::NotAFile(path) => format!(
+                    "仮想カードの状態 {} は通常のファイルではありません（ディレクトリかデバイス？）。ファイルを指定してください",
+                    path.display()
+                ),
+                StateError::OtherProcess {
+                    path,
+                    opened_by,
+                    current,
+                } => format!(
+                    "仮想カードの状態 {} はプロセス {opened_by} が開いたものです。このプロセス（{current}、その fork）はそのカードを使えません。開き直してください",
+                    path.display()
+                ),
                 StateError::Io { path, source } => {
                     format!("仮想カードの状態 {}: {source}", path.display())
                 }
