@@ -8,7 +8,8 @@
 use mynacard::credential::{AuthPin, Pin, ResidencePin, SignaturePassword, TextAssistPin};
 use mynacard::error::ResetError;
 use mynacard::pin::PinKind;
-use mynacard::reset::{AnyPin, OtherPin, StandInAuthority, TerminalRole};
+use mynacard::credential::AnyPin;
+use mynacard::reset::{OtherPin, StandInAuthority, TerminalRole};
 use mynacard::sim::{App, Fault, Trigger, VirtualCard};
 use mynacard::transport::TransportError;
 use mynacard::{Advice, Card, Error, Held};

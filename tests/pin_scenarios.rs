@@ -5,7 +5,7 @@ use mynacard::credential::{
     AuthPin, MatchingNumberB, MyNumber, Pin, ResidencePin, SignaturePassword, TextAssistPin,
 };
 use mynacard::pin::{PinKind, RetryState};
-use mynacard::reset::AnyPin;
+use mynacard::credential::AnyPin;
 use mynacard::sim::{App, Fault, Trigger, VirtualCard};
 use mynacard::transport::ExchangeLog;
 use mynacard::{Card, Error, LastTry};

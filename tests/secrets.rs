@@ -8,7 +8,8 @@ use mynacard::credential::{
     AuthPin, MatchingNumberB, MyNumber, ResidencePin, SignaturePassword, TextAssistPin,
 };
 use mynacard::crypto::HashAlgorithm;
-use mynacard::reset::{AnyPin, StandInAuthority, TerminalRole};
+use mynacard::credential::AnyPin;
+use mynacard::reset::{StandInAuthority, TerminalRole};
 use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::VirtualCard;
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};

@@ -6,8 +6,7 @@
 //! All `unsafe` code is in one module, `boundary`, with a `// SAFETY:` comment on each block;
 //! the rest of the crate is safe Rust. The calls into the library are in `ops` only.
 
-#![deny(unsafe_code)]
-#![deny(missing_docs)]
+// `missing_docs` and `unsafe_code` are denied by the workspace lints (root Cargo.toml).
 
 mod authority;
 pub mod boundary;

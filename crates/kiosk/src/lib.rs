@@ -7,7 +7,7 @@
 //! `myna-kiosk` binary runs it on the terminal, or on a script of answers with a transcript.
 
 #![forbid(unsafe_code)]
-#![deny(missing_docs)]
+// `missing_docs` is denied by the workspace lints (root Cargo.toml).
 
 pub mod console;
 pub mod flow;
