@@ -408,12 +408,7 @@ impl<T: Transport> Card<T> {
 
     /// [`Card::change_with`] for PINs whose kind is chosen at run time. `current` and `new` must
     /// be of the same kind: otherwise nothing is sent and [`Error::Unsupported`] says so.
-    pub fn change_any(
-        &mut self,
-        current: &AnyPin,
-        new: &AnyPin,
-        last: LastTry,
-    ) -> Result<()> {
+    pub fn change_any(&mut self, current: &AnyPin, new: &AnyPin, last: LastTry) -> Result<()> {
         match (current, new) {
             (AnyPin::Signature(c), AnyPin::Signature(n)) => self.change_with(c, n, last),
             (AnyPin::UserAuth(c), AnyPin::UserAuth(n)) => self.change_with(c, n, last),

@@ -470,9 +470,7 @@ impl AnyPin {
             PinKind::Signature => AnyPin::Signature(SignaturePassword::parse(value)?),
             PinKind::UserAuth => AnyPin::UserAuth(AuthPin::parse(value)?),
             PinKind::Residence => AnyPin::Residence(ResidencePin::parse(value)?),
-            PinKind::TextAssist => {
-                AnyPin::TextAssist(TextAssistPin::parse(value)?)
-            }
+            PinKind::TextAssist => AnyPin::TextAssist(TextAssistPin::parse(value)?),
         })
     }
 

@@ -9,7 +9,7 @@ use mynacard::applets::{self, jpki};
 use mynacard::cert::{CertKind, Certificate};
 use mynacard::credential::{AuthPin, CredentialError, Rule, SignaturePassword};
 use mynacard::pin::{PinKind, PinStatus};
-use mynacard::transport::{mask_command, Transport, TransportCaps, TransportError};
+use mynacard::transport::{mask_command, Transport, TransportError};
 use mynacard::{Card, Error, LastTry};
 
 /// A card connection: the library's [`Card`] over any transport that can move between threads.
@@ -316,7 +316,14 @@ fn append(path: &Path, line: &str) {
     }
 }
 
-impl<T: Transport> Transport for FileLog<T> {
+impl<T: Transport> mynacard::transport::Wrapper for FileLog<T> {
+    type Inner = T;
+    fn inner(&self) -> &T {
+        &self.inner
+    }
+    fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let r = self.inner.transmit(command);
         let answer = match &r {
@@ -334,21 +341,11 @@ impl<T: Transport> Transport for FileLog<T> {
         append(&self.path, &format!("{shown} -> {answer}"));
         r
     }
-    fn caps(&self) -> TransportCaps {
-        self.inner.caps()
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.begin_transaction()
-    }
-    fn end_transaction(&mut self) {
-        self.inner.end_transaction()
-    }
+    // Everything else (transactions, sharing, the discovery's selection) is forwarded by
+    // `Wrapper`'s defaults.
     fn unpower(&mut self) -> Result<(), TransportError> {
         let r = self.inner.unpower();
         append(&self.path, "# unpower");
         r
-    }
-    fn shared(&self) -> bool {
-        self.inner.shared()
     }
 }
