@@ -612,6 +612,106 @@ mod tests {
             .all(|&b| b == b'*'));
     }
 
+    /// A transport whose every optional method answers something other than the default, and
+    /// counts the calls that change state.
+    #[derive(Default)]
+    struct Probe {
+        begun: u32,
+        ended: u32,
+        unpowered: u32,
+    }
+
+    impl Transport for Probe {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            Ok([command, &[0x90, 0x00]].concat())
+        }
+        fn caps(&self) -> TransportCaps {
+            TransportCaps {
+                extended_length: false,
+            }
+        }
+        fn begin_transaction(&mut self) -> Result<(), TransportError> {
+            self.begun += 1;
+            Ok(())
+        }
+        fn end_transaction(&mut self) {
+            self.ended += 1;
+        }
+        fn unpower(&mut self) -> Result<(), TransportError> {
+            self.unpowered += 1;
+            Ok(())
+        }
+        fn shared(&self) -> bool {
+            true
+        }
+        fn prior_exchanges(&self) -> Vec<Exchange> {
+            vec![Exchange::new(&[0x00, 0xA4, 0x04, 0x0C], Ok(vec![0x90, 0x00]))]
+        }
+        fn selected_on_open(&self) -> Option<crate::applets::Aid> {
+            Some(crate::applets::JPKI)
+        }
+        fn selection_kept(&self) -> bool {
+            true
+        }
+    }
+
+    /// A wrapper that intercepts `transmit` only (as a logger would) and says nothing else.
+    struct Tagging<T>(T);
+
+    impl<T: Transport> Wrapper for Tagging<T> {
+        type Inner = T;
+        fn inner(&self) -> &T {
+            &self.0
+        }
+        fn inner_mut(&mut self) -> &mut T {
+            &mut self.0
+        }
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            let mut r = self.0.transmit(command)?;
+            r.insert(0, 0xEE);
+            Ok(r)
+        }
+    }
+
+    /// Every optional method of `t` answers as `Probe` does, and the state-changing ones
+    /// reach it.
+    fn forwards_everything<T: Transport>(mut t: T, probe: impl Fn(&T) -> &Probe) {
+        assert_eq!(
+            t.caps(),
+            TransportCaps {
+                extended_length: false
+            }
+        );
+        assert!(t.shared());
+        assert!(t.selection_kept());
+        assert_eq!(t.selected_on_open(), Some(crate::applets::JPKI));
+        assert_eq!(t.prior_exchanges().len(), 1);
+        t.begin_transaction().unwrap();
+        t.end_transaction();
+        t.unpower().unwrap();
+        let p = probe(&t);
+        assert_eq!((p.begun, p.ended, p.unpowered), (1, 1, 1));
+    }
+
+    #[test]
+    fn a_wrapper_forwards_every_method_it_does_not_override() {
+        let mut w = Tagging(Probe::default());
+        assert_eq!(
+            Transport::transmit(&mut w, &[0x01]).unwrap(),
+            vec![0xEE, 0x01, 0x90, 0x00],
+            "the overridden method is the wrapper's"
+        );
+        forwards_everything(w, |w| &w.0);
+        // Stacked, boxed and borrowed wrappers too.
+        forwards_everything(Recorder::new(Tagging(Probe::default())), |r| &r.inner().0);
+        forwards_everything(Box::new(Probe::default()), |b| b);
+        let mut p = Probe::default();
+        forwards_everything(&mut p, |p| p);
+        // The recorder starts its log with the inner transport's prior exchanges.
+        let r = Recorder::new(Tagging(Probe::default()));
+        assert_eq!(r.log().len(), 1);
+    }
+
     #[test]
     fn masks_all_four_secret_instructions() {
         for (cla, ins) in [(0x00, 0x20), (0x00, 0x24), (0x80, 0x32), (0x00, 0x2C)] {
