@@ -645,7 +645,10 @@ mod tests {
             true
         }
         fn prior_exchanges(&self) -> Vec<Exchange> {
-            vec![Exchange::new(&[0x00, 0xA4, 0x04, 0x0C], Ok(vec![0x90, 0x00]))]
+            vec![Exchange::new(
+                &[0x00, 0xA4, 0x04, 0x0C],
+                Ok(vec![0x90, 0x00]),
+            )]
         }
         fn selected_on_open(&self) -> Option<crate::applets::Aid> {
             Some(crate::applets::JPKI)
