@@ -530,6 +530,41 @@ pub fn read_secret_line<R: std::io::BufRead + ?Sized>(
     }
 }
 
+/// A validated PIN of a kind chosen at run time (for user interfaces that ask which PIN).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyPin {
+    /// The signature password.
+    Signature(SignaturePassword),
+    /// The user-authentication PIN.
+    UserAuth(AuthPin),
+    /// The residence PIN.
+    Residence(ResidencePin),
+    /// The text-assist PIN.
+    TextAssist(TextAssistPin),
+}
+
+impl AnyPin {
+    /// Validates `value` as a PIN of `kind`.
+    pub fn parse(kind: PinKind, value: &str) -> Result<AnyPin, CredentialError> {
+        Ok(match kind {
+            PinKind::Signature => AnyPin::Signature(SignaturePassword::parse(value)?),
+            PinKind::UserAuth => AnyPin::UserAuth(AuthPin::parse(value)?),
+            PinKind::Residence => AnyPin::Residence(ResidencePin::parse(value)?),
+            PinKind::TextAssist => AnyPin::TextAssist(TextAssistPin::parse(value)?),
+        })
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> PinKind {
+        match self {
+            AnyPin::Signature(_) => PinKind::Signature,
+            AnyPin::UserAuth(_) => PinKind::UserAuth,
+            AnyPin::Residence(_) => PinKind::Residence,
+            AnyPin::TextAssist(_) => PinKind::TextAssist,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
