@@ -1,11 +1,17 @@
-//! Your own reader: implement [`Transport`] and hand it to [`Card`].
+//! Your own reader: implement [`Transport`] and hand it to [`Card`]; or wrap one: implement
+//! [`Wrapper`].
 //!
 //! A transport only moves bytes: one command APDU in, the response (data and status word) out.
-//! This one wraps another transport (here the virtual card) and logs each exchange, with the
-//! data of PIN-carrying commands masked by [`mask_command`] so that no PIN reaches the log.
 //! A transport for real hardware (a USB CCID device, a phone's NFC link, a network relay)
-//! implements `transmit` the same way; it must never re-send a command by itself, because a
+//! implements [`Transport::transmit`]; it must never re-send a command by itself, because a
 //! re-sent VERIFY spends a second try.
+//!
+//! This example wraps another transport (here the virtual card) and logs each exchange, with
+//! the data of PIN-carrying commands masked by [`mask_command`] so that no PIN reaches the log.
+//! A wrapper implements [`Wrapper`]: it names its inner transport and overrides only what it
+//! intercepts (here `transmit`); every other method (transactions, unpower, whether the
+//! connection is shared, what the discovery selected) reaches the inner transport by
+//! construction, so that no wrapper can hide one from the session.
 //!
 //! ```sh
 //! cargo run --example custom_transport --features sim
@@ -14,7 +20,7 @@
 use mynacard::credential::AuthPin;
 use mynacard::pin::PinKind;
 use mynacard::sim::VirtualCard;
-use mynacard::transport::{mask_command, Transport, TransportCaps, TransportError};
+use mynacard::transport::{mask_command, Transport, TransportError, Wrapper};
 use mynacard::Card;
 
 /// Logs every exchange of the transport it wraps to standard error.
@@ -22,7 +28,18 @@ struct Logging<T> {
     inner: T,
 }
 
-impl<T: Transport> Transport for Logging<T> {
+impl<T: Transport> Wrapper for Logging<T> {
+    type Inner = T;
+
+    fn inner(&self) -> &T {
+        &self.inner
+    }
+
+    fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    // The one method it intercepts.
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         eprintln!("> {}", hex::encode_upper(mask_command(command)));
         let response = self.inner.transmit(command);
@@ -35,42 +52,6 @@ impl<T: Transport> Transport for Logging<T> {
             Err(e) => eprintln!("< error: {e}"),
         }
         response
-    }
-
-    // The optional methods have defaults; a wrapper passes every one on, so that transactions
-    // and "unpower" still reach the card, and the session knows what the inner transport knows
-    // about sharing (a wrapper that hid `shared` from a shared PC/SC connection would let the
-    // session trust a selection another program may have changed).
-    fn caps(&self) -> TransportCaps {
-        self.inner.caps()
-    }
-
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.begin_transaction()
-    }
-
-    fn end_transaction(&mut self) {
-        self.inner.end_transaction()
-    }
-
-    fn unpower(&mut self) -> Result<(), TransportError> {
-        self.inner.unpower()
-    }
-
-    fn shared(&self) -> bool {
-        self.inner.shared()
-    }
-
-    fn selection_kept(&self) -> bool {
-        self.inner.selection_kept()
-    }
-
-    fn selected_on_open(&self) -> Option<mynacard::applets::Aid> {
-        self.inner.selected_on_open()
-    }
-
-    fn prior_exchanges(&self) -> Vec<mynacard::transport::Exchange> {
-        self.inner.prior_exchanges()
     }
 }
 

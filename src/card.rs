@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::apdu::{ins, Command, Status, StatusWord};
-use crate::credential::{CredentialError, CredentialKind, Pin, Rule};
+use crate::credential::{AnyPin, CredentialError, CredentialKind, Pin, Rule};
 use crate::error::{Advice, Error, Held, Result, TornChange};
 use crate::pin::{ChangeCommand, KeyRef, PinKind, PinStatus, RefStatus, RetryState};
 use crate::session::{card_error, Session};
@@ -394,6 +394,32 @@ impl<T: Transport> Card<T> {
             }));
         }
         self.in_transaction(|card| card.change_inner(P::KIND, current.expose(), new.expose(), last))
+    }
+
+    /// [`Card::verify_with`] for a PIN whose kind is chosen at run time.
+    pub fn verify_any(&mut self, pin: &AnyPin, last: LastTry) -> Result<()> {
+        match pin {
+            AnyPin::Signature(p) => self.verify_with(p, last),
+            AnyPin::UserAuth(p) => self.verify_with(p, last),
+            AnyPin::Residence(p) => self.verify_with(p, last),
+            AnyPin::TextAssist(p) => self.verify_with(p, last),
+        }
+    }
+
+    /// [`Card::change_with`] for PINs whose kind is chosen at run time. `current` and `new` must
+    /// be of the same kind: otherwise nothing is sent and [`Error::Unsupported`] says so.
+    pub fn change_any(&mut self, current: &AnyPin, new: &AnyPin, last: LastTry) -> Result<()> {
+        match (current, new) {
+            (AnyPin::Signature(c), AnyPin::Signature(n)) => self.change_with(c, n, last),
+            (AnyPin::UserAuth(c), AnyPin::UserAuth(n)) => self.change_with(c, n, last),
+            (AnyPin::Residence(c), AnyPin::Residence(n)) => self.change_with(c, n, last),
+            (AnyPin::TextAssist(c), AnyPin::TextAssist(n)) => self.change_with(c, n, last),
+            _ => Err(Error::Unsupported(format!(
+                "changing the {} to a new {}: the current and the new PIN must be of the same kind",
+                current.kind(),
+                new.kind()
+            ))),
+        }
     }
 
     fn change_inner(

@@ -238,7 +238,7 @@ four_digit_pin!(
     PinKind::Residence
 );
 four_digit_pin!(
-    /// 券面事項入力補助用 PIN: the text-input-assist PIN, four digits, three tries.
+    /// 券面入力補助用 PIN: the text-input-assist PIN, four digits, three tries.
     TextAssistPin,
     PinKind::TextAssist
 );
@@ -450,9 +450,195 @@ impl Secret for MatchingNumberB {
     }
 }
 
+/// Why [`read_secret_line`] could not read a line.
+#[derive(Debug)]
+pub enum LineError {
+    /// Longer than the limit: nothing of it was kept.
+    TooLong,
+    /// Not UTF-8: nothing of it was kept.
+    NotUtf8,
+    /// The reader failed.
+    Io(std::io::Error),
+}
+
+/// What [`read_secret_line`] does with the rest of a line that is over the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverLong {
+    /// Leaves it unread: at most `limit + 2` bytes are read (a hostile input that never ends a
+    /// line costs nothing more).
+    Leave,
+    /// Reads it to its line end, storing nothing, so that the next call reads the next line.
+    Skip,
+}
+
+/// Reads one line of at most `limit` bytes (without its line end, `\n` or `\r\n`) from `r`
+/// into zeroizing memory that never grows, so that no copy of a secret is left behind; `None`
+/// at the end of the input. The one bounded secret-line reader of the front ends (a PIN read
+/// from standard input, a kiosk's answer).
+pub fn read_secret_line<R: std::io::BufRead + ?Sized>(
+    r: &mut R,
+    limit: usize,
+    over_long: OverLong,
+) -> Result<Option<Zeroizing<String>>, LineError> {
+    use std::io::{BufRead, Read};
+    // Room for the longest line and its end, allocated once, so that it never moves (a moved
+    // buffer would leave an unzeroized copy behind).
+    let mut buf = Zeroizing::new(Vec::with_capacity(limit + 2));
+    let n = r
+        .take(limit as u64 + 2)
+        .read_until(b'\n', &mut buf)
+        .map_err(LineError::Io)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let ended = buf.last() == Some(&b'\n');
+    if ended {
+        buf.pop();
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    if buf.len() > limit || (!ended && n == limit + 2) {
+        if !ended && over_long == OverLong::Skip {
+            loop {
+                let available = match r.fill_buf() {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(LineError::Io(e)),
+                };
+                if available.is_empty() {
+                    break;
+                }
+                let (used, end) = match available.iter().position(|&b| b == b'\n') {
+                    Some(i) => (i + 1, true),
+                    None => (available.len(), false),
+                };
+                r.consume(used);
+                if end {
+                    break;
+                }
+            }
+        }
+        return Err(LineError::TooLong);
+    }
+    match String::from_utf8(std::mem::take(&mut *buf)) {
+        Ok(s) => Ok(Some(Zeroizing::new(s))),
+        Err(e) => {
+            let _ = Zeroizing::new(e.into_bytes());
+            Err(LineError::NotUtf8)
+        }
+    }
+}
+
+/// A validated PIN of a kind chosen at run time (for user interfaces that ask which PIN).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyPin {
+    /// The signature password.
+    Signature(SignaturePassword),
+    /// The user-authentication PIN.
+    UserAuth(AuthPin),
+    /// The residence PIN.
+    Residence(ResidencePin),
+    /// The text-assist PIN.
+    TextAssist(TextAssistPin),
+}
+
+impl AnyPin {
+    /// Validates `value` as a PIN of `kind`.
+    pub fn parse(kind: PinKind, value: &str) -> Result<AnyPin, CredentialError> {
+        Ok(match kind {
+            PinKind::Signature => AnyPin::Signature(SignaturePassword::parse(value)?),
+            PinKind::UserAuth => AnyPin::UserAuth(AuthPin::parse(value)?),
+            PinKind::Residence => AnyPin::Residence(ResidencePin::parse(value)?),
+            PinKind::TextAssist => AnyPin::TextAssist(TextAssistPin::parse(value)?),
+        })
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> PinKind {
+        match self {
+            AnyPin::Signature(_) => PinKind::Signature,
+            AnyPin::UserAuth(_) => PinKind::UserAuth,
+            AnyPin::Residence(_) => PinKind::Residence,
+            AnyPin::TextAssist(_) => PinKind::TextAssist,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(input: &[u8], limit: usize) -> Vec<Result<String, String>> {
+        let mut r = std::io::Cursor::new(input.to_vec());
+        let mut out = Vec::new();
+        loop {
+            match read_secret_line(&mut r, limit, OverLong::Leave) {
+                Ok(Some(l)) => out.push(Ok(l.to_string())),
+                Ok(None) => return out,
+                Err(e) => {
+                    out.push(Err(format!("{e:?}")));
+                    return out;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_are_bounded_and_line_ends_stripped() {
+        assert_eq!(
+            read(b"1234\r\nABC123\nlast", 8),
+            [Ok("1234".into()), Ok("ABC123".into()), Ok("last".into())]
+        );
+        // Exactly the limit, with either line end: accepted.
+        assert_eq!(read(b"12345678\r\n", 8), [Ok("12345678".to_string())]);
+        assert_eq!(read(b"12345678\n", 8), [Ok("12345678".to_string())]);
+        // One byte more, with or without a line end: refused.
+        assert_eq!(read(b"123456789\n", 8), [Err("TooLong".to_string())]);
+        assert_eq!(read(&[b'7'; 100_000], 8), [Err("TooLong".to_string())]);
+        assert_eq!(read(b"\xff\xfe\n", 8), [Err("NotUtf8".to_string())]);
+    }
+
+    #[test]
+    fn a_long_line_is_not_read_past_the_limit() {
+        let mut r = std::io::Cursor::new(vec![b'1'; 1 << 20]);
+        assert!(matches!(
+            read_secret_line(&mut r, 1024, OverLong::Leave),
+            Err(LineError::TooLong)
+        ));
+        assert!(r.position() <= 1026, "{}", r.position());
+    }
+
+    #[test]
+    fn a_skipped_long_line_leaves_the_next_one_whole() {
+        // Over by one byte with its line end read at once: the next line is not eaten.
+        for over in [
+            &b"123456789\nnext\n"[..],
+            b"1234567890\nnext\n",
+            b"12345678x\r\nnext\n",
+        ] {
+            let mut r = std::io::Cursor::new(over.to_vec());
+            assert!(matches!(
+                read_secret_line(&mut r, 8, OverLong::Skip),
+                Err(LineError::TooLong)
+            ));
+            let next = read_secret_line(&mut r, 8, OverLong::Skip)
+                .unwrap()
+                .unwrap();
+            assert_eq!(next.as_str(), "next");
+        }
+        let mut long = vec![b'9'; 100_000];
+        long.extend(b"\nq\n");
+        let mut r = std::io::Cursor::new(long);
+        assert!(read_secret_line(&mut r, 8, OverLong::Skip).is_err());
+        assert_eq!(
+            read_secret_line(&mut r, 8, OverLong::Skip)
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "q"
+        );
+    }
 
     #[test]
     fn fixture_my_number_check_digit() {

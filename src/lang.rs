@@ -1,6 +1,11 @@
 //! The language of the messages a person reads: Japanese or English. Every [`crate::Error`]
 //! and [`crate::error::Advice`] gives its message in either (`message(Lang::Ja)`); `Display`
-//! stays English.
+//! stays English. So do the card's words that the front ends show, in one wording for all of
+//! them: the names of the PINs, certificates and keys (`PinKind::name`, `CertKind::name`,
+//! `KeyKind::name`) and where each PIN is reset (`PinKind::where_to_reset_in`), the reset rules
+//! (`policy::Place`, `Need`, `Refusal`, `Missing`, `Assessment`: `message`), secure messaging
+//! errors (`sm::SmError::message`), and the reader's and the virtual card's notices and errors
+//! (`pcsc::Notice`, `pcsc::OpenError`, `sim::StateError`: `message`).
 
 /// A language for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

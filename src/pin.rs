@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::applets::{self, jpki, residence, text, Aid, Fid};
+use crate::lang::Lang;
 
 /// One of the card's four user-facing PINs ([card facts §11](crate::card_facts#s11)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -16,7 +17,7 @@ pub enum PinKind {
     UserAuth,
     /// 住民基本台帳用 PIN: 4 digits, 3 tries, two key references (住基AP and 共通カードAP).
     Residence,
-    /// 券面事項入力補助用 PIN: 4 digits, 3 tries.
+    /// 券面入力補助用 PIN (券面事項入力補助AP): 4 digits, 3 tries.
     TextAssist,
 }
 
@@ -131,28 +132,13 @@ impl PinKind {
         }
     }
 
-    /// The name on the command line: `sign`, `auth`, `residence`, `text`.
-    pub const fn cli_name(self) -> &'static str {
-        match self {
-            PinKind::Signature => "sign",
-            PinKind::UserAuth => "auth",
-            PinKind::Residence => "residence",
-            PinKind::TextAssist => "text",
-        }
-    }
-
-    /// Parses a command-line name.
-    pub fn from_cli_name(s: &str) -> Option<PinKind> {
-        PinKind::ALL.into_iter().find(|k| k.cli_name() == s)
-    }
-
     /// An English description with the Japanese name.
     pub const fn description(self) -> &'static str {
         match self {
             PinKind::Signature => "signature password (署名用電子証明書)",
             PinKind::UserAuth => "user-authentication PIN (利用者証明用電子証明書)",
             PinKind::Residence => "residence-registry PIN (住民基本台帳用)",
-            PinKind::TextAssist => "text-input-assist PIN (券面事項入力補助用)",
+            PinKind::TextAssist => "text-input-assist PIN (券面入力補助用)",
         }
     }
 
@@ -171,6 +157,42 @@ impl PinKind {
             PinKind::Residence | PinKind::TextAssist => {
                 "reset it at the municipal counter (市区町村窓口) with the card"
             }
+        }
+    }
+}
+
+impl PinKind {
+    /// Its name as a person reads it: in Japanese the wording of the municipal page
+    /// (署名用電子証明書の暗証番号 etc., [card facts §11](crate::card_facts#s11)); in English
+    /// [`PinKind::description`]. The one name every front end shows.
+    pub const fn name(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.description(),
+            Lang::Ja => match self {
+                PinKind::Signature => "署名用電子証明書の暗証番号",
+                PinKind::UserAuth => "利用者証明用電子証明書の暗証番号",
+                PinKind::Residence => "住民基本台帳用の暗証番号",
+                PinKind::TextAssist => "券面入力補助用の暗証番号",
+            },
+        }
+    }
+
+    /// [`PinKind::where_to_reset`] in `lang`: where a blocked or forgotten PIN of this kind is
+    /// reset (再設定, the municipal page's verb).
+    pub const fn where_to_reset_in(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.where_to_reset(),
+            Lang::Ja => match self {
+                PinKind::Signature => {
+                    "カードを持って市区町村窓口で再設定するか、利用者証明用電子証明書の暗証番号が分かれば、JPKI暗証番号リセットアプリとコンビニ等のキオスク端末で再設定してください"
+                }
+                PinKind::UserAuth => {
+                    "カードを持って市区町村窓口で再設定するか、署名用電子証明書の暗証番号が分かれば、JPKI暗証番号リセットアプリとコンビニ等のキオスク端末で再設定してください"
+                }
+                PinKind::Residence | PinKind::TextAssist => {
+                    "カードを持って市区町村窓口で再設定してください"
+                }
+            },
         }
     }
 }

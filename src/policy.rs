@@ -32,6 +32,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::lang::Lang;
 use crate::pin::PinKind;
 
 /// What a self-service kiosk can reset (the municipal page lists store chains of both kinds).
@@ -110,6 +111,27 @@ impl fmt::Display for Place {
             Place::Counter => "the municipal counter (city office or community centre), in person",
             Place::CounterByProxy => "the municipal counter, by proxy",
         })
+    }
+}
+
+impl Place {
+    /// The place as a person reads it in `lang` (`Display` is the English).
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Ja => match self {
+                Place::Kiosk(KioskSupport::SignatureOnly) => {
+                    "署名用電子証明書の暗証番号だけを再設定できるコンビニ等のキオスク端末"
+                }
+                Place::Kiosk(KioskSupport::BothJpkiPins) => {
+                    "署名用電子証明書と利用者証明用電子証明書の暗証番号を両方とも再設定できるコンビニ等のキオスク端末"
+                }
+                Place::SmartphoneApp => "NFC対応スマートフォンのJPKI暗証番号リセットアプリ",
+                Place::Counter => "市区町村窓口（市役所・コミュニティセンター等）、本人が来庁",
+                Place::CounterByProxy => "市区町村窓口、代理人による手続",
+            }
+            .into(),
+        }
     }
 }
 
@@ -219,6 +241,34 @@ impl fmt::Display for Need {
     }
 }
 
+impl Need {
+    /// The need as a person reads it in `lang` (`Display` is the English).
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Ja => match self {
+                Need::Card => "マイナンバーカード".into(),
+                Need::BothCertificates => {
+                    "カードに署名用と利用者証明用の電子証明書が両方とも設定されていること".into()
+                }
+                Need::OtherPin(k) => format!(
+                    "{}（ロックされていないこと。間違えると、その暗証番号の残り回数が1回減ります）",
+                    k.name(lang)
+                ),
+                Need::SmartphoneWithResetApp => {
+                    "カードを読み取れるNFC対応スマートフォンとJPKI暗証番号リセットアプリ（カードの顔写真との顔照合）".into()
+                }
+                Need::KioskWithin24Hours => {
+                    "その後24時間以内に、対応するコンビニ等のキオスク端末で再設定を完了すること"
+                        .into()
+                }
+                Need::InPerson => "開庁時間内の本人の来庁（予約不要）".into(),
+                Need::ProxyDocuments(c) => format!("代理人の書類: {}", c.requirements_in(lang)),
+            },
+        }
+    }
+}
+
 /// Why a reset is not possible at a place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "refusal", content = "pin", rename_all = "snake_case")]
@@ -257,6 +307,38 @@ impl fmt::Display for Refusal {
                 "self-service needs both certificates (signature and user authentication) on \
                  the card",
             ),
+        }
+    }
+}
+
+impl Refusal {
+    /// The reason as a person reads it in `lang` (`Display` is the English).
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Ja => match self {
+                Refusal::NotSelfService(k) => format!(
+                    "{}はセルフサービスでは再設定できません。市区町村窓口でだけ再設定できます",
+                    k.name(lang)
+                ),
+                Refusal::KioskSignatureOnly => format!(
+                    "この端末で再設定できるのは{}だけで、{}は再設定できません",
+                    PinKind::Signature.name(lang),
+                    PinKind::UserAuth.name(lang)
+                ),
+                Refusal::OtherPinUnknown(k) => format!(
+                    "セルフサービスには{}が必要です。JPKIの暗証番号がどちらも分からない場合は、窓口でしか再設定できません",
+                    k.name(lang)
+                ),
+                Refusal::OtherPinBlocked(k) => format!(
+                    "セルフサービスには{}が必要ですが、それもロックされています",
+                    k.name(lang)
+                ),
+                Refusal::CertificatesMissing => {
+                    "セルフサービスには、カードに署名用と利用者証明用の電子証明書が両方とも必要です"
+                        .into()
+                }
+            },
         }
     }
 }
@@ -343,6 +425,53 @@ impl fmt::Display for Assessment {
             }
         }
         Ok(())
+    }
+}
+
+impl Assessment {
+    /// The assessment as a person reads it in `lang`, one line per entry (a heading, then each
+    /// need, or each reason and where to go instead, indented with `  - `). The English lines
+    /// are those of `Display`.
+    pub fn lines(&self, lang: Lang) -> Vec<String> {
+        let mut v = Vec::new();
+        match self {
+            Assessment::Possible { place, needs } => {
+                v.push(match lang {
+                    Lang::Ja => format!("{}で再設定できます。必要なもの:", place.message(lang)),
+                    Lang::En => format!("Possible at {place}. You need:"),
+                });
+                v.extend(needs.iter().map(|n| format!("  - {}", n.message(lang))));
+            }
+            Assessment::NotPossible {
+                place,
+                reasons,
+                go_instead,
+            } => {
+                v.push(match lang {
+                    Lang::Ja => format!("{}では再設定できません:", place.message(lang)),
+                    Lang::En => format!("Not possible at {place}:"),
+                });
+                v.extend(reasons.iter().map(|r| format!("  - {}", r.message(lang))));
+                v.push(
+                    match lang {
+                        Lang::Ja => "代わりに次の場所で再設定できます:",
+                        Lang::En => "Go instead to:",
+                    }
+                    .into(),
+                );
+                v.extend(
+                    go_instead
+                        .iter()
+                        .map(|p| format!("  - {}", p.message(lang))),
+                );
+            }
+        }
+        v
+    }
+
+    /// [`Assessment::lines`] joined with line ends (no line end after the last).
+    pub fn message(&self, lang: Lang) -> String {
+        self.lines(lang).join("\n")
     }
 }
 
@@ -596,6 +725,21 @@ impl fmt::Display for Missing {
     }
 }
 
+impl Missing {
+    /// What is missing as a person reads it in `lang` (`Display` is the English).
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Ja => match self {
+                Missing::InquiryForm => "本人がすべて記入した照会書兼回答書(兼委任状)（電話または窓口で、本人あてに郵送するよう依頼してください）",
+                Missing::CardholdersCard => "本人のマイナンバーカード",
+                Missing::ProxyIdentity => "代理人の本人確認書類（代理人のマイナンバーカード、またはA書類2点、またはA書類1点とB書類1点）",
+            }
+            .into(),
+        }
+    }
+}
+
 /// What a proxy (other than a legal representative) brings to the counter. Start empty, tick
 /// what is there, and ask what is [`missing`](ProxyChecklist::missing).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -628,6 +772,14 @@ impl ProxyChecklist {
     /// Whether nothing is missing.
     pub fn is_complete(&self) -> bool {
         self.missing().is_empty()
+    }
+
+    /// [`ProxyChecklist::requirements`] in `lang`.
+    pub fn requirements_in(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.requirements(),
+            Lang::Ja => "本人がすべて記入した照会書兼回答書(兼委任状)、本人のマイナンバーカード、代理人の本人確認書類（代理人のマイナンバーカード、またはA書類2点、またはA書類1点とB書類1点）",
+        }
     }
 
     /// The requirements in one line.

@@ -281,20 +281,12 @@ impl KeyKind {
         }
     }
 
-    /// The name on the command line: `auth` or `sign`.
-    pub const fn cli_name(self) -> &'static str {
-        match self {
-            KeyKind::Auth => "auth",
-            KeyKind::Sign => "sign",
-        }
-    }
-
-    /// Parses a command-line name.
-    pub fn from_cli_name(s: &str) -> Option<KeyKind> {
-        match s {
-            "auth" => Some(KeyKind::Auth),
-            "sign" => Some(KeyKind::Sign),
-            _ => None,
+    /// Its name as a person reads it in `lang` (the English is `Display`).
+    pub fn name(self, lang: crate::lang::Lang) -> String {
+        match (lang, self) {
+            (crate::lang::Lang::Ja, KeyKind::Auth) => "利用者証明用の秘密鍵".into(),
+            (crate::lang::Lang::Ja, KeyKind::Sign) => "署名用の秘密鍵".into(),
+            (crate::lang::Lang::En, k) => k.to_string(),
         }
     }
 }

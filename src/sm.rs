@@ -140,6 +140,30 @@ pub enum SmError {
     KeyDelivery(String),
 }
 
+impl SmError {
+    /// The message in `lang` (`Display` is the English); a card error is the library's own
+    /// [`Error::message`].
+    pub fn message(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::Lang;
+        match (lang, self) {
+            (_, SmError::Card(e)) => e.message(lang),
+            (Lang::En, other) => other.to_string(),
+            (Lang::Ja, SmError::SessionLost { sw }) => format!(
+                "セキュアメッセージング: カードが{sw}を返し、セッションを終了しました。再試行はしていません（新しいセッションを開いてください）"
+            ),
+            (Lang::Ja, SmError::BadResponse) => {
+                "セキュアメッセージング: カードの応答をセッション鍵で復号できませんでした。セッションは終了しました".into()
+            }
+            (Lang::Ja, SmError::SessionEnded) => {
+                "セキュアメッセージング: このセッションは終了しています。何も送信していません（新しいセッションを開いてください）".into()
+            }
+            (Lang::Ja, SmError::KeyDelivery(why)) => {
+                format!("セキュアメッセージング: セッション鍵を渡せませんでした: {why}")
+            }
+        }
+    }
+}
+
 impl From<crate::apdu::ApduError> for SmError {
     fn from(e: crate::apdu::ApduError) -> Self {
         SmError::Card(e.into())

@@ -1,7 +1,8 @@
 //! The transport: bytes in, bytes out.
 //!
 //! [`Transport`] is all a backend implements: the virtual card (feature `sim`), the PC/SC
-//! backend (feature `pcsc`), or your own. [`Recorder`] wraps any transport and keeps a log of
+//! backend (feature `pcsc`), or your own. A transport that wraps another implements [`Wrapper`]
+//! and forwards every method it does not intercept by construction. [`Recorder`] wraps any transport and keeps a log of
 //! exchanges in which the data of VERIFY, CHANGE REFERENCE DATA, CHANGE KEY and RESET RETRY
 //! COUNTER is masked, so the log can be printed or stored.
 
@@ -111,10 +112,13 @@ impl Default for TransportCaps {
 ///
 /// Implementations must not re-send a command on their own: a re-sent VERIFY spends a second
 /// try. The optional methods let the [`crate::session::Session`] group a multi-APDU operation
-/// into one exclusive transaction and unpower the card after PIN use. A transport that wraps
-/// another must pass every optional method on (as `Box` and `&mut` do here): a wrapper that
-/// hid [`Transport::shared`] would let the session trust a selection that another program may
-/// have changed.
+/// into one exclusive transaction and unpower the card after PIN use.
+///
+/// Implement [`Transport`] for a transport that talks to a card (or a card model) itself. For a
+/// transport that wraps another (a logger, a fault injector), implement [`Wrapper`] instead:
+/// it forwards every method it does not override, so that no wrapper can hide one (a wrapper
+/// that hid [`Transport::shared`] would let the session trust a selection that another program
+/// may have changed).
 pub trait Transport {
     /// Sends one command and returns the whole response, status word included.
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
@@ -170,42 +174,153 @@ pub trait Transport {
     }
 }
 
-/// Forwards every method of [`Transport`] through a pointer type.
-macro_rules! forward_transport {
-    ($($ty:ty),*) => {$(
-        impl<T: Transport + ?Sized> Transport for $ty {
-            fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-                (**self).transmit(command)
-            }
-            fn caps(&self) -> TransportCaps {
-                (**self).caps()
-            }
-            fn begin_transaction(&mut self) -> Result<(), TransportError> {
-                (**self).begin_transaction()
-            }
-            fn end_transaction(&mut self) {
-                (**self).end_transaction()
-            }
-            fn unpower(&mut self) -> Result<(), TransportError> {
-                (**self).unpower()
-            }
-            fn shared(&self) -> bool {
-                (**self).shared()
-            }
-            fn prior_exchanges(&self) -> Vec<Exchange> {
-                (**self).prior_exchanges()
-            }
-            fn selected_on_open(&self) -> Option<crate::applets::Aid> {
-                (**self).selected_on_open()
-            }
-            fn selection_kept(&self) -> bool {
-                (**self).selection_kept()
-            }
-        }
-    )*};
+/// A transport that wraps another: it names its inner transport, overrides only the methods
+/// it intercepts, and forwards everything else by construction.
+///
+/// Every [`Wrapper`] is a [`Transport`] through the blanket implementation below, whose methods
+/// call the wrapper's; each method of this trait defaults to calling the same method of
+/// [`Wrapper::inner`] / [`Wrapper::inner_mut`]. A wrapper therefore cannot drop a method: one
+/// added to [`Transport`] later is added here with a forwarding default, and a wrapper that
+/// does not know about it passes it on. (A hand-written forwarding `impl Transport` could
+/// silently hide, say, [`Transport::shared`], and let the session trust a selection another
+/// program may have changed.)
+///
+/// `&mut T` and `Box<T>` are wrappers that intercept nothing.
+///
+/// ```
+/// use mynacard::transport::{Transport, TransportError, Wrapper};
+///
+/// /// Counts the commands it passes on.
+/// struct Counting<T> {
+///     inner: T,
+///     sent: usize,
+/// }
+///
+/// impl<T: Transport> Wrapper for Counting<T> {
+///     type Inner = T;
+///     fn inner(&self) -> &T {
+///         &self.inner
+///     }
+///     fn inner_mut(&mut self) -> &mut T {
+///         &mut self.inner
+///     }
+///     // The one method it intercepts; transactions, unpower, sharing, ... pass on untouched.
+///     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+///         self.sent += 1;
+///         self.inner.transmit(command)
+///     }
+/// }
+/// ```
+///
+/// A type that is both a [`Wrapper`] and a [`Transport`] has each method twice; with both
+/// traits in scope, call it as `Transport::transmit(&mut w, ..)`.
+pub trait Wrapper {
+    /// The wrapped transport.
+    type Inner: Transport + ?Sized;
+
+    /// The wrapped transport.
+    fn inner(&self) -> &Self::Inner;
+
+    /// The wrapped transport, mutably.
+    fn inner_mut(&mut self) -> &mut Self::Inner;
+
+    /// [`Transport::transmit`]; default: the inner transport's.
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.inner_mut().transmit(command)
+    }
+
+    /// [`Transport::caps`]; default: the inner transport's.
+    fn caps(&self) -> TransportCaps {
+        self.inner().caps()
+    }
+
+    /// [`Transport::begin_transaction`]; default: the inner transport's.
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        self.inner_mut().begin_transaction()
+    }
+
+    /// [`Transport::end_transaction`]; default: the inner transport's.
+    fn end_transaction(&mut self) {
+        self.inner_mut().end_transaction()
+    }
+
+    /// [`Transport::unpower`]; default: the inner transport's.
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        self.inner_mut().unpower()
+    }
+
+    /// [`Transport::shared`]; default: the inner transport's.
+    fn shared(&self) -> bool {
+        self.inner().shared()
+    }
+
+    /// [`Transport::prior_exchanges`]; default: the inner transport's.
+    fn prior_exchanges(&self) -> Vec<Exchange> {
+        self.inner().prior_exchanges()
+    }
+
+    /// [`Transport::selected_on_open`]; default: the inner transport's.
+    fn selected_on_open(&self) -> Option<crate::applets::Aid> {
+        self.inner().selected_on_open()
+    }
+
+    /// [`Transport::selection_kept`]; default: the inner transport's.
+    fn selection_kept(&self) -> bool {
+        self.inner().selection_kept()
+    }
 }
 
-forward_transport!(&mut T, Box<T>);
+/// Every wrapper is a transport: each method is the wrapper's (which forwards unless the
+/// wrapper intercepts it).
+impl<W: Wrapper> Transport for W {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        Wrapper::transmit(self, command)
+    }
+    fn caps(&self) -> TransportCaps {
+        Wrapper::caps(self)
+    }
+    fn begin_transaction(&mut self) -> Result<(), TransportError> {
+        Wrapper::begin_transaction(self)
+    }
+    fn end_transaction(&mut self) {
+        Wrapper::end_transaction(self)
+    }
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        Wrapper::unpower(self)
+    }
+    fn shared(&self) -> bool {
+        Wrapper::shared(self)
+    }
+    fn prior_exchanges(&self) -> Vec<Exchange> {
+        Wrapper::prior_exchanges(self)
+    }
+    fn selected_on_open(&self) -> Option<crate::applets::Aid> {
+        Wrapper::selected_on_open(self)
+    }
+    fn selection_kept(&self) -> bool {
+        Wrapper::selection_kept(self)
+    }
+}
+
+impl<T: Transport + ?Sized> Wrapper for &mut T {
+    type Inner = T;
+    fn inner(&self) -> &T {
+        self
+    }
+    fn inner_mut(&mut self) -> &mut T {
+        self
+    }
+}
+
+impl<T: Transport + ?Sized> Wrapper for Box<T> {
+    type Inner = T;
+    fn inner(&self) -> &T {
+        self
+    }
+    fn inner_mut(&mut self) -> &mut T {
+        self
+    }
+}
 
 /// One logged exchange: the command with secret data masked, and the response.
 #[derive(Clone, PartialEq, Eq)]
@@ -433,35 +548,19 @@ impl<T: Transport> Recorder<T> {
     }
 }
 
-impl<T: Transport> Transport for Recorder<T> {
+impl<T: Transport> Wrapper for Recorder<T> {
+    type Inner = T;
+    fn inner(&self) -> &T {
+        &self.inner
+    }
+    fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+    // The one method it intercepts: everything else reaches the inner transport untouched.
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let r = self.inner.transmit(command);
         self.log.push(Exchange::new(command, r.clone()));
         r
-    }
-    fn caps(&self) -> TransportCaps {
-        self.inner.caps()
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.begin_transaction()
-    }
-    fn end_transaction(&mut self) {
-        self.inner.end_transaction()
-    }
-    fn unpower(&mut self) -> Result<(), TransportError> {
-        self.inner.unpower()
-    }
-    fn shared(&self) -> bool {
-        self.inner.shared()
-    }
-    fn prior_exchanges(&self) -> Vec<Exchange> {
-        self.inner.prior_exchanges()
-    }
-    fn selected_on_open(&self) -> Option<crate::applets::Aid> {
-        self.inner.selected_on_open()
-    }
-    fn selection_kept(&self) -> bool {
-        self.inner.selection_kept()
     }
 }
 
@@ -511,6 +610,109 @@ mod tests {
         assert!(e[4].response.as_ref().unwrap()[..17]
             .iter()
             .all(|&b| b == b'*'));
+    }
+
+    /// A transport whose every optional method answers something other than the default, and
+    /// counts the calls that change state.
+    #[derive(Default)]
+    struct Probe {
+        begun: u32,
+        ended: u32,
+        unpowered: u32,
+    }
+
+    impl Transport for Probe {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            Ok([command, &[0x90, 0x00]].concat())
+        }
+        fn caps(&self) -> TransportCaps {
+            TransportCaps {
+                extended_length: false,
+            }
+        }
+        fn begin_transaction(&mut self) -> Result<(), TransportError> {
+            self.begun += 1;
+            Ok(())
+        }
+        fn end_transaction(&mut self) {
+            self.ended += 1;
+        }
+        fn unpower(&mut self) -> Result<(), TransportError> {
+            self.unpowered += 1;
+            Ok(())
+        }
+        fn shared(&self) -> bool {
+            true
+        }
+        fn prior_exchanges(&self) -> Vec<Exchange> {
+            vec![Exchange::new(
+                &[0x00, 0xA4, 0x04, 0x0C],
+                Ok(vec![0x90, 0x00]),
+            )]
+        }
+        fn selected_on_open(&self) -> Option<crate::applets::Aid> {
+            Some(crate::applets::JPKI)
+        }
+        fn selection_kept(&self) -> bool {
+            true
+        }
+    }
+
+    /// A wrapper that intercepts `transmit` only (as a logger would) and says nothing else.
+    struct Tagging<T>(T);
+
+    impl<T: Transport> Wrapper for Tagging<T> {
+        type Inner = T;
+        fn inner(&self) -> &T {
+            &self.0
+        }
+        fn inner_mut(&mut self) -> &mut T {
+            &mut self.0
+        }
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            let mut r = self.0.transmit(command)?;
+            r.insert(0, 0xEE);
+            Ok(r)
+        }
+    }
+
+    /// Every optional method of `t` answers as `Probe` does, and the state-changing ones
+    /// reach it.
+    fn forwards_everything<T: Transport>(mut t: T, probe: impl Fn(&T) -> &Probe) {
+        assert_eq!(
+            t.caps(),
+            TransportCaps {
+                extended_length: false
+            }
+        );
+        assert!(t.shared());
+        assert!(t.selection_kept());
+        assert_eq!(t.selected_on_open(), Some(crate::applets::JPKI));
+        assert_eq!(t.prior_exchanges().len(), 1);
+        t.begin_transaction().unwrap();
+        t.end_transaction();
+        t.unpower().unwrap();
+        let p = probe(&t);
+        assert_eq!((p.begun, p.ended, p.unpowered), (1, 1, 1));
+    }
+
+    #[test]
+    fn a_wrapper_forwards_every_method_it_does_not_override() {
+        let mut w = Tagging(Probe::default());
+        assert_eq!(
+            Transport::transmit(&mut w, &[0x01]).unwrap(),
+            vec![0xEE, 0x01, 0x90, 0x00],
+            "the overridden method is the wrapper's"
+        );
+        forwards_everything(w, |w| &w.0);
+        // Stacked, boxed and borrowed wrappers too.
+        forwards_everything(Recorder::new(Tagging(Probe::default())), |r| &r.inner().0);
+        forwards_everything(Box::new(Probe::default()), |b| b);
+        let mut p = Probe::default();
+        forwards_everything(&mut p, |p| p);
+        // The recorder starts its log with the inner transport's prior exchanges.
+        let r = Recorder::new(Tagging(Probe::default()));
+        assert_eq!(r.log().len(), 1);
     }
 
     #[test]

@@ -377,7 +377,14 @@ fn a_refused_optimisation_does_not_reselect_the_application() {
 /// A reader that claims extended length but fails to send it (as some PC/SC drivers do).
 struct ShortOnlyReader(VirtualCard);
 
-impl mynacard::transport::Transport for ShortOnlyReader {
+impl mynacard::transport::Wrapper for ShortOnlyReader {
+    type Inner = VirtualCard;
+    fn inner(&self) -> &VirtualCard {
+        &self.0
+    }
+    fn inner_mut(&mut self) -> &mut VirtualCard {
+        &mut self.0
+    }
     fn transmit(
         &mut self,
         command: &[u8],
@@ -390,7 +397,7 @@ impl mynacard::transport::Transport for ShortOnlyReader {
                 "extended APDU".into(),
             ));
         }
-        self.0.transmit(command)
+        mynacard::transport::Transport::transmit(&mut self.0, command)
     }
 }
 

@@ -5,10 +5,11 @@
 //! key holding either its old or its new value, and the residence PIN's two references differing
 //! only when the error says the outcome is unknown.
 
+use mynacard::credential::AnyPin;
 use mynacard::credential::{AuthPin, Pin, ResidencePin, SignaturePassword, TextAssistPin};
 use mynacard::error::ResetError;
 use mynacard::pin::PinKind;
-use mynacard::reset::{AnyPin, OtherPin, StandInAuthority, TerminalRole};
+use mynacard::reset::{OtherPin, StandInAuthority, TerminalRole};
 use mynacard::sim::{App, Fault, Trigger, VirtualCard};
 use mynacard::transport::TransportError;
 use mynacard::{Advice, Card, Error, Held};

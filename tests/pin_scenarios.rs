@@ -1,11 +1,11 @@
 //! PIN scenarios on the virtual card, for each of the four kinds.
 
 use mynacard::apdu::{ins, StatusWord};
+use mynacard::credential::AnyPin;
 use mynacard::credential::{
     AuthPin, MatchingNumberB, MyNumber, Pin, ResidencePin, SignaturePassword, TextAssistPin,
 };
 use mynacard::pin::{PinKind, RetryState};
-use mynacard::reset::AnyPin;
 use mynacard::sim::{App, Fault, Trigger, VirtualCard};
 use mynacard::transport::ExchangeLog;
 use mynacard::{Card, Error, LastTry};

@@ -4,11 +4,12 @@
 //! hold a PIN, the signature password, the My Number or 照合番号B, as text or as hex.
 
 use mynacard::cert::CertKind;
+use mynacard::credential::AnyPin;
 use mynacard::credential::{
     AuthPin, MatchingNumberB, MyNumber, ResidencePin, SignaturePassword, TextAssistPin,
 };
 use mynacard::crypto::HashAlgorithm;
-use mynacard::reset::{AnyPin, StandInAuthority, TerminalRole};
+use mynacard::reset::{StandInAuthority, TerminalRole};
 use mynacard::sign::{SignOptions, SignatureScheme, ToSign};
 use mynacard::sim::VirtualCard;
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};

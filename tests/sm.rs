@@ -6,7 +6,7 @@ use mynacard::credential::{MatchingNumberB, MyNumber, TextAssistPin};
 use mynacard::sim::{App, VirtualCard};
 use mynacard::sm::SmError;
 use mynacard::text_assist::{TextAssistKey, TextAssistOptions};
-use mynacard::transport::{Transport, TransportError};
+use mynacard::transport::{Transport, TransportError, Wrapper};
 use mynacard::{Card, Error, LastTry};
 
 fn pin() -> TextAssistPin {
@@ -93,7 +93,14 @@ struct Tamper {
     response: Option<usize>,
 }
 
-impl Transport for Tamper {
+impl Wrapper for Tamper {
+    type Inner = VirtualCard;
+    fn inner(&self) -> &VirtualCard {
+        &self.inner
+    }
+    fn inner_mut(&mut self) -> &mut VirtualCard {
+        &mut self.inner
+    }
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let i = self.seen;
         self.seen += 1;
@@ -159,7 +166,14 @@ fn a_response_that_does_not_decrypt_ends_the_session() {
 /// padding survives. This AP's secure messaging has no checksum, so only the parse notices.
 struct TamperFirst(VirtualCard, usize, usize);
 
-impl Transport for TamperFirst {
+impl Wrapper for TamperFirst {
+    type Inner = VirtualCard;
+    fn inner(&self) -> &VirtualCard {
+        &self.0
+    }
+    fn inner_mut(&mut self) -> &mut VirtualCard {
+        &mut self.0
+    }
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut r = self.0.transmit(command)?;
         if self.1 == self.2 && r.len() > 40 {

@@ -20,7 +20,7 @@ static const char *pin_name(uint32_t kind) {
     static const char *en[] = {"signature password", "user-authentication PIN",
                                "residence PIN", "text-input-assist PIN"};
     static const char *ja[] = {"署名用電子証明書の暗証番号", "利用者証明用電子証明書の暗証番号",
-                               "住民基本台帳用の暗証番号", "券面事項入力補助用の暗証番号"};
+                               "住民基本台帳用の暗証番号", "券面入力補助用の暗証番号"};
     return kind < 4 ? (japanese ? ja[kind] : en[kind]) : "?";
 }
 

@@ -17,7 +17,7 @@ KINDS = {"sign": 0, "auth": 1, "residence": 2, "text": 3}
 NAMES = {
     "en": ["signature password", "user-authentication PIN", "residence PIN", "text-input-assist PIN"],
     "ja": ["署名用電子証明書の暗証番号", "利用者証明用電子証明書の暗証番号",
-           "住民基本台帳用の暗証番号", "券面事項入力補助用の暗証番号"],
+           "住民基本台帳用の暗証番号", "券面入力補助用の暗証番号"],
 }
 
 

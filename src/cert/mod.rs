@@ -88,19 +88,18 @@ impl CertKind {
         }
     }
 
-    /// The name on the command line: `auth`, `auth-ca`, `sign`, `sign-ca`.
-    pub const fn cli_name(self) -> &'static str {
-        match self {
-            CertKind::Auth => "auth",
-            CertKind::AuthCa => "auth-ca",
-            CertKind::Sign => "sign",
-            CertKind::SignCa => "sign-ca",
+    /// Its name as a person reads it: in Japanese the card's own words (署名用電子証明書…), in
+    /// English [`CertKind::description`].
+    pub const fn name(self, lang: crate::lang::Lang) -> &'static str {
+        match lang {
+            crate::lang::Lang::En => self.description(),
+            crate::lang::Lang::Ja => match self {
+                CertKind::Auth => "利用者証明用電子証明書",
+                CertKind::AuthCa => "利用者証明用電子証明書の発行者(CA)証明書",
+                CertKind::Sign => "署名用電子証明書",
+                CertKind::SignCa => "署名用電子証明書の発行者(CA)証明書",
+            },
         }
-    }
-
-    /// Parses a command-line name.
-    pub fn from_cli_name(s: &str) -> Option<CertKind> {
-        CertKind::ALL.into_iter().find(|k| k.cli_name() == s)
     }
 
     /// An English description.

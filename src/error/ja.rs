@@ -7,28 +7,13 @@ use crate::lang::Lang;
 use crate::pin::PinKind;
 use crate::transport::TransportError;
 
-/// The Japanese name of a PIN.
+/// The Japanese name of a PIN: the library's one wording ([`PinKind::name`]).
 pub(crate) fn pin_ja(kind: PinKind) -> &'static str {
-    match kind {
-        PinKind::Signature => "署名用電子証明書の暗証番号",
-        PinKind::UserAuth => "利用者証明用電子証明書の暗証番号",
-        PinKind::Residence => "住民基本台帳用の暗証番号",
-        PinKind::TextAssist => "券面事項入力補助用の暗証番号",
-    }
+    kind.name(Lang::Ja)
 }
 
 fn where_to_reset_ja(kind: PinKind) -> &'static str {
-    match kind {
-        PinKind::Signature => {
-            "カードを持って市区町村窓口で再設定するか、利用者証明用電子証明書の暗証番号が分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末で再設定してください"
-        }
-        PinKind::UserAuth => {
-            "カードを持って市区町村窓口で再設定するか、署名用電子証明書の暗証番号が分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末で再設定してください"
-        }
-        PinKind::Residence | PinKind::TextAssist => {
-            "カードを持って市区町村窓口で再設定してください"
-        }
-    }
+    kind.where_to_reset_in(Lang::Ja)
 }
 
 pub(super) fn credential_ja(kind: CredentialKind) -> &'static str {
@@ -270,18 +255,6 @@ impl Error {
                 "{}は残り1回で、間違えるとロックされるため、送りませんでした（続けるには最後の1回を使うことを明示してください）",
                 credential_ja(*kind)
             ),
-        }
-    }
-}
-
-impl PinKind {
-    /// The PIN's name for a person reading `lang`: the Japanese name the card's users know
-    /// (「利用者証明用電子証明書の暗証番号」), or [`PinKind::description`] in English. The same
-    /// names the error messages use, for front ends that ask for a PIN in their own dialog.
-    pub fn name(self, lang: Lang) -> &'static str {
-        match lang {
-            Lang::Ja => pin_ja(self),
-            Lang::En => self.description(),
         }
     }
 }

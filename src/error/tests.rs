@@ -334,3 +334,313 @@ fn japanese_messages_carry_the_data() {
         .message(Lang::En)
         .starts_with("住基AP has the new PIN; 共通カードAP has the old PIN."));
 }
+
+/// The card's words that the front ends render (issue 19: one vocabulary, in the library): every
+/// variant of each enum has a message in both languages, Japanese in Japanese and English in
+/// English. The exhaustive matches make a new variant fail to compile until it is sampled.
+mod vocabulary {
+    use super::{has_japanese, Lang};
+    use crate::cert::CertKind;
+    use crate::pin::PinKind;
+    use crate::policy::{
+        assess, Assessment, KioskSupport, Missing, Need, Place, ProxyChecklist, Refusal, Situation,
+    };
+    use crate::sign::KeyKind;
+    use crate::sm::SmError;
+    use std::collections::BTreeSet;
+
+    /// Checks one message pair; returns the Japanese.
+    fn both(en: String, ja: String, english: String) -> String {
+        assert_eq!(en, english, "the English is Display");
+        assert!(!en.is_empty() && !ja.is_empty());
+        assert_ne!(en, ja);
+        assert!(has_japanese(&ja), "{ja}");
+        assert!(
+            !ja.contains("初期化") && !ja.contains("パスワード"),
+            "one verb (再設定) and one name (暗証番号): {ja}"
+        );
+        ja
+    }
+
+    #[test]
+    fn pin_cert_and_key_names() {
+        let mut seen = BTreeSet::new();
+        for k in PinKind::ALL {
+            seen.insert(match k {
+                PinKind::Signature => 0,
+                PinKind::UserAuth => 1,
+                PinKind::Residence => 2,
+                PinKind::TextAssist => 3,
+            });
+            let ja = both(
+                k.name(Lang::En).into(),
+                k.name(Lang::Ja).into(),
+                k.to_string(),
+            );
+            assert!(ja.ends_with("の暗証番号"), "{ja}");
+            let ja = both(
+                k.where_to_reset_in(Lang::En).into(),
+                k.where_to_reset_in(Lang::Ja).into(),
+                k.where_to_reset().into(),
+            );
+            assert!(ja.contains("再設定"), "{ja}");
+        }
+        assert_eq!(seen.len(), 4);
+        // The wording of the municipal page (card facts §11).
+        assert_eq!(
+            PinKind::Signature.name(Lang::Ja),
+            "署名用電子証明書の暗証番号"
+        );
+        assert_eq!(
+            PinKind::TextAssist.name(Lang::Ja),
+            "券面入力補助用の暗証番号"
+        );
+        let mut seen = BTreeSet::new();
+        for c in CertKind::ALL {
+            seen.insert(match c {
+                CertKind::Auth => 0,
+                CertKind::AuthCa => 1,
+                CertKind::Sign => 2,
+                CertKind::SignCa => 3,
+            });
+            both(
+                c.name(Lang::En).into(),
+                c.name(Lang::Ja).into(),
+                c.to_string(),
+            );
+        }
+        assert_eq!(seen.len(), 4);
+        for k in [KeyKind::Auth, KeyKind::Sign] {
+            match k {
+                KeyKind::Auth | KeyKind::Sign => {}
+            }
+            both(k.name(Lang::En), k.name(Lang::Ja), k.to_string());
+        }
+    }
+
+    #[test]
+    fn the_policy_in_both_languages() {
+        let places = [
+            Place::Kiosk(KioskSupport::SignatureOnly),
+            Place::Kiosk(KioskSupport::BothJpkiPins),
+            Place::SmartphoneApp,
+            Place::Counter,
+            Place::CounterByProxy,
+        ];
+        let mut seen = BTreeSet::new();
+        for p in places {
+            seen.insert(match p {
+                Place::Kiosk(KioskSupport::SignatureOnly) => 0,
+                Place::Kiosk(KioskSupport::BothJpkiPins) => 1,
+                Place::SmartphoneApp => 2,
+                Place::Counter => 3,
+                Place::CounterByProxy => 4,
+            });
+            both(p.message(Lang::En), p.message(Lang::Ja), p.to_string());
+        }
+        assert_eq!(seen.len(), 5);
+        let needs = [
+            Need::Card,
+            Need::BothCertificates,
+            Need::OtherPin(PinKind::UserAuth),
+            Need::SmartphoneWithResetApp,
+            Need::KioskWithin24Hours,
+            Need::InPerson,
+            Need::ProxyDocuments(ProxyChecklist::default()),
+        ];
+        let mut seen = BTreeSet::new();
+        for n in &needs {
+            seen.insert(match n {
+                Need::Card => 0,
+                Need::BothCertificates => 1,
+                Need::OtherPin(_) => 2,
+                Need::SmartphoneWithResetApp => 3,
+                Need::KioskWithin24Hours => 4,
+                Need::InPerson => 5,
+                Need::ProxyDocuments(_) => 6,
+            });
+            both(n.message(Lang::En), n.message(Lang::Ja), n.to_string());
+        }
+        assert_eq!(seen.len(), 7);
+        assert!(Need::OtherPin(PinKind::UserAuth)
+            .message(Lang::Ja)
+            .contains(PinKind::UserAuth.name(Lang::Ja)));
+        let refusals = [
+            Refusal::NotSelfService(PinKind::Residence),
+            Refusal::KioskSignatureOnly,
+            Refusal::OtherPinUnknown(PinKind::Signature),
+            Refusal::OtherPinBlocked(PinKind::Signature),
+            Refusal::CertificatesMissing,
+        ];
+        let mut seen = BTreeSet::new();
+        for r in &refusals {
+            seen.insert(match r {
+                Refusal::NotSelfService(_) => 0,
+                Refusal::KioskSignatureOnly => 1,
+                Refusal::OtherPinUnknown(_) => 2,
+                Refusal::OtherPinBlocked(_) => 3,
+                Refusal::CertificatesMissing => 4,
+            });
+            both(r.message(Lang::En), r.message(Lang::Ja), r.to_string());
+        }
+        assert_eq!(seen.len(), 5);
+        let missing = [
+            Missing::InquiryForm,
+            Missing::CardholdersCard,
+            Missing::ProxyIdentity,
+        ];
+        for m in missing {
+            match m {
+                Missing::InquiryForm | Missing::CardholdersCard | Missing::ProxyIdentity => {}
+            }
+            both(m.message(Lang::En), m.message(Lang::Ja), m.to_string());
+        }
+        let possible = assess(
+            &Situation::new(PinKind::Signature).knowing([PinKind::UserAuth]),
+            &Place::SmartphoneApp,
+        );
+        let not = assess(
+            &Situation::new(PinKind::UserAuth),
+            &Place::Kiosk(KioskSupport::SignatureOnly),
+        );
+        for a in [&possible, &not] {
+            match a {
+                Assessment::Possible { .. } | Assessment::NotPossible { .. } => {}
+            }
+            let ja = both(
+                a.message(Lang::En),
+                a.message(Lang::Ja),
+                a.to_string().trim_end().to_owned(),
+            );
+            // One line per entry, each in Japanese.
+            assert_eq!(ja.lines().count(), a.lines(Lang::En).len());
+            assert!(ja.lines().all(has_japanese), "{ja}");
+        }
+    }
+
+    #[test]
+    fn secure_messaging_errors_in_both_languages() {
+        let samples = [
+            SmError::Card(crate::Error::CardReset),
+            SmError::SessionLost {
+                sw: crate::apdu::StatusWord(0x6987),
+            },
+            SmError::BadResponse,
+            SmError::SessionEnded,
+            SmError::KeyDelivery("no randomness".into()),
+        ];
+        let mut seen = BTreeSet::new();
+        for e in &samples {
+            seen.insert(match e {
+                SmError::Card(_) => 0,
+                SmError::SessionLost { .. } => 1,
+                SmError::BadResponse => 2,
+                SmError::SessionEnded => 3,
+                SmError::KeyDelivery(_) => 4,
+            });
+            both(e.message(Lang::En), e.message(Lang::Ja), e.to_string());
+        }
+        assert_eq!(seen.len(), 5);
+        assert!(samples[1].message(Lang::Ja).contains("6987"));
+    }
+
+    #[cfg(feature = "sim")]
+    #[test]
+    fn virtual_card_state_errors_in_both_languages() {
+        use crate::sim::StateError;
+        let p = std::path::PathBuf::from("/tmp/card.json");
+        let samples = [
+            StateError::Locked(p.clone()),
+            StateError::Corrupt {
+                path: p.clone(),
+                reason: "bad json".into(),
+            },
+            StateError::NotAFile(p.clone()),
+            StateError::OtherProcess {
+                path: p.clone(),
+                opened_by: 1,
+                current: 2,
+            },
+            StateError::Io {
+                path: p,
+                source: std::io::Error::other("gone"),
+            },
+        ];
+        for e in &samples {
+            match e {
+                StateError::Locked(_)
+                | StateError::Corrupt { .. }
+                | StateError::NotAFile(_)
+                | StateError::OtherProcess { .. }
+                | StateError::Io { .. } => {}
+            }
+            let ja = both(e.message(Lang::En), e.message(Lang::Ja), e.to_string());
+            assert!(ja.contains("/tmp/card.json"), "{ja}");
+        }
+    }
+
+    #[cfg(feature = "pcsc")]
+    #[test]
+    fn reader_notices_and_errors_in_both_languages() {
+        use crate::pcsc::{Notice, OpenError};
+        use std::time::Duration;
+        let t = Duration::from_secs(60);
+        let r = || vec!["ACS ACR39U".to_string()];
+        let notices = [
+            Notice::WaitingForReader { timeout: t },
+            Notice::WaitingForCard {
+                readers: r(),
+                timeout: t,
+            },
+            Notice::NotMyNumberCard {
+                reader: "ACS ACR39U".into(),
+            },
+            Notice::Busy {
+                reader: "ACS ACR39U".into(),
+            },
+        ];
+        for n in &notices {
+            match n {
+                Notice::WaitingForReader { .. }
+                | Notice::WaitingForCard { .. }
+                | Notice::NotMyNumberCard { .. }
+                | Notice::Busy { .. } => {}
+            }
+            both(n.message(Lang::En), n.message(Lang::Ja), n.to_string());
+        }
+        let errors = [
+            OpenError::NoService,
+            OpenError::NoReader { waited: t },
+            OpenError::UnknownReader {
+                name: "x".into(),
+                available: r(),
+            },
+            OpenError::AmbiguousReader {
+                name: "A".into(),
+                matches: r(),
+            },
+            OpenError::NoCard {
+                readers: r(),
+                others: r(),
+                waited: t,
+            },
+            OpenError::Busy {
+                reader: "ACS ACR39U".into(),
+                waited: t,
+            },
+            OpenError::Pcsc("boom".into()),
+        ];
+        for e in &errors {
+            match e {
+                OpenError::NoService
+                | OpenError::NoReader { .. }
+                | OpenError::UnknownReader { .. }
+                | OpenError::AmbiguousReader { .. }
+                | OpenError::NoCard { .. }
+                | OpenError::Busy { .. }
+                | OpenError::Pcsc(_) => {}
+            }
+            both(e.message(Lang::En), e.message(Lang::Ja), e.to_string());
+        }
+    }
+}

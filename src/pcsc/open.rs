@@ -66,6 +66,87 @@ impl fmt::Display for Notice {
     }
 }
 
+impl Notice {
+    /// The notice in `lang` (`Display` is the English).
+    pub fn message(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::Lang;
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Ja => match self {
+                Notice::WaitingForReader { timeout } => format!(
+                    "カードリーダーが見つかりません。接続してください（最大{}秒待ちます）",
+                    timeout.as_secs()
+                ),
+                Notice::WaitingForCard { readers, timeout } => format!(
+                    "{}にマイナンバーカードを挿してください（最大{}秒待ちます）",
+                    quote_list_ja(readers),
+                    timeout.as_secs()
+                ),
+                Notice::NotMyNumberCard { reader } => format!(
+                    "「{reader}」のカードはマイナンバーカードではありません（JPKIのアプリケーションがありません）"
+                ),
+                Notice::Busy { reader } => format!(
+                    "「{reader}」のカードを別のプログラムが使っています。終わるのを待っています"
+                ),
+            },
+        }
+    }
+}
+
+impl OpenError {
+    /// The error in `lang` (`Display` is the English).
+    pub fn message(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::Lang;
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Ja => match self {
+                OpenError::NoService => "PC/SCのサービスが動いていません（Linuxでは pcscd を起動してください: `sudo systemctl start pcscd.socket` または `pcscd`）".into(),
+                OpenError::NoReader { waited } => {
+                    format!("{}秒以内にカードリーダーが見つかりませんでした", waited.as_secs())
+                }
+                OpenError::UnknownReader { name, available } => format!(
+                    "「{name}」という名前のリーダーはありません。リーダー: {}",
+                    quote_list_ja(available)
+                ),
+                OpenError::AmbiguousReader { name, matches } => format!(
+                    "「{name}」は複数のリーダーに当てはまります: {}。名前をすべて指定してください",
+                    quote_list_ja(matches)
+                ),
+                OpenError::NoCard {
+                    readers,
+                    others,
+                    waited,
+                } => format!(
+                    "{}秒以内に{}でマイナンバーカードが見つかりませんでした{}",
+                    waited.as_secs(),
+                    quote_list_ja(readers),
+                    if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!("（{}には別のカードがあります）", quote_list_ja(others))
+                    }
+                ),
+                OpenError::Busy { reader, waited } => format!(
+                    "「{reader}」のカードは{}秒の間、別のプログラムが使い続けていました",
+                    waited.as_secs()
+                ),
+                OpenError::Pcsc(why) => format!("PC/SCのエラー: {why}"),
+            },
+        }
+    }
+}
+
+fn quote_list_ja(names: &[String]) -> String {
+    match names {
+        [] => "カードリーダー".into(),
+        many => many
+            .iter()
+            .map(|n| format!("「{n}」"))
+            .collect::<Vec<_>>()
+            .join("、"),
+    }
+}
+
 fn quote_list(names: &[String]) -> String {
     match names {
         [] => "a reader".into(),

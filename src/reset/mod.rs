@@ -58,6 +58,11 @@ use serde::Serialize;
 
 pub use stand_in::{StandInAuthority, TerminalRole};
 
+/// [`AnyPin`] lives with the other credentials ([`crate::credential::AnyPin`]); it is named here
+/// too because [`Card::reset_any`] takes it.
+#[doc(no_inline)]
+pub use crate::credential::AnyPin;
+
 use crate::apdu::{ins, Command, Response};
 use crate::applets::Aid;
 use crate::card::{Card, LastTry};
@@ -236,7 +241,16 @@ pub enum OtherPin<'a> {
     Signature(&'a SignaturePassword),
 }
 
-impl OtherPin<'_> {
+impl<'a> OtherPin<'a> {
+    /// `pin` as the other PIN of a self-service reset (only the two JPKI PINs serve).
+    pub fn of(pin: &'a AnyPin) -> Option<OtherPin<'a>> {
+        match pin {
+            AnyPin::Signature(p) => Some(OtherPin::Signature(p)),
+            AnyPin::UserAuth(p) => Some(OtherPin::Auth(p)),
+            _ => None,
+        }
+    }
+
     /// Which PIN this is.
     pub fn kind(&self) -> PinKind {
         match self {
@@ -521,52 +535,6 @@ fn wrap_checked(authority: &mut dyn ResetAuthority, command: Command) -> Result<
     Ok(wrapped)
 }
 
-/// A validated PIN of a kind chosen at run time (for user interfaces that ask which PIN).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AnyPin {
-    /// The signature password.
-    Signature(SignaturePassword),
-    /// The user-authentication PIN.
-    UserAuth(AuthPin),
-    /// The residence PIN.
-    Residence(crate::credential::ResidencePin),
-    /// The text-assist PIN.
-    TextAssist(crate::credential::TextAssistPin),
-}
-
-impl AnyPin {
-    /// Validates `value` as a PIN of `kind`.
-    pub fn parse(kind: PinKind, value: &str) -> Result<AnyPin, crate::credential::CredentialError> {
-        Ok(match kind {
-            PinKind::Signature => AnyPin::Signature(SignaturePassword::parse(value)?),
-            PinKind::UserAuth => AnyPin::UserAuth(AuthPin::parse(value)?),
-            PinKind::Residence => AnyPin::Residence(crate::credential::ResidencePin::parse(value)?),
-            PinKind::TextAssist => {
-                AnyPin::TextAssist(crate::credential::TextAssistPin::parse(value)?)
-            }
-        })
-    }
-
-    /// Its kind.
-    pub fn kind(&self) -> PinKind {
-        match self {
-            AnyPin::Signature(_) => PinKind::Signature,
-            AnyPin::UserAuth(_) => PinKind::UserAuth,
-            AnyPin::Residence(_) => PinKind::Residence,
-            AnyPin::TextAssist(_) => PinKind::TextAssist,
-        }
-    }
-
-    /// As the other PIN of a self-service reset (only the two JPKI PINs serve).
-    pub fn as_other(&self) -> Option<OtherPin<'_>> {
-        match self {
-            AnyPin::Signature(p) => Some(OtherPin::Signature(p)),
-            AnyPin::UserAuth(p) => Some(OtherPin::Auth(p)),
-            _ => None,
-        }
-    }
-}
-
 impl<T: Transport> Card<T> {
     /// [`Card::reset`] for a PIN whose kind is chosen at run time. `other`, where given, must be
     /// a JPKI PIN.
@@ -577,43 +545,12 @@ impl<T: Transport> Card<T> {
         other: Option<&AnyPin>,
         last: LastTry,
     ) -> Result<PinStatus, Error> {
-        let other = other.and_then(AnyPin::as_other);
+        let other = other.and_then(OtherPin::of);
         match new {
             AnyPin::Signature(p) => self.reset(authority, p, other, last),
             AnyPin::UserAuth(p) => self.reset(authority, p, other, last),
             AnyPin::Residence(p) => self.reset(authority, p, other, last),
             AnyPin::TextAssist(p) => self.reset(authority, p, other, last),
-        }
-    }
-
-    /// [`Card::verify_with`] for a PIN whose kind is chosen at run time.
-    pub fn verify_any(&mut self, pin: &AnyPin, last: LastTry) -> Result<(), Error> {
-        match pin {
-            AnyPin::Signature(p) => self.verify_with(p, last),
-            AnyPin::UserAuth(p) => self.verify_with(p, last),
-            AnyPin::Residence(p) => self.verify_with(p, last),
-            AnyPin::TextAssist(p) => self.verify_with(p, last),
-        }
-    }
-
-    /// [`Card::change_with`] for PINs whose kind is chosen at run time. `current` and `new` must
-    /// be of the same kind: otherwise nothing is sent and [`Error::Unsupported`] says so.
-    pub fn change_any(
-        &mut self,
-        current: &AnyPin,
-        new: &AnyPin,
-        last: LastTry,
-    ) -> Result<(), Error> {
-        match (current, new) {
-            (AnyPin::Signature(c), AnyPin::Signature(n)) => self.change_with(c, n, last),
-            (AnyPin::UserAuth(c), AnyPin::UserAuth(n)) => self.change_with(c, n, last),
-            (AnyPin::Residence(c), AnyPin::Residence(n)) => self.change_with(c, n, last),
-            (AnyPin::TextAssist(c), AnyPin::TextAssist(n)) => self.change_with(c, n, last),
-            _ => Err(Error::Unsupported(format!(
-                "changing the {} to a new {}: the current and the new PIN must be of the same kind",
-                current.kind(),
-                new.kind()
-            ))),
         }
     }
 }

@@ -62,6 +62,41 @@ pub enum StateError {
     },
 }
 
+impl StateError {
+    /// The error in `lang` (`Display` is the English).
+    pub fn message(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::Lang;
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Ja => match self {
+                StateError::Locked(path) => format!(
+                    "仮想カードの状態 {} は別のプロセスが使用中です（このパスの隣のロックを持っています）",
+                    path.display()
+                ),
+                StateError::Corrupt { path, reason } => format!(
+                    "仮想カードの状態 {} は壊れているため、変更していません（{reason}）。やり直すには別の場所へ移してください",
+                    path.display()
+                ),
+                StateError::NotAFile(path) => format!(
+                    "仮想カードの状態 {} は通常のファイルではありません（ディレクトリかデバイス？）。ファイルを指定してください",
+                    path.display()
+                ),
+                StateError::OtherProcess {
+                    path,
+                    opened_by,
+                    current,
+                } => format!(
+                    "仮想カードの状態 {} はプロセス {opened_by} が開いたものです。このプロセス（{current}、その fork）はそのカードを使えません。開き直してください",
+                    path.display()
+                ),
+                StateError::Io { path, source } => {
+                    format!("仮想カードの状態 {}: {source}", path.display())
+                }
+            },
+        }
+    }
+}
+
 /// One key reference's stored state.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

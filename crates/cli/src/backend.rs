@@ -41,7 +41,7 @@ pub fn open(cli: &Cli) -> Result<AnyCard, Failure> {
     } else {
         let path = cli.sim_state.clone().unwrap_or_else(default_state_path);
         let vc = VirtualCard::open(&path)
-            .map_err(|e| Failure::new(exit::NO_CARD, i18n::lib_text(&e, i18n::lang())))?;
+            .map_err(|e| Failure::new(exit::NO_CARD, e.message(i18n::lang())))?;
         Box::new(vc) as Box<dyn Transport>
     };
     if cli.trace {
@@ -73,8 +73,8 @@ fn open_reader(reader: &str, cli: &Cli) -> Result<Box<dyn Transport>, Failure> {
         ..Options::default()
     };
     let transport = pcsc::open(&ReaderChoice::parse(reader), &options, &mut |notice| {
-        output::note(i18n::lib_text(&notice, i18n::lang()))
+        output::note(notice.message(i18n::lang()))
     })
-    .map_err(|e| Failure::new(exit::NO_CARD, i18n::lib_text(&e, i18n::lang())))?;
+    .map_err(|e| Failure::new(exit::NO_CARD, e.message(i18n::lang())))?;
     Ok(Box::new(transport) as Box<dyn Transport>)
 }

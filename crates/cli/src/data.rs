@@ -27,9 +27,23 @@ pub struct CertArg(pub CertKind);
 impl FromStr for CertArg {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        CertKind::from_cli_name(s)
+        CertKind::ALL
+            .into_iter()
+            .find(|k| CertArg::name(*k) == s)
             .map(CertArg)
             .ok_or_else(|| t(Msg::UnknownCert(s)))
+    }
+}
+
+impl CertArg {
+    /// The name of a certificate on the command line: `auth`, `auth-ca`, `sign`, `sign-ca`.
+    pub const fn name(kind: CertKind) -> &'static str {
+        match kind {
+            CertKind::Auth => "auth",
+            CertKind::AuthCa => "auth-ca",
+            CertKind::Sign => "sign",
+            CertKind::SignCa => "sign-ca",
+        }
     }
 }
 
@@ -40,9 +54,21 @@ pub struct KeyArg(pub KeyKind);
 impl FromStr for KeyArg {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        KeyKind::from_cli_name(s)
+        [KeyKind::Auth, KeyKind::Sign]
+            .into_iter()
+            .find(|k| KeyArg::name(*k) == s)
             .map(KeyArg)
             .ok_or_else(|| t(Msg::UnknownKey(s)))
+    }
+}
+
+impl KeyArg {
+    /// The name of a private key on the command line: `auth` or `sign`.
+    pub const fn name(kind: KeyKind) -> &'static str {
+        match kind {
+            KeyKind::Auth => "auth",
+            KeyKind::Sign => "sign",
+        }
     }
 }
 
@@ -124,7 +150,7 @@ pub fn cert(
         CertFormat::Der => c.der().to_vec(),
         CertFormat::Pem => c.to_pem().into_bytes(),
         CertFormat::Text => {
-            let name = t(Msg::CertName(kind.cli_name(), &kind));
+            let name = kind.name(crate::i18n::lang()).to_owned();
             let mut text = format!("{name}: EF {}\n{}\n", kind.fid(), c.summary());
             if let Some(ct) = &chain_text {
                 let label = format!("{}:", t(Msg::ChainLabel));
@@ -157,7 +183,7 @@ pub fn cert(
         }
         output::json(&v)?;
     } else if let Some(path) = &out {
-        let name = t(Msg::CertName(kind.cli_name(), &kind));
+        let name = kind.name(crate::i18n::lang()).to_owned();
         output::note(t(Msg::CertWritten(&name, path)));
     } else {
         output::bytes(&bytes)?;
@@ -261,7 +287,7 @@ pub fn sign(
     } else {
         output::line(t(Msg::Signed {
             bytes: sig.bytes.len(),
-            key: &t(Msg::KeyName(key.cli_name(), &key)),
+            key: &key.name(crate::i18n::lang()),
             scheme: &scheme,
             digest: &digest,
             path: out,

@@ -75,7 +75,7 @@ pub enum VerifyTarget {
 impl FromStr for VerifyTarget {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match PinKind::from_cli_name(s) {
+        Ok(match crate::pins::KindArg::parse(s) {
             Some(k) => VerifyTarget::Pin(k),
             None if Path::new(s).exists() => VerifyTarget::File(PathBuf::from(s)),
             None => return Err(t(Msg::NotPinKindNorFile(s))),

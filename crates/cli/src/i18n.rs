@@ -3,10 +3,13 @@
 //! The language: `--lang ja|en` when given; otherwise the first of `LC_ALL`, `LC_MESSAGES` and
 //! `LANG` that is set and not empty (the POSIX order for messages) decides: Japanese when it
 //! starts with `ja` (`ja_JP.UTF-8`, `ja`), English for anything else, and English when none is
-//! set. Help texts (clap's `--help`) stay English; JSON keys stay English (machine-readable),
-//! while the JSON `error` text follows the language.
+//! set. JSON keys stay English (machine-readable), while the JSON `error` text follows the
+//! language.
 //!
-//! All texts live in [`text`]: one match arm per message, Japanese beside English.
+//! The CLI's own texts (prompts, headings, layout) live in [`text`]: one match arm per message,
+//! Japanese beside English. The card's words (the PINs' names, where each is reset, the reset
+//! rules, the library's errors and notices) come from the library (`PinKind::name`,
+//! `Assessment::message`, `Error::message`…), in one wording for every front end.
 
 use std::ffi::OsString;
 use std::fmt::Display;
@@ -58,108 +61,6 @@ pub fn set_lang(lang: Lang) {
 /// ([`Lang::from_env`]).
 pub fn lang() -> Lang {
     *LANG.get_or_init(Lang::from_env)
-}
-
-/// A route assessment of `reset` (why a reset is not possible here, and where to go), as the
-/// person reads it.
-pub fn assessment(a: &mynacard::policy::Assessment, lang: Lang) -> String {
-    use mynacard::policy::{Assessment, KioskSupport, Place, Refusal};
-    if lang == Lang::En {
-        return a.to_string().trim_end().to_owned();
-    }
-    let place = |p: &Place| -> String {
-        match p {
-            Place::Kiosk(KioskSupport::SignatureOnly) => {
-                "署名用電子証明書のパスワードだけを再設定できるコンビニのキオスク端末".into()
-            }
-            Place::Kiosk(KioskSupport::BothJpkiPins) => {
-                "JPKIの暗証番号を両方とも再設定できるコンビニのキオスク端末".into()
-            }
-            Place::SmartphoneApp => "NFC対応スマートフォンのJPKI暗証番号リセットアプリ".into(),
-            Place::Counter => "市区町村窓口(市役所・区役所・出張所など)に本人が行く".into(),
-            Place::CounterByProxy => "市区町村窓口に代理人が行く".into(),
-        }
-    };
-    let refusal = |r: &Refusal| -> String {
-        let n = |k: &PinKind| pin_name(Lang::Ja, *k);
-        match r {
-            Refusal::NotSelfService(k) => format!(
-                "{}はセルフサービスでは再設定できません。市区町村窓口だけで再設定できます",
-                n(k)
-            ),
-            Refusal::KioskSignatureOnly => "この端末で再設定できるのは署名用電子証明書のパスワードだけで、利用者証明用電子証明書の暗証番号は再設定できません"
-                .into(),
-            Refusal::OtherPinUnknown(k) => format!(
-                "セルフサービスには{}が必要です。JPKIの暗証番号がどちらも分からない場合は、窓口でしか再設定できません",
-                n(k)
-            ),
-            Refusal::OtherPinBlocked(k) => {
-                format!("セルフサービスには{}が必要ですが、それもロックされています", n(k))
-            }
-            Refusal::CertificatesMissing => "セルフサービスには、カードに署名用と利用者証明用の電子証明書が両方とも必要です"
-                .into(),
-        }
-    };
-    match a {
-        Assessment::NotPossible {
-            place: p,
-            reasons,
-            go_instead,
-        } => {
-            let mut s = format!("{}では再設定できません:\n", place(p));
-            for r in reasons {
-                s.push_str(&format!("  - {}\n", refusal(r)));
-            }
-            s.push_str("代わりに次の場所で再設定できます:\n");
-            for g in go_instead {
-                s.push_str(&format!("  - {}\n", place(g)));
-            }
-            s.trim_end().to_owned()
-        }
-        other => lib_text(other, lang).trim_end().to_owned(),
-    }
-}
-
-/// Any other library value shown as text (reset errors, route assessments, reader notices,
-/// the virtual card's state errors): the library's own text, until it offers them in Japanese.
-pub fn lib_text(v: &dyn Display, lang: Lang) -> String {
-    match lang {
-        Lang::En => v.to_string(),
-        Lang::Ja => v.to_string(),
-    }
-}
-
-/// A PIN's name.
-pub fn pin_name(lang: Lang, kind: PinKind) -> &'static str {
-    match lang {
-        Lang::En => kind.description(),
-        Lang::Ja => match kind {
-            PinKind::Signature => "署名用電子証明書のパスワード",
-            PinKind::UserAuth => "利用者証明用電子証明書の暗証番号",
-            PinKind::Residence => "住民基本台帳用の暗証番号",
-            PinKind::TextAssist => "券面事項入力補助用の暗証番号",
-        },
-    }
-}
-
-/// Where a blocked or forgotten PIN can be reset.
-pub fn where_to_reset(lang: Lang, kind: PinKind) -> &'static str {
-    match lang {
-        Lang::En => kind.where_to_reset(),
-        Lang::Ja => match kind {
-            PinKind::Signature => {
-                "市区町村窓口にカードを持って行くと再設定できます。利用者証明用電子証明書の暗証番号が\
-                 分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末でも再設定できます。"
-            }
-            PinKind::UserAuth => {
-                "市区町村窓口にカードを持って行くと再設定できます。署名用電子証明書のパスワードが\
-                 分かれば、JPKI暗証番号リセットアプリとコンビニのキオスク端末でも再設定できます。"
-            }
-            PinKind::Residence | PinKind::TextAssist => {
-                "市区町村窓口にカードを持って行くと再設定できます。"
-            }
-        },
-    }
 }
 
 /// Every message of the CLI (except library errors, which the library renders:
@@ -302,12 +203,6 @@ pub enum Msg<'a> {
     CvNotChecked(&'a dyn Display),
     /// Presence proven.
     Present(usize),
-    /// A certificate's name, by its command-line name (`auth`, `auth-ca`, `sign`, `sign-ca`),
-    /// with the library's English name.
-    CertName(&'a str, &'a dyn Display),
-    /// A private key's name, by its command-line name (`auth`, `sign`), with the library's
-    /// English name.
-    KeyName(&'a str, &'a dyn Display),
     /// Sex, by its ISO/IEC 5218 code (`0`, `1`, `2`, `9`), with the library's English text.
     Sex(char, &'a dyn Display),
     /// Municipality code with prefecture.
@@ -477,7 +372,7 @@ macro_rules! pick {
 
 /// The text of a message in a language.
 pub fn text(lang: Lang, m: &Msg<'_>) -> String {
-    let name = |k: PinKind| pin_name(lang, k);
+    let name = |k: PinKind| k.name(lang);
     match m {
         Msg::UnknownPinKind(s) => pick!(
             lang,
@@ -554,7 +449,11 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
         ),
         Msg::PromptCurrentForCert => pick!(
             lang,
-            format!("現在の{}(署名用電子証明書の読み出しに必要)", name(PinKind::Signature)),
+            format!(
+                "現在の{}({}の読み出しに必要)",
+                name(PinKind::Signature),
+                mynacard::cert::CertKind::Sign.name(lang)
+            ),
             format!(
                 "Current {} (needed to read the signature certificate)",
                 name(PinKind::Signature)
@@ -711,8 +610,8 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
         Msg::StateNoLimit => pick!(lang, "回数制限なし", "no limit"),
         Msg::BlockedHint(k) => pick!(
             lang,
-            format!("-> ロック中: {}", where_to_reset(lang, *k)),
-            format!("-> blocked: {}", where_to_reset(lang, *k)),
+            format!("-> ロック中: {}", k.where_to_reset_in(lang)),
+            format!("-> blocked: {}", k.where_to_reset_in(lang)),
         ),
         Msg::ChainTrusted(h) => pick!(
             lang,
@@ -806,18 +705,6 @@ pub fn text(lang: Lang, m: &Msg<'_>) -> String {
                  carries"
             ),
         ),
-        Msg::CertName(cli, en) => match (lang, *cli) {
-            (Lang::Ja, "auth") => "利用者証明用電子証明書".into(),
-            (Lang::Ja, "auth-ca") => "利用者証明用電子証明書の発行者(CA)証明書".into(),
-            (Lang::Ja, "sign") => "署名用電子証明書".into(),
-            (Lang::Ja, "sign-ca") => "署名用電子証明書の発行者(CA)証明書".into(),
-            _ => en.to_string(),
-        },
-        Msg::KeyName(cli, en) => match (lang, *cli) {
-            (Lang::Ja, "auth") => "利用者証明用の秘密鍵".into(),
-            (Lang::Ja, "sign") => "署名用の秘密鍵".into(),
-            _ => en.to_string(),
-        },
         Msg::Sex(code, en) => match (lang, code) {
             (Lang::Ja, '0') => "不明".into(),
             (Lang::Ja, '1') => "男性".into(),
@@ -1029,8 +916,9 @@ mod tests {
             assert_ne!(ja, en);
         }
         for k in PinKind::ALL {
-            assert_ne!(pin_name(Lang::Ja, k), pin_name(Lang::En, k));
-            assert_ne!(where_to_reset(Lang::Ja, k), where_to_reset(Lang::En, k));
+            // The names come from the library (one vocabulary): still two languages here.
+            assert_ne!(k.name(Lang::Ja), k.name(Lang::En));
+            assert_ne!(k.where_to_reset_in(Lang::Ja), k.where_to_reset_in(Lang::En));
         }
     }
 }

@@ -26,6 +26,7 @@ mod backend;
 mod data;
 mod docsig;
 mod exit;
+mod help;
 mod i18n;
 mod outfile;
 mod output;
@@ -38,7 +39,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
@@ -194,7 +195,11 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language and --json before parsing, so that usage errors follow them too.
     i18n::set_lang(i18n::lang_arg(&args).unwrap_or_else(i18n::Lang::from_env));
-    let cli = match Cli::try_parse_from(&args) {
+    // The help (`--help`) in that language too.
+    let parsed = help::command(i18n::lang())
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => return usage_error(&e, i18n::json_arg(&args)),
     };

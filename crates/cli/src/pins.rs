@@ -1,9 +1,10 @@
 //! `status`, `verify` and `change`, and where PINs come from.
 
-use std::io::{BufRead, Read};
 use std::str::FromStr;
 
-use mynacard::credential::{CredentialError, CredentialKind, Pin, Rule};
+use mynacard::credential::{
+    read_secret_line, CredentialError, CredentialKind, LineError, OverLong, Pin, Rule,
+};
 use mynacard::pin::{PinKind, PinStatus, RetryState};
 use mynacard::reset::AnyPin;
 use mynacard::LastTry;
@@ -21,62 +22,32 @@ pub struct KindArg(pub PinKind);
 impl FromStr for KindArg {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        PinKind::from_cli_name(s)
+        KindArg::parse(s)
             .map(KindArg)
             .ok_or_else(|| t(Msg::UnknownPinKind(s)))
+    }
+}
+
+impl KindArg {
+    /// The name of a PIN kind on the command line: `sign`, `auth`, `residence`, `text`.
+    pub const fn name(kind: PinKind) -> &'static str {
+        match kind {
+            PinKind::Signature => "sign",
+            PinKind::UserAuth => "auth",
+            PinKind::Residence => "residence",
+            PinKind::TextAssist => "text",
+        }
+    }
+
+    /// The PIN kind of a command-line name.
+    pub fn parse(s: &str) -> Option<PinKind> {
+        PinKind::ALL.into_iter().find(|k| KindArg::name(*k) == s)
     }
 }
 
 /// The longest secret accepted, in bytes: far above every credential of the card (16
 /// characters at most), small enough that a hostile input cannot make the program hold much.
 pub const MAX_SECRET_BYTES: usize = 1024;
-
-/// Why a line could not be read as a secret.
-#[derive(Debug)]
-pub enum LineError {
-    /// Longer than [`MAX_SECRET_BYTES`] (the rest is never read).
-    TooLong,
-    /// Not UTF-8.
-    NotUtf8,
-    /// The reader failed.
-    Io(std::io::Error),
-}
-
-/// Reads one line of at most `limit` bytes (not counting the line end, `\n` or `\r\n`) from
-/// `r`, holding it in zeroizing memory; `None` at the end of the input. At most `limit + 1`
-/// bytes are read, so a longer line costs no more memory than that.
-pub fn read_bounded_line<R: BufRead>(
-    r: &mut R,
-    limit: usize,
-) -> Result<Option<Zeroizing<String>>, LineError> {
-    // Room for the longest line and its end, allocated once, so that it never moves (a moved
-    // buffer would leave an unzeroized copy behind).
-    let mut buf = Zeroizing::new(Vec::with_capacity(limit + 2));
-    let n = r
-        .take(limit as u64 + 2)
-        .read_until(b'\n', &mut buf)
-        .map_err(LineError::Io)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-    }
-    if buf.last() == Some(&b'\r') {
-        buf.pop();
-    }
-    if buf.len() > limit {
-        return Err(LineError::TooLong);
-    }
-    let bytes = std::mem::take(&mut *buf);
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(Some(Zeroizing::new(s))),
-        Err(e) => {
-            let _ = Zeroizing::new(e.into_bytes());
-            Err(LineError::NotUtf8)
-        }
-    }
-}
 
 /// Where secrets come from: a no-echo prompt, or standard input one per line.
 pub struct SecretSource {
@@ -95,7 +66,9 @@ impl SecretSource {
     pub fn next(&mut self, prompt: &str) -> Result<Zeroizing<String>, Failure> {
         if self.stdin {
             let input = self.input.get_or_insert_with(|| std::io::stdin().lock());
-            match read_bounded_line(input, MAX_SECRET_BYTES) {
+            // The library's one bounded reader; the rest of an over-long line is left unread (the
+            // command stops there).
+            match read_secret_line(input, MAX_SECRET_BYTES, OverLong::Leave) {
                 Ok(Some(l)) => Ok(l),
                 Ok(None) => Err(Failure::new(
                     exit::INVALID_INPUT,
@@ -189,8 +162,8 @@ pub fn print_status(all: &[PinStatus]) -> Result<(), Failure> {
         for (i, r) in s.refs.iter().enumerate() {
             let (name, desc, fmt) = if i == 0 {
                 (
-                    s.kind.cli_name(),
-                    crate::i18n::pin_name(lang, s.kind),
+                    KindArg::name(s.kind),
+                    s.kind.name(lang),
                     t(Msg::Format(s.kind.format())),
                 )
             } else {
@@ -227,23 +200,43 @@ pub fn status(card: &mut AnyCard, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Ends the card's security status with the command, then reports `done` (`"verified"`,
-/// `"changed"`) for `kind`, or the failure.
+/// What `verify` or `change` did, when it succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    /// The PIN was verified.
+    Verified,
+    /// The PIN was changed.
+    Changed,
+}
+
+impl Done {
+    /// Its key in the JSON report (`"verified": true`, `"changed": true`).
+    const fn key(self) -> &'static str {
+        match self {
+            Done::Verified => "verified",
+            Done::Changed => "changed",
+        }
+    }
+}
+
+/// Ends the card's security status with the command, then reports `done` for `kind`, or the
+/// failure.
 fn finish(
     card: &mut AnyCard,
     r: Result<(), Failure>,
     kind: PinKind,
-    done: &str,
+    done: Done,
     json: bool,
 ) -> Result<(), Failure> {
     let _ = card.unpower();
     r?;
     if json {
-        output::json(&serde_json::json!({ "ok": true, "kind": kind, done: true }))
-    } else if done == "verified" {
-        output::line(t(Msg::Verified(kind)))
+        output::json(&serde_json::json!({ "ok": true, "kind": kind, done.key(): true }))
     } else {
-        output::line(t(Msg::Changed(kind)))
+        output::line(t(match done {
+            Done::Verified => Msg::Verified(kind),
+            Done::Changed => Msg::Changed(kind),
+        }))
     }
 }
 
@@ -259,7 +252,7 @@ pub fn verify(
         card.verify_any(&pin, LastTry::allow_if(allow))?;
         Ok(())
     });
-    finish(card, r, kind, "verified", json)
+    finish(card, r, kind, Done::Verified, json)
 }
 
 /// `change <kind>`.
@@ -275,50 +268,5 @@ pub fn change(
         card.change_any(&current, &new, LastTry::allow_if(allow))?;
         Ok(())
     });
-    finish(card, r, kind, "changed", json)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn read(input: &[u8], limit: usize) -> Vec<Result<String, String>> {
-        let mut r = std::io::Cursor::new(input.to_vec());
-        let mut out = Vec::new();
-        loop {
-            match read_bounded_line(&mut r, limit) {
-                Ok(Some(l)) => out.push(Ok(l.to_string())),
-                Ok(None) => return out,
-                Err(e) => {
-                    out.push(Err(format!("{e:?}")));
-                    return out;
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn lines_are_bounded_and_line_ends_stripped() {
-        assert_eq!(
-            read(b"1234\r\nABC123\nlast", 8),
-            [Ok("1234".into()), Ok("ABC123".into()), Ok("last".into())]
-        );
-        // Exactly the limit, with either line end: accepted.
-        assert_eq!(read(b"12345678\r\n", 8), [Ok("12345678".to_string())]);
-        assert_eq!(read(b"12345678\n", 8), [Ok("12345678".to_string())]);
-        // One byte more, with or without a line end: refused.
-        assert_eq!(read(b"123456789\n", 8), [Err("TooLong".to_string())]);
-        assert_eq!(read(&[b'7'; 100_000], 8), [Err("TooLong".to_string())]);
-        assert_eq!(read(b"\xff\xfe\n", 8), [Err("NotUtf8".to_string())]);
-    }
-
-    #[test]
-    fn a_long_line_is_not_read_past_the_limit() {
-        let mut r = std::io::Cursor::new(vec![b'1'; 1 << 20]);
-        assert!(matches!(
-            read_bounded_line(&mut r, 1024),
-            Err(LineError::TooLong)
-        ));
-        assert!(r.position() <= 1026, "{}", r.position());
-    }
+    finish(card, r, kind, Done::Changed, json)
 }

@@ -93,7 +93,7 @@ fn reset_inner(
     if !best_case.is_possible() {
         return Err(Failure::new(
             exit::NOT_POSSIBLE,
-            i18n::assessment(&best_case, i18n::lang()),
+            best_case.message(i18n::lang()),
         ));
     }
     if let Place::Kiosk(_) = place {
@@ -110,7 +110,7 @@ fn reset_inner(
     if !assessment.is_possible() {
         return Err(Failure::new(
             exit::NOT_POSSIBLE,
-            i18n::assessment(&assessment, i18n::lang()),
+            assessment.message(i18n::lang()),
         ));
     }
     let other = assessment

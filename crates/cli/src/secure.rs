@@ -1,6 +1,6 @@
 //! `info --secure-messaging`: the text-input-assist data read through a secure messaging session
 //! (the library's `mynacard::sm`), and `mf`: the master-file objects and CV chain with its verdict.
-//! Every text here exists in Japanese and English (`msg`), chosen by the locale.
+//! Every text here exists in Japanese and English (`msg`), in the CLI's language.
 
 use mynacard::credential::TextAssistPin;
 use mynacard::cvc::CvHierarchy;
@@ -15,61 +15,20 @@ use crate::exit::{self, Failure};
 use crate::output;
 use crate::pins::SecretSource;
 
-/// Whether the locale asks for Japanese (`LC_ALL`, `LC_MESSAGES`, `LANG`, first set wins).
-fn japanese() -> bool {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .is_some_and(|v| v.starts_with("ja"))
-}
-
-/// The text in the user's language.
+/// The text in the user's language (`--lang`, else the locale: [`crate::i18n::lang`]).
 pub fn msg(ja: &'static str, en: &'static str) -> &'static str {
-    if japanese() {
-        ja
-    } else {
-        en
+    match crate::i18n::lang() {
+        crate::i18n::Lang::Ja => ja,
+        crate::i18n::Lang::En => en,
     }
 }
 
+/// A secure messaging failure: a card error as the CLI reports every library error, the
+/// session's own failures in the library's words ([`SmError::message`]).
 fn sm_failure(e: SmError) -> Failure {
     match e {
         SmError::Card(e) => Failure::from(e),
-        SmError::SessionLost { sw } => Failure::new(
-            exit::FAILURE,
-            format!(
-                "{} ({sw})",
-                msg(
-                    "カードがセキュアメッセージングのエラーを返し、セッションは終了しました。再試行はしていません",
-                    "the card reported a secure messaging error and ended the session; nothing was retried"
-                )
-            ),
-        ),
-        SmError::BadResponse => Failure::new(
-            exit::FAILURE,
-            msg(
-                "カードの応答をセッション鍵で復号できませんでした。セッションは終了しました",
-                "a response did not decrypt under the session key; the session is over",
-            ),
-        ),
-        SmError::SessionEnded => Failure::new(
-            exit::FAILURE,
-            msg(
-                "セキュアメッセージングのセッションは終了しています。何も送信していません",
-                "the secure messaging session has ended; nothing was sent",
-            ),
-        ),
-        SmError::KeyDelivery(why) => Failure::new(
-            exit::FAILURE,
-            format!(
-                "{}: {why}",
-                msg(
-                    "セッション鍵を渡せませんでした",
-                    "the session key could not be delivered"
-                )
-            ),
-        ),
-        other => Failure::new(exit::FAILURE, other.to_string()),
+        other => Failure::new(exit::FAILURE, other.message(crate::i18n::lang())),
     }
 }
 

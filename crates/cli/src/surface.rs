@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::backend::AnyCard;
 use crate::exit::{self, Failure};
-use crate::i18n::{self, t, Label, Msg};
+use crate::i18n::{t, Label, Msg};
 use crate::pins::SecretSource;
 use crate::{outfile, output};
 
@@ -236,14 +236,9 @@ pub fn surface(
             Err(e @ CvTrustError::UnknownIssuer { .. }) => {
                 lines.push((Label::CvCertificate, t(Msg::CvNotChecked(&e))));
                 v["cv_certificate"] = json!({ "verified": false, "issuer": cv.issuer_key_id(),
-                    "error": i18n::lib_text(&e, i18n::lang()) });
+                    "error": e.to_string() });
             }
-            Err(e) => {
-                return Err(Failure::new(
-                    exit::FAILURE,
-                    i18n::lib_text(&e, i18n::lang()),
-                ))
-            }
+            Err(e) => return Err(Failure::new(exit::FAILURE, e.to_string())),
         }
         let nonce = fresh_nonce()?;
         let proof = s.prove_presence(&ap_key, &nonce)?;

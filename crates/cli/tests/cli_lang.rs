@@ -197,3 +197,49 @@ fn json_keys_stay_english_in_japanese() {
     assert_eq!(v["tries_left"], 2);
     assert!(v["error"].as_str().unwrap().contains("違います"));
 }
+
+/// `myna --help` follows the language like every other message (issue 19): Japanese under a
+/// Japanese locale or `--lang ja`, English with `--lang en`.
+#[test]
+fn the_help_follows_the_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("card.json");
+    let help = |env: &[(&str, &str)], args: &[&str]| {
+        let mut all = args.to_vec();
+        all.push("--help");
+        let env: Vec<(&str, &str)> = [("LC_ALL", ""), ("LC_MESSAGES", "")]
+            .into_iter()
+            .chain(env.iter().copied())
+            .collect();
+        let o = myna_in(&env, &st, &all, "");
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for ja in [help(JA, &[]), help(&[("LANG", "C")], &["--lang", "ja"])] {
+        assert!(ja.contains("使い方: myna"), "{ja}");
+        assert!(ja.contains("4つの暗証番号の残り回数を表示する"), "{ja}");
+        assert!(ja.contains("表示の言語"), "{ja}");
+        assert!(ja.contains("終了コード:"), "{ja}");
+        assert!(!ja.contains("Show the four PINs' retry counters"), "{ja}");
+        assert!(!ja.contains("Exit codes:"), "{ja}");
+        assert!(
+            ja.contains("オプション:") && ja.contains("ヘルプを表示する"),
+            "{ja}"
+        );
+        assert!(
+            !ja.contains("Options:") && !ja.contains("Print help"),
+            "{ja}"
+        );
+    }
+    // A subcommand's help works in Japanese too, with its flag in Japanese.
+    let sub = help(JA, &["status"]);
+    assert!(
+        sub.contains("使い方: myna status") || sub.contains("Usage: myna status"),
+        "{sub}"
+    );
+    assert!(sub.contains("ヘルプを表示する"), "{sub}");
+    let en = help(JA, &["--lang=en"]);
+    assert!(en.contains("Show the four PINs' retry counters"), "{en}");
+    assert!(en.contains("Exit codes:"), "{en}");
+    assert!(!en.contains("使い方"), "{en}");
+}

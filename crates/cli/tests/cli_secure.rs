@@ -106,3 +106,26 @@ fn mf_shows_the_chain_and_its_verdict() {
         "{out}"
     );
 }
+
+/// The secure-messaging and `mf` texts follow `--lang` like every other message, not only the
+/// locale (they used to read the environment on their own).
+#[test]
+fn the_lang_flag_chooses_the_language_of_secure_texts_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("state.json");
+    let env = [("LC_ALL", "C"), ("LC_MESSAGES", ""), ("LANG", "C")];
+    let o = common::myna_in(&env, &st, &["--lang", "ja", "mf"], "");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("カード識別番号:"), "{out}");
+    assert!(!out.contains("Card id:"), "{out}");
+    let o = common::myna_in(
+        &[("LANG", "ja_JP.UTF-8"), ("LC_ALL", ""), ("LC_MESSAGES", "")],
+        &st,
+        &["--lang", "en", "mf"],
+        "",
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Card id:"), "{out}");
+    assert!(!out.contains("カード識別番号"), "{out}");
+}

@@ -22,7 +22,7 @@ use mynacard::pcsc::{self as mpcsc, Extended, Options, PcscTransport, ReaderChoi
 use mynacard::pin::PinKind;
 use mynacard::session::{FileSize, Support};
 use mynacard::sim::{App, VirtualCard};
-use mynacard::transport::{Transport, TransportCaps, TransportError};
+use mynacard::transport::{Transport, TransportCaps, TransportError, Wrapper};
 use mynacard::{Card, Error};
 
 mod e2e_support;
@@ -430,28 +430,20 @@ struct PullAt<'a> {
     vc: &'a mut VCard,
 }
 
-impl Transport for PullAt<'_> {
+impl Wrapper for PullAt<'_> {
+    type Inner = PcscTransport;
+    fn inner(&self) -> &PcscTransport {
+        &self.inner
+    }
+    fn inner_mut(&mut self) -> &mut PcscTransport {
+        &mut self.inner
+    }
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         if self.n == 0 {
             self.vc.kill();
         }
         self.n = self.n.wrapping_sub(1);
         self.inner.transmit(command)
-    }
-    fn caps(&self) -> TransportCaps {
-        self.inner.caps()
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.begin_transaction()
-    }
-    fn end_transaction(&mut self) {
-        self.inner.end_transaction()
-    }
-    fn unpower(&mut self) -> Result<(), TransportError> {
-        self.inner.unpower()
-    }
-    fn shared(&self) -> bool {
-        self.inner.shared()
     }
 }
 

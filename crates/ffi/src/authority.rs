@@ -95,7 +95,7 @@ impl<C: VendorCallbacks> CallbackAuthority<C> {
         let e = match f {
             CallbackFailure::Returned(code) => FfiError::new(
                 MYNACARD_CALLBACK_FAILED,
-                format!("端末認証のコールバック {step} が失敗しました（戻り値 {code}）。暗証番号の初期化コマンドは送っていません。"),
+                format!("端末認証のコールバック {step} が失敗しました（戻り値 {code}）。暗証番号の再設定コマンドは送っていません。"),
                 format!("the terminal authority's {step} callback failed (returned {code}); RESET RETRY COUNTER was not sent"),
             ),
             CallbackFailure::TooLong(n) => garbage(step, &format!("{n} bytes, more than the buffer")),
@@ -216,7 +216,7 @@ impl<C: VendorCallbacks> ResetAuthority for CallbackAuthority<C> {
 fn unwrap_failed() -> FfiError {
     FfiError::new(
         MYNACARD_UNKNOWN_OUTCOME,
-        "カードは初期化コマンドに応答しましたが、コールバック unwrap がその応答を復元できませんでした。初期化されたかどうか不明です。試行回数を消費しない状態確認をしてください。",
+        "カードは再設定コマンドに応答しましたが、コールバック unwrap がその応答を復元できませんでした。再設定されたかどうか不明です。試行回数を消費しない状態確認をしてください。",
         "the card answered RESET RETRY COUNTER, but the unwrap callback could not unwrap the answer: the reset may or may not be in effect; read the PIN status (it spends no try)",
     )
 }

@@ -6,11 +6,12 @@
 
 use std::io::{BufRead, Write};
 
+use mynacard::credential::{read_secret_line, LineError, OverLong};
 use mynacard::transport::Transport;
 use mynacard::Card;
 use zeroize::Zeroizing;
 
-use crate::flow::{Answer, Kiosk, Outcome, Step, StepKind, Stop};
+use crate::flow::{Answer, Config, Kiosk, Outcome, Step, StepKind, Stop};
 use crate::text::Text;
 
 /// What the secret answers, and the visible answers that are not valid for the question asked,
@@ -82,6 +83,18 @@ fn question_lines(step: &Step) -> (Vec<String>, String) {
     (lines, prompt)
 }
 
+/// Runs the whole flow on a text console: the machine's steps shown one by one, the answers
+/// read from the console. `open` connects to the card once it is inserted. (The state machine,
+/// [`crate::flow`], knows nothing of consoles: only this front end drives it.)
+pub fn run<T: Transport>(
+    config: Config,
+    console: &mut dyn Console,
+    open: &mut dyn FnMut() -> Result<Card<T>, String>,
+) -> Outcome {
+    let mut kiosk = Kiosk::new(config);
+    drive(&mut kiosk, console, open)
+}
+
 /// Runs `kiosk` to its end on `console`: shows every step, reads every answer, and opens the
 /// card with `open` when the person says it is inserted. Returns the outcome.
 pub fn drive<T: Transport>(
@@ -138,67 +151,16 @@ fn stop<T: Transport, S>(
 }
 
 /// Reads one line of at most [`MAX_LINE`] bytes into zeroizing memory that never grows (so no
-/// copy of it is left behind), without its line end (`\n` or `\r\n`). A longer line is consumed
-/// to its end and not kept.
+/// copy of it is left behind), without its line end (`\n` or `\r\n`): the library's one bounded
+/// reader ([`read_secret_line`]). A longer line is consumed to its end and not kept.
 pub fn read_line_bounded<R: BufRead + ?Sized>(r: &mut R) -> Input<Zeroizing<String>> {
-    let mut buf = Zeroizing::new(Vec::with_capacity(MAX_LINE + 1));
-    let mut any = false;
-    let mut too_long = false;
-    loop {
-        let available = match r.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => {
-                return Input::Unreadable {
-                    line: None,
-                    too_long: false,
-                }
-            }
-        };
-        if available.is_empty() {
-            break;
-        }
-        any = true;
-        let (chunk, used, end) = match available.iter().position(|&b| b == b'\n') {
-            Some(i) => (&available[..i], i + 1, true),
-            None => (available, available.len(), false),
-        };
-        if !too_long {
-            if buf.len() + chunk.len() > MAX_LINE + 1 {
-                too_long = true;
-                buf.iter_mut().for_each(|b| *b = 0);
-                buf.clear();
-            } else {
-                buf.extend_from_slice(chunk);
-            }
-        }
-        r.consume(used);
-        if end {
-            break;
-        }
-    }
-    if !any {
-        return Input::End;
-    }
-    if buf.last() == Some(&b'\r') {
-        buf.pop();
-        // The popped byte is a line end, not part of the answer.
-    }
-    if too_long || buf.len() > MAX_LINE {
-        return Input::Unreadable {
+    match read_secret_line(r, MAX_LINE, OverLong::Skip) {
+        Ok(Some(line)) => Input::Line(line),
+        Ok(None) => Input::End,
+        Err(e) => Input::Unreadable {
             line: None,
-            too_long: true,
-        };
-    }
-    match String::from_utf8(std::mem::take(&mut *buf)) {
-        Ok(s) => Input::Line(Zeroizing::new(s)),
-        Err(e) => {
-            let _ = Zeroizing::new(e.into_bytes());
-            Input::Unreadable {
-                line: None,
-                too_long: false,
-            }
-        }
+            too_long: matches!(e, LineError::TooLong),
+        },
     }
 }
 

@@ -55,8 +55,7 @@ use mynacard::transport::Transport;
 use mynacard::{Card, Error, LastTry};
 use zeroize::Zeroizing;
 
-use crate::console::Console;
-use crate::text::{self, pick, pin_name, tr, Lang, Text};
+use crate::text::{self, pin_name, tr, Lang, Text};
 
 /// How the flow ended; each has an exit code (the same numbers as the `myna` CLI where they
 /// overlap).
@@ -234,10 +233,12 @@ impl Step {
                 if q {
                     return Some(Answer::Quit);
                 }
+                // Only the canonical spelling of a choice ("2", never "02", "+2" or "0002"): a
+                // PIN-shaped line is not an answer, so it is neither taken nor echoed.
                 let number = |s: &str| {
                     s.parse::<usize>()
                         .ok()
-                        .filter(|n| (1..=choices.len()).contains(n))
+                        .filter(|n| (1..=choices.len()).contains(n) && n.to_string() == s)
                 };
                 if *multiple {
                     a.split(',')
@@ -312,16 +313,18 @@ pub enum AnswerKind {
 impl AnswerKind {
     /// Its name in `lang`, for messages.
     pub fn name(self, lang: Lang) -> &'static str {
+        use text::answer as a;
         match self {
-            AnswerKind::Choice => pick(lang, "選択肢の番号", "a menu choice"),
-            AnswerKind::Choices => pick(lang, "選択肢の番号の一覧", "a list of menu choices"),
-            AnswerKind::YesNo => pick(lang, "はい・いいえ", "yes or no"),
-            AnswerKind::Quit => pick(lang, "終了", "quit"),
-            AnswerKind::Unrecognised => pick(lang, "読み取れない回答", "an unrecognised answer"),
-            AnswerKind::Secret => pick(lang, "暗証番号", "a secret"),
-            AnswerKind::Card => pick(lang, "カード", "a card"),
-            AnswerKind::None => pick(lang, "なし", "no answer"),
+            AnswerKind::Choice => a::CHOICE,
+            AnswerKind::Choices => a::CHOICES,
+            AnswerKind::YesNo => a::YES_NO,
+            AnswerKind::Quit => a::QUIT,
+            AnswerKind::Unrecognised => a::UNRECOGNISED,
+            AnswerKind::Secret => a::SECRET,
+            AnswerKind::Card => a::CARD,
+            AnswerKind::None => a::NONE,
         }
+        .get(lang)
     }
 
     fn of(a: &Answer) -> AnswerKind {
@@ -376,30 +379,14 @@ pub enum AnswerError {
 impl AnswerError {
     /// The message, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (AnswerError::NotAsked, Lang::En) => {
-                "no question is open: show the next step first".into()
+        match self {
+            AnswerError::NotAsked => text::NOT_ASKED.get(lang).into(),
+            AnswerError::Finished => text::FINISHED.get(lang).into(),
+            AnswerError::WrongKind { expected, got } => {
+                text::wrong_kind(lang, expected.name(lang), got.name(lang))
             }
-            (AnswerError::NotAsked, Lang::Ja) => {
-                "開いている質問がありません。先に次のステップを表示してください".into()
-            }
-            (AnswerError::Finished, Lang::En) => "the flow is over".into(),
-            (AnswerError::Finished, Lang::Ja) => "手続は終了しています".into(),
-            (AnswerError::WrongKind { expected, got }, Lang::En) => format!(
-                "the question takes {}, not {}; nothing was sent",
-                expected.name(lang),
-                got.name(lang)
-            ),
-            (AnswerError::WrongKind { expected, got }, Lang::Ja) => format!(
-                "この質問への回答は{}で、{}ではありません。何も送信していません",
-                expected.name(lang),
-                got.name(lang)
-            ),
-            (AnswerError::OutOfRange { choice, choices }, Lang::En) => {
-                format!("choice {choice} is not among the {choices} choices")
-            }
-            (AnswerError::OutOfRange { choice, choices }, Lang::Ja) => {
-                format!("選択肢{choice}はありません（選択肢は{choices}個です）")
+            AnswerError::OutOfRange { choice, choices } => {
+                text::out_of_range(lang, *choice, *choices)
             }
         }
     }
@@ -634,10 +621,7 @@ impl<T: Transport> Kiosk<T> {
                     );
                     self.assessed(a);
                 } else {
-                    self.say(Text::new(
-                        "窓口では、本人が来庁した場合、または書類を持参した代理人の場合に暗証番号を初期化します（代理人の場合は --place proxy で実行してください）。",
-                        "The counter resets a PIN for the cardholder in person, or for a proxy with the documents (run with --place proxy).",
-                    ));
+                    self.say(text::COUNTER_IN_PERSON_OR_PROXY.text());
                     self.finish(Outcome::NotPossible);
                 }
             }
@@ -646,18 +630,12 @@ impl<T: Transport> Kiosk<T> {
                 self.ask(
                     Q::ProxyCard,
                     StepKind::YesNo,
-                    Text::new(
-                        "職員: 挿入されたカードは本人のマイナンバーカードですか？",
-                        "Staff: is the inserted card the cardholder's own My Number Card?",
-                    ),
+                    text::STAFF_IS_CARDHOLDERS_CARD.text(),
                 );
             }
             Q::ProxyCard => {
                 self.checklist.cardholders_card = yes;
-                self.say(Text::new(
-                    "代理人の本人確認書類:",
-                    "The proxy's identity documents:",
-                ));
+                self.say(text::PROXY_DOCUMENTS.text());
                 let choices = document_menu()
                     .iter()
                     .enumerate()
@@ -672,10 +650,7 @@ impl<T: Transport> Kiosk<T> {
                         choices,
                         multiple: true,
                     },
-                    Text::new(
-                        "職員: 提示された書類の番号をカンマ区切りで入力してください（なければ空欄）:",
-                        "Staff: enter the numbers of the documents shown, separated by commas (empty: none):",
-                    ),
+                    text::STAFF_ENTER_DOCUMENTS.text(),
                 );
             }
             Q::ProxyDocs => {
@@ -686,19 +661,13 @@ impl<T: Transport> Kiosk<T> {
                 self.checklist.proxy_documents = v.iter().map(|n| menu[n - 1].clone()).collect();
                 let missing = self.checklist.missing();
                 if !missing.is_empty() {
-                    self.say(Text::new(
-                        "代理人の手続はまだ進められません。不足しているもの:",
-                        "The proxy cannot go on yet. Missing:",
-                    ));
+                    self.say(text::PROXY_MISSING.text());
                     for m in missing {
                         self.say(tr(|l| format!("  - {}", text::missing(l, m))));
                     }
                     self.finish(Outcome::NotPossible);
                 } else {
-                    self.say(Text::new(
-                        "代理人の確認事項はすべてそろっています。",
-                        "Proxy checklist complete.",
-                    ));
+                    self.say(text::PROXY_COMPLETE.text());
                     let a = assess(
                         &self.situation(self.kind.expect("chosen")),
                         &self.config.place,
@@ -751,16 +720,7 @@ impl<T: Transport> Kiosk<T> {
                     }
                 }
                 Err(e) => {
-                    self.say(tr(|l| match l {
-                        Lang::Ja => format!(
-                            "正しい形式ではありません（{}）。何も送信していないため、回数は減っていません。",
-                            text::rule(l, &e.rule)
-                        ),
-                        Lang::En => format!(
-                            "That is not a valid value ({}); nothing was sent, no try was spent.",
-                            text::rule(l, &e.rule)
-                        ),
-                    }));
+                    self.say(text::invalid_value_nothing_sent(&e.rule));
                     open.wrong += 1;
                     if open.wrong >= MAX_ASKS {
                         self.finish(Outcome::InvalidInput);
@@ -780,25 +740,11 @@ impl<T: Transport> Kiosk<T> {
                                 pin: kind,
                                 purpose: SecretPurpose::NewPinAgain,
                             },
-                            tr(|l| match l {
-                                Lang::Ja => {
-                                    format!("新しい{}（確認のためもう一度）:", pin_name(l, kind))
-                                }
-                                Lang::En => format!("New {}, again:", pin_name(l, kind)),
-                            }),
+                            text::new_pin_again(kind),
                         );
                     }
                     Err(e) => {
-                        self.say(tr(|l| match l {
-                            Lang::Ja => format!(
-                                "正しい形式ではありません（{}）。もう一度:",
-                                text::rule(l, &e.rule)
-                            ),
-                            Lang::En => format!(
-                                "That is not a valid value ({}). Again:",
-                                text::rule(l, &e.rule)
-                            ),
-                        }));
+                        self.say(text::invalid_value_again(&e.rule));
                         self.new_round_failed();
                     }
                 }
@@ -808,19 +754,10 @@ impl<T: Transport> Kiosk<T> {
                 if *first == *secret {
                     self.new = Some(parsed);
                     let kind = self.kind.expect("chosen");
-                    self.heading(
-                        6,
-                        tr(|l| match l {
-                            Lang::Ja => format!("{}を初期化しています…", pin_name(l, kind)),
-                            Lang::En => format!("Resetting the {}…", pin_name(l, kind)),
-                        }),
-                    );
+                    self.heading(6, text::resetting(kind));
                     self.reset();
                 } else {
-                    self.say(Text::new(
-                        "2回の入力が一致しません。もう一度:",
-                        "The two entries differ. Again:",
-                    ));
+                    self.say(text::ENTRIES_DIFFER.text());
                     self.new_round_failed();
                 }
             }
@@ -835,27 +772,15 @@ impl<T: Transport> Kiosk<T> {
         self.check(AnswerKind::Card)?;
         self.open = None;
         self.asked = false;
-        self.say(Text::new("カードを確認しました。", "Card found."));
+        self.say(text::CARD_FOUND.text());
         self.card = Some(card);
-        self.heading(
-            2,
-            Text::new(
-                "暗証番号の状態（読み取りでは回数は減りません）:",
-                "Your PINs (reading them spends no try):",
-            ),
-        );
+        self.heading(2, text::PIN_STATUS_HEADING.text());
         let Some(all) = self.card_op(|c| c.status_all()) else {
             return Ok(());
         };
         self.show_status(&all);
         self.all = all;
-        self.heading(
-            3,
-            Text::new(
-                "どの暗証番号を初期化しますか？",
-                "Which PIN do you want to reset?",
-            ),
-        );
+        self.heading(3, text::WHICH_PIN.text());
         let choices = PinKind::ALL
             .iter()
             .enumerate()
@@ -870,10 +795,7 @@ impl<T: Transport> Kiosk<T> {
                 choices,
                 multiple: false,
             },
-            Text::new(
-                "1〜4を入力してください（q で終了）:",
-                "Enter 1-4 (q to quit):",
-            ),
+            text::ENTER_1_TO_4.text(),
         );
         Ok(())
     }
@@ -885,7 +807,7 @@ impl<T: Transport> Kiosk<T> {
         self.check(AnswerKind::Card)?;
         let mut open = self.open.take().expect("checked");
         self.asked = false;
-        self.say(reason.prefixed(&Text::new("カードがありません: ", "No card: ")));
+        self.say(reason.prefixed(&text::NO_CARD.text()));
         open.wrong += 1;
         if open.wrong >= MAX_ASKS {
             self.finish(Outcome::NoCard);
@@ -906,19 +828,7 @@ impl<T: Transport> Kiosk<T> {
         match why {
             Stop::InputEnded => self.finish(Outcome::Cancelled),
             Stop::Unreadable { line, too_long } => {
-                self.say(tr(|l| {
-                    let at = match (line, l) {
-                        (Some(n), Lang::Ja) => format!("{n}行目の"),
-                        (Some(n), Lang::En) => format!(" (line {n})"),
-                        (None, _) => String::new(),
-                    };
-                    match (l, too_long) {
-                        (Lang::Ja, false) => format!("{at}回答はUTF-8の文字列ではないため読み取れません。使わずに終了します。"),
-                        (Lang::Ja, true) => format!("{at}回答が長すぎるため（1 KiB超）読み取れません。使わずに終了します。"),
-                        (Lang::En, false) => format!("The answer{at} is not UTF-8 text and cannot be read; it was not used. Stopping."),
-                        (Lang::En, true) => format!("The answer{at} is too long (over 1 KiB) and cannot be read; it was not used. Stopping."),
-                    }
-                }));
+                self.say(text::unreadable_answer(line, too_long));
                 self.finish(Outcome::InvalidInput);
             }
         }
@@ -927,51 +837,29 @@ impl<T: Transport> Kiosk<T> {
     // ---- the flow ----
 
     fn start(&mut self) {
-        self.say(Text::new(
-            "=== マイナンバーカード 暗証番号の初期化 ===",
-            "=== My Number Card PIN reset (マイナンバーカード 暗証番号の初期化) ===",
-        ));
+        self.say(text::TITLE.text());
         let terminal = self.config.authority.describe();
-        self.say(tr(|l| {
-            format!("{}{terminal}", pick(l, "端末: ", "Terminal: "))
-        }));
+        self.say(text::terminal_line(&terminal));
         let place = self.config.place;
-        self.say(tr(|l| {
-            format!("{}{}", pick(l, "場所: ", "Place: "), text::place(l, &place))
-        }));
+        self.say(text::place_line(&place));
         let label = self.config.card_label.clone();
-        self.say(tr(|l| format!("{}{label}", pick(l, "カード: ", "Card: "))));
+        self.say(text::card_line(&label));
         if self.config.place == Place::SmartphoneApp {
-            self.say(Text::new(
-                "この手続はキオスク端末または窓口の端末で行うもので、スマートフォンアプリとしては動作しません。",
-                "This flow runs on a kiosk or counter terminal, not as the smartphone app.",
-            ));
+            self.say(text::NOT_A_SMARTPHONE_APP.text());
             self.finish(Outcome::Failed);
             return;
         }
-        self.heading(
-            1,
-            Text::new("カードを挿入してください。", "Insert your My Number Card."),
-        );
+        self.heading(1, text::INSERT_CARD.text());
         self.ask(
             Q::Insert,
             StepKind::InsertCard,
-            Text::new(
-                "マイナンバーカードを挿入して Enter を押してください（q で終了）:",
-                "Insert your My Number Card, then press Enter (q to quit):",
-            ),
+            text::INSERT_CARD_THEN_ENTER.text(),
         );
     }
 
     fn chosen(&mut self, kind: PinKind) {
         self.kind = Some(kind);
-        self.heading(
-            4,
-            tr(|l| match l {
-                Lang::Ja => format!("ここで{}を初期化できるか確認します。", pin_name(l, kind)),
-                Lang::En => format!("Checking the rules for the {} here.", pin_name(l, kind)),
-            }),
-        );
+        self.heading(4, text::checking_rules(kind));
         match self.config.place {
             Place::Kiosk(_) | Place::SmartphoneApp => {
                 let Some(certs) = self.card_op(|c| c.jpki().certificate_availability()) else {
@@ -979,14 +867,7 @@ impl<T: Transport> Kiosk<T> {
                 };
                 self.both_certificates = certs.both();
                 match other_jpki_pin(kind) {
-                    Some(o) => self.ask(
-                        Q::KnowOther(o),
-                        StepKind::YesNo,
-                        tr(|l| match l {
-                            Lang::Ja => format!("{}が分かりますか？", pin_name(l, o)),
-                            Lang::En => format!("Do you know your {}?", pin_name(l, o)),
-                        }),
-                    ),
+                    Some(o) => self.ask(Q::KnowOther(o), StepKind::YesNo, text::do_you_know(o)),
                     None => {
                         let s = self
                             .situation(kind)
@@ -999,20 +880,11 @@ impl<T: Transport> Kiosk<T> {
             Place::Counter => self.ask(
                 Q::InPerson,
                 StepKind::YesNo,
-                Text::new(
-                    "職員: 本人がこのカードを持って来庁し、本人確認は済んでいますか？",
-                    "Staff: is the cardholder here in person, with this card, and identified?",
-                ),
+                text::STAFF_CARDHOLDER_IN_PERSON.text(),
             ),
-            Place::CounterByProxy => self.ask(
-                Q::ProxyForm,
-                StepKind::YesNo,
-                Text::new(
-                    "職員: 代理人は、本人がすべて記入した照会書兼回答書(兼委任状)を持参していますか？",
-                    "Staff: has the proxy brought the inquiry form with power of attorney \
-                     (照会書兼回答書(兼委任状)), filled in entirely by the cardholder?",
-                ),
-            ),
+            Place::CounterByProxy => {
+                self.ask(Q::ProxyForm, StepKind::YesNo, text::STAFF_PROXY_FORM.text())
+            }
         }
     }
 
@@ -1034,13 +906,7 @@ impl<T: Transport> Kiosk<T> {
             self.finish(Outcome::NotPossible);
             return;
         }
-        self.heading(
-            5,
-            Text::new(
-                "暗証番号を入力してください。入力した文字は表示されません。",
-                "Enter your PINs. Nothing you type is shown.",
-            ),
-        );
+        self.heading(5, text::ENTER_PINS.text());
         self.other_kind = a.other_pin();
         self.assessment = Some(a);
         match self.other_kind {
@@ -1050,16 +916,7 @@ impl<T: Transport> Kiosk<T> {
                     .iter()
                     .any(|s| s.kind == k && s.tries_left() == Some(1))
                 {
-                    self.say(tr(|l| match l {
-                        Lang::Ja => format!(
-                            "ご注意ください: {}は残り1回です。誤るとロックされます。",
-                            pin_name(l, k)
-                        ),
-                        Lang::En => format!(
-                            "Careful: your {} has 1 try left; a wrong value will lock it.",
-                            pin_name(l, k)
-                        ),
-                    }));
+                    self.say(text::careful_last_try(k));
                 }
                 self.ask_other(k);
             }
@@ -1084,18 +941,7 @@ impl<T: Transport> Kiosk<T> {
     fn ask_new_first(&mut self) {
         let kind = self.kind.expect("chosen");
         if self.new_rounds == 0 {
-            self.say(tr(|l| match l {
-                Lang::Ja => format!(
-                    "新しい{}を決めてください: {}。",
-                    pin_name(l, kind),
-                    text::format_hint(l, kind)
-                ),
-                Lang::En => format!(
-                    "Choose the new {}: {}.",
-                    pin_name(l, kind),
-                    text::format_hint(l, kind)
-                ),
-            }));
+            self.say(text::choose_new(kind));
         }
         self.ask(
             Q::NewPin,
@@ -1103,10 +949,7 @@ impl<T: Transport> Kiosk<T> {
                 pin: kind,
                 purpose: SecretPurpose::NewPin,
             },
-            tr(|l| match l {
-                Lang::Ja => format!("新しい{}:", pin_name(l, kind)),
-                Lang::En => format!("New {}:", pin_name(l, kind)),
-            }),
+            text::new_pin(kind),
         );
     }
 
@@ -1135,19 +978,8 @@ impl<T: Transport> Kiosk<T> {
         );
         match r {
             Ok(status) => {
-                self.say(tr(|l| match l {
-                    Lang::Ja => format!(
-                        "{}を初期化しました: {}。",
-                        pin_name(l, kind),
-                        text::status_line(l, &status)
-                    ),
-                    Lang::En => format!(
-                        "The {} was reset: {}.",
-                        pin_name(l, kind),
-                        text::status_line(l, &status)
-                    ),
-                }));
-                self.heading(7, Text::new("現在の暗証番号の状態:", "Your PINs now:"));
+                self.say(text::was_reset(kind, &status));
+                self.heading(7, text::PINS_NOW.text());
                 if let Some(all) = self.card_op(|c| c.status_all()) {
                     self.show_status(&all);
                     self.all = all;
@@ -1165,49 +997,20 @@ impl<T: Transport> Kiosk<T> {
                     } if *wrong_kind == k && *tries_left > 0 => {
                         let n = *tries_left;
                         self.wrong_other += 1;
-                        self.say(tr(|l| match l {
-                            Lang::Ja => format!(
-                                "{}が違います。ロックまで残り{n}回です。{}は初期化されていません。",
-                                pin_name(l, k),
-                                pin_name(l, kind)
-                            ),
-                            Lang::En => format!(
-                                "That {} was wrong: {n} {} left before it locks. The {} was not reset.",
-                                pin_name(l, k),
-                                if n == 1 { "try" } else { "tries" },
-                                pin_name(l, kind)
-                            ),
-                        }));
+                        self.say(text::wrong_other(k, n, kind));
                         self.other = None;
                         if self.wrong_other >= MAX_ASKS {
                             self.finish(Outcome::WrongPin);
                         } else {
-                            self.ask(
-                                Q::TryAgain(k),
-                                StepKind::YesNo,
-                                Text::new("もう一度入力しますか？", "Try again?"),
-                            );
+                            self.ask(Q::TryAgain(k), StepKind::YesNo, text::TRY_AGAIN.text());
                         }
                     }
                     Error::LastTry { kind: last_kind } if *last_kind == k => {
-                        self.say(tr(|l| match l {
-                            Lang::Ja => format!(
-                                "{}は残り1回です。この値が違うとロックされ、どちらの暗証番号も市区町村の窓口でしか初期化できなくなります。",
-                                pin_name(l, k)
-                            ),
-                            Lang::En => format!(
-                                "Your {} has 1 try left: if this value is wrong it will be locked, \
-                                 and then only the municipal counter can reset either PIN.",
-                                pin_name(l, k)
-                            ),
-                        }));
+                        self.say(text::other_last_try(k));
                         self.ask(
                             Q::LastTry,
                             StepKind::Confirm { word: "YES" },
-                            Text::new(
-                                "最後の1回を使う場合は YES と入力してください。それ以外の入力で中止します:",
-                                "Type YES to use the last try, anything else to stop:",
-                            ),
+                            text::TYPE_YES_FOR_LAST_TRY.text(),
                         );
                     }
                     _ => self.reset_failed(&e),
@@ -1217,10 +1020,7 @@ impl<T: Transport> Kiosk<T> {
     }
 
     fn reset_failed(&mut self, e: &Error) {
-        self.say(text::library_error(e).prefixed(&Text::new(
-            "初期化を完了できませんでした: ",
-            "The reset did not complete: ",
-        )));
+        self.say(text::library_error(e).prefixed(&text::RESET_INCOMPLETE.text()));
         let outcome = match e {
             Error::WrongPin { .. } => Outcome::WrongPin,
             Error::Blocked { .. } => Outcome::Blocked,
@@ -1250,10 +1050,7 @@ impl<T: Transport> Kiosk<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
-                self.say(text::library_error(&e).prefixed(&Text::new(
-                    "カードを読み取れませんでした: ",
-                    "The card could not be read: ",
-                )));
+                self.say(text::library_error(&e).prefixed(&text::CARD_UNREADABLE.text()));
                 let outcome = match e {
                     Error::Transport(_) | Error::CardReset | Error::NotFound { .. } => {
                         Outcome::NoCard
@@ -1286,22 +1083,16 @@ impl<T: Transport> Kiosk<T> {
                 choices,
             } => {
                 let n = choices.len();
-                tr(|l| match l {
-                    Lang::Ja => format!("1〜{n}の数字を入力してください。"),
-                    Lang::En => format!("Please enter a number from 1 to {n}."),
-                })
+                text::enter_number(n)
             }
             StepKind::Menu {
                 multiple: true,
                 choices,
             } => {
                 let n = choices.len();
-                tr(|l| match l {
-                    Lang::Ja => format!("1〜{n}の数字をカンマ区切りで入力してください。"),
-                    Lang::En => format!("Please enter numbers from 1 to {n}, separated by commas."),
-                })
+                text::enter_numbers(n)
             }
-            _ => Text::new("y か n で答えてください。", "Please answer y or n."),
+            _ => text::ANSWER_Y_OR_N.text(),
         }
     }
 
@@ -1335,10 +1126,7 @@ impl<T: Transport> Kiosk<T> {
     fn heading(&mut self, number: u8, text: Text) {
         self.queue.push_back((
             StepKind::Heading { number, of: STAGES },
-            tr(|l| match l {
-                Lang::Ja => format!("ステップ {number}/{STAGES} · {}", text.get(l)),
-                Lang::En => format!("Step {number} of {STAGES} · {}", text.get(l)),
-            }),
+            text::step_heading(number, STAGES, &text),
         ));
     }
 
@@ -1364,14 +1152,8 @@ impl<T: Transport> Kiosk<T> {
             let _ = card.unpower();
         }
         self.closing = match outcome {
-            Outcome::Done => Text::new(
-                "完了しました。カードをお取りください。",
-                "Done. Please take your card.",
-            ),
-            _ => Text::new(
-                "ここでの手続は以上です。カードをお取りください。",
-                "Nothing more to do here. Please take your card.",
-            ),
+            Outcome::Done => text::DONE_TAKE_CARD.text(),
+            _ => text::NOTHING_MORE_TAKE_CARD.text(),
         };
     }
 }
@@ -1385,15 +1167,4 @@ pub fn document_menu() -> Vec<IdDocument> {
     });
     v.extend(IdDocument::CLASS_B_EXAMPLES);
     v
-}
-
-/// Runs the whole flow on a text console: the machine's steps shown one by one, the answers
-/// read from the console. `open` connects to the card once it is inserted.
-pub fn run<T: Transport>(
-    config: Config,
-    console: &mut dyn Console,
-    open: &mut dyn FnMut() -> Result<Card<T>, String>,
-) -> Outcome {
-    let mut kiosk = Kiosk::new(config);
-    crate::console::drive(&mut kiosk, console, open)
 }

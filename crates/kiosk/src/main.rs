@@ -105,9 +105,9 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 type AnyCard = Card<Box<dyn Transport>>;
 
 /// Opens the card named on the command line: the one place that chooses the backend.
-fn open_backend(opts: &Opts) -> Result<Box<dyn Transport>, String> {
+fn open_backend(opts: &Opts, lang: Lang) -> Result<Box<dyn Transport>, String> {
     if let Some(reader) = &opts.reader {
-        return open_reader(reader);
+        return open_reader(reader, lang);
     }
     let path = opts
         .sim_state
@@ -115,11 +115,11 @@ fn open_backend(opts: &Opts) -> Result<Box<dyn Transport>, String> {
         .unwrap_or_else(mynacard::sim::default_state_path);
     VirtualCard::open(&path)
         .map(|vc| Box::new(vc) as Box<dyn Transport>)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.message(lang))
 }
 
 #[cfg(not(feature = "pcsc"))]
-fn open_reader(_reader: &str) -> Result<Box<dyn Transport>, String> {
+fn open_reader(_reader: &str, _lang: Lang) -> Result<Box<dyn Transport>, String> {
     Err(
         "real readers need feature `pcsc`: `cargo run -p mynacard-kiosk --features pcsc -- \
          --reader auto`"
@@ -130,7 +130,7 @@ fn open_reader(_reader: &str) -> Result<Box<dyn Transport>, String> {
 /// A real reader, connected exclusively: no other program reaches the card while the kiosk
 /// verifies and resets its PINs. Waits up to a minute for the card, saying so.
 #[cfg(feature = "pcsc")]
-fn open_reader(reader: &str) -> Result<Box<dyn Transport>, String> {
+fn open_reader(reader: &str, lang: Lang) -> Result<Box<dyn Transport>, String> {
     use mynacard::pcsc::{self, Options, ReaderChoice, Share};
     let options = Options {
         share: Share::Exclusive,
@@ -138,22 +138,26 @@ fn open_reader(reader: &str) -> Result<Box<dyn Transport>, String> {
         ..Options::default()
     };
     pcsc::open(&ReaderChoice::parse(reader), &options, &mut |notice| {
-        eprintln!("kiosk: {notice}")
+        eprintln!("kiosk: {}", notice.message(lang))
     })
     .map(|t| Box::new(t) as Box<dyn Transport>)
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.message(lang))
 }
 
-fn card_label(opts: &Opts) -> String {
-    match &opts.reader {
-        Some(r) => format!("reader {r}"),
-        None => format!(
-            "virtual card (state: {})",
-            opts.sim_state
+fn card_label(opts: &Opts, lang: Lang) -> String {
+    match (&opts.reader, lang) {
+        (Some(r), Lang::Ja) => format!("リーダー {r}"),
+        (Some(r), Lang::En) => format!("reader {r}"),
+        (None, _) => {
+            let path = opts
+                .sim_state
                 .clone()
-                .unwrap_or_else(mynacard::sim::default_state_path)
-                .display()
-        ),
+                .unwrap_or_else(mynacard::sim::default_state_path);
+            match lang {
+                Lang::Ja => format!("仮想カード（状態: {}）", path.display()),
+                Lang::En => format!("virtual card (state: {})", path.display()),
+            }
+        }
     }
 }
 
@@ -173,7 +177,7 @@ fn config(opts: &Opts, lang: Lang) -> flow::Config {
     flow::Config {
         place,
         authority: Box::new(StandInAuthority::new(role)),
-        card_label: card_label(opts),
+        card_label: card_label(opts, lang),
         lang,
     }
 }
@@ -198,18 +202,34 @@ fn command(lang: Lang) -> clap::Command {
         return cmd;
     }
     let ja = [
-        ("place", "端末の場所: kiosk（両方のJPKI暗証番号を初期化できるキオスク端末）、kiosk-sign-only（署名用パスワードのみ）、counter（窓口、本人）、proxy（窓口、代理人）"),
-        ("sim_state", "仮想カードの状態ファイル（既定: myna CLI と同じもの）"),
-        ("reader", "実際のカードリーダー: 名前、または auto（機能 pcsc が必要）"),
-        ("script", "回答を FILE から1行ずつ読み、記録を表示する（暗証番号は伏せ字）"),
-        ("show_apdus", "最後にAPDUのやり取りを表示する（暗証番号は伏せ字）"),
-        ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）"),
+        ("place", format!("端末の場所: kiosk（両方のJPKI暗証番号を再設定できるキオスク端末）、kiosk-sign-only（{}のみ）、counter（窓口、本人）、proxy（窓口、代理人）。既定: kiosk", mynacard::pin::PinKind::Signature.name(Lang::Ja))),
+        ("sim_state", "仮想カードの状態ファイル（既定: myna CLI と同じもの）".to_owned()),
+        ("reader", "実際のカードリーダー: 名前、または auto（機能 pcsc が必要）".to_owned()),
+        ("script", "回答を FILE から1行ずつ読み、記録を表示する（暗証番号は伏せ字）".to_owned()),
+        ("show_apdus", "最後にAPDUのやり取りを表示する（暗証番号は伏せ字）".to_owned()),
+        ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）".to_owned()),
     ];
+    const OPTIONS: &str = "オプション";
     ja.into_iter()
-        .fold(cmd, |c, (id, help)| c.mut_arg(id, |a| a.help(help)))
-        // The place's values are explained in its Japanese help.
-        .mut_arg("place", |a| a.hide_possible_values(true))
-        .about("マイナンバーカード 暗証番号の初期化（代替の端末認証であり、実際の発行者プロトコルではありません）")
+        .fold(cmd, |c, (id, help)| {
+            c.mut_arg(id, |a| a.help(help).help_heading(OPTIONS))
+        })
+        // The place's values and default are explained in its Japanese help.
+        .mut_arg("place", |a| {
+            a.hide_possible_values(true).hide_default_value(true)
+        })
+        // clap's own flag, in Japanese too.
+        .disable_help_flag(true)
+        .arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help("ヘルプを表示する")
+                .help_heading(OPTIONS),
+        )
+        .help_template("{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}")
+        .about("マイナンバーカード 暗証番号の再設定（代替の端末認証であり、実際の発行者プロトコルではありません）")
 }
 
 fn main() -> ExitCode {
@@ -247,7 +267,7 @@ fn main() -> ExitCode {
     let config = config(&opts, lang);
     let mut log: Option<ExchangeLog> = None;
     let mut open = || -> Result<AnyCard, String> {
-        let transport = open_backend(&opts)?;
+        let transport = open_backend(&opts, lang)?;
         if opts.show_apdus {
             let recorder = Recorder::new(transport);
             log = Some(recorder.log());
@@ -256,7 +276,7 @@ fn main() -> ExitCode {
             Ok(Card::new(transport))
         }
     };
-    let outcome = flow::run(config, console.as_mut(), &mut open);
+    let outcome = mynacard_kiosk::console::run(config, console.as_mut(), &mut open);
     if let Some(log) = log {
         console.say("");
         console.say(&match lang {

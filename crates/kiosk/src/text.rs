@@ -1,4 +1,7 @@
-//! Every text the kiosk shows, in Japanese and in English.
+//! Every text of the kiosk's own, in Japanese and in English: prompts, menus, headings and
+//! layout. The card's words (the PINs' names, the reset rules and where to go, the library's
+//! errors) are the library's ([`PinKind::name`], [`Assessment::lines`], [`Error::message`]), in
+//! the one wording every front end shows.
 //!
 //! A [`Text`] holds both; a [`Lang`] chooses which one a front end shows. Sentences are in the
 //! chosen language; in English, the Japanese names of the PINs and documents stay beside the
@@ -9,7 +12,7 @@
 
 use mynacard::credential::Rule;
 use mynacard::pin::{PinKind, PinStatus, RetryState};
-use mynacard::policy::{Assessment, IdDocument, KioskSupport, Missing, Need, Place, Refusal};
+use mynacard::policy::{Assessment, IdDocument, Missing, Place};
 use mynacard::Error;
 
 /// The language of the kiosk's texts: the library's own, so that a front end chooses one
@@ -60,6 +63,143 @@ impl Text {
     }
 }
 
+/// A fixed text of the kiosk's own, in both languages ([`Words::text`] makes it a [`Text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Words {
+    ja: &'static str,
+    en: &'static str,
+}
+
+impl Words {
+    /// The two versions.
+    pub(crate) const fn new(ja: &'static str, en: &'static str) -> Words {
+        Words { ja, en }
+    }
+
+    /// The version in `lang`.
+    pub(crate) const fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ja => self.ja,
+            Lang::En => self.en,
+        }
+    }
+
+    /// Both versions as a [`Text`].
+    pub(crate) fn text(self) -> Text {
+        Text::new(self.ja, self.en)
+    }
+}
+
+pub(crate) const COUNTER_IN_PERSON_OR_PROXY: Words = Words {
+    ja: "窓口では、本人が来庁した場合、または書類を持参した代理人の場合に暗証番号を再設定します（代理人の場合は --place proxy で実行してください）。",
+    en: "The counter resets a PIN for the cardholder in person, or for a proxy with the documents (run with --place proxy).",
+};
+pub(crate) const STAFF_IS_CARDHOLDERS_CARD: Words = Words {
+    ja: "職員: 挿入されたカードは本人のマイナンバーカードですか？",
+    en: "Staff: is the inserted card the cardholder's own My Number Card?",
+};
+pub(crate) const PROXY_DOCUMENTS: Words = Words {
+    ja: "代理人の本人確認書類:",
+    en: "The proxy's identity documents:",
+};
+pub(crate) const STAFF_ENTER_DOCUMENTS: Words = Words {
+    ja: "職員: 提示された書類の番号をカンマ区切りで入力してください（なければ空欄）:",
+    en: "Staff: enter the numbers of the documents shown, separated by commas (empty: none):",
+};
+pub(crate) const PROXY_MISSING: Words = Words {
+    ja: "代理人の手続はまだ進められません。不足しているもの:",
+    en: "The proxy cannot go on yet. Missing:",
+};
+pub(crate) const PROXY_COMPLETE: Words = Words {
+    ja: "代理人の確認事項はすべてそろっています。",
+    en: "Proxy checklist complete.",
+};
+pub(crate) const ENTRIES_DIFFER: Words = Words {
+    ja: "2回の入力が一致しません。もう一度:",
+    en: "The two entries differ. Again:",
+};
+pub(crate) const CARD_FOUND: Words = Words {
+    ja: "カードを確認しました。",
+    en: "Card found.",
+};
+pub(crate) const PIN_STATUS_HEADING: Words = Words {
+    ja: "暗証番号の状態（読み取りでは回数は減りません）:",
+    en: "Your PINs (reading them spends no try):",
+};
+pub(crate) const WHICH_PIN: Words = Words {
+    ja: "どの暗証番号を再設定しますか？",
+    en: "Which PIN do you want to reset?",
+};
+pub(crate) const ENTER_1_TO_4: Words = Words {
+    ja: "1〜4を入力してください（q で終了）:",
+    en: "Enter 1-4 (q to quit):",
+};
+pub(crate) const NO_CARD: Words = Words {
+    ja: "カードがありません: ",
+    en: "No card: ",
+};
+pub(crate) const TITLE: Words = Words {
+    ja: "=== マイナンバーカード 暗証番号の再設定 ===",
+    en: "=== My Number Card PIN reset (マイナンバーカード 暗証番号の再設定) ===",
+};
+pub(crate) const NOT_A_SMARTPHONE_APP: Words = Words {
+    ja: "この手続はキオスク端末または窓口の端末で行うもので、スマートフォンアプリとしては動作しません。",
+    en: "This flow runs on a kiosk or counter terminal, not as the smartphone app.",
+};
+pub(crate) const INSERT_CARD: Words = Words {
+    ja: "カードを挿入してください。",
+    en: "Insert your My Number Card.",
+};
+pub(crate) const INSERT_CARD_THEN_ENTER: Words = Words {
+    ja: "マイナンバーカードを挿入して Enter を押してください（q で終了）:",
+    en: "Insert your My Number Card, then press Enter (q to quit):",
+};
+pub(crate) const STAFF_CARDHOLDER_IN_PERSON: Words = Words {
+    ja: "職員: 本人がこのカードを持って来庁し、本人確認は済んでいますか？",
+    en: "Staff: is the cardholder here in person, with this card, and identified?",
+};
+pub(crate) const STAFF_PROXY_FORM: Words = Words {
+    ja: "職員: 代理人は、本人がすべて記入した照会書兼回答書(兼委任状)を持参していますか？",
+    en: "Staff: has the proxy brought the inquiry form with power of attorney \
+                     (照会書兼回答書(兼委任状)), filled in entirely by the cardholder?",
+};
+pub(crate) const ENTER_PINS: Words = Words {
+    ja: "暗証番号を入力してください。入力した文字は表示されません。",
+    en: "Enter your PINs. Nothing you type is shown.",
+};
+pub(crate) const PINS_NOW: Words = Words {
+    ja: "現在の暗証番号の状態:",
+    en: "Your PINs now:",
+};
+pub(crate) const TRY_AGAIN: Words = Words {
+    ja: "もう一度入力しますか？",
+    en: "Try again?",
+};
+pub(crate) const TYPE_YES_FOR_LAST_TRY: Words = Words {
+    ja: "最後の1回を使う場合は YES と入力してください。それ以外の入力で中止します:",
+    en: "Type YES to use the last try, anything else to stop:",
+};
+pub(crate) const RESET_INCOMPLETE: Words = Words {
+    ja: "再設定を完了できませんでした: ",
+    en: "The reset did not complete: ",
+};
+pub(crate) const CARD_UNREADABLE: Words = Words {
+    ja: "カードを読み取れませんでした: ",
+    en: "The card could not be read: ",
+};
+pub(crate) const ANSWER_Y_OR_N: Words = Words {
+    ja: "y か n で答えてください。",
+    en: "Please answer y or n.",
+};
+pub(crate) const DONE_TAKE_CARD: Words = Words {
+    ja: "完了しました。カードをお取りください。",
+    en: "Done. Please take your card.",
+};
+pub(crate) const NOTHING_MORE_TAKE_CARD: Words = Words {
+    ja: "ここでの手続は以上です。カードをお取りください。",
+    en: "Nothing more to do here. Please take your card.",
+};
+
 /// Builds a [`Text`] whose two versions are formatted with the language in hand: `tr(|l| ...)`.
 pub(crate) fn tr(f: impl Fn(Lang) -> String) -> Text {
     Text {
@@ -76,18 +216,9 @@ pub(crate) fn pick<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
     }
 }
 
-/// A PIN's name: in English the library's description (with the Japanese name beside it).
+/// A PIN's name: the library's one wording ([`PinKind::name`]).
 pub(crate) fn pin_name(lang: Lang, kind: PinKind) -> String {
-    match lang {
-        Lang::En => kind.description().to_owned(),
-        Lang::Ja => match kind {
-            PinKind::Signature => "署名用電子証明書の暗証番号（署名用パスワード）",
-            PinKind::UserAuth => "利用者証明用電子証明書の暗証番号",
-            PinKind::Residence => "住民基本台帳用の暗証番号",
-            PinKind::TextAssist => "券面事項入力補助用の暗証番号",
-        }
-        .to_owned(),
-    }
+    kind.name(lang).to_owned()
 }
 
 /// The format of a new PIN.
@@ -135,131 +266,24 @@ pub(crate) fn status_line(lang: Lang, s: &PinStatus) -> String {
     }
 }
 
-/// A place where a PIN is reset.
+/// A place where a PIN is reset: the library's words ([`Place::message`]).
 pub(crate) fn place(lang: Lang, p: &Place) -> String {
-    match lang {
-        Lang::En => p.to_string(),
-        Lang::Ja => match p {
-            Place::Kiosk(KioskSupport::SignatureOnly) => {
-                "署名用パスワードのみ初期化できるコンビニ等のキオスク端末"
-            }
-            Place::Kiosk(KioskSupport::BothJpkiPins) => {
-                "署名用・利用者証明用の両方を初期化できるコンビニ等のキオスク端末"
-            }
-            Place::SmartphoneApp => "NFC対応スマートフォンのJPKI暗証番号リセットアプリ",
-            Place::Counter => "市区町村の窓口（市役所・出張所等）、本人来庁",
-            Place::CounterByProxy => "市区町村の窓口、代理人による手続",
-        }
-        .to_owned(),
-    }
+    p.message(lang)
 }
 
-fn need(lang: Lang, n: &Need) -> String {
-    match lang {
-        Lang::En => n.to_string(),
-        Lang::Ja => match n {
-            Need::Card => "マイナンバーカード".into(),
-            Need::BothCertificates => {
-                "カードに署名用・利用者証明用の両方の電子証明書が搭載されていること".into()
-            }
-            Need::OtherPin(k) => format!(
-                "{}（ロックされていないこと。誤ると、その暗証番号の残り回数が1回減ります）",
-                pin_name(lang, *k)
-            ),
-            Need::SmartphoneWithResetApp => {
-                "カードを読み取れるNFC対応スマートフォンとJPKI暗証番号リセットアプリ（カードの顔写真との顔照合）".into()
-            }
-            Need::KioskWithin24Hours => {
-                "その後24時間以内に、対応するコンビニのキオスク端末で初期化を完了すること".into()
-            }
-            Need::InPerson => "開庁時間内の本人の来庁（予約不要）".into(),
-            Need::ProxyDocuments(_) => format!("代理人の書類: {}", proxy_requirements(lang)),
-        },
-    }
-}
-
-fn proxy_requirements(lang: Lang) -> &'static str {
-    pick(
-        lang,
-        "本人がすべて記入した照会書兼回答書(兼委任状)、本人のマイナンバーカード、代理人の本人確認書類（代理人のマイナンバーカード、またはA書類2点、またはA書類1点とB書類1点）",
-        "the inquiry form with power of attorney filled in by the cardholder; the cardholder's \
-         card; the proxy's ID (their own My Number Card, or two class-A documents, or one \
-         class-A and one class-B)",
-    )
-}
-
-fn refusal(lang: Lang, r: &Refusal) -> String {
-    match lang {
-        Lang::En => r.to_string(),
-        Lang::Ja => match r {
-            Refusal::NotSelfService(k) => format!(
-                "{}はセルフサービスでは初期化できません。市区町村の窓口でのみ初期化できます",
-                pin_name(lang, *k)
-            ),
-            Refusal::KioskSignatureOnly => {
-                "この端末は署名用パスワードのみ初期化でき、利用者証明用電子証明書の暗証番号は初期化できません".into()
-            }
-            Refusal::OtherPinUnknown(k) => format!(
-                "セルフサービスには{}が必要です。分からない場合（どちらも分からない場合）は窓口でのみ初期化できます",
-                pin_name(lang, *k)
-            ),
-            Refusal::OtherPinBlocked(k) => format!(
-                "セルフサービスには{}が必要ですが、それもロックされています",
-                pin_name(lang, *k)
-            ),
-            Refusal::CertificatesMissing => {
-                "セルフサービスには、カードに署名用・利用者証明用の両方の電子証明書が必要です"
-                    .into()
-            }
-        },
-    }
-}
-
-/// The answer of the rules, one line per entry.
+/// The answer of the rules, one line per entry: the library's words ([`Assessment::lines`]).
 pub(crate) fn assessment(a: &Assessment) -> Vec<Text> {
-    let mut lines = Vec::new();
-    match a {
-        Assessment::Possible { place: p, needs } => {
-            lines.push(tr(|l| match l {
-                Lang::Ja => format!("{}で初期化できます。必要なもの:", place(l, p)),
-                Lang::En => format!("Possible at {}. You need:", place(l, p)),
-            }));
-            for n in needs {
-                lines.push(tr(|l| format!("  - {}", need(l, n))));
-            }
-        }
-        Assessment::NotPossible {
-            place: p,
-            reasons,
-            go_instead,
-        } => {
-            lines.push(tr(|l| match l {
-                Lang::Ja => format!("{}では初期化できません:", place(l, p)),
-                Lang::En => format!("Not possible at {}:", place(l, p)),
-            }));
-            for r in reasons {
-                lines.push(tr(|l| format!("  - {}", refusal(l, r))));
-            }
-            lines.push(Text::new("代わりに次の場所へ:", "Go instead to:"));
-            for g in go_instead {
-                lines.push(tr(|l| format!("  - {}", place(l, g))));
-            }
-        }
-    }
-    lines
+    let ja = a.lines(Lang::Ja);
+    let en = a.lines(Lang::En);
+    ja.into_iter()
+        .zip(en)
+        .map(|(j, e)| Text::new(j, e))
+        .collect()
 }
 
-/// What a proxy still lacks.
+/// What a proxy still lacks: the library's words ([`Missing::message`]).
 pub(crate) fn missing(lang: Lang, m: Missing) -> String {
-    match lang {
-        Lang::En => m.to_string(),
-        Lang::Ja => match m {
-            Missing::InquiryForm => "本人がすべて記入した照会書兼回答書(兼委任状)（電話または窓口で、本人あてに郵送するよう依頼してください）",
-            Missing::CardholdersCard => "本人のマイナンバーカード",
-            Missing::ProxyIdentity => "代理人の本人確認書類（代理人のマイナンバーカード、またはA書類2点、またはA書類1点とB書類1点）",
-        }
-        .into(),
-    }
+    m.message(lang)
 }
 
 /// A document of the proxy menu, with its class.
@@ -278,6 +302,256 @@ pub(crate) fn document(lang: Lang, d: &IdDocument) -> String {
 /// The rule a refused PIN value broke (never the value): the library's text.
 pub(crate) fn rule(lang: Lang, r: &Rule) -> String {
     r.message(lang)
+}
+
+/// The names of the kinds of answer, for messages.
+pub(crate) mod answer {
+    use super::Words;
+
+    /// A menu choice.
+    pub(crate) const CHOICE: Words = Words::new("選択肢の番号", "a menu choice");
+    /// A list of menu choices.
+    pub(crate) const CHOICES: Words = Words::new("選択肢の番号の一覧", "a list of menu choices");
+    /// Yes or no.
+    pub(crate) const YES_NO: Words = Words::new("はい・いいえ", "yes or no");
+    /// Quit.
+    pub(crate) const QUIT: Words = Words::new("終了", "quit");
+    /// An answer that was not understood.
+    pub(crate) const UNRECOGNISED: Words = Words::new("読み取れない回答", "an unrecognised answer");
+    /// A secret.
+    pub(crate) const SECRET: Words = Words::new("暗証番号", "a secret");
+    /// The card.
+    pub(crate) const CARD: Words = Words::new("カード", "a card");
+    /// No answer.
+    pub(crate) const NONE: Words = Words::new("なし", "no answer");
+}
+
+/// An answer given when no question is open.
+pub(crate) const NOT_ASKED: Words = Words::new(
+    "開いている質問がありません。先に次のステップを表示してください",
+    "no question is open: show the next step first",
+);
+/// An answer given after the end.
+pub(crate) const FINISHED: Words = Words::new("手続は終了しています", "the flow is over");
+
+/// An answer of the wrong kind (`expected` and `got` named in `lang`).
+pub(crate) fn wrong_kind(lang: Lang, expected: &str, got: &str) -> String {
+    match lang {
+        Lang::Ja => {
+            format!("この質問への回答は{expected}で、{got}ではありません。何も送信していません")
+        }
+        Lang::En => format!("the question takes {expected}, not {got}; nothing was sent"),
+    }
+}
+
+/// A choice outside the menu.
+pub(crate) fn out_of_range(lang: Lang, choice: usize, choices: usize) -> String {
+    match lang {
+        Lang::Ja => format!("選択肢{choice}はありません（選択肢は{choices}個です）"),
+        Lang::En => format!("choice {choice} is not among the {choices} choices"),
+    }
+}
+
+// ---- The flow's sentences with values in them ----
+
+/// A badly formed other PIN: nothing was sent.
+pub(crate) fn invalid_value_nothing_sent(broken: &Rule) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!(
+            "正しい形式ではありません（{}）。何も送信していないため、回数は減っていません。",
+            rule(l, broken)
+        ),
+        Lang::En => format!(
+            "That is not a valid value ({}); nothing was sent, no try was spent.",
+            rule(l, broken)
+        ),
+    })
+}
+
+/// The prompt for the new PIN a second time.
+pub(crate) fn new_pin_again(kind: PinKind) -> Text {
+    tr(|l| match l {
+        Lang::Ja => {
+            format!("新しい{}（確認のためもう一度）:", pin_name(l, kind))
+        }
+        Lang::En => format!("New {}, again:", pin_name(l, kind)),
+    })
+}
+
+/// A badly formed new PIN: asked again.
+pub(crate) fn invalid_value_again(broken: &Rule) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!("正しい形式ではありません（{}）。もう一度:", rule(l, broken)),
+        Lang::En => format!("That is not a valid value ({}). Again:", rule(l, broken)),
+    })
+}
+
+/// The heading of the reset itself.
+pub(crate) fn resetting(kind: PinKind) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!("{}を再設定しています…", pin_name(l, kind)),
+        Lang::En => format!("Resetting the {}…", pin_name(l, kind)),
+    })
+}
+
+/// An answer line that could not be read (at `line` of a script, when known).
+pub(crate) fn unreadable_answer(line: Option<usize>, too_long: bool) -> Text {
+    tr(|l| {
+        let at = match (line, l) {
+            (Some(n), Lang::Ja) => format!("{n}行目の"),
+            (Some(n), Lang::En) => format!(" (line {n})"),
+            (None, _) => String::new(),
+        };
+        match (l, too_long) {
+                        (Lang::Ja, false) => format!("{at}回答はUTF-8の文字列ではないため読み取れません。使わずに終了します。"),
+                        (Lang::Ja, true) => format!("{at}回答が長すぎるため（1 KiB超）読み取れません。使わずに終了します。"),
+                        (Lang::En, false) => format!("The answer{at} is not UTF-8 text and cannot be read; it was not used. Stopping."),
+                        (Lang::En, true) => format!("The answer{at} is too long (over 1 KiB) and cannot be read; it was not used. Stopping."),
+                    }
+    })
+}
+
+/// The terminal, at the start.
+pub(crate) fn terminal_line(terminal: &str) -> Text {
+    tr(|l| format!("{}{terminal}", pick(l, "端末: ", "Terminal: ")))
+}
+
+/// The place, at the start.
+pub(crate) fn place_line(p: &Place) -> Text {
+    tr(|l| format!("{}{}", pick(l, "場所: ", "Place: "), place(l, p)))
+}
+
+/// The card (or reader), at the start.
+pub(crate) fn card_line(label: &str) -> Text {
+    tr(|l| format!("{}{label}", pick(l, "カード: ", "Card: ")))
+}
+
+/// The heading of the rules' check for the chosen PIN.
+pub(crate) fn checking_rules(kind: PinKind) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!("ここで{}を再設定できるか確認します。", pin_name(l, kind)),
+        Lang::En => format!("Checking the rules for the {} here.", pin_name(l, kind)),
+    })
+}
+
+/// Whether the person knows the other JPKI PIN.
+pub(crate) fn do_you_know(o: PinKind) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!("{}が分かりますか？", pin_name(l, o)),
+        Lang::En => format!("Do you know your {}?", pin_name(l, o)),
+    })
+}
+
+/// A warning that the other PIN has one try left.
+pub(crate) fn careful_last_try(k: PinKind) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!(
+            "ご注意ください: {}は残り1回です。誤るとロックされます。",
+            pin_name(l, k)
+        ),
+        Lang::En => format!(
+            "Careful: your {} has 1 try left; a wrong value will lock it.",
+            pin_name(l, k)
+        ),
+    })
+}
+
+/// What the new PIN must be.
+pub(crate) fn choose_new(kind: PinKind) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!(
+            "新しい{}を決めてください: {}。",
+            pin_name(l, kind),
+            format_hint(l, kind)
+        ),
+        Lang::En => format!(
+            "Choose the new {}: {}.",
+            pin_name(l, kind),
+            format_hint(l, kind)
+        ),
+    })
+}
+
+/// The prompt for the new PIN.
+pub(crate) fn new_pin(kind: PinKind) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!("新しい{}:", pin_name(l, kind)),
+        Lang::En => format!("New {}:", pin_name(l, kind)),
+    })
+}
+
+/// The PIN was reset, with its counters now.
+pub(crate) fn was_reset(kind: PinKind, status: &PinStatus) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!(
+            "{}を再設定しました: {}。",
+            pin_name(l, kind),
+            status_line(l, status)
+        ),
+        Lang::En => format!(
+            "The {} was reset: {}.",
+            pin_name(l, kind),
+            status_line(l, status)
+        ),
+    })
+}
+
+/// The other PIN was wrong: `n` tries left, the target not reset.
+pub(crate) fn wrong_other(k: PinKind, n: u8, kind: PinKind) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!(
+            "{}が違います。ロックまで残り{n}回です。{}は再設定されていません。",
+            pin_name(l, k),
+            pin_name(l, kind)
+        ),
+        Lang::En => format!(
+            "That {} was wrong: {n} {} left before it locks. The {} was not reset.",
+            pin_name(l, k),
+            if n == 1 { "try" } else { "tries" },
+            pin_name(l, kind)
+        ),
+    })
+}
+
+/// The other PIN has one try left: the card refused to spend it unasked.
+pub(crate) fn other_last_try(k: PinKind) -> Text {
+    tr(|l| {
+        match l {
+                            Lang::Ja => format!(
+                                "{}は残り1回です。この値が違うとロックされ、どちらの暗証番号も市区町村の窓口でしか再設定できなくなります。",
+                                pin_name(l, k)
+                            ),
+                            Lang::En => format!(
+                                "Your {} has 1 try left: if this value is wrong it will be locked, \
+                                 and then only the municipal counter can reset either PIN.",
+                                pin_name(l, k)
+                            ),
+                        }
+    })
+}
+
+/// A single-choice menu's answer was not understood.
+pub(crate) fn enter_number(n: usize) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!("1〜{n}の数字を入力してください。"),
+        Lang::En => format!("Please enter a number from 1 to {n}."),
+    })
+}
+
+/// A multiple-choice menu's answer was not understood.
+pub(crate) fn enter_numbers(n: usize) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!("1〜{n}の数字をカンマ区切りで入力してください。"),
+        Lang::En => format!("Please enter numbers from 1 to {n}, separated by commas."),
+    })
+}
+
+/// A step's heading: its number among `stages`, and its text.
+pub(crate) fn step_heading(number: u8, stages: u8, text: &Text) -> Text {
+    tr(|l| match l {
+        Lang::Ja => format!("ステップ {number}/{stages} · {}", text.get(l)),
+        Lang::En => format!("Step {number} of {stages} · {}", text.get(l)),
+    })
 }
 
 /// A `mynacard` error, as a person reads it: the library's own message in each language

@@ -123,11 +123,42 @@ fn the_help_follows_the_language() {
         stdout(&o)
     };
     let ja = help(&["--lang", "ja"], None);
-    assert!(ja.contains("暗証番号の初期化"), "{ja}");
+    assert!(ja.contains("暗証番号の再設定"), "{ja}");
     assert!(ja.contains("仮想カードの状態ファイル"));
+    // The PIN in the place's help is named by the library.
+    assert!(
+        ja.contains(mynacard::pin::PinKind::Signature.name(mynacard::Lang::Ja)),
+        "{ja}"
+    );
     assert!(!ja.contains("A self-service kiosk"), "{ja}");
+    // clap's own words too.
+    assert!(ja.contains("使い方:") && ja.contains("オプション:"), "{ja}");
+    assert!(
+        ja.contains("ヘルプを表示する") && !ja.contains("Print help"),
+        "{ja}"
+    );
     assert!(help(&[], Some("ja_JP.UTF-8")).contains("表示の言語"));
     let en = help(&["--lang=en"], Some("ja_JP.UTF-8"));
     assert!(en.contains("Guided My Number Card PIN reset"), "{en}");
     assert!(en.contains("The virtual card's state file"));
+}
+
+/// The virtual card's own errors are shown in the kiosk's language (the library's words), not
+/// in English under `--lang ja`.
+#[test]
+fn a_corrupt_virtual_card_is_reported_in_the_kiosks_language() {
+    let (_d, path) = state();
+    std::fs::write(&path, b"{ not json").unwrap();
+    let ja = kiosk(&path, &["--lang", "ja"], b"\n", &[]);
+    // No card: the script then ends (cancelled).
+    assert_eq!(ja.status.code(), Some(12), "{}", stdout(&ja));
+    let out = stdout(&ja);
+    assert!(
+        out.contains("カードがありません: 仮想カードの状態"),
+        "{out}"
+    );
+    assert!(out.contains("壊れている"), "{out}");
+    assert!(!out.contains("is corrupted"), "{out}");
+    let en = kiosk(&path, &["--lang", "en"], b"\n", &[]);
+    assert!(stdout(&en).contains("is corrupted"), "{}", stdout(&en));
 }

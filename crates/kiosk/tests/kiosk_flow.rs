@@ -53,7 +53,7 @@ fn run(state: &Path, place: Place, answers: &str) -> Run {
         log = Some(rec.log());
         Ok(Card::new(rec))
     };
-    let outcome = flow::run(config, &mut console, &mut open);
+    let outcome = mynacard_kiosk::console::run(config, &mut console, &mut open);
     Run {
         outcome,
         transcript: String::from_utf8(out).unwrap(),

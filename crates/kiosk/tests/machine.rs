@@ -252,7 +252,8 @@ fn a_signature_only_kiosk_refuses_the_auth_pin_and_sends_nothing_for_it() {
     // The same lines exist in Japanese.
     let ja: Vec<&str> = shown.iter().map(|s| s.text.get(Lang::Ja)).collect();
     assert!(
-        ja.iter().any(|l| l.contains("署名用パスワードのみ")),
+        ja.iter()
+            .any(|l| l.contains("署名用電子証明書の暗証番号だけ")),
         "{ja:?}"
     );
     assert_eq!(count_ins(&log, ins::GET_CHALLENGE), 0);
@@ -576,7 +577,7 @@ fn every_step_of_every_route_has_its_own_japanese_and_english_text() {
         };
         let path = f.path.clone();
         let mut open = move || -> Result<Card<Recorder<VirtualCard>>, String> { Ok(open(&path).0) };
-        let outcome = mynacard_kiosk::flow::run(
+        let outcome = mynacard_kiosk::console::run(
             Config {
                 place: *place,
                 authority: Box::new(StandInAuthority::new(match place {

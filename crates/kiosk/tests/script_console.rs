@@ -13,7 +13,7 @@ use mynacard::sim::{App, VirtualCard};
 use mynacard::transport::{ExchangeLog, Recorder};
 use mynacard::Card;
 use mynacard_kiosk::console::{self, read_line_bounded, Input, ScriptConsole, MASK, MAX_LINE};
-use mynacard_kiosk::flow::{self, Config, Outcome};
+use mynacard_kiosk::flow::{Config, Outcome};
 use mynacard_kiosk::text::Lang;
 
 const KIOSK: Place = Place::Kiosk(KioskSupport::BothJpkiPins);
@@ -40,7 +40,7 @@ fn run_with<R: BufRead>(state: &Path, lang: Lang, answers: R) -> Run {
         log = Some(rec.log());
         Ok(Card::new(rec))
     };
-    let outcome = flow::run(config, &mut console, &mut open);
+    let outcome = console::run(config, &mut console, &mut open);
     Run {
         outcome,
         transcript: String::from_utf8(out).unwrap(),
@@ -120,6 +120,39 @@ fn valid_visible_answers_are_echoed_as_typed() {
     assert!(r.transcript.contains("Enter 1-4 (q to quit): 2"));
     assert!(r.transcript.contains("(y/n) n"));
     assert!(!r.transcript.contains(MASK));
+}
+
+#[test]
+fn a_pin_shaped_menu_answer_is_neither_taken_nor_shown() {
+    // Issue 20 item 4: "0002" parses as the number 2, but it is not how a choice is written; it
+    // may be a PIN typed at the wrong question. Only the canonical spelling is a choice.
+    for odd in ["0002", "02", "+2", "2 ", "0002,1"] {
+        let (_d, path) = state();
+        let r = run(&path, format!("\n{odd}\nq\n").as_bytes());
+        assert_eq!(r.outcome, Outcome::Cancelled, "{odd}: {}", r.transcript);
+        let shown = odd.trim();
+        if shown == "2" {
+            // Surrounding spaces are not part of the answer: "2" is a valid choice, shown as such.
+            assert!(r.transcript.contains("Enter 1-4 (q to quit): 2\n"));
+            continue;
+        }
+        assert!(
+            !r.transcript.contains(shown),
+            "{odd} echoed:\n{}",
+            r.transcript
+        );
+        assert!(
+            r.transcript.contains("Enter 1-4 (q to quit): [hidden]"),
+            "{}",
+            r.transcript
+        );
+        assert!(
+            r.transcript.contains("Please enter a number from 1 to 4."),
+            "{odd} was taken as a choice:\n{}",
+            r.transcript
+        );
+        assert_eq!(verifies(&r.log), 0);
+    }
 }
 
 #[test]
@@ -238,7 +271,7 @@ fn the_transcript_is_the_same_flow_in_japanese() {
     for expected in [
         "ステップ 1/7",
         "ステップ 7/7",
-        "1. 署名用電子証明書の暗証番号（署名用パスワード）: 残り5回（上限5回）",
+        "1. 署名用電子証明書の暗証番号: 残り5回（上限5回）",
         "利用者証明用電子証明書の暗証番号が分かりますか？ (y/n) y",
         "完了しました。カードをお取りください。",
     ] {

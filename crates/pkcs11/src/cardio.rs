@@ -40,6 +40,9 @@ impl SharedSim {
     }
 }
 
+// Not a `Wrapper`: the inner transport is reached through the mutex, so there is no reference
+// to hand out; every method is forwarded here, and `file_log_forwards_every_transport_method`
+// checks the layer below.
 #[cfg(feature = "sim")]
 impl Transport for SharedSim {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -71,51 +74,23 @@ impl Transport for SharedSim {
     }
 }
 
-impl Link {
-    fn get(&self) -> &dyn Transport {
+/// Every method goes to the transport the link holds (`Wrapper`'s defaults): none can be
+/// dropped.
+impl mynacard::transport::Wrapper for Link {
+    type Inner = dyn Transport + Send;
+    fn inner(&self) -> &Self::Inner {
         match self {
             #[cfg(feature = "sim")]
             Link::Sim(t) => t,
-            Link::Other(t) => t,
+            Link::Other(t) => t.as_ref(),
         }
     }
-
-    fn get_mut(&mut self) -> &mut dyn Transport {
+    fn inner_mut(&mut self) -> &mut Self::Inner {
         match self {
             #[cfg(feature = "sim")]
             Link::Sim(t) => t,
-            Link::Other(t) => t,
+            Link::Other(t) => t.as_mut(),
         }
-    }
-}
-
-impl Transport for Link {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.get_mut().transmit(command)
-    }
-    fn caps(&self) -> TransportCaps {
-        self.get().caps()
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.get_mut().begin_transaction()
-    }
-    fn end_transaction(&mut self) {
-        self.get_mut().end_transaction()
-    }
-    fn unpower(&mut self) -> Result<(), TransportError> {
-        self.get_mut().unpower()
-    }
-    fn shared(&self) -> bool {
-        self.get().shared()
-    }
-    fn prior_exchanges(&self) -> Vec<Exchange> {
-        self.get().prior_exchanges()
-    }
-    fn selected_on_open(&self) -> Option<Aid> {
-        self.get().selected_on_open()
-    }
-    fn selection_kept(&self) -> bool {
-        self.get().selection_kept()
     }
 }
 
@@ -458,7 +433,14 @@ fn append(path: Option<&Path>, line: impl FnOnce() -> String) {
     }
 }
 
-impl<T: Transport> Transport for FileLog<T> {
+impl<T: Transport> mynacard::transport::Wrapper for FileLog<T> {
+    type Inner = T;
+    fn inner(&self) -> &T {
+        &self.inner
+    }
+    fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let r = self.inner.transmit(command);
         append(self.path.as_deref(), || {
@@ -478,31 +460,12 @@ impl<T: Transport> Transport for FileLog<T> {
         });
         r
     }
-    fn caps(&self) -> TransportCaps {
-        self.inner.caps()
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.begin_transaction()
-    }
-    fn end_transaction(&mut self) {
-        self.inner.end_transaction()
-    }
+    // Everything else (transactions, sharing, the discovery's selection) is forwarded by
+    // `Wrapper`'s defaults.
     fn unpower(&mut self) -> Result<(), TransportError> {
         let r = self.inner.unpower();
         append(self.path.as_deref(), || "# unpower".into());
         r
-    }
-    fn shared(&self) -> bool {
-        self.inner.shared()
-    }
-    fn prior_exchanges(&self) -> Vec<Exchange> {
-        self.inner.prior_exchanges()
-    }
-    fn selected_on_open(&self) -> Option<Aid> {
-        self.inner.selected_on_open()
-    }
-    fn selection_kept(&self) -> bool {
-        self.inner.selection_kept()
     }
 }
 

@@ -50,8 +50,7 @@
 //!
 //! All `unsafe` code is in one module, the C boundary.
 
-#![deny(unsafe_code)]
-#![deny(missing_docs)]
+// `missing_docs` and `unsafe_code` are denied by the workspace lints (root Cargo.toml).
 
 mod cardio;
 mod ffi;

@@ -7,6 +7,8 @@
 //! `_exit`, running none of the parent's clean-up. The tests of this binary take turns (the
 //! module is process-wide), so no other test holds the module's lock when a child is forked.
 
+// fork(), waitpid(), _exit() and the raw C calls; the workspace lints deny `unsafe_code` elsewhere.
+#![allow(unsafe_code)]
 #![cfg(unix)]
 
 mod common;

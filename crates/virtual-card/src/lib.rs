@@ -50,7 +50,7 @@
 //! ```
 
 #![forbid(unsafe_code)]
-#![deny(missing_docs)]
+// `missing_docs` is denied by the workspace lints (root Cargo.toml).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};

@@ -69,13 +69,17 @@ fn purpose(req: &Request, lang: Lang) -> String {
         ),
         Request::GetSigningCertificate { .. } => pick(
             lang,
-            format!("{origin} がマイナンバーカードの署名用電子証明書の読み取りを求めています。"),
+            format!(
+                "{origin} がマイナンバーカードの{}の読み取りを求めています。",
+                CertKind::Sign.name(Lang::Ja)
+            ),
             format!("{origin} asks to read the signature certificate of your My Number Card."),
         ),
         Request::Sign { hash_function, .. } => pick(
             lang,
             format!(
-                "{origin} がマイナンバーカードの署名用電子証明書での電子署名を求めています（{}）。",
+                "{origin} がマイナンバーカードの{}での電子署名を求めています（{}）。",
+                CertKind::Sign.name(Lang::Ja),
                 protocol::hash_function_name(*hash_function)
             ),
             format!(

@@ -2,6 +2,9 @@
 //! wrong handles and small buffers. The only `unsafe` of the tests is here: in [`call!`] and
 //! the readers of what `C_GetInterface` returns.
 
+// The workspace lints deny `unsafe_code`; this module is the tests' one exception.
+#![allow(unsafe_code)]
+
 #[allow(unused_imports)]
 pub use cryptoki_sys::*;
 
