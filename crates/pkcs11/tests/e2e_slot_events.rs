@@ -5,6 +5,10 @@
 //! Needs pcscd running with vsmartcard-vpcd (`.ci/e2e.sh` starts them). Without them the tests
 //! say so and pass, unless `CI=true`, where they fail.
 
+// Calls into the module through its raw C interface (`common::raw`); the workspace lints deny
+// `unsafe_code` elsewhere.
+#![allow(unsafe_code)]
+
 mod common;
 
 use std::ptr::null_mut;
