@@ -77,6 +77,7 @@ pub mod credential;
 pub mod crypto;
 pub mod cvc;
 pub mod error;
+pub mod events;
 pub mod holder;
 pub mod lang;
 pub mod mf;

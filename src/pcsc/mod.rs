@@ -28,10 +28,15 @@
 //!   tell, an extended APDU is tried once and a reader failure becomes
 //!   [`TransportError::Unsupported`](crate::transport::TransportError::Unsupported), on which the session falls back to short reads.
 //!
+//! * [`Monitor`] reports readers connected and disconnected and cards inserted (with their ATR
+//!   and whether they hold the My Number Card applications) and pulled out: see
+//!   [`crate::events`].
+//!
 //! The `pcsc` crate's transactions borrow the connection, so the connection lives on a worker
 //! thread that owns it; the transport talks to that thread over channels.
 
 mod errors;
+mod monitor;
 mod open;
 mod options;
 mod part10;
@@ -41,6 +46,7 @@ mod transport;
 mod worker;
 
 pub(crate) use errors::map_error;
+pub use monitor::Monitor;
 #[cfg(test)]
 use open::match_reader;
 pub use open::{list_readers, open, Notice, OpenError};

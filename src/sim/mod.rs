@@ -66,7 +66,9 @@
 //! response out), `read` (SELECT, READ BINARY, READ RECORD), `pin` (VERIFY, CHANGE), `sign`
 //! (COMPUTE DIGITAL SIGNATURE), `terminal` (the stand-in terminal authentication and RESET RETRY
 //! COUNTER), `state` (the state file), `options` and `faults` (strictness, injected faults),
-//! `transport` (the [`Transport`](crate::transport::Transport) implementation), `content`, `images`, [`pki`] (the card's
+//! `transport` (the [`Transport`](crate::transport::Transport) implementation), `slot` (a virtual
+//! reader whose card is pulled out and put back, and its [`VirtualMonitor`] of
+//! [events](crate::events)), `content`, `images`, [`pki`] (the card's
 //! files, keys and certificates), `keys` (the committed test keys), [`vpcd`] (serving the card to
 //! pcscd).
 
@@ -82,6 +84,7 @@ mod pin;
 pub mod pki;
 mod read;
 mod sign;
+mod slot;
 pub mod sm;
 mod state;
 mod terminal;
@@ -95,6 +98,7 @@ pub use content::Holder;
 pub use faults::{Fault, Trigger};
 pub use layout::{Access, App, Ef, Signer};
 pub use options::SimOptions;
+pub use slot::{SlotTransport, VirtualMonitor, VirtualSlot};
 pub use state::{KeyState, PersistentState, StateError, StateFile};
 
 use crate::apdu::Status;

@@ -46,6 +46,14 @@
 // The capacity of the output buffer given to each authority callback.
 #define MYNACARD_CALLBACK_CAPACITY 4096
 
+// The longest reader name a `mynacard_card_event` holds, its terminating NUL included; a
+// longer name is cut at a character boundary.
+#define MYNACARD_READER_NAME_MAX 256
+
+// The longest ATR a `mynacard_card_event` holds (ISO/IEC 7816-3 allows 33 bytes; Windows
+// reports up to 36).
+#define MYNACARD_ATR_MAX 36
+
 // The result of every call. `MYNACARD_OK` is 0; anything else is an error, and
 // `mynacard_last_error_message()` explains it in the language set by `mynacard_set_language()`.
 typedef enum mynacard_status {
@@ -514,6 +522,11 @@ typedef struct mynacard_card mynacard_card;
 // used only from the thread, and in the process, that created it.
 typedef struct mynacard_kiosk mynacard_kiosk;
 
+// An open monitor of reader and card events (opaque). Opened by `mynacard_monitor_open_pcsc()`
+// or `mynacard_monitor_open_virtual()`, closed by `mynacard_monitor_close()`; used only in the
+// process that opened it.
+typedef struct mynacard_monitor mynacard_monitor;
+
 // A buffer allocated by the library. The caller owns it and frees it with
 // `mynacard_buffer_free()`, which zeroizes it first. `data` is followed by a NUL byte not
 // counted in `len`, so text can be used as a C string.
@@ -528,6 +541,21 @@ typedef struct mynacard_buffer {
   // the allocator placed at the same address.
   uint64_t id;
 } mynacard_buffer;
+
+// One reader or card event, filled in by `mynacard_wait_for_card_event()`.
+typedef struct mynacard_card_event {
+  // A `mynacard_event_kind`.
+  uint32_t kind;
+  // The reader's name, UTF-8, NUL-terminated (empty for `MYNACARD_EVENT_NONE` and
+  // `MYNACARD_EVENT_CANCELLED`).
+  char reader[MYNACARD_READER_NAME_MAX];
+  // The card's ATR (`MYNACARD_EVENT_CARD_INSERTED` only).
+  uint8_t atr[MYNACARD_ATR_MAX];
+  // How many bytes of `atr` are used.
+  size_t atr_len;
+  // A `mynacard_card_kind` (`MYNACARD_CARD_KIND_NONE` unless a card was inserted).
+  uint32_t card_kind;
+} mynacard_card_event;
 
 // A terminal authority supplied as C callbacks (the vendor's real terminal credentials).
 //
@@ -726,6 +754,57 @@ enum mynacard_status mynacard_read_certificate(struct mynacard_card *card, uint3
 // `pin` and `data` are NULL or point to their lengths of readable bytes; `signature` is NULL
 // or writable.
 enum mynacard_status mynacard_sign(struct mynacard_card *card, uint32_t key, const uint8_t *pin, size_t pin_len, uint32_t scheme, const uint8_t *data, size_t data_len, uint32_t flags, struct mynacard_buffer *signature);
+
+// Opens a monitor of every PC/SC reader and sets `*monitor` to its handle. Its first waits
+// report the readers there are and the cards in them. `MYNACARD_UNSUPPORTED` in a build without
+// the `pcsc` feature; `MYNACARD_TRANSPORT` when the PC/SC service is not running.
+//
+// The caller owns the handle and closes it with `mynacard_monitor_close()`.
+//
+// # Safety
+// `monitor` is NULL or writable.
+enum mynacard_status mynacard_monitor_open_pcsc(struct mynacard_monitor **monitor);
+
+// Opens a monitor of a virtual card's reader (a card opened by `mynacard_open_virtual()`) and
+// sets `*monitor` to its handle. Its first waits report the reader, then the card if it is in.
+// `MYNACARD_UNSUPPORTED` for a card in a PC/SC reader. Each card inserted is probed with one
+// JPKI SELECT, which `mynacard_exchanges()` counts. The monitor shares the card: its state file
+// stays locked until both the card and the monitor are closed.
+//
+// The caller owns the handle and closes it with `mynacard_monitor_close()`.
+//
+// # Safety
+// `monitor` is NULL or writable.
+enum mynacard_status mynacard_monitor_open_virtual(struct mynacard_card *card, struct mynacard_monitor **monitor);
+
+// Waits for the next reader or card event, at most `timeout_ms` milliseconds, and fills in
+// `*event`. `MYNACARD_OK` with `event->kind` `MYNACARD_EVENT_NONE` when the time ran out, or
+// `MYNACARD_EVENT_CANCELLED` when `mynacard_monitor_cancel()` ended the wait; an inserted card
+// comes with its ATR and `card_kind` (found by the JPKI SELECT; no PIN is sent).
+// `MYNACARD_TRANSPORT` when the PC/SC service fails. Calls on one monitor from several threads
+// run one after the other.
+//
+// # Safety
+// `event` is NULL or writable.
+enum mynacard_status mynacard_wait_for_card_event(struct mynacard_monitor *monitor, uint32_t timeout_ms, struct mynacard_card_event *event);
+
+// Ends the `mynacard_wait_for_card_event()` running on `monitor` in another thread (it returns
+// `MYNACARD_OK` with `MYNACARD_EVENT_CANCELLED`); with no wait running, the next wait is the one
+// ended. Safe to call from any thread of the process that opened the monitor.
+enum mynacard_status mynacard_monitor_cancel(struct mynacard_monitor *monitor);
+
+// Closes a monitor, ending a wait running on it in another thread first, and frees the handle.
+enum mynacard_status mynacard_monitor_close(struct mynacard_monitor *monitor);
+
+// Pulls a virtual card out of its reader: every call on it fails with `MYNACARD_TRANSPORT`
+// until `mynacard_virtual_insert()`, its security status is lost, and its monitors report
+// `MYNACARD_EVENT_CARD_REMOVED`. `MYNACARD_UNSUPPORTED` for a card in a PC/SC reader. For
+// testing software that watches the card come and go.
+enum mynacard_status mynacard_virtual_remove(struct mynacard_card *card);
+
+// Puts a virtual card back into its reader (freshly powered); its monitors report
+// `MYNACARD_EVENT_CARD_INSERTED`. `MYNACARD_UNSUPPORTED` for a card in a PC/SC reader.
+enum mynacard_status mynacard_virtual_insert(struct mynacard_card *card);
 
 // Creates the guided PIN-reset flow of a kiosk or counter terminal at `place` (a
 // `mynacard_place`; not the smartphone app), the same steps and texts as the `myna-kiosk`

@@ -243,7 +243,9 @@ pub fn insert(
     open: impl FnOnce() -> Result<CardHandle, FfiError>,
 ) -> Result<(), FfiError> {
     with(id, |h| match open() {
-        Ok(CardHandle { card, log, state }) => {
+        Ok(CardHandle {
+            card, log, state, ..
+        }) => {
             h.exchanges_before = log.as_ref().map(|l| l.len() as u64).unwrap_or(0);
             h.log = log;
             h.state = state;

@@ -28,6 +28,10 @@ pub struct CardHandle {
     pub log: Option<ExchangeLog>,
     /// The virtual card's state file, marked open in this process while the card is.
     pub state: Option<OpenState>,
+    /// The virtual card's reader, through which it is pulled out and put back and its events
+    /// watched (`mynacard_virtual_remove()`, `mynacard_monitor_open_virtual()`).
+    #[cfg(feature = "sim")]
+    pub slot: Option<mynacard::sim::VirtualSlot>,
 }
 
 /// The state files of the virtual cards open in this process through the C ABI (each as the
@@ -67,6 +71,10 @@ impl Drop for OpenState {
     }
 }
 
+/// The name of a virtual card's reader in its events.
+#[cfg(feature = "sim")]
+pub const VIRTUAL_READER: &str = "mynacard virtual reader";
+
 fn lib(e: Error) -> FfiError {
     from_error(&e)
 }
@@ -95,10 +103,12 @@ pub fn open_virtual(path: &std::path::Path) -> Result<CardHandle, FfiError> {
     })?;
     let log = vc.log();
     let state = vc.state_path().map(OpenState::new);
+    let slot = mynacard::sim::VirtualSlot::new(VIRTUAL_READER, vc);
     Ok(CardHandle {
-        card: Card::new(Box::new(vc)),
+        card: Card::new(Box::new(slot.transport())),
         log: Some(log),
         state,
+        slot: Some(slot),
     })
 }
 
@@ -131,6 +141,8 @@ pub fn open_pcsc(reader: &str) -> Result<CardHandle, FfiError> {
         card: Card::new(Box::new(t)),
         log: None,
         state: None,
+        #[cfg(feature = "sim")]
+        slot: None,
     })
 }
 

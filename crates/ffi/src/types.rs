@@ -529,3 +529,70 @@ pub struct mynacard_kiosk {
 
 /// The capacity of the output buffer given to each authority callback.
 pub const MYNACARD_CALLBACK_CAPACITY: usize = 4096;
+
+/// An open monitor of reader and card events (opaque). Opened by `mynacard_monitor_open_pcsc()`
+/// or `mynacard_monitor_open_virtual()`, closed by `mynacard_monitor_close()`; used only in the
+/// process that opened it.
+pub struct mynacard_monitor {
+    _private: [u8; 0],
+}
+
+/// What a `mynacard_card_event` reports (`mynacard_card_event.kind`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mynacard_event_kind {
+    /// Nothing happened before the timeout.
+    MYNACARD_EVENT_NONE = 0,
+    /// A reader appeared (or was there when the monitor was opened).
+    MYNACARD_EVENT_READER_ADDED = 1,
+    /// A reader disappeared (a card in it is reported removed first).
+    MYNACARD_EVENT_READER_REMOVED = 2,
+    /// A card was inserted (or was in a reader when the monitor was opened): `atr` and
+    /// `card_kind` say what it is.
+    MYNACARD_EVENT_CARD_INSERTED = 3,
+    /// The card was pulled out.
+    MYNACARD_EVENT_CARD_REMOVED = 4,
+    /// `mynacard_monitor_cancel()` ended the wait.
+    MYNACARD_EVENT_CANCELLED = 5,
+}
+
+/// What an inserted card is (`mynacard_card_event.card_kind`), found by the library's JPKI
+/// SELECT, never by the ATR alone.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mynacard_card_kind {
+    /// The event is not about an inserted card.
+    MYNACARD_CARD_KIND_NONE = 0,
+    /// A My Number Card: it answered the JPKI SELECT.
+    MYNACARD_CARD_KIND_MY_NUMBER = 1,
+    /// Another card: it refused the JPKI SELECT.
+    MYNACARD_CARD_KIND_OTHER = 2,
+    /// It could not be asked (held exclusively by another program, mute, or pulled out during
+    /// the probe).
+    MYNACARD_CARD_KIND_UNKNOWN = 3,
+}
+
+/// The longest reader name a `mynacard_card_event` holds, its terminating NUL included; a
+/// longer name is cut at a character boundary.
+pub const MYNACARD_READER_NAME_MAX: usize = 256;
+
+/// The longest ATR a `mynacard_card_event` holds (ISO/IEC 7816-3 allows 33 bytes; Windows
+/// reports up to 36).
+pub const MYNACARD_ATR_MAX: usize = 36;
+
+/// One reader or card event, filled in by `mynacard_wait_for_card_event()`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct mynacard_card_event {
+    /// A `mynacard_event_kind`.
+    pub kind: u32,
+    /// The reader's name, UTF-8, NUL-terminated (empty for `MYNACARD_EVENT_NONE` and
+    /// `MYNACARD_EVENT_CANCELLED`).
+    pub reader: [c_char; MYNACARD_READER_NAME_MAX],
+    /// The card's ATR (`MYNACARD_EVENT_CARD_INSERTED` only).
+    pub atr: [u8; MYNACARD_ATR_MAX],
+    /// How many bytes of `atr` are used.
+    pub atr_len: usize,
+    /// A `mynacard_card_kind` (`MYNACARD_CARD_KIND_NONE` unless a card was inserted).
+    pub card_kind: u32,
+}

@@ -42,7 +42,10 @@ fn header_compiles_as_strict_c11_and_cpp17() {
             struct mynacard_pin_status status;\n\
             struct mynacard_basic_four four;\n\
             struct mynacard_kiosk_step step;\n\
+            struct mynacard_monitor *monitor = NULL;\n\
+            struct mynacard_card_event event;\n\
             (void)card; (void)kiosk; (void)buffer; (void)status; (void)four; (void)step;\n\
+            (void)monitor; (void)event;\n\
             return mynacard_status_name(MYNACARD_OK) == NULL;\n\
         }\n";
     for (compiler, std, file) in [

@@ -143,7 +143,7 @@ pub extern "C" fn C_Finalize(reserved: *mut c_void) -> CK_RV {
     if !reserved.is_null() {
         return CKR_ARGUMENTS_BAD;
     }
-    catch_unwind(|| {
+    let rv = catch_unwind(|| {
         let mut g = MODULE.lock().unwrap_or_else(|p| p.into_inner());
         match g.take() {
             None => CKR_CRYPTOKI_NOT_INITIALIZED,
@@ -156,8 +156,13 @@ pub extern "C" fn C_Finalize(reserved: *mut c_void) -> CK_RV {
                 CKR_OK
             }
         }
-    })
-    .unwrap_or(CKR_GENERAL_ERROR)
+    });
+    // A thread blocked in C_WaitForSlotEvent returns CKR_CRYPTOKI_NOT_INITIALIZED.
+    #[cfg(feature = "pcsc")]
+    if matches!(rv, Ok(CKR_OK)) {
+        let _ = catch_unwind(crate::watch::finalize);
+    }
+    rv.unwrap_or(CKR_GENERAL_ERROR)
 }
 
 #[no_mangle]
@@ -181,11 +186,11 @@ pub extern "C" fn C_GetInfo(info: *mut CK_INFO) -> CK_RV {
 
 #[no_mangle]
 pub extern "C" fn C_GetSlotList(
-    _present: CK_BBOOL,
+    present: CK_BBOOL,
     list: *mut CK_SLOT_ID,
     count: *mut CK_ULONG,
 ) -> CK_RV {
-    with(|m| out_list(list, count, &m.slot_list()))
+    with(|m| out_list(list, count, &m.slot_list(present != CK_FALSE)))
 }
 
 #[no_mangle]
@@ -604,27 +609,73 @@ not_supported! {
     C_CancelFunction(_a1: CK_SESSION_HANDLE);
 }
 
-/// `C_WaitForSlotEvent`. The module's slots and tokens are fixed at `C_Initialize` (the
-/// virtual card when `MYNACARD_SIM_STATE` is set, the PC/SC readers that held a My Number Card
-/// then), and each slot reports its token present until `C_Finalize`: nothing it reports ever
-/// changes, so with `CKF_DONT_BLOCK` there is no event (`CKR_NO_EVENT`). Waiting would need the
-/// library to watch readers for card insertion and removal, which it does not offer: the
-/// blocking form answers `CKR_FUNCTION_NOT_SUPPORTED`, and applications (NSS) poll instead.
+/// `C_WaitForSlotEvent`. Slot events queued by an earlier call come first. With feature
+/// `pcsc` the library's monitor of the readers is asked (module `watch`): a My Number
+/// Card inserted gives two new slots (or the token back in its old ones), a card pulled out
+/// leaves its slots without a token; each change is reported for both of the card's slots, one
+/// per call. `CKF_DONT_BLOCK` answers `CKR_NO_EVENT` when nothing changed; the blocking form
+/// waits until something does (`CKR_DEVICE_ERROR` when the PC/SC service is not running), and
+/// `C_Finalize` from another thread ends it with `CKR_CRYPTOKI_NOT_INITIALIZED`. Without `pcsc` nothing changes after `C_Initialize` (the
+/// virtual card's slot stays as it is), so the blocking form, which could only hang, answers
+/// `CKR_FUNCTION_NOT_SUPPORTED`.
 #[no_mangle]
 pub extern "C" fn C_WaitForSlotEvent(
     flags: CK_FLAGS,
     slot: *mut CK_SLOT_ID,
     reserved: *mut c_void,
 ) -> CK_RV {
-    with(|_| {
+    let queued = with(|m| {
         if slot.is_null() || !reserved.is_null() {
             return Err(CKR_ARGUMENTS_BAD);
         }
-        if flags & CKF_DONT_BLOCK == 0 {
-            return Err(CKR_FUNCTION_NOT_SUPPORTED);
+        match m.next_slot_event() {
+            Some(s) => out(slot, s),
+            None => Err(CKR_NO_EVENT),
         }
-        Err(CKR_NO_EVENT)
-    })
+    });
+    if queued != CKR_NO_EVENT {
+        return queued;
+    }
+    let block = flags & CKF_DONT_BLOCK == 0;
+    #[cfg(not(feature = "pcsc"))]
+    {
+        if block {
+            CKR_FUNCTION_NOT_SUPPORTED
+        } else {
+            CKR_NO_EVENT
+        }
+    }
+    #[cfg(feature = "pcsc")]
+    loop {
+        use crate::watch::{next, Outcome};
+        let outcome = catch_unwind(|| next(block)).unwrap_or(Outcome::Failed);
+        match outcome {
+            Outcome::Event(e) => {
+                let rv = with(|m| {
+                    m.card_event(&e);
+                    match m.next_slot_event() {
+                        Some(s) => out(slot, s),
+                        None => Err(CKR_NO_EVENT),
+                    }
+                });
+                if rv != CKR_NO_EVENT {
+                    return rv;
+                }
+            }
+            Outcome::Nothing if !block => return CKR_NO_EVENT,
+            Outcome::Nothing => {
+                // Still initialized? Then wait on.
+                let rv = with(|_| Ok(()));
+                if rv != CKR_OK {
+                    return rv;
+                }
+            }
+            Outcome::Cancelled => return CKR_CRYPTOKI_NOT_INITIALIZED,
+            // No PC/SC service: a poll finds nothing new; a wait cannot be kept.
+            Outcome::Failed if !block => return CKR_NO_EVENT,
+            Outcome::Failed => return CKR_DEVICE_ERROR,
+        }
+    }
 }
 
 /// The function list handed out by `C_GetFunctionList`.

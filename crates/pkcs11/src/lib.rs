@@ -29,8 +29,13 @@
 //!   that does not verify is `CKR_FUNCTION_FAILED`). `C_GenerateRandom` gives the card's GET
 //!   CHALLENGE bytes.
 //! - **Discovery and events.** `C_GetInterfaceList` and `C_GetInterface` (PKCS#11 3.0) offer
-//!   the "PKCS 11" interface with this v2.40 function list. `C_WaitForSlotEvent` answers
-//!   `CKR_NO_EVENT` with `CKF_DONT_BLOCK` (slots and tokens are fixed at `C_Initialize`) and
+//!   the "PKCS 11" interface with this v2.40 function list. With feature `pcsc`,
+//!   `C_WaitForSlotEvent` watches the readers through the library's card monitor: a My Number
+//!   Card inserted after `C_Initialize` gets two new slots with their tokens, a card pulled out
+//!   leaves its slots without a token (its sessions closed) until it is put back, and each such
+//!   change is reported once for each of the card's two slots; the blocking form waits (and
+//!   `C_Finalize` ends it with `CKR_CRYPTOKI_NOT_INITIALIZED`), `CKF_DONT_BLOCK` answers at once.
+//!   Without `pcsc` nothing changes after `C_Initialize`: `CKR_NO_EVENT` with `CKF_DONT_BLOCK`,
 //!   `CKR_FUNCTION_NOT_SUPPORTED` without it.
 //! - **PINs.** `C_Login` and `C_SetPIN` refuse a PIN of the wrong format before any I/O
 //!   (`CKR_PIN_LEN_RANGE`, `CKR_PIN_INVALID`), never send a blocked PIN (`CKR_PIN_LOCKED`), and
@@ -50,6 +55,8 @@
 mod cardio;
 mod ffi;
 mod module;
+#[cfg(feature = "pcsc")]
+mod watch;
 
 pub use ffi::{C_GetFunctionList, C_GetInterface, C_GetInterfaceList};
 pub use module::{CKR_LAST_TRY_REFUSED, CKU_MYNACARD_ALLOW_LAST_TRY};

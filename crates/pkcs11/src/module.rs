@@ -189,6 +189,9 @@ pub(crate) fn counter_flags(status: &PinStatus) -> CK_FLAGS {
 /// One card: its connection (opened on first use) and what is known of it.
 struct Device {
     backend: Backend,
+    /// Whether its card is in the reader (a PC/SC card pulled out after `C_Initialize` keeps
+    /// its slots, with no token, until it is put back).
+    present: bool,
     conn: Option<Conn>,
     logged_in: [bool; 2],
     certs: [Option<CertData>; 2],
@@ -201,6 +204,7 @@ impl Device {
     fn new(backend: Backend) -> Self {
         Device {
             backend,
+            present: true,
             conn: None,
             logged_in: [false; 2],
             certs: [None, None],
@@ -407,6 +411,8 @@ pub(crate) struct Module {
     /// makes every call in the child `CKR_CRYPTOKI_NOT_INITIALIZED` until it calls
     /// `C_Initialize` itself (see [`crate::ffi`]).
     pid: u32,
+    /// Slots whose token came or went, for `C_WaitForSlotEvent`, oldest first.
+    slot_events: std::collections::VecDeque<CK_SLOT_ID>,
 }
 
 /// A slot: which card, which token.
@@ -532,6 +538,7 @@ impl Module {
             sessions: HashMap::new(),
             next_session: 1,
             pid: std::process::id(),
+            slot_events: std::collections::VecDeque::new(),
         }
     }
 
@@ -560,27 +567,90 @@ impl Module {
         self.sessions.clear();
     }
 
-    pub(crate) fn slot_list(&self) -> Vec<CK_SLOT_ID> {
+    /// The slots; with `token_present`, only those whose card is in its reader.
+    pub(crate) fn slot_list(&self, token_present: bool) -> Vec<CK_SLOT_ID> {
         (0..self.devices.len())
+            .filter(|c| !token_present || self.devices[*c].present)
             .flat_map(|c| Key::BOTH.map(|k| slot_of(c, k)))
             .collect()
     }
 
+    /// The device of a slot whose token is present.
     fn device(&mut self, slot: CK_SLOT_ID) -> R<(&mut Device, Key)> {
         let (c, key) = split(slot);
-        self.devices
-            .get_mut(c)
-            .map(|d| (d, key))
-            .ok_or(CKR_SLOT_ID_INVALID)
+        match self.devices.get_mut(c) {
+            Some(d) if d.present => Ok((d, key)),
+            Some(_) => Err(CKR_TOKEN_NOT_PRESENT),
+            None => Err(CKR_SLOT_ID_INVALID),
+        }
+    }
+
+    /// The next slot whose token came or went since the last call (`C_WaitForSlotEvent`).
+    pub(crate) fn next_slot_event(&mut self) -> Option<CK_SLOT_ID> {
+        self.slot_events.pop_front()
+    }
+
+    /// Takes in a reader or card event of the library's monitor (feature `pcsc`): a My Number
+    /// Card inserted into a new reader gives a new card (two new slots); pulled out, its
+    /// slots stay with no token (sessions closed, logins, connection and cached certificates
+    /// gone, since the next card in that reader may be another); put back, they have a token
+    /// again. Each change queues both of the card's slots for `C_WaitForSlotEvent`.
+    #[cfg(feature = "pcsc")]
+    pub(crate) fn card_event(&mut self, e: &mynacard::events::CardEvent) {
+        use mynacard::events::{CardEvent, CardKind};
+        let find = |devices: &[Device], name: &str| {
+            devices
+                .iter()
+                .position(|d| matches!(&d.backend, Backend::Pcsc { reader } if reader == name))
+        };
+        let changed = match e {
+            CardEvent::CardInserted { reader, kind, .. } => {
+                match find(&self.devices, reader) {
+                    // Already known and in: the card the module found at C_Initialize.
+                    Some(c) if self.devices[c].present => None,
+                    Some(c) if *kind != CardKind::OtherCard => {
+                        self.devices[c].present = true;
+                        Some(c)
+                    }
+                    Some(_) => None,
+                    None if kind.is_my_number_card() => {
+                        self.devices.push(Device::new(Backend::Pcsc {
+                            reader: reader.clone(),
+                        }));
+                        Some(self.devices.len() - 1)
+                    }
+                    None => None,
+                }
+            }
+            CardEvent::CardRemoved { reader } | CardEvent::ReaderRemoved { reader } => {
+                match find(&self.devices, reader) {
+                    Some(c) if self.devices[c].present => {
+                        let mut gone = Device::new(self.devices[c].backend.clone());
+                        gone.present = false;
+                        // The old connection is dropped: the card it reached is gone.
+                        drop(std::mem::replace(&mut self.devices[c], gone));
+                        self.sessions.retain(|_, s| split(s.slot).0 != c);
+                        Some(c)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(c) = changed {
+            self.slot_events.extend(Key::BOTH.map(|k| slot_of(c, k)));
+        }
     }
 
     pub(crate) fn slot_info(&mut self, slot: CK_SLOT_ID) -> R<CK_SLOT_INFO> {
-        let (d, key) = self.device(slot)?;
+        let (c, key) = split(slot);
+        let d = self.devices.get(c).ok_or(CKR_SLOT_ID_INVALID)?;
         let desc = format!("{} - {}", token_label(key), d.backend.describe());
+        let present = if d.present { CKF_TOKEN_PRESENT } else { 0 };
         Ok(CK_SLOT_INFO {
             slotDescription: padded::<64>(&desc),
             manufacturerID: padded::<32>("mynacard"),
-            flags: CKF_TOKEN_PRESENT | CKF_REMOVABLE_DEVICE | CKF_HW_SLOT,
+            flags: present | CKF_REMOVABLE_DEVICE | CKF_HW_SLOT,
             hardwareVersion: CK_VERSION { major: 0, minor: 0 },
             firmwareVersion: CK_VERSION { major: 0, minor: 0 },
         })
@@ -1303,6 +1373,60 @@ mod tests {
         assert!(std::str::from_utf8(&padded::<32>(token_label(Key::Auth))).is_ok());
         assert!(std::str::from_utf8(&padded::<32>(token_label(Key::Sign))).is_ok());
         assert!(token_label(Key::Auth).len() <= 32 && token_label(Key::Sign).len() <= 32);
+    }
+
+    /// The module's bookkeeping of card events (no PC/SC service needed: nothing is connected).
+    #[cfg(feature = "pcsc")]
+    #[test]
+    fn card_events_add_slots_take_tokens_away_and_give_them_back() {
+        use mynacard::events::{CardEvent, CardKind};
+        let inserted = |reader: &str, kind| CardEvent::CardInserted {
+            reader: reader.into(),
+            atr: vec![0x3B],
+            kind,
+        };
+        let mut m = Module {
+            devices: Vec::new(),
+            sessions: HashMap::new(),
+            next_session: 1,
+            pid: std::process::id(),
+            slot_events: Default::default(),
+        };
+        let events =
+            |m: &mut Module| std::iter::from_fn(|| m.next_slot_event()).collect::<Vec<_>>();
+        // Another card in a new reader: nothing.
+        m.card_event(&inserted("S", CardKind::OtherCard));
+        assert!(m.slot_list(false).is_empty());
+        assert!(events(&mut m).is_empty());
+        // A My Number Card: two new slots with tokens.
+        m.card_event(&inserted("R", CardKind::MyNumberCard));
+        assert_eq!(m.slot_list(true), [0, 1]);
+        assert_eq!(events(&mut m), [0, 1]);
+        assert_ne!(m.slot_info(1).unwrap().flags & CKF_TOKEN_PRESENT, 0);
+        // Reported again (the monitor's first look): nothing new.
+        m.card_event(&inserted("R", CardKind::MyNumberCard));
+        assert!(events(&mut m).is_empty());
+        // Pulled out: the slots stay, without a token.
+        m.card_event(&CardEvent::CardRemoved { reader: "R".into() });
+        assert_eq!(events(&mut m), [0, 1]);
+        assert_eq!(m.slot_list(false), [0, 1]);
+        assert!(m.slot_list(true).is_empty());
+        assert_eq!(m.slot_info(0).unwrap().flags & CKF_TOKEN_PRESENT, 0);
+        assert_eq!(m.token_info(0).unwrap_err(), CKR_TOKEN_NOT_PRESENT);
+        assert_eq!(
+            m.open_session(0, CKF_SERIAL_SESSION).unwrap_err(),
+            CKR_TOKEN_NOT_PRESENT
+        );
+        // Another card put into that reader is no token; the My Number Card is.
+        m.card_event(&inserted("R", CardKind::OtherCard));
+        assert!(events(&mut m).is_empty());
+        m.card_event(&inserted("R", CardKind::MyNumberCard));
+        assert_eq!(events(&mut m), [0, 1]);
+        assert_eq!(m.slot_list(true), [0, 1]);
+        // The reader unplugged with the card in it: the token goes.
+        m.card_event(&CardEvent::ReaderRemoved { reader: "R".into() });
+        assert_eq!(events(&mut m), [0, 1]);
+        assert!(m.slot_list(true).is_empty());
     }
 
     #[test]

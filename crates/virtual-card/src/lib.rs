@@ -21,7 +21,14 @@
 //! another application is selected.
 //!
 //! [`Server::run`] runs until stopped (Ctrl-C for the binary, [`StopHandle::stop`] in process),
-//! reconnecting if pcscd restarts. Every counter change is
+//! reconnecting if pcscd restarts.
+//!
+//! Insert and remove: [`StopHandle::remove`] pulls the card out of the reader (the server closes
+//! its connection to vpcd, which makes pcscd report the reader empty) and [`StopHandle::insert`]
+//! puts it back (the server connects again); the card keeps its state file open in between, so
+//! it comes back as the same card, with its security status cleared as by a power-off. The
+//! binary takes the same commands on standard input with `--stdin-control` (a line `remove`,
+//! `insert` or `stop`). Stopping the process and starting it again does the same from outside. Every counter change is
 //! saved before the card answers, so stopping it at any point loses nothing. Each exchange is
 //! logged (to standard error for the binary) with PINs masked and the data of file reads shown only by length.
 
@@ -97,6 +104,11 @@ pub struct Args {
     /// Exit when vpcd closes the connection, instead of reconnecting.
     #[arg(long)]
     pub once: bool,
+    /// Read commands from standard input, one a line: `remove` pulls the card out of the reader
+    /// (the server disconnects from vpcd and stays disconnected), `insert` puts it back, `stop`
+    /// ends the server. For end-to-end tests of programs that watch the card come and go.
+    #[arg(long)]
+    pub stdin_control: bool,
 }
 
 /// Which published ATR the card presents.
@@ -268,10 +280,12 @@ impl Args {
     }
 }
 
-/// Stops a running [`Server`] from another thread: the card is pulled out of the reader.
+/// Controls a running [`Server`] from another thread: stops it, or pulls the card out of the
+/// reader and puts it back.
 #[derive(Debug, Clone)]
 pub struct StopHandle {
     stopped: Arc<AtomicBool>,
+    removed: Arc<AtomicBool>,
     connection: Arc<Mutex<Option<TcpStream>>>,
 }
 
@@ -280,6 +294,46 @@ impl StopHandle {
     /// card leave. [`Server::run`] then returns.
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
+        self.disconnect();
+    }
+
+    /// Pulls the card out: the server closes its connection to vpcd at once (pcscd then reports
+    /// the reader empty, and the card loses its security status) and does not connect again
+    /// until [`StopHandle::insert`]. The card and its state file stay open, so it comes back as
+    /// the same card.
+    pub fn remove(&self) {
+        self.removed.store(true, Ordering::SeqCst);
+        self.disconnect();
+    }
+
+    /// Puts the card back: the server connects to vpcd again, and pcscd reports a card inserted.
+    pub fn insert(&self) {
+        self.removed.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the card is pulled out ([`StopHandle::remove`]).
+    pub fn is_removed(&self) -> bool {
+        self.removed.load(Ordering::SeqCst)
+    }
+
+    /// Carries out one line of `--stdin-control`: `remove`, `insert` or `stop` (surrounding
+    /// blanks ignored; an empty line does nothing). Anything else is refused with a message.
+    pub fn command(&self, line: &str) -> Result<(), String> {
+        match line.trim() {
+            "" => {}
+            "remove" => self.remove(),
+            "insert" => self.insert(),
+            "stop" => self.stop(),
+            other => {
+                return Err(format!(
+                    "unknown control command {other:?}: expected remove, insert or stop"
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn disconnect(&self) {
         if let Some(c) = self
             .connection
             .lock()
@@ -328,12 +382,14 @@ impl Server {
             log,
             stop: StopHandle {
                 stopped: Arc::new(AtomicBool::new(false)),
+                removed: Arc::new(AtomicBool::new(false)),
                 connection: Arc::new(Mutex::new(None)),
             },
         })
     }
 
-    /// A handle that stops [`Server::run`] from another thread.
+    /// A handle that stops [`Server::run`] from another thread, or pulls the card out and puts
+    /// it back.
     pub fn stop_handle(&self) -> StopHandle {
         self.stop.clone()
     }
@@ -348,6 +404,10 @@ impl Server {
         let address = self.args.vpcd.clone();
         let mut waiting_told = false;
         while !self.stop.is_stopped() {
+            if self.stop.is_removed() {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
             let stream = match TcpStream::connect(&address) {
                 Ok(s) => s,
                 Err(e) => {
@@ -377,6 +437,15 @@ impl Server {
             if self.stop.is_stopped() {
                 break;
             }
+            if self.stop.is_removed() {
+                // Pulled out while connecting: the connection closes unused.
+                *self
+                    .stop
+                    .connection
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = None;
+                continue;
+            }
             self.log.atr_logged = false;
             self.log.line(&format!(
                 "connected to vpcd at {address}: the card is in the reader"
@@ -391,6 +460,11 @@ impl Server {
                 .connection
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()) = None;
+            if self.stop.is_removed() && !self.stop.is_stopped() {
+                self.log
+                    .line("the card is pulled out (until it is inserted again)");
+                continue;
+            }
             match r {
                 Ok(()) => self.log.line("vpcd closed the connection"),
                 Err(_) if self.stop.is_stopped() => {
@@ -404,5 +478,49 @@ impl Server {
             std::thread::sleep(Duration::from_millis(200));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handle() -> StopHandle {
+        StopHandle {
+            stopped: Arc::new(AtomicBool::new(false)),
+            removed: Arc::new(AtomicBool::new(false)),
+            connection: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    #[test]
+    fn control_lines_pull_the_card_out_put_it_back_and_stop() {
+        let h = handle();
+        h.command("  remove \n").unwrap();
+        assert!(h.is_removed());
+        h.command("").unwrap();
+        assert!(h.is_removed());
+        h.command("insert").unwrap();
+        assert!(!h.is_removed());
+        assert!(!h.is_stopped());
+        let err = h.command("eject").unwrap_err();
+        assert!(err.contains("\"eject\""), "{err}");
+        assert!(!h.is_stopped() && !h.is_removed());
+        h.command("stop").unwrap();
+        assert!(h.is_stopped());
+    }
+
+    #[test]
+    fn stdin_control_is_off_unless_asked() {
+        assert!(
+            !Args::parse_from(["myna-virtual-card"])
+                .unwrap()
+                .stdin_control
+        );
+        assert!(
+            Args::parse_from(["myna-virtual-card", "--stdin-control"])
+                .unwrap()
+                .stdin_control
+        );
     }
 }

@@ -8,7 +8,9 @@
 //! ```
 //!
 //! See the library [`mynacard_virtual_card`] for what it serves and how. It runs until stopped
-//! (Ctrl-C) and logs each exchange to standard error, PINs masked.
+//! (Ctrl-C) and logs each exchange to standard error, PINs masked. With `--stdin-control` it
+//! reads `remove`, `insert` and `stop` from standard input, one a line, to pull the card out of
+//! the reader and put it back.
 
 use std::process::ExitCode;
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let server_args_stdin_control = args.stdin_control;
     let server = match Server::new(args, Box::new(std::io::stderr())) {
         Ok(s) => s,
         Err(e) => {
@@ -29,6 +32,18 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if server_args_stdin_control {
+        let control = server.stop_handle();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if let Err(e) = control.command(&line) {
+                    eprintln!("myna-virtual-card: {e}");
+                }
+            }
+        });
+    }
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -15,7 +15,8 @@
 //! * `reset`: the reset calls and the policy check;
 //! * `documents`: certificates and signatures;
 //! * `text_assist`: the text-input-assist application;
-//! * `kiosk`: the guided kiosk flow.
+//! * `kiosk`: the guided kiosk flow;
+//! * `events`: reader and card events (`mynacard_monitor_*`, `mynacard_wait_for_card_event`).
 //!
 //! Imports go one way: the domain modules use `marshal` (and `buffers`, `callbacks`) and the
 //! crate's safe modules; none of them uses this module or another domain module back.
@@ -26,6 +27,7 @@ mod buffers;
 mod callbacks;
 mod card;
 mod documents;
+mod events;
 mod kiosk;
 mod library;
 mod marshal;
@@ -36,6 +38,7 @@ mod text_assist;
 pub use buffers::*;
 pub use card::*;
 pub use documents::*;
+pub use events::*;
 pub use kiosk::*;
 pub use library::*;
 pub use pins::*;
