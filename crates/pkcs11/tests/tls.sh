@@ -125,20 +125,36 @@ else
         tail -n "+$((log_base + 1))" "$card_log"
     }
     exchanges() { card_log_new | grep -c '\] > '; }
-    tries() { # tries left of the user-authentication PIN, read by the CLI through pcscd
-        "$MYNA" --reader auto status --json | tries_of
+    # Tries left of the user-authentication PIN, read by the CLI through pcscd. A client that
+    # exits without C_Finalize (openssl's pkcs11 engine, gnutls-cli) leaves the card to pcscd,
+    # which resets it warm: that keeps the PIN verified (docs/card.md §4) and the card answers
+    # VERIFY without a counter, so `myna status` shows the state "verified", until pcscd powers
+    # the idle card off. Wait for that (at most 10 s), and say so on a NOTE line.
+    tries() {
+        local t
+        for _ in $(seq 1 50); do
+            t=$("$MYNA" --reader auto status --json | tries_of)
+            if [ "$t" != verified ]; then
+                echo "$t"
+                return
+            fi
+            echo "NOTE  [$mode] the user-authentication PIN was still verified on the card after the client exited; waiting for pcscd to power the idle card off" >&2
+            sleep 0.2
+        done
+        echo verified
     }
 fi
 tries_of() {
-    python3 -c "import json,sys; d=json.load(sys.stdin); print([p for p in d['pins'] if p['kind']=='user_auth'][0]['refs'][0]['tries_left'])"
+    # The number, or the state when the card gives none ("verified").
+    python3 -c "import json,sys; d=json.load(sys.stdin); r=[p for p in d['pins'] if p['kind']=='user_auth'][0]['refs'][0]; print(r.get('tries_left', r['state']))"
 }
 # A VERIFY of the user-authentication PIN (P2=98) that carries a value, in either log.
 verify_sent() { card_log_new | grep -Eq '(^|> )00200098[0-9A-F]'; }
 # The most exchanges one TLS 1.3 handshake with a cold card may cost, by client and target, as
 # measured and explained in crates/pkcs11/README.md: more is a regression.
-declare -A MAX_OPENSSL=([sim]=7 [pcscd]=7) MAX_GNUTLS=([sim]=7 [pcscd]=7)
+declare -A MAX_OPENSSL=([sim]=7 [pcscd]=7) MAX_GNUTLS=([sim]=9 [pcscd]=9)
 # The example client through pcscd (its virtual card keeps no log).
-MAX_RUSTLS=7
+MAX_RUSTLS=6
 # The auth token's objects, by URL: the token label is 利用者証明用 User Auth.
 token='pkcs11:token=%E5%88%A9%E7%94%A8%E8%80%85%E8%A8%BC%E6%98%8E%E7%94%A8%20User%20Auth'
 key_url="$token;id=%01;type=private"
@@ -307,9 +323,11 @@ if need "$RUSTLS_CLIENT"; then
                 pass "mynacard-rustls example ($v): logged in, $(grep '^TLS' "$tmp/rustls.err")"
             else
                 n=$(exchanges)
-                if [ "$v" = tls13 ]; then want=802A04; else want=802A00; fi
-                if card_log_new | grep -q "$want"; then
-                    pass "mynacard-rustls example ($v): logged in, $(grep '^TLS' "$tmp/rustls.err"), SIGN P1=${want#802A}, $n exchanges"
+                # TLS 1.3: PSS (P1=04) only; TLS 1.2: PSS too when the server offers it, as
+                # openssl s_server does, else PKCS#1 v1.5 (P1=00).
+                if [ "$v" = tls13 ]; then want='802A04'; else want='802A0[04]'; fi
+                if p1=$(card_log_new | grep -oE "> $want" | head -1) && [ -n "$p1" ]; then
+                    pass "mynacard-rustls example ($v): logged in, $(grep '^TLS' "$tmp/rustls.err"), SIGN P1=${p1#> 802A}, $n exchanges"
                 else
                     fail "mynacard-rustls example ($v): no SIGN $want in the log: $(card_log_new)"
                 fi
