@@ -278,15 +278,18 @@ if engine_ok || need /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so; then
     stop_server
 fi
 
+# gnutls_client PIN PRIORITY: gnutls-cli with the card's key and certificate by URL; it reads the
+# PIN from GNUTLS_PIN (not from its command line).
+gnutls_client() {
+    request | GNUTLS_PIN=$1 timeout 60 gnutls-cli --provider "$MODULE" \
+        --x509certfile "$cert_url" --x509keyfile "$key_url" --x509cafile "$tmp/server.pem" \
+        --priority "$2" -p "$port" localhost >"$tmp/gnutls.out" 2>&1
+}
 if need gnutls-cli; then
     for prio in "NORMAL" "NORMAL:-VERS-TLS1.3"; do
         start_server || break
         fresh_log
-        # gnutls-cli reads the PIN from GNUTLS_PIN (not from its command line).
-        if request | GNUTLS_PIN=1234 timeout 60 gnutls-cli --provider "$MODULE" \
-            --x509certfile "$cert_url" --x509keyfile "$key_url" --x509cafile "$tmp/server.pem" \
-            --priority "$prio" -p "$port" localhost >"$tmp/gnutls.out" 2>&1 &&
-            logged_in "$tmp/gnutls.out"; then
+        if gnutls_client 1234 "$prio" && logged_in "$tmp/gnutls.out"; then
             d=$(sed -n 's/^- Description: //p' "$tmp/gnutls.out")
             # TLS 1.3 allows only PSS; in TLS 1.2 GnuTLS's client picks PKCS#1 v1.5 (RSA-SHA256).
             if [ "$prio" = NORMAL ]; then want='TLS1.3.*RSA-PSS-RSAE-SHA256' sign=802A04; else want='TLS1.2.*RSA-(PSS-RSAE-)?SHA256' sign=802A0; fi
@@ -308,6 +311,24 @@ if need gnutls-cli; then
         fi
         stop_server
     done
+    # A wrong PIN: the handshake fails ("Wrong PIN has been provided"), exactly one VERIFY with a
+    # value reaches the card and one try is spent; then the right PIN restores the counter.
+    start_server
+    fresh_log
+    if ! gnutls_client 9999 NORMAL && ! logged_in "$tmp/gnutls.out" &&
+        [ "$(card_log_new | grep -cE '(^|> )00200098[0-9A-F]')" = 1 ] && [ "$(tries)" = 2 ]; then
+        pass "gnutls-cli with a wrong PIN: fails, one VERIFY sent, exactly one try spent (2 left)"
+    else
+        fail "gnutls-cli with a wrong PIN: tries $(tries), expected 2: $(tail -5 "$tmp/gnutls.out")"
+    fi
+    stop_server
+    start_server
+    if gnutls_client 1234 NORMAL && logged_in "$tmp/gnutls.out" && [ "$(tries)" = 3 ]; then
+        pass "gnutls-cli with the right PIN after a wrong one: logged in, 3 tries again"
+    else
+        fail "gnutls-cli, the right PIN after a wrong one: tries $(tries): $(tail -5 "$tmp/gnutls.out")"
+    fi
+    stop_server
 fi
 
 if need "$RUSTLS_CLIENT"; then
