@@ -127,7 +127,7 @@ else
     exchanges() { card_log_new | grep -c '\] > '; }
     # Tries left of the user-authentication PIN, read by the CLI through pcscd. A client that
     # exits without C_Finalize (openssl's pkcs11 engine, gnutls-cli) leaves the card to pcscd,
-    # which resets it warm: that keeps the PIN verified (docs/card.md §4) and the card answers
+    # which resets it warm: that keeps the PIN verified (docs/card.md §3) and the card answers
     # VERIFY without a counter, so `myna status` shows the state "verified", until pcscd powers
     # the idle card off. Wait for that (at most 10 s), and say so on a NOTE line.
     tries() {
@@ -164,10 +164,13 @@ cert_url="$token;id=%01;type=cert"
 # authentication CA; -www answers a GET with a page that shows the verified client certificate.
 start_server() {
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # The previous server's ACCEPT must not be taken for this one's: the shell truncates the
+    # file only once the new server's process is under way.
+    rm -f "$tmp/server.out"
     openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/server.pem" -key "$tmp/server.key" \
         -Verify 1 -verify_return_error -CAfile "$tmp/auth-ca.pem" -www >"$tmp/server.out" 2>&1 &
     server_pid=$!
-    for _ in $(seq 50); do
+    for _ in $(seq 100); do
         grep -q '^ACCEPT' "$tmp/server.out" 2>/dev/null && return 0
         sleep 0.1
     done
