@@ -4,7 +4,8 @@
 # mynacard-virtual-card library, and the myna CLI, the kiosk, the library and OpenSC as clients
 # (crates/cli/tests/e2e_pcsc.rs, crates/kiosk/tests/e2e_pcsc.rs); then the PKCS#11 module built
 # with `pcsc`, with the myna-virtual-card server in vpcd's first slot and pkcs11-tool, openssl
-# and the CLI as clients (crates/pkcs11/tests/pcscd.sh).
+# and the CLI as clients, then the TLS battery of crates/pkcs11/tests/tls.sh on the same card
+# (crates/pkcs11/tests/pcscd.sh).
 #
 # Installs what is missing with apt-get (as root: CI runs it so on a fresh Debian machine),
 # starts pcscd unless one is already running, runs the tests of every crate with a `pcsc`
@@ -12,7 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libpcsclite-dev pcscd vsmartcard-vpcd opensc)
+# openssl, the pkcs11 engine, gnutls-bin and python3: crates/pkcs11/tests/pcscd.sh runs the TLS
+# battery (tls.sh --pcscd) through pcscd too.
+packages=(libpcsclite-dev pcscd vsmartcard-vpcd opensc openssl libengine-pkcs11-openssl gnutls-bin python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,11 +10,14 @@
 #   a wrong PIN                    the counter drops by exactly one, by `myna --reader auto
 #                                  status --json` and by the token flags; the right PIN then
 #                                  restores it
-#   TLS 1.3 client authentication  openssl s_client with the pkcs11 engine against openssl
-#                                  s_server -Verify; the card signs RSA-PSS; exchanges counted
+#   TLS client authentication      crates/pkcs11/tests/tls.sh --pcscd on this server's card:
+#                                  openssl s_client (pkcs11 engine), gnutls-cli, the rustls
+#                                  example, TLS 1.3 and 1.2, against openssl s_server -Verify 1;
+#                                  a wrong PIN, the last try; exchanges counted and bounded
 #
 # Needs a running pcscd with vpcd's readers (.ci/e2e.sh starts one, then calls this script after
-# the cargo tests) and pkcs11-tool, openssl, opensc-tool and python3. Every check is required:
+# the cargo tests) and pkcs11-tool, openssl, opensc-tool, python3, gnutls-cli and the pkcs11
+# engine (libengine-pkcs11-openssl). Every check is required:
 # nothing here is skipped. Starts the server itself and stops it at the end.
 # Usage: crates/pkcs11/tests/pcscd.sh
 set -u -o pipefail
@@ -23,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 cd "$root"
 
-for t in pkcs11-tool openssl opensc-tool python3; do
+for t in pkcs11-tool openssl opensc-tool python3 gnutls-cli; do
     command -v "$t" >/dev/null || { echo "pcscd.sh: $t is not installed" >&2; exit 1; }
 done
 if ! opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD 00 00"; then
@@ -162,50 +165,17 @@ fi
 p11 "${auth[@]}" --login --pin 1234 -O >/dev/null 2>&1
 if [ "$(tries)" -eq "$before" ]; then pass "the right PIN restores the counter ($before)"; else fail "counter after the right PIN: $(tries)"; fi
 
-# TLS 1.3 client authentication through pcscd (crates/pkcs11/tests/tls.sh does the rest on the
-# virtual-card slot): openssl s_client with the pkcs11 engine (libengine-pkcs11-openssl) against
-# openssl s_server requiring a certificate from the card's authentication CA; the card signs
-# the CertificateVerify with RSA-PSS (P1=04). Its exchanges are counted on the server's log.
-p11 "${auth[@]}" --read-object --type cert --id 03 -o "$tmp/ca.der" >/dev/null 2>&1
-openssl x509 -inform DER -in "$tmp/ca.der" -out "$tmp/ca.pem" 2>/dev/null
-openssl x509 -inform DER -in "$tmp/auth.der" -out "$tmp/auth.pem" 2>/dev/null
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/server.key" -out "$tmp/server.pem" \
-    -subj /CN=localhost -addext basicConstraints=critical,CA:FALSE -days 2 >/dev/null 2>&1
-cat >"$tmp/engine.cnf" <<EOF
-openssl_conf = openssl_init
-[openssl_init]
-engines = engine_section
-[engine_section]
-pkcs11 = pkcs11_section
-[pkcs11_section]
-engine_id = pkcs11
-MODULE_PATH = $MODULE
-init = 0
-EOF
-printf '1234\n' >"$tmp/pin"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-openssl s_server -accept "127.0.0.1:$port" -cert "$tmp/server.pem" -key "$tmp/server.key" \
-    -Verify 1 -verify_return_error -CAfile "$tmp/ca.pem" -www >"$tmp/tls-server.out" 2>&1 &
-tls_server=$!
-for _ in $(seq 50); do grep -q '^ACCEPT' "$tmp/tls-server.out" && break; sleep 0.1; done
-n0=$(exchanges)
-key_url='pkcs11:token=%E5%88%A9%E7%94%A8%E8%80%85%E8%A8%BC%E6%98%8E%E7%94%A8%20User%20Auth;id=%01;type=private'
-if printf 'GET / HTTP/1.0\r\n\r\n' | OPENSSL_CONF=$tmp/engine.cnf timeout 60 openssl s_client \
-    -connect "127.0.0.1:$port" -engine pkcs11 -keyform engine -key "$key_url" -pass "file:$tmp/pin" \
-    -cert "$tmp/auth.pem" -CAfile "$tmp/server.pem" -tls1_3 -ign_eof >"$tmp/tls-client.out" 2>&1 &&
-    grep -q '^Client certificate' "$tmp/tls-client.out"; then
-    n=$(($(exchanges) - n0))
-    echo "EXCHANGES  TLS 1.3 login (openssl s_client + pkcs11 engine) through pcscd: $n"
-    if grep -q '802A04' "$log"; then
-        pass "TLS 1.3 client authentication through pcscd: logged in, RSA-PSS by the card, $n exchanges"
-    else
-        fail "TLS 1.3 through pcscd: no PSS SIGN (P1=04) in the server's log"
-    fi
+# TLS client authentication through pcscd: the same battery as on the virtual-card slot
+# (crates/pkcs11/tests/tls.sh), on this server's card: openssl s_client (pkcs11 engine) and
+# gnutls-cli with the module, TLS 1.3 and 1.2, the mynacard-rustls example client, a wrong PIN
+# and the last try; the exchanges of a TLS 1.3 handshake with a cold card counted on this
+# server's log. Every tool is required here (CI=true).
+echo
+if CI=true bash "$here/tls.sh" --pcscd "$log"; then
+    pass "TLS client authentication through pcscd (tls.sh --pcscd)"
 else
-    fail "TLS 1.3 through pcscd: $(tail -20 "$tmp/tls-client.out")"
+    fail "TLS client authentication through pcscd (tls.sh --pcscd): see its FAIL lines above"
 fi
-kill "$tls_server" 2>/dev/null
-wait "$tls_server" 2>/dev/null
 
 echo
 echo "$failures failed"
