@@ -4,6 +4,7 @@
 #[cfg(feature = "sim")]
 use std::path::PathBuf;
 
+#[cfg(feature = "sim")]
 use mynacard::applets::Aid;
 use mynacard::cert::{CertKind, Certificate};
 use mynacard::credential::{AuthPin, CredentialError, Rule, SignaturePassword};
@@ -11,8 +12,8 @@ use mynacard::crypto::PublicKey;
 use mynacard::pin::{PinKind, PinStatus};
 use mynacard::sign::{KeyKind, SignOptions, SignatureScheme, ToSign, Verification};
 #[cfg(feature = "sim")]
-use mynacard::transport::FileLog;
-use mynacard::transport::{Exchange, Transport, TransportCaps, TransportError};
+use mynacard::transport::{Exchange, FileLog, TransportCaps};
+use mynacard::transport::{Transport, TransportError};
 use mynacard::{Card, Error, LastTry};
 
 /// A card connection: the library's [`Card`] over the module's [`Link`].
