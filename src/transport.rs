@@ -567,6 +567,108 @@ impl<T: Transport> Wrapper for Recorder<T> {
 /// Zeroizing byte buffer, for callers that build commands carrying secrets by hand.
 pub type SecretBytes = Zeroizing<Vec<u8>>;
 
+/// A transport wrapper that appends each exchange to a file, one line each, for counting
+/// exchanges (the front ends' `MYNACARD_SIM_LOG`).
+///
+/// A line is the command as [`mask_command`] shows it (the data of PIN-carrying commands
+/// masked), at most its first 16 bytes in upper-case hex, then ` -> ` and the answer's status
+/// word and data length (`9000 (0 bytes)`), `malformed (N bytes)` for an answer shorter than a
+/// status word, or `error: ...` for a transport error; never the answer's data. Power removal
+/// is a line `# unpower`, which is not an exchange. Without a path nothing is written.
+///
+/// The file is created readable and writable by its owner only (`0600` on Unix): it tells which
+/// commands were sent and when. A write that fails is ignored (the log is a diagnostic; the
+/// exchange itself is never affected). Built on [`Wrapper`], it forwards every other method to
+/// the inner transport.
+pub struct FileLog<T> {
+    inner: T,
+    path: Option<std::path::PathBuf>,
+}
+
+impl<T: Transport> FileLog<T> {
+    /// Wraps `inner`, appending to `path` when it is `Some`.
+    pub fn new(inner: T, path: Option<std::path::PathBuf>) -> Self {
+        FileLog { inner, path }
+    }
+
+    /// The file the exchanges are appended to, if any.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.path.as_deref()
+    }
+
+    /// The inner transport, to reach what is not a [`Transport`] method (for example the
+    /// virtual card's lock on its state file). Exchanges made through it are not logged.
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    /// Unwraps the inner transport.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+
+    fn append(&self, line: impl FnOnce() -> String) {
+        use std::io::Write;
+        let Some(path) = &self.path else {
+            return;
+        };
+        let mut o = std::fs::OpenOptions::new();
+        o.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        if let Ok(mut f) = o.open(path) {
+            let _ = writeln!(f, "{}", line());
+        }
+    }
+}
+
+impl<T> fmt::Debug for FileLog<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileLog")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> Wrapper for FileLog<T> {
+    type Inner = T;
+    fn inner(&self) -> &T {
+        &self.inner
+    }
+    fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let r = self.inner.transmit(command);
+        self.append(|| {
+            let answer = match &r {
+                Ok(b) if b.len() >= 2 => format!(
+                    "{:02X}{:02X} ({} bytes)",
+                    b[b.len() - 2],
+                    b[b.len() - 1],
+                    b.len() - 2
+                ),
+                Ok(b) => format!("malformed ({} bytes)", b.len()),
+                Err(e) => format!("error: {e}"),
+            };
+            let masked = mask_command(command);
+            let shown: String = masked.iter().take(16).map(|b| format!("{b:02X}")).collect();
+            format!("{shown} -> {answer}")
+        });
+        r
+    }
+    // Everything else (caps, transactions, sharing, the discovery's selection) is forwarded by
+    // `Wrapper`'s defaults.
+    fn unpower(&mut self) -> Result<(), TransportError> {
+        let r = self.inner.unpower();
+        self.append(|| "# unpower".into());
+        r
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -728,5 +830,118 @@ mod tests {
         // Malformed but secret-carrying: masked from byte 5 on.
         let bad = [0x00, 0x20, 0x00, 0x80, 0x09, b'1', b'2'];
         assert_eq!(&mask_command(&bad)[4..], b"***");
+    }
+
+    /// The file log, with `Transport` alone in scope (as a front end has it).
+    mod file_log {
+        use super::super::{Exchange, FileLog, Transport, TransportCaps, TransportError};
+        use super::{forwards_everything, Probe};
+
+        /// A transport whose every optional method answers something other than the default
+        /// (errors included).
+        struct Distinct;
+
+        impl Transport for Distinct {
+            fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+                match command.get(1) {
+                    Some(0xB0) => Ok(vec![0x01, 0x02, 0x03, 0x62, 0x82]),
+                    Some(0xCA) => Ok(vec![0x90]),
+                    Some(0xFF) => Err(TransportError::Backend("gone".into())),
+                    _ => Ok(vec![0x90, 0x00]),
+                }
+            }
+            fn caps(&self) -> TransportCaps {
+                TransportCaps {
+                    extended_length: false,
+                }
+            }
+            fn begin_transaction(&mut self) -> Result<(), TransportError> {
+                Err(TransportError::Backend("begin".into()))
+            }
+            fn unpower(&mut self) -> Result<(), TransportError> {
+                Err(TransportError::Backend("unpower".into()))
+            }
+            fn shared(&self) -> bool {
+                true
+            }
+            fn prior_exchanges(&self) -> Vec<Exchange> {
+                vec![Exchange::new(
+                    &[0x00, 0xA4, 0x04, 0x0C],
+                    Ok(vec![0x90, 0x00]),
+                )]
+            }
+            fn selected_on_open(&self) -> Option<crate::applets::Aid> {
+                Some(crate::applets::JPKI)
+            }
+            fn selection_kept(&self) -> bool {
+                true
+            }
+        }
+
+        #[test]
+        fn file_log_forwards_every_transport_method() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("log");
+            let mut t = FileLog::new(Distinct, Some(path.clone()));
+            assert_eq!(t.path(), Some(path.as_path()));
+            assert_eq!(
+                t.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]).unwrap(),
+                [0x90, 0x00]
+            );
+            assert!(!t.caps().extended_length);
+            assert!(t.begin_transaction().is_err());
+            assert!(t.unpower().is_err());
+            assert!(t.shared());
+            assert_eq!(t.prior_exchanges(), Distinct.prior_exchanges());
+            assert_eq!(t.selected_on_open(), Some(crate::applets::JPKI));
+            assert!(t.selection_kept());
+            let log = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(log, "0084000008 -> 9000 (0 bytes)\n# unpower\n");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "the log is its owner's only");
+            }
+            // The state-changing methods reach the inner transport too.
+            forwards_everything(FileLog::new(Probe::default(), None), |t| {
+                super::super::Wrapper::inner(t)
+            });
+        }
+
+        #[test]
+        fn file_log_masks_secrets_shows_no_answer_data_and_keeps_its_format() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("log");
+            let mut t = FileLog::new(Distinct, Some(path.clone()));
+            t.transmit(&[0x00, 0x20, 0x00, 0x81, 0x04, b'1', b'2', b'3', b'4'])
+                .unwrap();
+            t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x00]).unwrap();
+            t.transmit(&[0x00, 0xCA, 0x00, 0x00, 0x00]).unwrap();
+            assert!(t.transmit(&[0x00, 0xFF, 0x00, 0x00]).is_err());
+            // A long command shows its first 16 bytes only.
+            let long: Vec<u8> = [&[0x00, 0xD6, 0x00, 0x00, 0x20][..], &[0xAB; 32]].concat();
+            t.transmit(&long).unwrap();
+            let log = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = log.lines().collect();
+            assert_eq!(lines[0], "00200081042A2A2A2A -> 9000 (0 bytes)");
+            assert_eq!(lines[1], "00B0000000 -> 6282 (3 bytes)");
+            assert_eq!(lines[2], "00CA000000 -> malformed (1 bytes)");
+            assert!(lines[3].starts_with("00FF0000 -> error: "), "{}", lines[3]);
+            assert_eq!(
+                lines[4],
+                format!("00D6000020{}", "AB".repeat(11)) + " -> 9000 (0 bytes)"
+            );
+            assert_eq!(lines.len(), 5);
+            assert!(!log.contains("31323334"), "no PIN in the log");
+            assert!(!log.contains("010203"), "no answer data in the log");
+            // Without a path, nothing is written anywhere and the exchange still happens.
+            let mut quiet = FileLog::new(Distinct, None);
+            assert_eq!(
+                quiet.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]).unwrap(),
+                [0x90, 0x00]
+            );
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        }
     }
 }

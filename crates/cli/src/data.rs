@@ -233,16 +233,7 @@ pub fn sign(
     scheme: SignatureScheme,
 ) -> Result<(), Failure> {
     // Everything that can fail without the card, before the PIN is asked for.
-    std::fs::File::open(input).map_err(|e| read_failure(input, e))?;
-    let same = input == out
-        || matches!(
-            (std::fs::canonicalize(input), std::fs::canonicalize(out)),
-            (Ok(a), Ok(b)) if a == b
-        );
-    if same {
-        return Err(Failure::new(exit::USAGE, t(Msg::SameFile)));
-    }
-    outfile::check_writable(out)?;
+    outfile::check_input_output(input, out)?;
     let (_, digest) = sha256_file(input)?;
     let options = SignOptions {
         last_try: LastTry::allow_if(allow_last_try),

@@ -121,17 +121,7 @@ pub fn sign(
     // Everything that can fail without the card comes before the PIN is asked for. A CMS
     // content is streamed (hashed as it is read, copied into the output when attached), so
     // memory stays flat whatever its size; a PDF is parsed whole.
-    let mut file = std::fs::File::open(input).map_err(|e| read_failure(input, e))?;
-    let same = input == out
-        || matches!(
-            (std::fs::canonicalize(input), std::fs::canonicalize(out)),
-            (Ok(a), Ok(b)) if a == b
-        );
-    if same {
-        return Err(Failure::new(exit::USAGE, t(Msg::SameFile)));
-    }
-    // A symbolic link, FIFO, device... is refused, and the directory must take a new file.
-    outfile::check_writable(out)?;
+    let mut file = outfile::check_input_output(input, out)?;
     let pdf = if format == SignFormat::Pdf {
         let data = std::fs::read(input).map_err(|e| read_failure(input, e))?;
         // Refuse a file that is not a PDF we can sign before any PIN is spent.

@@ -108,6 +108,27 @@ pub fn check_writable(path: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The pre-flight of a command that reads `input` and writes `out`, before the card is used (so
+/// no PIN is spent on a run that cannot finish): `input` opens for reading, `out` is not
+/// `input` (compared as given and canonicalized, so a relative path or a symbolic link to the
+/// input is caught too), and `out` can be written ([`check_writable`]). Returns the input,
+/// open.
+pub fn check_input_output(input: &Path, out: &Path) -> Result<fs::File, Failure> {
+    let file = fs::File::open(input)
+        .map_err(|e| Failure::new(exit::FAILURE, t(Msg::CannotRead(input, &e))))?;
+    let same = input == out
+        || matches!(
+            (fs::canonicalize(input), fs::canonicalize(out)),
+            (Ok(a), Ok(b)) if a == b
+        );
+    if same {
+        return Err(Failure::new(exit::USAGE, t(Msg::SameFile)));
+    }
+    // A symbolic link, FIFO, device... is refused, and the directory must take a new file.
+    check_writable(out)?;
+    Ok(file)
+}
+
 /// Writes `bytes` to `path` through a temporary file and a rename, refusing a special file;
 /// owner-only on Unix when `private`.
 pub fn write(path: &Path, bytes: &[u8], private: bool) -> Result<(), Failure> {
@@ -165,6 +186,38 @@ pub fn prepare_dir(dir: &Path, files: &[String]) -> Result<(), Failure> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pre_flight_refuses_a_missing_input_the_input_itself_and_a_special_output() {
+        let d = tempfile::tempdir().unwrap();
+        let input = d.path().join("in");
+        fs::write(&input, b"data").unwrap();
+        // Missing input: a failure to read, nothing created.
+        let missing = d.path().join("missing");
+        let out = d.path().join("out");
+        let e = check_input_output(&missing, &out).unwrap_err();
+        assert_eq!(e.code, exit::FAILURE);
+        assert!(!out.exists());
+        // The same file, as given, through a symbolic link, and through `..`.
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        let dotted = d.path().join("sub");
+        fs::create_dir(&dotted).unwrap();
+        for o in [input.clone(), link, dotted.join("..").join("in")] {
+            let e = check_input_output(&input, &o).unwrap_err();
+            assert_eq!(e.code, exit::USAGE, "{o:?}");
+        }
+        assert_eq!(fs::read(&input).unwrap(), b"data");
+        // An output that is a directory is refused too.
+        assert!(check_input_output(&input, &dotted).is_err());
+        // A fresh output: the input comes back open, and nothing is left behind.
+        let mut f = check_input_output(&input, &out).unwrap();
+        let mut read = String::new();
+        std::io::Read::read_to_string(&mut f, &mut read).unwrap();
+        assert_eq!(read, "data");
+        assert!(!out.exists());
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 3);
+    }
 
     #[test]
     fn a_symlink_is_refused_and_left_alone() {

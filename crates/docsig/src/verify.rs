@@ -693,3 +693,66 @@ fn chain(
     }
     report
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::Decode;
+
+    const SHA256: &str = "300d06096086480165030402010500";
+    const SHA1: &str = "300906052b0e03021a0500";
+
+    /// An `RSASSA-PSS` algorithm identifier whose parameters are `params` (hex of the DER of
+    /// the `RSASSA-PSS-params` SEQUENCE), or none.
+    fn pss(params: Option<&str>) -> spki::AlgorithmIdentifierOwned {
+        spki::AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10"),
+            parameters: params.map(|h| der::Any::from_der(&hex::decode(h).unwrap()).unwrap()),
+        }
+    }
+
+    /// DER of a TLV with a one-byte length.
+    fn tlv(tag: u8, content: &str) -> String {
+        format!("{tag:02x}{:02x}{content}", content.len() / 2)
+    }
+
+    /// `RSASSA-PSS-params` with these hash and MGF1 hash identifiers and an optional explicit
+    /// salt length (omitted means the default, 20).
+    fn params(hash: &str, mgf1_hash: &str, salt: Option<u8>) -> String {
+        let mgf1 = tlv(0x30, &format!("06092a864886f70d010108{mgf1_hash}"));
+        let mut body = tlv(0xA0, hash) + &tlv(0xA1, &mgf1);
+        if let Some(s) = salt {
+            body += &tlv(0xA2, &format!("0201{s:02x}"));
+        }
+        tlv(0x30, &body)
+    }
+
+    #[test]
+    fn pss_sha256_salt_reads_declared_parameters_and_refuses_others() {
+        // Absent parameters: SHA-1 by definition, refused.
+        let e = pss_sha256_salt(&pss(None)).unwrap_err();
+        assert!(e.contains("SHA-1"), "{e}");
+        // An empty SEQUENCE: every field at its default (SHA-1, MGF1-SHA-1), refused.
+        assert!(pss_sha256_salt(&pss(Some("3000"))).is_err());
+        // SHA-1 declared explicitly, and SHA-256 with MGF1-SHA-1: refused.
+        assert!(pss_sha256_salt(&pss(Some(&params(SHA1, SHA1, Some(20))))).is_err());
+        let e = pss_sha256_salt(&pss(Some(&params(SHA256, SHA1, Some(32))))).unwrap_err();
+        assert!(e.contains("only SHA-256 with MGF1-SHA-256"), "{e}");
+        // SHA-256 with MGF1-SHA-256: the salt as declared, 20 when omitted.
+        assert_eq!(
+            pss_sha256_salt(&pss(Some(&params(SHA256, SHA256, Some(32))))),
+            Ok(32)
+        );
+        assert_eq!(
+            pss_sha256_salt(&pss(Some(&params(SHA256, SHA256, None)))),
+            Ok(20)
+        );
+        assert_eq!(
+            pss_sha256_salt(&pss(Some(&params(SHA256, SHA256, Some(64))))),
+            Ok(64)
+        );
+        // Not RSASSA-PSS-params at all: a clear error, no panic.
+        let e = pss_sha256_salt(&pss(Some("0500"))).unwrap_err();
+        assert!(e.contains("malformed"), "{e}");
+    }
+}

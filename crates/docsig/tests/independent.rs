@@ -511,3 +511,121 @@ fn openssl_signers_with_forbidding_certificates_are_refused() {
         assert_eq!(r.verdict, want, "{name}: {}", r.detail);
     }
 }
+
+/// `openssl cms -sign` with RSASSA-PSS: SHA-256 and MGF1-SHA-256 with the salt length 32 (the
+/// card's) or 20 (another declared length) verify; SHA-1 in the PSS parameters is a clear
+/// refusal (`unsupported_algorithm`), never `valid`; a signature with one bit changed is
+/// `bad_signature`.
+#[test]
+fn openssl_rsassa_pss_signatures_verify_with_their_declared_parameters() {
+    use mynacard_docsig::{verify_cms, Trust, Verdict};
+    let Some(openssl) = tool("openssl", &["version"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let content = write(d, "content.txt", CONTENT);
+    let ca_pem = std::fs::read(fixture("test-ca.pem")).unwrap();
+    let ca = Certificate::from_der(&der::pem::decode_vec(&ca_pem).unwrap().1).unwrap();
+    let trust = Trust {
+        extra_anchors: vec![ca],
+        ..Trust::default()
+    };
+    // An RSA signer under the test CA.
+    let (ok, text) = run(
+        "openssl req (RSA signer)",
+        Command::new(&openssl)
+            .args(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj"])
+            .arg("/O=mynacard-docsig-TEST/CN=pss-signer")
+            .arg("-keyout")
+            .arg(d.join("pss.key"))
+            .arg("-out")
+            .arg(d.join("pss.csr")),
+    );
+    assert!(ok, "{text}");
+    let cnf = write(
+        d,
+        "pss.cnf",
+        b"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+    );
+    let (ok, text) = run(
+        "openssl x509 -req",
+        Command::new(&openssl)
+            .args([
+                "x509",
+                "-req",
+                "-set_serial",
+                "11",
+                "-days",
+                "30",
+                "-sha256",
+            ])
+            .arg("-in")
+            .arg(d.join("pss.csr"))
+            .arg("-CA")
+            .arg(fixture("test-ca.pem"))
+            .arg("-CAkey")
+            .arg(fixture("test-ca.key"))
+            .arg("-extfile")
+            .arg(&cnf)
+            .arg("-out")
+            .arg(d.join("pss.pem")),
+    );
+    assert!(ok, "{text}");
+    let sign = |name: &str, md: &str, keyopts: &[&str]| -> Vec<u8> {
+        let out = d.join(format!("{name}.p7s"));
+        let mut cmd = Command::new(&openssl);
+        cmd.args(["cms", "-sign", "-binary", "-outform", "DER", "-md", md])
+            .arg("-in")
+            .arg(&content)
+            .arg("-signer")
+            .arg(d.join("pss.pem"))
+            .arg("-inkey")
+            .arg(d.join("pss.key"))
+            .args(["-keyopt", "rsa_padding_mode:pss"]);
+        for k in keyopts {
+            cmd.args(["-keyopt", k]);
+        }
+        let (ok, text) = run(
+            &format!("openssl cms -sign ({name})"),
+            cmd.arg("-out").arg(&out),
+        );
+        assert!(ok, "{text}");
+        std::fs::read(out).unwrap()
+    };
+    let salt32 = sign("salt32", "sha256", &["rsa_pss_saltlen:32"]);
+    let r = verify_cms(&salt32, Some(CONTENT), &trust);
+    assert_eq!(r.verdict, Verdict::Valid, "salt 32: {}", r.detail);
+    let salt20 = sign("salt20", "sha256", &["rsa_pss_saltlen:20"]);
+    let r = verify_cms(&salt20, Some(CONTENT), &trust);
+    assert_eq!(r.verdict, Verdict::Valid, "salt 20: {}", r.detail);
+    // Salt 20 verifies only if the declared length is read: the card's exact check (salt 32)
+    // refuses it.
+    // SHA-1 in the PSS parameters: the mask generation alone, and hash and mask generation.
+    for (name, md, opts) in [
+        (
+            "mgf1-sha1",
+            "sha256",
+            &["rsa_pss_saltlen:32", "rsa_mgf1_md:sha1"][..],
+        ),
+        ("sha1", "sha1", &["rsa_pss_saltlen:20"][..]),
+    ] {
+        let cms = sign(name, md, opts);
+        let r = verify_cms(&cms, Some(CONTENT), &trust);
+        assert_eq!(
+            r.verdict,
+            Verdict::UnsupportedAlgorithm,
+            "{name}: {}",
+            r.detail
+        );
+    }
+    // One bit of the signature value changed (it ends the DER: no unsigned attributes).
+    let mut tampered = salt20.clone();
+    *tampered.last_mut().unwrap() ^= 0x01;
+    let r = verify_cms(&tampered, Some(CONTENT), &trust);
+    assert_eq!(r.verdict, Verdict::BadSignature, "tampered: {}", r.detail);
+    let mut tampered = salt32;
+    *tampered.last_mut().unwrap() ^= 0x01;
+    let r = verify_cms(&tampered, Some(CONTENT), &trust);
+    assert_eq!(r.verdict, Verdict::BadSignature, "tampered: {}", r.detail);
+}

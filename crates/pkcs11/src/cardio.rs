@@ -1,16 +1,19 @@
 //! Every call into the `mynacard` library's card API, in one small module, so that a change of
 //! the library's API (for example per-application handles) is adapted here only.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "sim")]
+use std::path::PathBuf;
 
+#[cfg(feature = "sim")]
 use mynacard::applets::Aid;
 use mynacard::cert::{CertKind, Certificate};
 use mynacard::credential::{AuthPin, CredentialError, Rule, SignaturePassword};
 use mynacard::crypto::PublicKey;
 use mynacard::pin::{PinKind, PinStatus};
 use mynacard::sign::{KeyKind, SignOptions, SignatureScheme, ToSign, Verification};
-use mynacard::transport::{mask_command, Exchange, Transport, TransportCaps, TransportError};
+#[cfg(feature = "sim")]
+use mynacard::transport::{Exchange, FileLog, TransportCaps};
+use mynacard::transport::{Transport, TransportError};
 use mynacard::{Card, Error, LastTry};
 
 /// A card connection: the library's [`Card`] over the module's [`Link`].
@@ -41,8 +44,8 @@ impl SharedSim {
 }
 
 // Not a `Wrapper`: the inner transport is reached through the mutex, so there is no reference
-// to hand out; every method is forwarded here, and `file_log_forwards_every_transport_method`
-// checks the layer below.
+// to hand out; every method is forwarded here, and the library's
+// `file_log_forwards_every_transport_method` checks the layer below (`transport::FileLog`).
 #[cfg(feature = "sim")]
 impl Transport for SharedSim {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -100,7 +103,7 @@ impl mynacard::transport::Wrapper for Link {
 pub(crate) fn release_lock(card: &Conn) {
     match card.session().transport() {
         #[cfg(feature = "sim")]
-        Link::Sim(t) => t.lock().inner.release_lock(),
+        Link::Sim(t) => t.lock().get_mut().release_lock(),
         Link::Other(_) => {}
     }
 }
@@ -355,10 +358,7 @@ pub(crate) fn connect(backend: &Backend) -> Result<Conn, String> {
         Backend::Sim { state, log } => {
             let card = mynacard::sim::VirtualCard::open(state).map_err(|e| e.to_string())?;
             Ok(Card::new(Link::Sim(SharedSim(Box::new(
-                std::sync::Mutex::new(FileLog {
-                    inner: card,
-                    path: log.clone(),
-                }),
+                std::sync::Mutex::new(FileLog::new(card, log.clone())),
             )))))
         }
         #[cfg(feature = "pcsc")]
@@ -402,138 +402,4 @@ pub(crate) fn pcsc_readers() -> Vec<(String, Conn)> {
             Some((r, conn))
         })
         .collect()
-}
-
-/// A transport that appends each exchange to a file: the command with the data of
-/// PIN-carrying commands masked, and only the length and status word of the answer (never its
-/// data). For counting exchanges (`MYNACARD_SIM_LOG`). Power removal is logged as a line
-/// `# unpower`, which is not an exchange. Without a path, nothing is logged.
-#[cfg_attr(not(feature = "sim"), allow(dead_code))]
-pub(crate) struct FileLog<T> {
-    inner: T,
-    path: Option<PathBuf>,
-}
-
-/// Appends a line to the log, creating it readable and writable by its owner only (`0600` on
-/// Unix): it shows which commands were sent and when, which is nobody else's business.
-#[cfg_attr(not(feature = "sim"), allow(dead_code))]
-fn append(path: Option<&Path>, line: impl FnOnce() -> String) {
-    let Some(path) = path else {
-        return;
-    };
-    let mut o = std::fs::OpenOptions::new();
-    o.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    if let Ok(mut f) = o.open(path) {
-        let _ = writeln!(f, "{}", line());
-    }
-}
-
-impl<T: Transport> mynacard::transport::Wrapper for FileLog<T> {
-    type Inner = T;
-    fn inner(&self) -> &T {
-        &self.inner
-    }
-    fn inner_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let r = self.inner.transmit(command);
-        append(self.path.as_deref(), || {
-            let answer = match &r {
-                Ok(b) if b.len() >= 2 => format!(
-                    "{:02X}{:02X} ({} bytes)",
-                    b[b.len() - 2],
-                    b[b.len() - 1],
-                    b.len() - 2
-                ),
-                Ok(b) => format!("malformed ({} bytes)", b.len()),
-                Err(e) => format!("error: {e}"),
-            };
-            let masked = mask_command(command);
-            let shown: String = masked.iter().take(16).map(|b| format!("{b:02X}")).collect();
-            format!("{shown} -> {answer}")
-        });
-        r
-    }
-    // Everything else (transactions, sharing, the discovery's selection) is forwarded by
-    // `Wrapper`'s defaults.
-    fn unpower(&mut self) -> Result<(), TransportError> {
-        let r = self.inner.unpower();
-        append(self.path.as_deref(), || "# unpower".into());
-        r
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A transport whose every optional method answers something other than the default.
-    struct Distinct;
-
-    impl Transport for Distinct {
-        fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
-            Ok(vec![0x90, 0x00])
-        }
-        fn caps(&self) -> TransportCaps {
-            TransportCaps {
-                extended_length: false,
-            }
-        }
-        fn begin_transaction(&mut self) -> Result<(), TransportError> {
-            Err(TransportError::Backend("begin".into()))
-        }
-        fn unpower(&mut self) -> Result<(), TransportError> {
-            Err(TransportError::Backend("unpower".into()))
-        }
-        fn shared(&self) -> bool {
-            true
-        }
-        fn prior_exchanges(&self) -> Vec<Exchange> {
-            vec![Exchange::new(
-                &[0x00, 0xA4, 0x04, 0x0C],
-                Ok(vec![0x90, 0x00]),
-            )]
-        }
-        fn selected_on_open(&self) -> Option<Aid> {
-            Some(mynacard::applets::JPKI)
-        }
-        fn selection_kept(&self) -> bool {
-            true
-        }
-    }
-
-    #[test]
-    fn file_log_forwards_every_transport_method() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("log");
-        let mut t = FileLog {
-            inner: Distinct,
-            path: Some(path.clone()),
-        };
-        assert_eq!(
-            t.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]).unwrap(),
-            [0x90, 0x00]
-        );
-        assert!(!t.caps().extended_length);
-        assert!(t.begin_transaction().is_err());
-        assert!(t.unpower().is_err());
-        assert!(t.shared());
-        assert_eq!(t.prior_exchanges(), Distinct.prior_exchanges());
-        assert_eq!(t.selected_on_open(), Some(mynacard::applets::JPKI));
-        assert!(t.selection_kept());
-        let log = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(log, "0084000008 -> 9000 (0 bytes)\n# unpower\n");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600, "the log is its owner's only");
-        }
-    }
 }

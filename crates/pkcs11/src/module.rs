@@ -450,15 +450,30 @@ fn token_label(key: Key) -> &'static str {
     }
 }
 
-fn object_label(key: Key, kind: ObjKind) -> &'static str {
-    match (key, kind) {
-        (Key::Auth, ObjKind::Cert) => "利用者証明用電子証明書 User authentication certificate",
-        (Key::Auth, ObjKind::CaCert) => "利用者証明用CA証明書 User authentication CA certificate",
-        (Key::Auth, _) => "利用者証明用鍵 User authentication key",
-        (Key::Sign, ObjKind::Cert) => "署名用電子証明書 Digital signature certificate",
-        (Key::Sign, ObjKind::CaCert) => "署名用CA証明書 Digital signature CA certificate",
-        (Key::Sign, _) => "署名用鍵 Digital signature key",
-    }
+/// `CKA_LABEL` (a variable-length UTF-8 attribute, so no byte limit): the card's word for the
+/// object, in Japanese, from the library (`CertKind::name`, `KeyKind::name`), then an English
+/// one. The public key carries its private key's label, as OpenSC's JPKI emulation does.
+fn object_label(key: Key, kind: ObjKind) -> String {
+    use mynacard::cert::CertKind;
+    use mynacard::sign::KeyKind;
+    let ja = |c: CertKind| c.name(mynacard::Lang::Ja).to_owned();
+    let (ja, en) = match (key, kind) {
+        (Key::Auth, ObjKind::Cert) => (ja(CertKind::Auth), "User authentication certificate"),
+        (Key::Auth, ObjKind::CaCert) => {
+            (ja(CertKind::AuthCa), "User authentication CA certificate")
+        }
+        (Key::Auth, _) => (
+            KeyKind::Auth.name(mynacard::Lang::Ja),
+            "User authentication key",
+        ),
+        (Key::Sign, ObjKind::Cert) => (ja(CertKind::Sign), "Digital signature certificate"),
+        (Key::Sign, ObjKind::CaCert) => (ja(CertKind::SignCa), "Digital signature CA certificate"),
+        (Key::Sign, _) => (
+            KeyKind::Sign.name(mynacard::Lang::Ja),
+            "Digital signature key",
+        ),
+    };
+    format!("{ja} {en}")
 }
 
 /// `CKA_ID`: `01` for the user-authentication key and certificate, `02` for the signature key
@@ -1427,6 +1442,59 @@ mod tests {
         m.card_event(&CardEvent::ReaderRemoved { reader: "R".into() });
         assert_eq!(events(&mut m), [0, 1]);
         assert!(m.slot_list(true).is_empty());
+    }
+
+    #[test]
+    fn object_labels_take_the_card_words_from_the_library() {
+        use mynacard::cert::CertKind;
+        use mynacard::sign::KeyKind;
+        use mynacard::Lang;
+        let cases = [
+            (
+                Key::Auth,
+                ObjKind::Cert,
+                CertKind::Auth.name(Lang::Ja).to_owned(),
+            ),
+            (
+                Key::Auth,
+                ObjKind::CaCert,
+                CertKind::AuthCa.name(Lang::Ja).to_owned(),
+            ),
+            (Key::Auth, ObjKind::Private, KeyKind::Auth.name(Lang::Ja)),
+            (Key::Auth, ObjKind::Public, KeyKind::Auth.name(Lang::Ja)),
+            (
+                Key::Sign,
+                ObjKind::Cert,
+                CertKind::Sign.name(Lang::Ja).to_owned(),
+            ),
+            (
+                Key::Sign,
+                ObjKind::CaCert,
+                CertKind::SignCa.name(Lang::Ja).to_owned(),
+            ),
+            (Key::Sign, ObjKind::Private, KeyKind::Sign.name(Lang::Ja)),
+            (Key::Sign, ObjKind::Public, KeyKind::Sign.name(Lang::Ja)),
+        ];
+        for (key, kind, ja) in cases {
+            let l = object_label(key, kind);
+            assert!(l.starts_with(&format!("{ja} ")), "{l}");
+            assert!(l.len() > ja.len() + 1, "{l}");
+        }
+        // The certificates' labels are unchanged by taking the words from the library.
+        assert_eq!(
+            object_label(Key::Sign, ObjKind::Cert),
+            format!(
+                "{} Digital signature certificate",
+                CertKind::Sign.name(Lang::Ja)
+            )
+        );
+        assert_eq!(
+            object_label(Key::Auth, ObjKind::CaCert),
+            format!(
+                "{} User authentication CA certificate",
+                CertKind::AuthCa.name(Lang::Ja)
+            )
+        );
     }
 
     #[test]

@@ -560,9 +560,15 @@ fn the_ca_certificates_are_public_authority_objects_on_their_own_tokens() {
         assert!(*token && !*private && !*trusted);
         let label = String::from_utf8(label.clone()).unwrap();
         let (ja, en) = if slot == auth {
-            ("利用者証明用CA証明書", "User authentication CA certificate")
+            (
+                "利用者証明用電子証明書の発行者(CA)証明書",
+                "User authentication CA certificate",
+            )
         } else {
-            ("署名用CA証明書", "Digital signature CA certificate")
+            (
+                "署名用電子証明書の発行者(CA)証明書",
+                "Digital signature CA certificate",
+            )
         };
         assert!(label.contains(ja) && label.contains(en), "{label}");
         use der::Encode;

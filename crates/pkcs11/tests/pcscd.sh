@@ -114,7 +114,7 @@ fi
 # does it: its certificate, public key and CA certificate. (Naming the token by its label
 # instead adds the token info's counter read.)
 n0=$(exchanges)
-if out=$(p11 --slot 0 -O 2>&1) && grep -q "利用者証明用CA証明書" <<<"$out" &&
+if out=$(p11 --slot 0 -O 2>&1) && grep -q "利用者証明用電子証明書の発行者(CA)証明書" <<<"$out" &&
     grep -qi "Public Key Object" <<<"$out"; then
     n=$(($(exchanges) - n0))
     echo "EXCHANGES  pkcs11-tool -O (authentication token) through pcscd: $n"

@@ -77,7 +77,7 @@ if need pkcs11-tool openssl python3; then
     out=$(p11 --slot 0 -O 2>&1)
     if grep -q "Public Key Object; RSA 2048 bits" <<<"$out" &&
         grep -q "label: *利用者証明用電子証明書 User authentication certificate" <<<"$out" &&
-        grep -A4 "label: *利用者証明用CA証明書 User authentication CA certificate" <<<"$out" | grep -q "ID: *03"; then
+        grep -A4 "label: *利用者証明用電子証明書の発行者(CA)証明書 User authentication CA certificate" <<<"$out" | grep -q "ID: *03"; then
         n=$(exchanges)
         if [ "$n" -le 3 ]; then
             pass "pkcs11-tool -O: certificate, RSA 2048-bit public key and CA certificate before login, $n exchanges"
@@ -90,7 +90,7 @@ if need pkcs11-tool openssl python3; then
     # The signature token before login: its CA certificate (ID 04) and nothing else.
     out=$(p11 --slot 1 -O 2>&1)
     if [ "$(grep -c "Object" <<<"$out")" -eq 1 ] &&
-        grep -A4 "label: *署名用CA証明書 Digital signature CA certificate" <<<"$out" | grep -q "ID: *04"; then
+        grep -A4 "label: *署名用電子証明書の発行者(CA)証明書 Digital signature CA certificate" <<<"$out" | grep -q "ID: *04"; then
         pass "pkcs11-tool -O: signature token shows only its CA certificate before login"
     else
         fail "signature token before login: $out"
@@ -202,7 +202,7 @@ fi
 if need p11tool; then
     out=$(p11tool --provider "$MODULE" --list-all "pkcs11:token=%E5%88%A9%E7%94%A8%E8%80%85%E8%A8%BC%E6%98%8E%E7%94%A8%20User%20Auth" 2>&1)
     if grep -q "Type: X.509 Certificate" <<<"$out" && grep -q "Type: Public key" <<<"$out" &&
-        grep -A3 "Label: 利用者証明用CA証明書" <<<"$out" | grep -q "CKA_CERTIFICATE_CATEGORY=CA"; then
+        grep -A3 "Label: 利用者証明用電子証明書の発行者(CA)証明書" <<<"$out" | grep -q "CKA_CERTIFICATE_CATEGORY=CA"; then
         pass "p11tool --list-all: certificate, public key, and the CA certificate flagged CA"
     else
         fail "p11tool --list-all: $out"
@@ -217,8 +217,8 @@ if need modutil certutil; then
     certutil -N -d "sql:$db" --empty-password >/dev/null 2>&1
     if modutil -dbdir "sql:$db" -add mynacard -libfile "$MODULE" -force >/dev/null 2>&1 &&
         out=$(certutil -L -h all -d "sql:$db" 2>&1) && grep -q "利用者証明用 User Auth:利用者証明用電子証明書" <<<"$out" &&
-        grep -qE "利用者証明用 User Auth:利用者証明用CA証明書 User authentication CA certificate +,, *$" <<<"$out" &&
-        grep -qE "署名用 Digital Signature:署名用CA証明書 Digital signature CA certificate +,, *$" <<<"$out"; then
+        grep -qE "利用者証明用 User Auth:利用者証明用電子証明書の発行者\(CA\)証明書 User authentication CA certificate +,, *$" <<<"$out" &&
+        grep -qE "署名用 Digital Signature:署名用電子証明書の発行者\(CA\)証明書 Digital signature CA certificate +,, *$" <<<"$out"; then
         # NSS lists the CA certificates of both tokens before any login, with empty trust flags
         # (",,"); the module marks them CKA_TRUSTED false and gives no NSS trust objects.
         pass "NSS modutil -add + certutil -L -h all: the authentication certificate and both CA certificates (untrusted)"

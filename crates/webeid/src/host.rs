@@ -7,8 +7,6 @@
 //! connection, [`finish`] unpowers it), so no PIN stays verified.
 
 #[cfg(feature = "sim")]
-use std::io::Write;
-#[cfg(feature = "sim")]
 use std::path::{Path, PathBuf};
 
 use base64ct::{Base64, Encoding};
@@ -17,9 +15,9 @@ use mynacard::credential::{AuthPin, CredentialError, SignaturePassword};
 use mynacard::crypto::HashAlgorithm;
 use mynacard::pin::PinKind;
 use mynacard::sign::{KeyKind, SignOptions, SignatureScheme, ToSign, Verification};
-use mynacard::transport::Transport;
 #[cfg(feature = "sim")]
-use mynacard::transport::{mask_command, TransportCaps, TransportError};
+use mynacard::transport::FileLog;
+use mynacard::transport::Transport;
 use mynacard::{Card, Error, Lang, LastTry};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
@@ -331,7 +329,7 @@ pub fn open_card() -> Result<Conn, WebEidError> {
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
         let t: Box<dyn Transport + Send> = match log {
-            Some(path) => Box::new(FileLog { inner: card, path }),
+            Some(path) => Box::new(FileLog::new(card, Some(path))),
             None => Box::new(card),
         };
         return Ok(Card::new(t));
@@ -351,62 +349,4 @@ pub fn open_card() -> Result<Conn, WebEidError> {
     Err(WebEidError::fatal(
         "no card: set MYNACARD_SIM_STATE for the virtual card, or build with feature pcsc for a reader",
     ))
-}
-
-/// A transport that appends each exchange to a file, for counting them: the command (PIN data
-/// masked by the library's `mask_command`, at most 16 bytes shown) and the answer's length and
-/// status word, never its data. Power removal is a line `# unpower`, not an exchange.
-#[cfg(feature = "sim")]
-struct FileLog<T> {
-    inner: T,
-    path: PathBuf,
-}
-
-#[cfg(feature = "sim")]
-fn append(path: &Path, line: &str) {
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        let _ = writeln!(f, "{line}");
-    }
-}
-
-#[cfg(feature = "sim")]
-impl<T: Transport> Transport for FileLog<T> {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let r = self.inner.transmit(command);
-        let answer = match &r {
-            Ok(b) if b.len() >= 2 => format!(
-                "{:02X}{:02X} ({} bytes)",
-                b[b.len() - 2],
-                b[b.len() - 1],
-                b.len() - 2
-            ),
-            Ok(b) => format!("malformed ({} bytes)", b.len()),
-            Err(e) => format!("error: {e}"),
-        };
-        let masked = mask_command(command);
-        let shown: String = masked.iter().take(16).map(|b| format!("{b:02X}")).collect();
-        append(&self.path, &format!("{shown} -> {answer}"));
-        r
-    }
-    fn caps(&self) -> TransportCaps {
-        self.inner.caps()
-    }
-    fn begin_transaction(&mut self) -> Result<(), TransportError> {
-        self.inner.begin_transaction()
-    }
-    fn end_transaction(&mut self) {
-        self.inner.end_transaction()
-    }
-    fn unpower(&mut self) -> Result<(), TransportError> {
-        let r = self.inner.unpower();
-        append(&self.path, "# unpower");
-        r
-    }
-    fn shared(&self) -> bool {
-        self.inner.shared()
-    }
 }

@@ -42,6 +42,13 @@ fn handshake_then_a_token_the_validator_accepts_in_six_exchanges() {
     let x = w.exchanges();
     assert_eq!(x.len(), 6, "{x:#?}");
     assert_eq!((w.verifies_with_data(), w.signs(), w.unpowers()), (1, 1, 1));
+    // The exchange log (the library's `FileLog`) is its owner's only, as the PKCS#11 module's.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&w.log).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "MYNACARD_SIM_LOG is {mode:o}");
+    }
     // The dialog named the origin, what is asked, the PIN (the library's name) and the tries.
     let d = w.descriptions();
     assert_eq!(d.len(), 1);
