@@ -181,6 +181,23 @@ fn is_test_cfg(attr: &[Tok]) -> bool {
         && !attr.iter().any(|t| ident(Some(t)) == Some("not"))
 }
 
+/// When `t[i]` starts a test-only attribute (`#[cfg(test)]`), the index just after the item it
+/// makes test-only (its further attributes and the item itself skipped).
+fn test_item_end(t: &[Tok], i: usize) -> Option<usize> {
+    if t.get(i) != Some(&Tok::Punct('#')) || t.get(i + 1) != Some(&Tok::Punct('[')) {
+        return None;
+    }
+    let close = close_of(t, i + 1);
+    if !is_test_cfg(&t[(i + 2).min(close)..close.saturating_sub(1)]) {
+        return None;
+    }
+    let mut j = close;
+    while t.get(j) == Some(&Tok::Punct('#')) {
+        j = close_of(t, j + 1);
+    }
+    Some(item_end(t, j))
+}
+
 /// The index just after the bracket that closes the one at `t[i]`.
 fn close_of(t: &[Tok], i: usize) -> usize {
     let mut depth = 0usize;
@@ -314,18 +331,7 @@ fn named_paths(src: &str, module: &[String]) -> Vec<Named> {
         let here = stack.last().unwrap().0.clone();
         match &t[i] {
             Tok::Punct('#') if t.get(i + 1) == Some(&Tok::Punct('[')) => {
-                let close = close_of(&t, i + 1);
-                let attr = &t[(i + 2).min(close)..close.saturating_sub(1)];
-                if is_test_cfg(attr) {
-                    // Skip further attributes, then the item.
-                    let mut j = close;
-                    while t.get(j) == Some(&Tok::Punct('#')) {
-                        j = close_of(&t, j + 1);
-                    }
-                    i = item_end(&t, j);
-                } else {
-                    i = close;
-                }
+                i = test_item_end(&t, i).unwrap_or_else(|| close_of(&t, i + 1));
                 continue;
             }
             Tok::Ident(k) if k == "mod" => {
@@ -791,17 +797,9 @@ fn tokens_without_tests(src: &str) -> Vec<Tok> {
     let mut out = Vec::with_capacity(t.len());
     let mut i = 0;
     while i < t.len() {
-        if t[i] == Tok::Punct('#') && t.get(i + 1) == Some(&Tok::Punct('[')) {
-            let close = close_of(&t, i + 1);
-            let attr = &t[(i + 2).min(close)..close.saturating_sub(1)];
-            if is_test_cfg(attr) {
-                let mut j = close;
-                while t.get(j) == Some(&Tok::Punct('#')) {
-                    j = close_of(&t, j + 1);
-                }
-                i = item_end(&t, j);
-                continue;
-            }
+        if let Some(end) = test_item_end(&t, i) {
+            i = end;
+            continue;
         }
         out.push(t[i].clone());
         i += 1;

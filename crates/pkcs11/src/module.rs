@@ -1118,14 +1118,11 @@ impl Module {
         Ok(())
     }
 
-    pub(crate) fn sign_init(
-        &mut self,
-        h: CK_SESSION_HANDLE,
-        mechanism: CK_MECHANISM_TYPE,
-        has_parameter: bool,
-        obj: CK_OBJECT_HANDLE,
-    ) -> R<()> {
-        if self.session(h)?.sign.is_some() || self.session(h)?.pss.is_some() {
+    /// The checks every `C_SignInit` makes first: no operation active in the session, and
+    /// `obj` a private key. The key's slot.
+    fn signing_key(&mut self, h: CK_SESSION_HANDLE, obj: CK_OBJECT_HANDLE) -> R<CK_SLOT_ID> {
+        let s = self.session(h)?;
+        if s.sign.is_some() || s.pss.is_some() {
             return Err(CKR_OPERATION_ACTIVE);
         }
         let (slot, kind) = self.object(h, obj).map_err(|e| {
@@ -1138,6 +1135,17 @@ impl Module {
         if kind != ObjKind::Private {
             return Err(CKR_KEY_FUNCTION_NOT_PERMITTED);
         }
+        Ok(slot)
+    }
+
+    pub(crate) fn sign_init(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+        has_parameter: bool,
+        obj: CK_OBJECT_HANDLE,
+    ) -> R<()> {
+        let slot = self.signing_key(h, obj)?;
         if !MECHANISMS.contains(&mechanism) {
             return Err(CKR_MECHANISM_INVALID);
         }
@@ -1243,22 +1251,7 @@ impl Module {
         params: Option<PssParams>,
         obj: CK_OBJECT_HANDLE,
     ) -> R<()> {
-        {
-            let s = self.session(h)?;
-            if s.sign.is_some() || s.pss.is_some() {
-                return Err(CKR_OPERATION_ACTIVE);
-            }
-        }
-        let (slot, kind) = self.object(h, obj).map_err(|e| {
-            if e == CKR_OBJECT_HANDLE_INVALID {
-                CKR_KEY_HANDLE_INVALID
-            } else {
-                e
-            }
-        })?;
-        if kind != ObjKind::Private {
-            return Err(CKR_KEY_FUNCTION_NOT_PERMITTED);
-        }
+        let slot = self.signing_key(h, obj)?;
         if !is_pss(mechanism) {
             return Err(CKR_MECHANISM_INVALID);
         }
