@@ -138,7 +138,7 @@ pub fn write(path: &Path, bytes: &[u8], private: bool) -> Result<(), Failure> {
     })
 }
 
-/// As [`write`], with the content written by `fill` (for output streamed as it is made): the
+/// As [`write()`], with the content written by `fill` (for output streamed as it is made): the
 /// temporary file is removed and the target left alone when `fill` fails.
 pub fn write_with<T>(
     path: &Path,
