@@ -68,6 +68,7 @@ use crate::applets::Aid;
 use crate::card::{Card, LastTry};
 use crate::credential::{AuthPin, Pin, SignaturePassword};
 use crate::error::{Advice, Error, ResetError};
+use crate::lang::Lang;
 use crate::pin::{KeyRef, PinKind, PinStatus, RefStatus, RetryState};
 use crate::session::{sfi_refused, Session};
 use crate::transport::{Transport, TransportError};
@@ -185,6 +186,14 @@ pub trait ResetAuthority {
     /// What this terminal is, for messages (never a key).
     fn describe(&self) -> String;
 
+    /// What this terminal is, in `lang`, for a person reading it (never a key). The default is
+    /// [`ResetAuthority::describe`] in every language: an authority with a Japanese description
+    /// overrides it.
+    fn describe_in(&self, lang: Lang) -> String {
+        let _ = lang;
+        self.describe()
+    }
+
     /// Whether this terminal's route can reset `kind` at all, and what it then demands. `None`
     /// refuses the reset before anything is sent.
     fn route(&self, kind: PinKind) -> Option<Route>;
@@ -213,6 +222,9 @@ pub trait ResetAuthority {
 impl<A: ResetAuthority + ?Sized> ResetAuthority for &mut A {
     fn describe(&self) -> String {
         (**self).describe()
+    }
+    fn describe_in(&self, lang: Lang) -> String {
+        (**self).describe_in(lang)
     }
     fn route(&self, kind: PinKind) -> Option<Route> {
         (**self).route(kind)

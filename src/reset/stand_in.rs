@@ -29,6 +29,7 @@ use super::{ResetAuthority, Route, TerminalChannel};
 use crate::apdu::{ins, Command};
 use crate::applets::{self, Aid};
 use crate::error::{Error, ResetError};
+use crate::lang::Lang;
 use crate::pin::PinKind;
 
 /// Length of the card's challenge.
@@ -104,6 +105,15 @@ impl TerminalRole {
             TerminalRole::MunicipalCounter => "municipal counter",
         }
     }
+
+    /// The role's name in `lang` ([`TerminalRole::name`] is the English).
+    pub const fn name_in(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (TerminalRole::SelfServiceKiosk, Lang::Ja) => "セルフサービス端末",
+            (TerminalRole::MunicipalCounter, Lang::Ja) => "市区町村窓口の端末",
+            (r, Lang::En) => r.name(),
+        }
+    }
 }
 
 /// The stand-in MAC: the first [`MAC_LEN`] bytes of HMAC-SHA256(`key`, `challenge`).
@@ -156,10 +166,20 @@ impl StandInAuthority {
 
 impl ResetAuthority for StandInAuthority {
     fn describe(&self) -> String {
-        format!(
-            "stand-in {} terminal (not the real issuer protocol)",
-            self.role.name()
-        )
+        self.describe_in(Lang::En)
+    }
+
+    fn describe_in(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => format!(
+                "stand-in {} terminal (not the real issuer protocol)",
+                self.role.name()
+            ),
+            Lang::Ja => format!(
+                "代替の{}（実際の発行者プロトコルではありません）",
+                self.role.name_in(lang)
+            ),
+        }
     }
 
     fn route(&self, kind: PinKind) -> Option<Route> {

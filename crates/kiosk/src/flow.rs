@@ -838,7 +838,7 @@ impl<T: Transport> Kiosk<T> {
 
     fn start(&mut self) {
         self.say(text::TITLE.text());
-        let terminal = self.config.authority.describe();
+        let terminal = tr(|l| self.config.authority.describe_in(l));
         self.say(text::terminal_line(&terminal));
         let place = self.config.place;
         self.say(text::place_line(&place));

@@ -412,8 +412,8 @@ pub(crate) fn unreadable_answer(line: Option<usize>, too_long: bool) -> Text {
 }
 
 /// The terminal, at the start.
-pub(crate) fn terminal_line(terminal: &str) -> Text {
-    tr(|l| format!("{}{terminal}", pick(l, "端末: ", "Terminal: ")))
+pub(crate) fn terminal_line(terminal: &Text) -> Text {
+    tr(|l| format!("{}{}", pick(l, "端末: ", "Terminal: "), terminal.get(l)))
 }
 
 /// The place, at the start.

@@ -631,3 +631,15 @@ fn every_step_of_every_route_has_its_own_japanese_and_english_text() {
         ]
     );
 }
+
+#[test]
+fn the_japanese_header_names_the_terminal_in_japanese() {
+    let mut k = machine(KIOSK, Lang::Ja);
+    let (shown, _) = until_question(&mut k);
+    let text = shown_text(&shown);
+    assert!(
+        text.contains("端末: 代替のセルフサービス端末（実際の発行者プロトコルではありません）"),
+        "{text}"
+    );
+    assert!(!text.contains("not the real issuer protocol"), "{text}");
+}
