@@ -22,12 +22,12 @@
 //! | `hash` | 32 bytes | SHA-256 over the row, see below |
 //!
 //! **Never stored**: a PIN (the other PIN, the new PIN, a wrong one), a My Number, a name, an
-//! address, a date of birth, a certificate or anything else read from the card but the PIN
-//! statuses' consequences above. [`Entry`] has no field for any of them, and
-//! [`Trail::append`] refuses an entry whose code fields (`place`, `route`, `outcome`) are not
-//! short codes of the letters `a`–`z`, `_`, `-` and `+`: with no digit allowed, no PIN (every
-//! one holds a digit) and no My Number can be put there by mistake. The station (a reader's
-//! name) is the only free text: at most 256 characters, no control characters.
+//! address, a date of birth, a certificate, or anything else read from the card. [`Entry`] has
+//! no field for any of them, and [`Trail::append`] refuses an entry whose code fields
+//! (`place`, `route`, `outcome`) are not short codes of the letters `a`–`z`, `_`, `-` and `+`:
+//! with no digit allowed, no PIN (every one holds a digit) and no My Number can be put there by
+//! mistake. The station (a reader's name) is the only free text: 1 to 256 characters, no
+//! control characters.
 //!
 //! # The chain
 //!
@@ -47,24 +47,48 @@
 //! prev_hash      32 bytes
 //! ```
 //!
-//! A second table, `head`, holds the number of rows and the last row's hash; it is updated in
-//! the same transaction as the row, so deleting the last rows is detected too. Appends run in an
-//! `IMMEDIATE` transaction (SQLite's write lock taken first), so two stations, or two processes,
-//! appending at once never fork the chain. Triggers refuse `UPDATE` and `DELETE` on the rows, so
-//! an honest mistake cannot change them either.
+//! The hash covers the stored text (the time as written, the PIN kind as its code). A second
+//! table, `head`, holds the number of rows and the last row's hash; it is updated in the same
+//! transaction as the row, so deleting the last rows is detected too. Appends run in an
+//! `IMMEDIATE` transaction (SQLite's write lock taken first, waiting up to 10 s for another
+//! writer), so two stations, or two processes, appending at once never fork the chain.
+//! Triggers refuse `UPDATE` and `DELETE` on the rows, so that an honest mistake cannot change
+//! them either, and the tables are `STRICT` (SQLite refuses a value of the wrong type).
 //!
-//! What the chain does and does not prove: [`verify`] finds any row changed, deleted, inserted
-//! or moved, and a deleted end, by anyone who did not recompute the hashes after it. The chain
-//! has no key: someone who can write the file and recompute every hash from the changed row on
-//! can rewrite history. To detect that too, keep the last hash that `audit verify` prints (it
-//! names the whole history up to then) somewhere the kiosk cannot write, and compare later.
+//! [`verify`] walks the rows in id order and stops at the first that cannot be trusted
+//! ([`AuditError::Broken`] with a [`Break`]): ids must run 1, 2, 3, … (a gap is a deleted row),
+//! each row's fields must give its hash (an edited row), each `prev_hash` must be the previous
+//! row's hash (a row deleted, replaced, inserted or moved before it), and the last row must be
+//! the end the `head` recorded (a deleted end, or rows added outside the trail).
+//!
+//! What the chain does and does not prove: it finds any row changed, deleted, inserted or
+//! moved, and a deleted end, by anyone who did not recompute the hashes. It has no key: someone
+//! who can write the file and knows this format can recompute every hash from a changed row on
+//! and rewrite history. To detect that too, copy the last hash that `audit verify` prints (it
+//! commits to the whole history up to then) somewhere the kiosk cannot write; later, the
+//! export's `hash` of that row must still be the one copied.
 //!
 //! # The file
 //!
 //! [`default_path`]: `mynacard/kiosk-audit.sqlite3` in the user's state directory (or local
 //! data directory). [`Trail::open`] creates the directories (0700 on Unix) and the file (0600
-//! on Unix). The database is marked as the kiosk's (SQLite `application_id`) and versioned
-//! (`user_version` 1); any other file is refused with [`AuditError::NotAudit`], never changed.
+//! on Unix; SQLite gives its journal the same mode). The database is marked as the kiosk's
+//! (SQLite `application_id`) and versioned (`user_version` 1); any other file is refused with
+//! [`AuditError::NotAudit`] and never changed. [`verify`] and [`export`] open it read-only and
+//! never create it.
+//!
+//! SQLite's rollback journal (its default) keeps the trail in one file, which can be copied
+//! and verified elsewhere as it is; WAL mode would let a long `verify` run alongside appends,
+//! but leaves recent rows in a second file. While `verify` or `export` reads (one consistent
+//! snapshot), appends wait for it, up to the same 10 s.
+//!
+//! # The command
+//!
+//! `myna-kiosk audit verify [--db PATH]` prints `N rows, chain intact` and the last hash, exit
+//! 0, or the first bad row and why, exit 1; `myna-kiosk audit export [--db PATH] [--json]`
+//! writes CSV (RFC 4180, a header line) or a JSON array on standard output. A missing file or
+//! one that is not a trail: a message, exit 1; a usage error: exit 2. Messages and help are in
+//! Japanese or English (`--lang ja|en`, else from the locale). See [`cli`].
 
 use std::ffi::OsString;
 use std::fmt;

@@ -135,6 +135,15 @@ fn the_file_is_created_0600_in_new_directories() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o700);
+    // SQLite's journal, while a transaction writes, has the database's mode.
+    let c = Connection::open(&path).unwrap();
+    c.execute_batch("BEGIN IMMEDIATE; UPDATE head SET rows = rows + 1;")
+        .unwrap();
+    let journal = path.with_extension("sqlite3-journal");
+    let mode = std::fs::metadata(&journal).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    c.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(audit::verify(&path).unwrap(), 1);
 }
 
 #[test]
