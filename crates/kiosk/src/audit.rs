@@ -466,11 +466,16 @@ impl Trail {
                     })
                 }
             },
+            // No record of the end: appending would hide a deleted end, so refuse (as
+            // `verify` does, naming the row after the last).
             None => {
+                let last: i64 = tx
+                    .query_row("SELECT coalesce(max(id), 0) FROM audit", [], |r| r.get(0))
+                    .map_err(db("reading the chain's end"))?;
                 return Err(AuditError::Broken {
-                    row: 0,
+                    row: last + 1,
                     why: Break::NoHead,
-                })
+                });
             }
         };
         let id = rows + 1;
@@ -1123,6 +1128,8 @@ fn command(lang: Lang) -> clap::Command {
             .action(clap::ArgAction::Help)
             .help("ヘルプを表示する")
             .help_heading(OPTIONS)
+            // Last, after the global --lang, as in the English help.
+            .display_order(usize::MAX)
     }
     let template = "{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}";
     cmd.about("キオスクの監査記録: ハッシュチェーンを検証する、または書き出す")

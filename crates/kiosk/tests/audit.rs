@@ -253,10 +253,11 @@ fn a_removed_head_is_detected() {
     assert!(matches!(
         trail.append(&entry(3)),
         Err(AuditError::Broken {
+            row: 3,
             why: Break::NoHead,
-            ..
         })
     ));
+    assert_eq!(broken(&path), (3, Break::NoHead), "nothing was appended");
     let (_d, path) = trail_path();
     trail_with(&path, 2);
     tamper(&path, "DROP TABLE head");
@@ -687,6 +688,14 @@ fn a_file_that_is_not_an_audit_trail_is_refused_and_left_alone() {
     ));
     assert!(out.is_empty(), "nothing exported, not even a header");
     assert_eq!(std::fs::read(&text).unwrap(), content);
+    // A few bytes, shorter than SQLite's header.
+    let short = dir.path().join("short");
+    std::fs::write(&short, b"hi\n").unwrap();
+    assert!(matches!(
+        Trail::open(&short),
+        Err(AuditError::NotAudit { .. })
+    ));
+    assert_eq!(std::fs::read(&short).unwrap(), b"hi\n");
     // Another program's SQLite database.
     let other = dir.path().join("other.sqlite3");
     Connection::open(&other)
