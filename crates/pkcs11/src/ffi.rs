@@ -103,6 +103,47 @@ fn abandon(inherited: Option<Module>) {
     }
 }
 
+/// Run when the process exits (or when the module is unloaded, see [`register_exit_hook`]) while
+/// the module is still initialized: the application never called `C_Finalize`. Unpowers every
+/// card this process holds, as `C_Finalize` does, so that a PIN verified for it does not stay
+/// verified on the card after the process is gone. Through pcscd, a connection that dies with
+/// its process is reset warm, which keeps the PIN verified (docs/card.md §3) until pcscd
+/// powers the idle card off, about a second later: another program could use it meanwhile.
+///
+/// It never waits: if another thread holds the module (an `exit()` in the middle of a call),
+/// the module is left alone. A child made by `fork()` leaves the parent's cards alone.
+extern "C" fn finalize_at_exit() {
+    let _ = catch_unwind(|| {
+        if let Ok(mut g) = MODULE.try_lock() {
+            if let Some(mut m) = g.take() {
+                if m.in_its_process() {
+                    m.finalize();
+                } else {
+                    m.abandon();
+                }
+            }
+        }
+    });
+}
+
+/// Registers [`finalize_at_exit`] once per process, at the first `C_Initialize`.
+///
+/// With glibc, `atexit` from a shared object is `__cxa_atexit` with that object's handle (it is
+/// linked from `libc_nonshared.a`), so the handler also runs, and is removed, when the module is
+/// unloaded with `dlclose`: it never runs from unmapped code.
+fn register_exit_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `finalize_at_exit` is a plain `extern "C" fn()` that takes no argument,
+        // catches every panic and only try-locks the module's mutex, so it is sound to call
+        // at any point of `exit()` or `dlclose()`. A failure to register (no memory) is
+        // ignored: the module then behaves as before, and `C_Finalize` still unpowers.
+        unsafe {
+            libc::atexit(finalize_at_exit);
+        }
+    });
+}
+
 #[no_mangle]
 pub extern "C" fn C_Initialize(args: *mut c_void) -> CK_RV {
     if !args.is_null() {
@@ -133,6 +174,7 @@ pub extern "C" fn C_Initialize(args: *mut c_void) -> CK_RV {
             None => {}
         }
         *g = Some(Module::from_env());
+        register_exit_hook();
         CKR_OK
     })
     .unwrap_or(CKR_GENERAL_ERROR)
