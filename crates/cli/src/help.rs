@@ -3,9 +3,13 @@
 //! subcommands, its global options and its exit codes in their place, before parsing.
 
 use clap::{Arg, ArgAction, CommandFactory};
+use mynacard::cert::CertKind;
 use mynacard::pin::PinKind;
+use mynacard::sign::KeyKind;
 
+use crate::data::{CertArg, KeyArg};
 use crate::i18n::Lang;
+use crate::pins::KindArg;
 use crate::Cli;
 
 /// The subcommands' one-line summaries in Japanese.
@@ -97,6 +101,363 @@ fn exit_codes_ja() -> String {
     )
 }
 
+/// The heading of the positional arguments.
+const ARGUMENTS: &str = "引数";
+
+/// The help of the command and of every subcommand: clap's "Usage:", "Arguments:" and
+/// "Options:" in Japanese (the arguments and options sit under the headings [`ARGUMENTS`] and
+/// [`OPTIONS`]).
+const TEMPLATE: &str = "{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}";
+
+/// clap's placeholder for the options in a usage line, and ours.
+const USAGE_OPTIONS: (&str, &str) = ("[OPTIONS]", "[オプション]");
+
+/// clap's placeholder for the subcommand in the command's usage line, and ours.
+const USAGE_COMMAND: (&str, &str) = ("<COMMAND>", "<コマンド>");
+
+/// The `help` subcommand's summary in Japanese (clap adds the subcommand itself).
+const HELP_COMMAND: &str = "このヘルプ、または指定したコマンドのヘルプを表示する";
+
+/// What `verify FILE` checks and does not check, in Japanese ([`crate::docsig::VERIFY_HELP`]).
+const VERIFY_HELP_JA: &str = "\
+`verify FILE` は、ファイルのすべての署名（PDFではすべての署名辞書。値を取り除かれたものも）について、\
+次のことを検証します: 内容のダイジェスト、署名者の証明書による署名、signing-certificate 属性、\
+署名者の鍵用途が署名を許すこと（digitalSignature または nonRepudiation）、連鎖のどの証明書も\
+理解できない重要（critical）な拡張を持たないこと、J-LISのルート（受け入れたときはテストまたは仮想カードの\
+階層）までの連鎖、そして署名者の示す時刻にすべての証明書が有効であること。PDFでは、最後の署名が\
+自身の /Contents を除くファイル全体を覆っていなければなりません: その後ろのバイト（incremental saving \
+攻撃や shadow 攻撃のような増分更新）や、除外された範囲の中のバイト（signature wrapping）があれば有効では\
+ありません。それより前の署名は自身の版だけを覆い、後の版での変更は分析しません。
+
+検証しないこと: 失効（CRLもOCSPも取得しません。失効した証明書も有効と表示されます）と、信頼できる時刻\
+（署名時刻は署名者の申告で、タイムスタンプは検証しません）。事業としてJPKIの署名を検証するには、\
+公的個人認証法（第17条）に基づく総務大臣の認定が必要で、認定を受ければ失効情報も得られます。";
+
+/// A subcommand's argument in Japanese.
+struct ArgJa {
+    /// The subcommand.
+    command: &'static str,
+    /// The argument's id (its field's name).
+    id: &'static str,
+    /// What it is.
+    help: String,
+    /// Each possible value and what it means, for an argument that takes one of a list.
+    values: Vec<(&'static str, String)>,
+    /// Its placeholder in place of clap's English one (`<KIND>`): the values it takes. A
+    /// value enum's placeholder is its values without being named here.
+    placeholder: Option<String>,
+}
+
+impl ArgJa {
+    fn new(command: &'static str, id: &'static str, help: impl Into<String>) -> Self {
+        ArgJa {
+            command,
+            id,
+            help: help.into(),
+            values: Vec::new(),
+            placeholder: None,
+        }
+    }
+
+    fn placeholder(mut self, names: &[&str]) -> Self {
+        self.placeholder = Some(names.join("|"));
+        self
+    }
+
+    fn values<const N: usize>(mut self, values: [(&'static str, String); N]) -> Self {
+        self.values = values.into();
+        self
+    }
+}
+
+/// "sign（署名用電子証明書の暗証番号）、auth（…）、…": the PINs as the command line names
+/// them, with the library's names.
+fn pin_kinds_ja() -> String {
+    PinKind::ALL
+        .iter()
+        .map(|k| format!("{}（{}）", KindArg::name(*k), k.name(Lang::Ja)))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// The help of "Let the verify … spend the last try" in Japanese: `what` is the verify.
+fn last_try_ja(what: &str) -> String {
+    format!("{what}に最後の1回を使うことを許す（値が違えば暗証番号はロックされます）")
+}
+
+/// Every subcommand's arguments in Japanese.
+fn args_ja() -> Vec<ArgJa> {
+    let signature = PinKind::Signature.name(Lang::Ja);
+    let text_assist = PinKind::TextAssist.name(Lang::Ja);
+    let certs = CertKind::ALL
+        .iter()
+        .map(|k| format!("{}（{}）", CertArg::name(*k), k.name(Lang::Ja)))
+        .collect::<Vec<_>>()
+        .join("、");
+    let keys = [KeyKind::Auth, KeyKind::Sign]
+        .iter()
+        .map(|k| format!("{}（{}）", KeyArg::name(*k), k.name(Lang::Ja)))
+        .collect::<Vec<_>>()
+        .join("、");
+    let pin_names = PinKind::ALL.map(KindArg::name);
+    let cert_names = CertKind::ALL.map(CertArg::name);
+    let key_names = [KeyKind::Auth, KeyKind::Sign].map(KeyArg::name);
+    let test_hierarchy = "テストカードの O=JPKI-TEST の階層も受け入れる";
+    let matching_a = "照合番号A（12桁のマイナンバー）";
+    let matching_b = "照合番号B（14桁）";
+    vec![
+        ArgJa::new(
+            "verify",
+            "target",
+            format!(
+                "照合する暗証番号: {}。それ以外の引数は署名付きファイル（CMS、PDF）として検証します（暗証番号と同じ名前のファイルは ./sign のように書きます）",
+                pin_kinds_ja()
+            ),
+        )
+        .placeholder(&[&pin_names[..], &["FILE"]].concat()),
+        ArgJa::new("verify", "allow_last_try", last_try_ja("この照合")),
+        ArgJa::new(
+            "verify",
+            "content",
+            "分離形式のCMSのとき: 署名された内容のファイル",
+        ),
+        ArgJa::new("verify", "accept_test_hierarchy", test_hierarchy),
+        ArgJa::new(
+            "verify",
+            "accept_virtual_hierarchy",
+            "仮想カードの階層も受け入れる（本番では使わないこと）",
+        ),
+        ArgJa::new(
+            "change",
+            "kind",
+            format!("変更する暗証番号: {}", pin_kinds_ja()),
+        )
+        .placeholder(&pin_names),
+        ArgJa::new("change", "allow_last_try", last_try_ja("現在の値の照合")),
+        ArgJa::new(
+            "reset",
+            "kind",
+            format!("再設定する暗証番号: {}", pin_kinds_ja()),
+        )
+        .placeholder(&pin_names),
+        ArgJa::new(
+            "reset",
+            "terminal",
+            "再設定する端末: 仮想カードでは代わりの端末認証を行います",
+        )
+        .values([
+            (
+                "counter",
+                "市区町村の窓口: 4つの暗証番号のどれでも".into(),
+            ),
+            (
+                "kiosk",
+                "セルフサービスのキオスク端末: JPKIの2つの暗証番号を、それぞれもう一方を照合した後で".into(),
+            ),
+        ]),
+        ArgJa::new(
+            "reset",
+            "kiosk_supports",
+            "--terminal kiosk のとき、キオスク端末が再設定できる暗証番号",
+        )
+        .values([
+            ("both", "JPKIの2つの暗証番号".into()),
+            (
+                "sign-only",
+                format!("{signature}だけ（一部の店舗チェーンのように）"),
+            ),
+        ]),
+        ArgJa::new(
+            "reset",
+            "allow_last_try",
+            last_try_ja("もう一方のJPKIの暗証番号の照合"),
+        ),
+        ArgJa::new("cert", "kind", format!("証明書: {certs}")).placeholder(&cert_names),
+        ArgJa::new("cert", "format", "出力の形式").values([
+            ("text", "読みやすい要約".into()),
+            ("pem", "PEM".into()),
+            (
+                "der",
+                "DER（バイナリ。標準出力が端末のときは --out が必要）".into(),
+            ),
+        ]),
+        ArgJa::new(
+            "cert",
+            "out",
+            "標準出力の代わりにこのファイルに書き出す",
+        ),
+        ArgJa::new(
+            "cert",
+            "check_chain",
+            "J-LISの本番のルート証明書までの連鎖も検証する",
+        ),
+        ArgJa::new(
+            "cert",
+            "accept_test_hierarchy",
+            format!("--check-chain のとき、{test_hierarchy}"),
+        ),
+        ArgJa::new("cert", "allow_last_try", last_try_ja(&format!("{signature}の照合"))),
+        ArgJa::new("sign", "key", format!("署名する鍵: {keys}")).placeholder(&key_names),
+        ArgJa::new("sign", "input", "署名するファイル"),
+        ArgJa::new("sign", "out", "署名の書き出し先"),
+        ArgJa::new("sign", "allow_last_try", last_try_ja("暗証番号の照合")),
+        ArgJa::new("sign", "format", "署名の形式").values([
+            (
+                "raw",
+                "SHA-256のDigestInfoへのPKCS#1 v1.5の署名そのもの".into(),
+            ),
+            (
+                "cms",
+                "CMS SignedData（CAdES-B-B）の分離署名: ファイルは含みません".into(),
+            ),
+            (
+                "cms-attached",
+                "CMS SignedData（CAdES-B-B）: ファイルを含みます".into(),
+            ),
+            (
+                "pdf",
+                "PAdES B-B で署名したPDF（増分更新で署名を加えます）".into(),
+            ),
+        ]),
+        ArgJa::new(
+            "sign",
+            "scheme",
+            "--format raw のときの署名の方式",
+        )
+        .values([
+            (
+                "pkcs1",
+                "SHA-256のDigestInfoへのPKCS#1 v1.5（P1=00）".into(),
+            ),
+            (
+                "pss",
+                "SHA-256のハッシュへのRSASSA-PSS、MGF1-SHA-256、ソルト32バイト（P1=04）".into(),
+            ),
+        ]),
+        ArgJa::new("info", "my_number", "マイナンバーも表示する"),
+        ArgJa::new("info", "open_with", "データを開くもの").values([
+            (
+                "pin",
+                format!("{text_assist}（数字4桁）: 氏名・住所・生年月日・性別とマイナンバー"),
+            ),
+            ("matching-a", format!("{matching_a}: マイナンバーだけ")),
+            (
+                "matching-b",
+                format!("{matching_b}: 氏名・住所・生年月日・性別だけ"),
+            ),
+        ]),
+        ArgJa::new("info", "allow_last_try", last_try_ja("照合")),
+        ArgJa::new(
+            "info",
+            "secure_messaging",
+            "セキュアメッセージングで読む（暗号化されます。暗証番号が必要で、暗証番号は平文で送られます）",
+        ),
+        ArgJa::new("surface", "open_with", "APを開くもの").values([
+            ("matching-b", format!("{matching_b}: 券面")),
+            (
+                "matching-a",
+                format!("{matching_a}: 券面とマイナンバーの画像"),
+            ),
+            (
+                "birth-date",
+                "生年月日キー（和暦の年月日 YYMMDD、数字6桁）: 年齢確認の記録だけ".into(),
+            ),
+        ]),
+        ArgJa::new(
+            "surface",
+            "out",
+            "画像をこのディレクトリに保存する（なければ作ります。ファイルは所有者だけが読めます）: name.png、address.png、photo.jp2、security-code.png、照合番号Aでは my-number.png も",
+        ),
+        ArgJa::new(
+            "surface",
+            "accept_test_hierarchy",
+            "JPKIのテスト階層のCV証明書も受け入れる（テストカード）",
+        ),
+        ArgJa::new("surface", "allow_last_try", last_try_ja("照合")),
+        ArgJa::new(
+            "mf",
+            "accept_test_hierarchy",
+            "JPKIのテスト階層の発行者の鍵も受け入れる",
+        ),
+    ]
+}
+
+/// An argument's help in Japanese: its text, its default (which clap would add in English)
+/// and its possible values, one a line (which clap would list under "Possible values:").
+fn arg_help(arg: &Arg, ja: &ArgJa) -> (String, String) {
+    let default = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect::<Vec<_>>();
+    let short = match default.as_slice() {
+        [] => ja.help.clone(),
+        d => format!("{}（既定: {}）", ja.help, d.join(", ")),
+    };
+    let width = ja.values.iter().map(|(v, _)| v.len()).max().unwrap_or(0);
+    let long = ja.values.iter().fold(short.clone(), |mut h, (v, text)| {
+        h.push_str(&format!("\n- {:width$} {text}", format!("{v}:"), width = width + 1));
+        h
+    });
+    (short, long)
+}
+
+/// A subcommand in Japanese: its arguments' help (`args`), its arguments under the Japanese
+/// headings, its value placeholders the values themselves, and the Japanese template.
+fn subcommand_ja(sub: clap::Command, args: &[&ArgJa]) -> clap::Command {
+    let sub = args.iter().fold(sub, |s, ja| {
+        s.mut_arg(ja.id, |a| {
+            let (short, long) = arg_help(&a, ja);
+            let heading = if a.is_positional() { ARGUMENTS } else { OPTIONS };
+            let values: Vec<String> = a
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            let a = if ja.values.is_empty() {
+                a.help(short)
+            } else {
+                a.help(short).long_help(long)
+            };
+            let a = match (&ja.placeholder, values.is_empty()) {
+                (Some(p), _) => a.value_name(p.clone()),
+                (None, false) => a.value_name(values.join("|")),
+                (None, true) => a,
+            };
+            let a = a.help_heading(heading);
+            if a.get_action().takes_values() {
+                // Both are in the Japanese text.
+                a.hide_possible_values(true).hide_default_value(true)
+            } else {
+                a
+            }
+        })
+    });
+    sub.help_template(TEMPLATE)
+}
+
+/// The usage line of every subcommand (and of the command) with clap's placeholders in
+/// Japanese: clap writes `[OPTIONS]` itself, so the usage it computes is set as the override.
+fn usage_ja(mut cmd: clap::Command) -> clap::Command {
+    let ja = |usage: String| {
+        usage
+            .trim_start_matches("Usage: ")
+            .replace(USAGE_OPTIONS.0, USAGE_OPTIONS.1)
+            .replace(USAGE_COMMAND.0, USAGE_COMMAND.1)
+    };
+    let mut built = cmd.clone();
+    built.build();
+    for (name, _) in COMMANDS_JA {
+        if let Some(sub) = built.find_subcommand_mut(name) {
+            let usage = ja(sub.render_usage().to_string());
+            cmd = cmd.mut_subcommand(name, |s| s.override_usage(usage));
+        }
+    }
+    let usage = ja(built.render_usage().to_string());
+    cmd.override_usage(usage)
+}
+
 /// The command line as clap reads it, with its help in `lang`.
 pub fn command(lang: Lang) -> clap::Command {
     let cmd = Cli::command();
@@ -104,13 +465,25 @@ pub fn command(lang: Lang) -> clap::Command {
         return cmd;
     }
     let cmd = COMMANDS_JA.iter().fold(cmd, |c, (name, about)| {
-        c.mut_subcommand(*name, |s| s.about(*about))
+        c.mut_subcommand(*name, |s| s.about(*about).help_template(TEMPLATE))
     });
-    OPTIONS_JA
+    let args = args_ja();
+    let cmd = COMMANDS_JA.iter().fold(cmd, |c, (name, _)| {
+        let own: Vec<&ArgJa> = args.iter().filter(|a| a.command == *name).collect();
+        c.mut_subcommand(*name, |s| subcommand_ja(s, &own))
+    });
+    let cmd = OPTIONS_JA
         .iter()
-        .fold(cmd, |c, (id, help)| {
-            c.mut_arg(*id, |a| a.help(*help).help_heading(OPTIONS))
+        .enumerate()
+        .fold(cmd, |c, (i, (id, help))| {
+            // After each subcommand's own options.
+            c.mut_arg(*id, |a| {
+                a.help(*help)
+                    .help_heading(OPTIONS)
+                    .display_order(GLOBAL_ORDER + i)
+            })
         })
+        .mut_subcommand("verify", |s| s.after_long_help(VERIFY_HELP_JA))
         // The values and the default are in the Japanese texts.
         .mut_arg("lang", |a| a.hide_possible_values(true))
         .mut_arg("wait", |a| a.hide_default_value(true))
@@ -125,7 +498,8 @@ pub fn command(lang: Lang) -> clap::Command {
                 // Every subcommand's `--help` too (disabling clap's flag disables theirs).
                 .global(true)
                 .help("ヘルプを表示する")
-                .help_heading(OPTIONS),
+                .help_heading(OPTIONS)
+                .display_order(GLOBAL_ORDER + OPTIONS_JA.len()),
         )
         .arg(
             Arg::new("version")
@@ -133,15 +507,31 @@ pub fn command(lang: Lang) -> clap::Command {
                 .long("version")
                 .action(ArgAction::Version)
                 .help("バージョンを表示する")
-                .help_heading(OPTIONS),
+                .help_heading(OPTIONS)
+                .display_order(GLOBAL_ORDER + OPTIONS_JA.len() + 1),
         )
         .about(
             "マイナンバーカードの暗証番号・証明書・データを、仮想カードまたは実際のリーダーで扱う",
         )
         .after_help(exit_codes_ja())
         .subcommand_help_heading("コマンド")
-        .help_template("{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}")
+        .help_template(TEMPLATE);
+    // clap adds its `help` subcommand when it builds the command: build it, then put its
+    // summary in Japanese.
+    let mut cmd = usage_ja(cmd);
+    cmd.build();
+    cmd.mut_subcommand("help", |h| {
+        let usage = format!("myna help [{}]", USAGE_COMMAND.1.trim_matches(['<', '>']));
+        h.about(HELP_COMMAND)
+            .override_usage(usage)
+            .subcommand_help_heading("コマンド")
+            .help_template(TEMPLATE)
+            .mut_subcommand("help", |h| h.about(HELP_COMMAND))
+    })
 }
+
+/// The display order of the global options: after every subcommand's own.
+const GLOBAL_ORDER: usize = 1000;
 
 #[cfg(test)]
 mod tests {
