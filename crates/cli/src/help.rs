@@ -113,7 +113,7 @@ const TEMPLATE: &str = "{about-with-newline}\n使い方: {usage}\n\n{all-args}{a
 const USAGE_OPTIONS: (&str, &str) = ("[OPTIONS]", "[オプション]");
 
 /// clap's placeholder for the subcommand in the command's usage line, and ours.
-const USAGE_COMMAND: (&str, &str) = ("<COMMAND>", "<コマンド>");
+pub const USAGE_COMMAND: (&str, &str) = ("<COMMAND>", "<コマンド>");
 
 /// The `help` subcommand's summary in Japanese (clap adds the subcommand itself).
 const HELP_COMMAND: &str = "このヘルプ、または指定したコマンドのヘルプを表示する";
@@ -396,7 +396,11 @@ fn arg_help(arg: &Arg, ja: &ArgJa) -> (String, String) {
     };
     let width = ja.values.iter().map(|(v, _)| v.len()).max().unwrap_or(0);
     let long = ja.values.iter().fold(short.clone(), |mut h, (v, text)| {
-        h.push_str(&format!("\n- {:width$} {text}", format!("{v}:"), width = width + 1));
+        h.push_str(&format!(
+            "\n- {:width$} {text}",
+            format!("{v}:"),
+            width = width + 1
+        ));
         h
     });
     (short, long)
@@ -408,7 +412,11 @@ fn subcommand_ja(sub: clap::Command, args: &[&ArgJa]) -> clap::Command {
     let sub = args.iter().fold(sub, |s, ja| {
         s.mut_arg(ja.id, |a| {
             let (short, long) = arg_help(&a, ja);
-            let heading = if a.is_positional() { ARGUMENTS } else { OPTIONS };
+            let heading = if a.is_positional() {
+                ARGUMENTS
+            } else {
+                OPTIONS
+            };
             let values: Vec<String> = a
                 .get_possible_values()
                 .iter()
@@ -530,6 +538,39 @@ pub fn command(lang: Lang) -> clap::Command {
     })
 }
 
+/// A line of clap's report of a usage error after its first (the usage line, a tip, the pointer
+/// to `--help`) in Japanese: the usage line is already in Japanese but for its heading.
+pub fn error_line_ja(line: &str) -> String {
+    if let Some(usage) = line.strip_prefix("Usage: ") {
+        return format!("使い方: {usage}");
+    }
+    if let Some(help) = line
+        .strip_prefix("For more information, try ")
+        .and_then(|l| l.strip_suffix('.'))
+    {
+        return format!("詳しくは {help} でヘルプを表示してください。");
+    }
+    if let Some((indent, tip)) = line.split_once("tip: ") {
+        let similar = [
+            ("a similar argument exists: ", "似た引数があります: "),
+            ("some similar arguments exist: ", "似た引数があります: "),
+            ("a similar subcommand exists: ", "似たコマンドがあります: "),
+            (
+                "some similar subcommands exist: ",
+                "似たコマンドがあります: ",
+            ),
+            ("a similar value exists: ", "似た値があります: "),
+            ("some similar values exist: ", "似た値があります: "),
+        ];
+        for (en, ja) in similar {
+            if let Some(rest) = tip.strip_prefix(en) {
+                return format!("{indent}ヒント: {ja}{rest}");
+            }
+        }
+    }
+    line.to_owned()
+}
+
 /// The display order of the global options: after every subcommand's own.
 const GLOBAL_ORDER: usize = 1000;
 
@@ -559,5 +600,128 @@ mod tests {
             let a = ja.get_arguments().find(|a| a.get_id() == id).expect(id);
             assert_eq!(a.get_help().map(|h| h.to_string()).as_deref(), Some(help));
         }
+    }
+
+    /// Every argument of every subcommand has its Japanese help; every value of a list, its
+    /// Japanese meaning; and the Japanese text shows the default that clap no longer adds.
+    #[test]
+    fn every_subcommand_argument_and_value_has_its_japanese() {
+        let en = Cli::command();
+        let table = args_ja();
+        let ja = command(Lang::Ja);
+        let globals: Vec<&str> = OPTIONS_JA.iter().map(|(id, _)| *id).collect();
+        for s in en.get_subcommands() {
+            let name = s.get_name();
+            let sub_ja = ja.find_subcommand(name).expect(name);
+            for a in s.get_arguments() {
+                let id = a.get_id().as_str();
+                if globals.contains(&id) {
+                    continue;
+                }
+                let entry = table
+                    .iter()
+                    .find(|e| e.command == name && e.id == id)
+                    .unwrap_or_else(|| panic!("{name} {id} has no Japanese help"));
+                let arg_ja = sub_ja.get_arguments().find(|x| x.get_id() == id).unwrap();
+                let help = arg_ja.get_help().unwrap().to_string();
+                assert!(help.starts_with(&entry.help), "{name} {id}: {help}");
+                let heading = if a.is_positional() {
+                    ARGUMENTS
+                } else {
+                    OPTIONS
+                };
+                assert_eq!(arg_ja.get_help_heading(), Some(heading), "{name} {id}");
+                for d in a.get_default_values() {
+                    let d = d.to_string_lossy();
+                    assert!(
+                        help.contains(&format!("（既定: {d}）")),
+                        "{name} {id}: {help}"
+                    );
+                }
+                let possible = a.get_possible_values();
+                let values: Vec<&str> = possible
+                    .iter()
+                    .filter(|v| !v.is_hide_set())
+                    .map(|v| v.get_name())
+                    .collect();
+                let explained: Vec<&str> = entry.values.iter().map(|(v, _)| *v).collect();
+                if a.get_possible_values()
+                    .iter()
+                    .any(|v| v.get_help().is_some())
+                {
+                    assert_eq!(explained, values, "{name} {id}");
+                    let long = arg_ja.get_long_help().unwrap().to_string();
+                    for (v, text) in &entry.values {
+                        assert!(long.contains(&format!("- {v}:")), "{name} {id}: {long}");
+                        assert!(long.contains(text.as_str()), "{name} {id}: {long}");
+                    }
+                } else {
+                    assert!(explained.is_empty(), "{name} {id}");
+                }
+                if !values.is_empty() {
+                    assert_eq!(
+                        arg_ja.get_value_names().map(|n| n.join(" ")),
+                        Some(values.join("|")),
+                        "{name} {id}"
+                    );
+                }
+            }
+        }
+        // No entry for an argument that does not exist.
+        for e in &table {
+            let s = en.find_subcommand(e.command).expect(e.command);
+            assert!(
+                s.get_arguments().any(|a| a.get_id() == e.id),
+                "{} {}",
+                e.command,
+                e.id
+            );
+        }
+    }
+
+    /// The English help is clap's from the argument types, untouched: the command's and every
+    /// subcommand's.
+    #[test]
+    fn the_english_help_is_the_argument_types_own() {
+        let mut plain = Cli::command();
+        let mut en = command(Lang::En);
+        assert_eq!(
+            en.render_long_help().to_string(),
+            plain.render_long_help().to_string()
+        );
+        plain.build();
+        en.build();
+        let names: Vec<String> = plain
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        for name in names {
+            let p = plain.find_subcommand_mut(&name).unwrap().render_long_help();
+            let e = en.find_subcommand_mut(&name).unwrap().render_long_help();
+            assert_eq!(e.to_string(), p.to_string(), "{name}");
+            assert!(p.to_string().contains("Usage: myna"), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_usage_errors_tail_in_japanese() {
+        assert_eq!(
+            error_line_ja("Usage: myna verify [オプション] <sign|auth|residence|text|FILE>"),
+            "使い方: myna verify [オプション] <sign|auth|residence|text|FILE>"
+        );
+        assert_eq!(
+            error_line_ja("For more information, try '--help'."),
+            "詳しくは '--help' でヘルプを表示してください。"
+        );
+        assert_eq!(
+            error_line_ja("  tip: a similar argument exists: '--json'"),
+            "  ヒント: 似た引数があります: '--json'"
+        );
+        // Anything else as clap wrote it.
+        assert_eq!(error_line_ja(""), "");
+        assert_eq!(
+            error_line_ja("  tip: to pass '-x' as a value, use '-- -x'"),
+            "  tip: to pass '-x' as a value, use '-- -x'"
+        );
     }
 }

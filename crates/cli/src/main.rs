@@ -373,7 +373,7 @@ fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
         // clap's usage line and its pointer to --help, after its (English) first line.
         let rendered = e.render().to_string();
         for l in rendered.lines().skip(1).skip_while(|l| !l.is_empty()) {
-            let _ = writeln!(std::io::stderr().lock(), "{l}");
+            let _ = writeln!(std::io::stderr().lock(), "{}", help::error_line_ja(l));
         }
     }
     ExitCode::from(exit::USAGE)
@@ -419,7 +419,7 @@ fn usage_message(e: &clap::Error, lang: i18n::Lang) -> String {
         ),
         ErrorKind::MissingRequiredArgument | ErrorKind::MissingSubcommand => {
             let missing = match ctx(ContextKind::InvalidArg) {
-                m if m.is_empty() => "<COMMAND>".to_owned(),
+                m if m.is_empty() => help::USAGE_COMMAND.1.to_owned(),
                 m => m,
             };
             i18n::text(lang, &Msg::UsageMissing(&missing))
