@@ -1,6 +1,10 @@
 //! `--help` in the CLI's language: clap's help is written in English in the argument types
 //! (`Cli`, `Command`); in Japanese this module puts the Japanese texts of the command, its
-//! subcommands, its global options and its exit codes in their place, before parsing.
+//! subcommands, its global options and its exit codes in their place, before parsing: every
+//! subcommand's arguments (with their possible values and defaults in the text, where clap
+//! would add them in English), `verify`'s after-help, the headings and the usage line (使い方,
+//! 引数, オプション, `[オプション]`), and the summary of clap's `help` subcommand. The card's
+//! words come from the library (`PinKind::name`, `CertKind::name`, `KeyKind::name`).
 
 use clap::{Arg, ArgAction, CommandFactory};
 use mynacard::cert::CertKind;
