@@ -666,7 +666,8 @@ enum Route {
     Asset(&'static str, &'static str),
     Stations,
     Api(usize, &'static str),
-    NotFound(bool),
+    /// Nothing here: whether it is an API path, and the station it names.
+    NotFound(bool, Option<usize>),
 }
 
 fn parse_route(app: &App, path: &str) -> Route {
@@ -679,7 +680,7 @@ fn parse_route(app: &App, path: &str) -> Route {
     }
     let api_path = path.starts_with("/api/") || path.contains("/api/");
     let Some(rest) = path.strip_prefix("/station/") else {
-        return Route::NotFound(api_path);
+        return Route::NotFound(api_path, None);
     };
     let (n, rest) = rest.split_once('/').unwrap_or((rest, ""));
     let index = n
@@ -687,7 +688,7 @@ fn parse_route(app: &App, path: &str) -> Route {
         .ok()
         .filter(|i| *i < app.stations.len() && i.to_string() == n);
     let Some(i) = index else {
-        return Route::NotFound(api_path);
+        return Route::NotFound(api_path, None);
     };
     match rest {
         "" => Route::Page(i),
@@ -696,7 +697,7 @@ fn parse_route(app: &App, path: &str) -> Route {
         "api/answer" => Route::Api(i, "answer"),
         "api/lang" => Route::Api(i, "lang"),
         "api/virtual" => Route::Api(i, "virtual"),
-        _ => Route::NotFound(api_path),
+        _ => Route::NotFound(api_path, Some(i)),
     }
 }
 
@@ -721,7 +722,8 @@ fn handle(app: &App, req: &mut Request) -> Reply {
     let (api, lang) = match &target {
         Route::Api(i, _) => (true, app.stations[*i].view().lang),
         Route::Stations => (true, app.lang),
-        Route::NotFound(api) => (*api, app.lang),
+        Route::NotFound(api, Some(i)) => (*api, app.stations[*i].view().lang),
+        Route::NotFound(api, None) => (*api, app.lang),
         Route::Page(i) => (false, app.stations[*i].view().lang),
         _ => (false, app.lang),
     };
@@ -756,7 +758,7 @@ fn handle(app: &App, req: &mut Request) -> Reply {
     let get = req.method() == &Method::Get;
     let post = req.method() == &Method::Post;
     match target {
-        Route::NotFound(_) => error(Code::NotFound, lang, api),
+        Route::NotFound(..) => error(Code::NotFound, lang, api),
         Route::Index | Route::Page(_) | Route::Asset(..) | Route::Stations if !get => {
             not_allowed(lang, api, "GET")
         }
