@@ -53,6 +53,17 @@ fn raw(port: u16, request: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Sends raw bytes and closes the sending side; reads what comes back (at most 5 s).
+fn raw_then_close(port: u16, request: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    s.write_all(request)?;
+    s.shutdown(std::net::Shutdown::Write)?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    Ok(out)
+}
+
 fn parse(bytes: &[u8]) -> Resp {
     let text = String::from_utf8_lossy(bytes);
     let (head, body) = text
@@ -239,13 +250,23 @@ impl Kiosk {
     }
 }
 
-/// The audit trail's rows.
+/// The audit trail's rows (`myna-kiosk audit export --json`), after checking its chain
+/// (`audit verify`).
 fn audit_rows(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_myna-kiosk"))
+            .arg("audit")
+            .args(args)
+            .arg("--db")
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let v = run(&["verify"]);
+    assert_eq!(v.status.code(), Some(0), "{v:?}");
+    let o = run(&["export", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    serde_json::from_slice(&o.stdout).unwrap()
 }
 
 fn assert_every_response_headers(r: &Resp) {
@@ -813,7 +834,7 @@ fn garbage_requests_do_not_bring_the_server_down() {
     ];
     for g in &garbage {
         // Whatever comes back (an error, or a closed connection), the server lives on.
-        if let Ok(bytes) = raw(k.port, g) {
+        if let Ok(bytes) = raw_then_close(k.port, g) {
             if let Some(r) = bytes
                 .windows(4)
                 .position(|w| w == b"\r\n\r\n")

@@ -31,7 +31,7 @@
 //! * **Secrets.** A PIN travels only in the body of an `answer` request: it is moved into a
 //!   zeroizing string at once and the body buffer is zeroized; it is never logged, never in a
 //!   response (screens only say which PIN is asked, never what was typed), never in the audit
-//!   trail ([`crate::audit`]-style rows hold codes and counts only).
+//!   trail ([`crate::audit`] rows hold codes and counts only).
 //! * **Out-of-order and replayed requests.** Each screen has an id; an answer names the screen it
 //!   answers, and one for any other screen is refused (409 `stale`) before anything is done. So a
 //!   double tap, a replayed request or a request from an old page never reaches the card and
@@ -57,7 +57,6 @@
 //! The flow's rules live only in [`crate::flow`]: a station shows the kiosk's steps (its
 //! headings, lines, questions and outcomes, in both languages) and passes the answers back.
 
-pub(crate) mod audit_shim;
 mod station;
 
 use std::fmt;
@@ -80,7 +79,7 @@ use zeroize::Zeroizing;
 use crate::text::Lang;
 use station::{Cmd, Shared, Station, WebAnswer};
 
-pub(crate) use audit_shim as audit;
+use crate::audit;
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 4096;
@@ -859,6 +858,7 @@ fn post_body(req: &mut Request, host: &str) -> Result<Value, Code> {
         return Err(Code::UnsupportedMediaType);
     }
     if req.body_length().is_some_and(|n| n > MAX_BODY) {
+        drain(req);
         return Err(Code::TooLarge);
     }
     // Room for one byte more than allowed, so that nothing is reallocated (no copy of a secret
@@ -873,9 +873,17 @@ fn post_body(req: &mut Request, host: &str) -> Result<Value, Code> {
         return Err(Code::BadRequest);
     }
     if body.len() > MAX_BODY {
+        drain(req);
         return Err(Code::TooLarge);
     }
     serde_json::from_slice::<Value>(&body).map_err(|_| Code::BadRequest)
+}
+
+/// Reads and drops what is left of a refused body, up to 64 KiB, so that the refusal reaches
+/// the client (a socket closed with unread data is reset, and the client may never see the
+/// answer). A longer body is left: the connection is closed on it.
+fn drain(req: &mut Request) {
+    let _ = std::io::copy(&mut req.as_reader().take(64 * 1024), &mut std::io::sink());
 }
 
 fn bad() -> ApiError {

@@ -15,8 +15,8 @@ use mynacard::Card;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use super::audit::Entry;
 use super::{ApiError, Code, Setup};
+use crate::audit::Entry;
 use crate::flow::{pin_code, Answer, Config, Kiosk, Outcome, SecretPurpose, StepKind, Stop};
 use crate::text::{self, Lang, Text};
 
