@@ -321,7 +321,8 @@
 
     var heading = $('heading');
     heading.textContent = sc.heading || '';
-    heading.hidden = !sc.heading;
+    // The start screen's heading is often its question word for word: show it once.
+    heading.hidden = !sc.heading || sc.heading === sc.question;
 
     var lines = $('lines');
     lines.textContent = '';
