@@ -307,6 +307,11 @@
     } else {
       main.removeAttribute('data-outcome');
     }
+    if (kind === 'menu' && sc.multiple) {
+      main.setAttribute('data-multiple', '');
+    } else {
+      main.removeAttribute('data-multiple');
+    }
     if (kind === 'secret' && sc.secret) {
       main.setAttribute('data-alphabet', String(sc.secret.alphabet));
     } else {
