@@ -96,11 +96,125 @@ class Driver:
             pass
 
 
+def walk(d, mock):
+    """The walk-through on station 0, as a person does it, with the checks on secrets. Returns
+    the problems found."""
+    problems = []
+    d.size(1280, 800)
+    d.s("POST", "/url", {"url": mock + "/station/0/"})
+
+    def kind():
+        return d.js("return document.getElementById('screen').dataset.kind")
+
+    def until(k, what):
+        if not d.wait(f"return document.getElementById('screen').dataset.kind === '{k}'", 10):
+            problems.append(f"walk: no {k} screen after {what} (on {kind()})")
+            raise StopIteration
+
+    def click(sel):
+        d.js(f"document.querySelector('{sel}').click()")
+
+    def keys(s):
+        for c in s:
+            click(f'[data-key="{c}"]')
+
+    def no_secret(value):
+        html = d.js("return document.documentElement.outerHTML + JSON.stringify(localStorage) + "
+                    "JSON.stringify(sessionStorage) + location.href")
+        if value in html:
+            problems.append(f"walk: the entry {value!r} is in the page, the storage or the URL")
+
+    try:
+        d.wait("return document.getElementById('screen').dataset.kind !== ''")
+        if kind() != "start":
+            click("#virtual-remove")
+        until("start", "load")
+        if d.js("return document.documentElement.lang") != "ja":
+            click("#lang")
+            d.wait("return document.documentElement.lang === 'ja'")
+        click("#virtual-insert")
+        until("menu", "insert")
+        if d.js("return document.querySelector('[data-answer=quit]') === null"):
+            problems.append("walk: no quit button on the menu")
+        click('[data-choice="1"]')
+        until("yesno", "choice 1")
+        click('[data-answer="yes"]')
+        until("secret", "yes")
+        if not d.js("return document.querySelector('[data-key=ok]').disabled"):
+            problems.append("walk: ok enabled with an empty entry")
+        keys("98")
+        if d.js("return document.querySelectorAll('#pin-display .dot.filled').length") != 2:
+            problems.append("walk: not two dots after two keys")
+        if not d.js("return document.querySelector('[data-key=ok]').disabled"):
+            problems.append("walk: ok enabled below min")
+        keys("76")
+        keys("5")  # beyond max: ignored
+        if d.js("return document.querySelectorAll('#pin-display .dot.filled').length") != 4:
+            problems.append("walk: the pad did not stop at max")
+        no_secret("9876")
+        sid = d.js("return document.getElementById('screen').dataset.screen")
+        click('[data-key="ok"]')   # wrong other PIN: it goes on to the new PIN, then fails
+        d.wait(f"return document.getElementById('screen').dataset.screen !== '{sid}'")
+        if d.js("return document.querySelectorAll('#pin-display .dot.filled').length") != 0:
+            problems.append("walk: the pad kept the entry after sending")
+        # the new signature password, by keyboard (staff)
+        sid = d.js("return document.getElementById('screen').dataset.screen")
+        d.s("POST", "/actions", {"actions": [{"type": "key", "id": "kb", "actions": sum(
+            ([{"type": "keyDown", "value": c}, {"type": "keyUp", "value": c}] for c in "abc123\ue007"), [])}]})
+        d.wait(f"return document.getElementById('screen').dataset.screen !== '{sid}'")
+        no_secret("ABC123")
+        keys("ABC123")
+        click('[data-key="ok"]')
+        until("busy", "the new PIN twice")
+        until("yesno", "the reset (wrong other PIN: try again?)")
+        if "2" not in d.js("return document.getElementById('lines').textContent"):
+            problems.append("walk: the tries left are not shown")
+        click('[data-answer="yes"]')
+        until("secret", "try again")
+        keys("1234")
+        click('[data-key="ok"]')
+        until("done", "the right other PIN")
+        if d.js("return document.getElementById('screen').dataset.outcome") != "done":
+            problems.append("walk: the outcome is not done")
+        click("#virtual-remove")
+        until("start", "removing the card")
+        # pulled mid-flow
+        click("#virtual-insert")
+        until("menu", "insert again")
+        click('[data-choice="1"]')
+        until("yesno", "choice 1 again")
+        click("#virtual-remove")
+        until("start", "pulling the card")
+        if not d.js("return !document.getElementById('notice').hidden"):
+            problems.append("walk: no notice after the card was pulled")
+        # another tab takes the station: this one's answers are refused, take-over works
+        click("#virtual-insert")
+        until("menu", "insert a third time")
+        d.js("return fetch('api/claim', {method: 'POST', credentials: 'same-origin', "
+             "headers: {'Content-Type': 'application/json'}, body: '{}'}).then(r => r.status)")
+        click('[data-choice="1"]')
+        if not d.wait("return !document.getElementById('other-tab').hidden", 5):
+            problems.append("walk: no take-over after another tab claimed")
+        else:
+            click("#take-over")
+            d.wait("return document.getElementById('other-tab').hidden", 5)
+            click('[data-choice="1"]')
+            until("yesno", "taking over")
+        click('[data-answer="quit"]')
+        until("done", "quit")
+        click("#virtual-remove")
+        until("start", "removing the card at the end")
+    except StopIteration:
+        pass
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mock", default="http://127.0.0.1:8788")
     ap.add_argument("--out", default="/tmp/ui-shots")
     ap.add_argument("--only", default=None, help="a substring of the station names to shoot")
+    ap.add_argument("--walk", action="store_true", help="only the walk-through on station 0")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -113,6 +227,13 @@ def main():
         time.sleep(0.5)
         d = Driver(port)
         d.s("POST", "/url", {"url": f"{args.mock}/?token={TOKEN}"})
+        for p in walk(d, args.mock):
+            problems += 1
+            print(p)
+        if args.walk:
+            d.quit()
+            print(f"{problems} problem(s)")
+            sys.exit(1 if problems else 0)
         stations = json.loads(d.js("return fetch('/api/stations').then(r => r.text())"))
         for st in stations:
             name = st["reader"].replace("mock: ", "")

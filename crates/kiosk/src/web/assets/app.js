@@ -79,7 +79,7 @@
   var current = null;          // the latest state rendered
   var entry = [];              // the PIN pad's characters: never anywhere else
   var selected = {};           // multiple-choice menu: number -> true
-  var sending = false;         // an answer is in flight
+  var sending = null;          // the screen id of the answer in flight, or null
   var lang = document.documentElement.lang === 'en' ? 'en' : 'ja';
 
   function $(id) { return document.getElementById(id); }
@@ -246,19 +246,24 @@
     }
   }
 
+  // Whether an answer to the screen shown is in flight (its controls are then disabled; a new
+  // screen, from the poll or the reply, has its controls enabled at once).
+  function isSending() {
+    return sending !== null && current !== null && sending === current.screen.id;
+  }
+
   async function answer(a) {
-    if (sending || !current) { return; }
-    sending = true;
+    if (isSending() || !current) { return; }
+    var screen = current.screen.id;
+    sending = screen;
     setControlsDisabled(true);
     showError('');
-    var screen = current.screen.id;
     try {
       await post('answer', { screen: screen, answer: a });
     } finally {
       a = null;
-      sending = false;
-      setControlsDisabled(false);
-      if (current && current.screen.kind === 'secret') { updatePad(); }
+      if (sending === screen) { sending = null; }
+      setControlsDisabled(isSending());
     }
   }
 
@@ -377,7 +382,7 @@
     $('virtual-remove').textContent = t.remove;
     $('virtual-insert').textContent = t.insert;
 
-    setControlsDisabled(sending);
+    setControlsDisabled(isSending());
   }
 
   function renderProgress(p) {
@@ -501,7 +506,7 @@
     display.setAttribute('data-count', String(n));
     var need = spec.min === spec.max ? String(spec.max) : spec.min + '\u2013' + spec.max;
     $('pin-count').textContent = n + ' / ' + need;
-    var busy = sending;
+    var busy = isSending();
     var full = n >= spec.max;
     var keys = document.querySelectorAll('#controls [data-key]');
     for (var j = 0; j < keys.length; j++) {
@@ -521,7 +526,7 @@
 
   function press(k) {
     var spec = secretSpec();
-    if (!spec || sending) { return; }
+    if (!spec || isSending()) { return; }
     if (k === 'back') {
       if (entry.length) { entry[entry.length - 1] = '\u0000'; entry.pop(); }
     } else if (k === 'clear') {
