@@ -41,7 +41,7 @@ for (const b of document.querySelectorAll('button')) {
   if (r.height < 48) out.push('button too small: ' + (b.id || b.dataset.key || b.dataset.answer || b.dataset.choice) + ' ' + r.width + 'x' + r.height);
   if (b.dataset.key && (r.height < 64 || r.width < 64)) out.push('key too small: ' + b.dataset.key + ' ' + r.width + 'x' + r.height);
 }
-if (document.body.scrollHeight > window.innerHeight + 1) out.push('page scrolls down: ' + document.body.scrollHeight + ' > ' + window.innerHeight);
+if (!document.getElementById('screen').hasAttribute('data-multiple') && document.body.scrollHeight > window.innerHeight + 1) out.push('page scrolls down: ' + document.body.scrollHeight + ' > ' + window.innerHeight);
 return out;
 """
 
@@ -96,7 +96,11 @@ class Driver:
             pass
 
 
-def walk(d, mock):
+def shot(d, path):
+    path.write_bytes(base64.b64decode(d.s("GET", "/screenshot")))
+
+
+def walk(d, mock, out):
     """The walk-through on station 0, as a person does it, with the checks on secrets. Returns
     the problems found."""
     problems = []
@@ -136,8 +140,21 @@ def walk(d, mock):
         until("menu", "insert")
         if d.js("return document.querySelector('[data-answer=quit]') === null"):
             problems.append("walk: no quit button on the menu")
+        # the network goes: the answer is not sent, the page says so and recovers
+        d.s("POST", "/chromium/network_conditions", {"network_conditions": {
+            "offline": True, "latency": 0, "download_throughput": -1, "upload_throughput": -1}})
+        click('[data-choice="1"]')
+        if not d.wait("return !document.getElementById('connection').hidden && "
+                      "!document.getElementById('error').hidden", 10):
+            problems.append("walk: no connecting notice and error when offline")
+        shot(d, out / "connecting-ja-1280x800.png")
+        d.s("DELETE", "/chromium/network_conditions")
+        if kind() != "menu":
+            problems.append("walk: the screen changed while offline")
         click('[data-choice="1"]')
         until("yesno", "choice 1")
+        if not d.wait("return document.getElementById('connection').hidden", 15):
+            problems.append("walk: the connecting notice stays after the network is back")
         click('[data-answer="yes"]')
         until("secret", "yes")
         if not d.js("return document.querySelector('[data-key=ok]').disabled"):
@@ -196,6 +213,7 @@ def walk(d, mock):
         if not d.wait("return !document.getElementById('other-tab').hidden", 5):
             problems.append("walk: no take-over after another tab claimed")
         else:
+            shot(d, out / "other-tab-ja-1280x800.png")
             click("#take-over")
             d.wait("return document.getElementById('other-tab').hidden", 5)
             click('[data-choice="1"]')
@@ -205,7 +223,9 @@ def walk(d, mock):
         click("#virtual-remove")
         until("start", "removing the card at the end")
     except StopIteration:
-        pass
+        problems.append("walk: stopped; error banner: " + repr(d.js(
+            "return [document.getElementById('error').textContent, document.getElementById('error').hidden, "
+            "String(document.querySelector('[data-answer=quit]') && document.querySelector('[data-answer=quit]').disabled)]")))
     return problems
 
 
@@ -227,7 +247,7 @@ def main():
         time.sleep(0.5)
         d = Driver(port)
         d.s("POST", "/url", {"url": f"{args.mock}/?token={TOKEN}"})
-        for p in walk(d, args.mock):
+        for p in walk(d, args.mock, out):
             problems += 1
             print(p)
         if args.walk:

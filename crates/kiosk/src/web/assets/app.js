@@ -211,7 +211,8 @@
   // Fetches the state now (after a stale or busy answer, or a take-over).
   function refresh() {
     return api('GET', 'state', undefined, 15000).then(function (r) {
-      if (r.status === 200 && isState(r.data)) { apply(r.data, true); }
+      // Not forced: a reply that crossed a newer one (from the poll or a POST) is older.
+      if (r.status === 200 && isState(r.data)) { apply(r.data, false); }
     }, function () { setConnected(false); });
   }
 
