@@ -170,17 +170,32 @@ def rule_broken(lang, secret, spec):
 
 
 INSERT_Q = ("カードを挿入してください。", "Insert your My Number Card.")
-WHICH_Q = ("1〜4を入力してください（q で終了）:", "Enter 1-4 (q to quit):")
+WHICH_Q = ("選んでください。", "Touch your choice.")
+TITLE = ("マイナンバーカード 暗証番号の再設定", "My Number Card PIN reset (マイナンバーカード 暗証番号の再設定)")
+
+
+def start_lines(lang, reader):
+    return [L(lang, ("端末: ", "Terminal: ")) + "stand-in kiosk terminal (not the real issuer protocol)",
+            L(lang, ("場所: ", "Place: ")) + L(lang, KIOSK),
+            L(lang, ("カード: ", "Card: ")) + reader]
+
+
+def start_screen(lang, reader, notice=None):
+    return screen("start", progress=prog(1), heading=L(lang, TITLE), lines=start_lines(lang, reader),
+                  question=L(lang, INSERT_Q), notice=L(lang, notice) if notice else None)
 TRY_AGAIN = ("もう一度入力しますか？", "Try again?")
-LAST_TRY_Q = ("最後の1回を使う場合は「はい」を押してください。「いいえ」で中止します。",
-              "Press Yes to use the last try, No to stop.")
+LAST_TRY_Q = ("「はい」を押すと最後の1回を使って入力した暗証番号を確認します。「いいえ」で中止します。",
+              "Yes uses the last try to check the PIN you entered. No stops here.")
 DONE_TAKE = ("完了しました。カードをお取りください。", "Done. Please take your card.")
 NOTHING_MORE = ("ここでの手続は以上です。カードをお取りください。", "Nothing more to do here. Please take your card.")
 PULLED = ("カードが取り出されました。入力した内容は保持していません。",
           "The card was removed. Nothing you entered was kept.")
 TIMED_OUT = ("一定時間操作がなかったため、手続を終了しました。入力した内容は保持していません。",
-             "No answer for a while: the flow was stopped. Nothing you entered was kept.")
-NOT_MYNA = ("このカードはマイナンバーカードではありません。", "This is not a My Number Card.")
+             "Nothing was entered for a while, so the flow was ended. Nothing you entered was kept.")
+NOT_MYNA = ("このカードはマイナンバーカードではありません。マイナンバーカードを挿入してください。",
+            "This is not a My Number Card. Please insert your My Number Card.")
+SEVERAL_Q = ("職員: 提示された書類をすべて選び、最後に決定を押してください（なければそのまま決定）。",
+             "Staff: touch every document shown, then OK (none: OK at once).")
 ENTRIES_DIFFER = ("2回の入力が一致しません。もう一度:", "The two entries differ. Again:")
 CARD_FOUND = ("カードを確認しました。", "Card found.")
 
@@ -231,13 +246,15 @@ DOCS = [
 def fixed_screens():
     """name -> function(lang) -> screen"""
     return [
-        ("start", lambda l: screen("start", progress=prog(1), heading=heading(1, l), question=L(l, INSERT_Q))),
-        ("start-pulled", lambda l: screen("start", progress=prog(1), heading=heading(1, l),
-                                          question=L(l, INSERT_Q), notice=L(l, PULLED))),
-        ("start-timed-out", lambda l: screen("start", progress=prog(1), heading=heading(1, l),
-                                             question=L(l, INSERT_Q), notice=L(l, TIMED_OUT))),
-        ("start-not-my-number", lambda l: screen("start", progress=prog(1), heading=heading(1, l),
-                                                 question=L(l, INSERT_Q), notice=L(l, NOT_MYNA))),
+        ("start", lambda l: start_screen(l, "Virtual PCD 00")),
+        ("start-pulled", lambda l: start_screen(l, "Virtual PCD 00", PULLED)),
+        ("start-timed-out", lambda l: start_screen(l, "Virtual PCD 00", TIMED_OUT)),
+        ("start-not-my-number", lambda l: start_screen(l, "Virtual PCD 00", NOT_MYNA)),
+        ("start-pulled-unknown", lambda l: start_screen(l, "Virtual PCD 00", (
+            PULLED[0] + "\n再設定を完了できませんでした: カードの応答が途中で途切れたため、再設定の結果が分かりません。"
+            "\n署名用電子証明書は古い暗証番号か新しい暗証番号のどちらかです",
+            PULLED[1] + "\nThe reset did not complete: the card stopped answering, so the outcome is unknown."
+            "\nsignature certificate has the old or the new PIN"))),
         ("menu-which-pin", lambda l: menu_which(l, BLOCKED_SIG)),
         ("yesno-know-other", lambda l: screen("yesno", progress=prog(4), heading=checking("signature", l),
                                               question=(f"{PIN['user_auth'][0]}が分かりますか？" if l == "ja"
@@ -272,8 +289,7 @@ def fixed_screens():
                                             question=L(l, NOTHING_MORE), outcome="wrong_pin")),
         ("menu-proxy-documents", lambda l: screen("menu", progress=prog(4), heading=checking("signature", l),
                                                   lines=[L(l, ("代理人の本人確認書類:", "The proxy's identity documents:"))],
-                                                  question=L(l, ("職員: 提示された書類の番号をカンマ区切りで入力してください（なければ空欄）:",
-                                                                 "Staff: enter the numbers of the documents shown, separated by commas (empty: none):")),
+                                                  question=L(l, SEVERAL_Q),
                                                   choices=[{"number": i + 1, "text": L(l, d)} for i, d in enumerate(DOCS)],
                                                   multiple=True)),
     ]
@@ -328,8 +344,7 @@ class Station:
         o = other_of(k) if k else None
         s = self.step
         if s == "start":
-            return screen("start", progress=prog(1), heading=heading(1, l), question=L(l, INSERT_Q),
-                          notice=L(l, self.notice) if self.notice else None, lines=lines)
+            return start_screen(l, self.reader, self.notice)
         if s == "which":
             return screen("menu", progress=prog(3), heading=heading(3, l), lines=lines,
                           question=L(l, WHICH_Q),
