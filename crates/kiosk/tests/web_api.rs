@@ -758,12 +758,13 @@ fn pulling_the_virtual_card_mid_flow_returns_to_start_and_is_audited() {
 
 #[test]
 fn an_idle_question_returns_to_start_with_the_timeout_notice() {
-    let k = launch(&["--idle", "1"], |_| {});
+    let k = launch(&["--idle", "3"], |_| {});
     let tab = k.claim();
     k.wait_for("the PIN menu", |s| kind(s) == "menu");
     // Answering within the time keeps the flow going (the idle time starts again).
     let r = k.answer(&tab, json!({"type": "choice", "value": 2}));
     assert_eq!(r.status, 200);
+    assert_eq!(kind(&r.json()), "yesno");
     let s = k.wait_for("the timeout", |s| kind(s) == "start");
     assert_eq!(
         s["screen"]["notice"],

@@ -28,8 +28,12 @@
 //!   frames; no form actions), `nosniff`, `no-referrer`, `X-Frame-Options: DENY` and
 //!   `Cache-Control: no-store` (no screen, and so no PIN status, lands in a cache). Every asset is
 //!   embedded in the binary; nothing comes from a third party.
-//! * **Secrets.** A PIN travels only in the body of an `answer` request: it is moved into a
-//!   zeroizing string at once and the body buffer is zeroized; it is never logged, never in a
+//! * **Bounded input.** A request head is at most 16 KiB and 64 headers (431), a body at most
+//!   [`MAX_BODY`] bytes (413, judged from `Content-Length` before reading; chunked bodies are
+//!   refused); a client has 10 s to send its request. Nothing malformed panics the server.
+//! * **Secrets.** A PIN travels only in the body of an `answer` request: everything read from the
+//!   connection lands in one zeroizing buffer, allocated once; the PIN is moved out of the parsed
+//!   JSON into a zeroizing string at once; it is never logged, never in a
 //!   response (screens only say which PIN is asked, never what was typed), never in the audit
 //!   trail ([`crate::audit`] rows hold codes and counts only).
 //! * **Out-of-order and replayed requests.** Each screen has an id; an answer names the screen it
@@ -48,11 +52,12 @@
 //! * **One monitor thread** waits for card events (`mynacard::pcsc::Monitor` for real readers,
 //!   the in-process `mynacard::sim::VirtualSlot`'s monitor for the virtual card) and hands each
 //!   to the station of its reader.
-//! * **The accepting thread** takes connections and starts **one thread per request** (at most
-//!   [`MAX_REQUESTS`] at once; more get 503). A request thread checks the request, reads the view
-//!   (a long poll waits on the condition variable) or sends a command to the station thread and
-//!   waits for its reply. So two stations never wait for each other: each has its own thread
-//!   and its own card.
+//! * **The accepting thread** takes connections and starts **one thread per connection** (at
+//!   most [`MAX_REQUESTS`] at once; more get 503). Each connection carries one request (every
+//!   response closes it), read with bounded sizes and a read timeout (the `http` layer, on
+//!   `httparse`). A request thread checks the request, reads the view (a long poll waits on the
+//!   condition variable) or sends a command to the station thread and waits for its reply. So
+//!   two stations never wait for each other: each has its own thread and its own card.
 //!
 //! The flow's rules live only in [`crate::flow`]: a station shows the kiosk's steps (its
 //! headings, lines, questions and outcomes, in both languages) and passes the answers back.
