@@ -4,8 +4,11 @@
 no horizontal overflow, no element wider than its box, every button at least 48 px high and
 pad keys at least 64x64.
 
-    python3 crates/kiosk/tests/ui-mock/serve.py &            # the mock, port 8788
-    python3 crates/kiosk/tests/ui-mock/shoot.py [--out /tmp/ui-shots] [--only NAME]
+    python3 crates/kiosk/tests/ui-mock/shoot.py [--out /tmp/ui-shots] [--only NAME] [--walk]
+                                                [--mock http://127.0.0.1:8788]
+
+(it starts its own mock on a free port unless --mock names one already running). Without chromium
+or chromedriver it skips loudly (exit 0), or fails with CI=true.
 
 Writes OUT/<station-name>-<lang>-<WxH>.png and prints one line per problem found (exit 1 if any).
 """
@@ -13,6 +16,8 @@ Writes OUT/<station-name>-<lang>-<WxH>.png and prints one line per problem found
 import argparse
 import base64
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -231,7 +236,8 @@ def walk(d, mock, out):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mock", default="http://127.0.0.1:8788")
+    ap.add_argument("--mock", default=None,
+                    help="the mock's base URL (default: start serve.py on a free port)")
     ap.add_argument("--out", default="/tmp/ui-shots")
     ap.add_argument("--only", default=None, help="a substring of the station names to shoot")
     ap.add_argument("--walk", action="store_true", help="only the walk-through on station 0")
@@ -239,6 +245,17 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        msg = "SKIPPED: chromium or chromedriver is missing (apt-get install chromium chromium-driver)"
+        print(msg, file=sys.stderr)
+        sys.exit(1 if os.environ.get("CI") == "true" else 0)
+    mock = None
+    if args.mock is None:
+        mport = free_port()
+        mock = subprocess.Popen([sys.executable, str(Path(__file__).with_name("serve.py")),
+                                 "--port", str(mport)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        mock.stdout.readline()  # its first line: it serves
+        args.mock = f"http://127.0.0.1:{mport}"
     port = free_port()
     cd = subprocess.Popen(["chromedriver", f"--port={port}"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
@@ -287,6 +304,9 @@ def main():
     finally:
         cd.terminate()
         cd.wait()
+        if mock is not None:
+            mock.terminate()
+            mock.wait()
     print(f"{problems} problem(s); screenshots in {out}")
     sys.exit(1 if problems else 0)
 

@@ -81,6 +81,7 @@
   var selected = {};           // multiple-choice menu: number -> true
   var sending = null;          // the screen id of the answer in flight, or null
   var lang = document.documentElement.lang === 'en' ? 'en' : 'ja';
+  var pollFailed = false;      // the error shown came from the poll (cleared when it works)
 
   function $(id) { return document.getElementById(id); }
   function ui() { return UI[lang] || UI.ja; }
@@ -194,11 +195,13 @@
         if (r.status === 200 && isState(r.data)) {
           setConnected(true);
           delay = 0;
+          if (pollFailed) { pollFailed = false; showError(''); }
           // A version below the one asked after: the server started again. Take it.
           apply(r.data, after !== null && r.data.version < after);
           continue;
         }
         setConnected(true);
+        pollFailed = true;
         showError(serverMessage(r));
       } catch (e) {
         setConnected(false);
