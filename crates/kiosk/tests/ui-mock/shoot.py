@@ -64,7 +64,7 @@ class Driver:
         self.base = f"http://127.0.0.1:{port}"
         caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                     "--window-size=1280,800", "--lang=ja"]}}}}
+                     "--window-size=1280,800", "--lang=ja"]}, "goog:loggingPrefs": {"browser": "ALL"}}}}
         self.sid = self.call("POST", "/session", caps)["sessionId"]
 
     def call(self, method, path, body=None):
@@ -93,6 +93,14 @@ class Driver:
                 return True
             time.sleep(0.1)
         return False
+
+    def console(self):
+        """The browser's console since the last call: CSP violations and script errors land here."""
+        try:
+            return [e["message"] for e in self.s("POST", "/se/log", {"type": "browser"})
+                    if e.get("level") in ("SEVERE", "WARNING") and "favicon.ico" not in e["message"]]
+        except Exception as e:  # a chromedriver without the log endpoint
+            return [f"(no console log: {e})"]
 
     def quit(self):
         try:
@@ -264,7 +272,8 @@ def main():
         time.sleep(0.5)
         d = Driver(port)
         d.s("POST", "/url", {"url": f"{args.mock}/?token={TOKEN}"})
-        for p in walk(d, args.mock, out):
+        for p in walk(d, args.mock, out) + [m for m in d.console()
+                                             if "Failed to load resource" not in m]:
             problems += 1
             print(p)
         if args.walk:
@@ -291,7 +300,7 @@ def main():
                     png = base64.b64decode(d.s("GET", "/screenshot"))
                     f = out / f"{name}-{lang}-{w}x{h}.png"
                     f.write_bytes(png)
-                    for p in d.js(CHECK_JS):
+                    for p in d.js(CHECK_JS) + d.console():
                         problems += 1
                         print(f"{f.name}: {p}")
             # back to Japanese for the next run
