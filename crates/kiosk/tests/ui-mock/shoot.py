@@ -46,6 +46,13 @@ for (const b of document.querySelectorAll('button')) {
   if (r.height < 48) out.push('button too small: ' + (b.id || b.dataset.key || b.dataset.answer || b.dataset.choice) + ' ' + r.width + 'x' + r.height);
   if (b.dataset.key && (r.height < 64 || r.width < 64)) out.push('key too small: ' + b.dataset.key + ' ' + r.width + 'x' + r.height);
 }
+for (const e of document.querySelectorAll('body *')) {
+  if (!e.offsetParent) continue;
+  const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  const px = parseFloat(getComputedStyle(e).fontSize);
+  if (own && px < 20) out.push('text under 20 px: ' + e.tagName + '.' + e.className + ' ' + px);
+  if (e.tagName === 'H1' && own && px < 28) out.push('heading under 28 px: ' + px);
+}
 if (!document.getElementById('screen').hasAttribute('data-multiple') && document.body.scrollHeight > window.innerHeight + 1) out.push('page scrolls down: ' + document.body.scrollHeight + ' > ' + window.innerHeight);
 return out;
 """
