@@ -91,8 +91,18 @@ def state_text(lang, left, limit):
     return f"残り{left}回（上限{limit}回）" if lang == "ja" else f"{left} of {limit} tries left"
 
 
+def status_text(lang, kind, left):
+    s = state_text(lang, left, LIMIT[kind])
+    if kind != "residence":
+        return s
+    # the residence PIN: one counter in each of its two applications
+    if lang == "ja":
+        return f"住基AP: {s}、共通カードAP: {s}"
+    return f"{s} (住基AP), {s} (共通カードAP)"
+
+
 def status_lines(lang, tries):
-    return [f"  {i + 1}. {L(lang, PIN[k])}: {state_text(lang, tries[k], LIMIT[k])}"
+    return [f"  {i + 1}. {L(lang, PIN[k])}: {status_text(lang, k, tries[k])}"
             for i, k in enumerate(KINDS)]
 
 
