@@ -885,10 +885,14 @@ fn an_ipv6_loopback_listen_takes_its_own_host() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    // Only the first line is read, then the pipe closed (as `| head -1` would): the server
+    // goes on (it used to stop at the next line, and reset the connections waiting).
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "still serving");
     let rest = line.trim_end().strip_prefix("http://[::1]:").unwrap();
     let (port, token) = rest.split_once("/?token=").unwrap();
     let get = |host: &str| {

@@ -476,7 +476,9 @@ pub fn serve(options: Options, out: &mut dyn Write) -> Result<(), WebError> {
     };
     line(out, format!("{base}/?token={}", token.as_str()))?;
     for s in &stations {
-        line(
+        // Only the first line is needed: a reader that stops after it (`| head -1`) does not
+        // stop the server.
+        let _ = line(
             out,
             format!(
                 "station {}: {} {base}/station/{}/?token={}",
@@ -485,7 +487,7 @@ pub fn serve(options: Options, out: &mut dyn Write) -> Result<(), WebError> {
                 s.index,
                 token.as_str()
             ),
-        )?;
+        );
     }
     let app = Arc::new(App {
         token,
