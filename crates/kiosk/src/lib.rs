@@ -16,3 +16,4 @@ pub mod audit;
 pub mod console;
 pub mod flow;
 pub mod text;
+pub mod web;
