@@ -642,6 +642,7 @@ fn the_japanese_header_names_the_terminal_in_japanese() {
         "{text}"
     );
     assert!(!text.contains("not the real issuer protocol"), "{text}");
+}
 
 /// The web front end's stops: the card pulled out, or nobody answering. Everything entered is
 /// forgotten, the card is unpowered, the outcome and the summary say what happened.
