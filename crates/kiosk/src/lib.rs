@@ -12,8 +12,10 @@
 #![forbid(unsafe_code)]
 // `missing_docs` is denied by the workspace lints (root Cargo.toml).
 
+#[cfg(feature = "appliance")]
 pub mod audit;
 pub mod console;
 pub mod flow;
 pub mod text;
+#[cfg(feature = "appliance")]
 pub mod web;

@@ -203,22 +203,32 @@ pub(crate) const IDLE_TIMEOUT: Words = Words {
     ja: "一定時間操作がなかったため、手続を終了しました。入力した内容は保持していません。",
     en: "Nothing was entered for a while, so the flow was ended. Nothing you entered was kept.",
 };
+// Shown by the appliance (`web`) only.
+#[cfg_attr(not(feature = "appliance"), allow(dead_code))]
 pub(crate) const NOT_MY_NUMBER_CARD: Words = Words {
     ja: "このカードはマイナンバーカードではありません。マイナンバーカードを挿入してください。",
     en: "This is not a My Number Card. Please insert your My Number Card.",
 };
+// Shown by the appliance (`web`) only.
+#[cfg_attr(not(feature = "appliance"), allow(dead_code))]
 pub(crate) const CARD_NOT_OPENED: Words = Words {
     ja: "カードに接続できませんでした。カードを挿入し直してください: ",
     en: "The card could not be opened. Please insert it again: ",
 };
+// Shown by the appliance (`web`) only.
+#[cfg_attr(not(feature = "appliance"), allow(dead_code))]
 pub(crate) const TOUCH_CHOOSE_ONE: Words = Words {
     ja: "選んでください。",
     en: "Touch your choice.",
 };
+// Shown by the appliance (`web`) only.
+#[cfg_attr(not(feature = "appliance"), allow(dead_code))]
 pub(crate) const TOUCH_CHOOSE_SEVERAL: Words = Words {
     ja: "職員: 提示された書類をすべて選び、最後に決定を押してください（なければそのまま決定）。",
     en: "Staff: touch every document shown, then OK (none: OK at once).",
 };
+// Shown by the appliance (`web`) only.
+#[cfg_attr(not(feature = "appliance"), allow(dead_code))]
 pub(crate) const TOUCH_YES_FOR_LAST_TRY: Words = Words {
     ja: "「はい」を押すと最後の1回を使って入力した暗証番号を確認します。「いいえ」で中止します。",
     en: "Yes uses the last try to check the PIN you entered. No stops here.",
