@@ -115,7 +115,7 @@ struct Opts {
     #[arg(long, value_name = "PATH")]
     audit: Option<PathBuf>,
     /// The language: ja or en (default: from LC_ALL, LC_MESSAGES or LANG; Japanese when it
-    /// starts with `ja`).
+    /// starts with `ja`). With --web: the stations' language (default: ja).
     #[arg(long, value_name = "ja|en", value_parser = parse_lang)]
     lang: Option<Lang>,
 }
@@ -238,7 +238,7 @@ fn command(lang: Lang) -> clap::Command {
         ("audit", "--web: 監査記録のデータベース（既定: 状態ディレクトリ内）".to_owned()),
         ("script", "回答を FILE から1行ずつ読み、記録を表示する（暗証番号は伏せ字）".to_owned()),
         ("show_apdus", "最後にAPDUのやり取りを表示する（暗証番号は伏せ字）".to_owned()),
-        ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）".to_owned()),
+        ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）。--web では各端末の言語（既定: ja）".to_owned()),
     ];
     const OPTIONS: &str = "オプション";
     ja.into_iter()
@@ -304,7 +304,9 @@ fn web(opts: &Opts, lang: Lang) -> ExitCode {
         place,
         authority: std::sync::Arc::new(move || Box::new(StandInAuthority::new(role))),
         readers,
-        lang,
+        // A kiosk stands in Japan: Japanese unless `--lang` says otherwise (English is one
+        // touch away on every screen), whatever the locale of the service that starts it.
+        lang: opts.lang.unwrap_or(Lang::Ja),
     };
     match web::serve(options, &mut std::io::stdout()) {
         Ok(()) => ExitCode::SUCCESS,

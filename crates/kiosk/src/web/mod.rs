@@ -143,7 +143,8 @@ pub struct Options {
     pub authority: AuthorityFactory,
     /// The readers.
     pub readers: Readers,
-    /// The stations' language at start.
+    /// The stations' language at start, and again for each next person (after an idle time, or
+    /// once the card of a finished flow is taken).
     pub lang: Lang,
 }
 

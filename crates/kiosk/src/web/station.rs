@@ -373,7 +373,9 @@ impl Station {
                     let _ = reply.send(r);
                 }
                 Cmd::Touch => {
-                    if self.deadline.is_some() {
+                    // At the start screen too: a language chosen by somebody who then walks
+                    // away goes back to the default after the idle time.
+                    if self.deadline.is_some() || self.phase == Phase::Start {
                         self.deadline = Some(Instant::now() + self.setup.idle);
                     }
                 }
@@ -429,9 +431,20 @@ impl Station {
         s.heading = self.heading.clone();
         s.lines = lines;
         s.question = Some(text::INSERT_CARD.text());
+        // A notice stays for the idle time, then the start screen is the next person's: no
+        // notice, the default language.
+        if notice.is_some() {
+            self.deadline = Some(Instant::now() + self.setup.idle);
+        }
         s.notice = notice;
         self.screen = s;
         self.publish();
+    }
+
+    /// The next person's start: the language the kiosk was started with.
+    fn default_language(&mut self) {
+        let lang = self.setup.lang;
+        self.shared.update(|v| v.lang = lang);
     }
 
     fn event(&mut self, e: CardEvent) {
@@ -616,6 +629,10 @@ impl Station {
                     }
                     _ => None,
                 };
+                // Took the card and left: the next person starts in the default language.
+                if notice.is_none() {
+                    self.default_language();
+                }
                 self.back_to_start(notice);
             }
             Phase::Start => {}
@@ -644,8 +661,16 @@ impl Station {
                 self.back_to_start(Some(text::IDLE_TIMEOUT.text()));
             }
             Phase::Done => self.back_to_start(None),
-            Phase::Start => {}
+            Phase::Start => {
+                if self.screen.notice.is_some() {
+                    let id = self.new_id();
+                    self.screen.id = id;
+                    self.screen.notice = None;
+                    self.publish();
+                }
+            }
         }
+        self.default_language();
     }
 
     fn answer(&mut self, tab: &str, screen: u64, answer: WebAnswer) -> Result<(), ApiError> {
@@ -891,6 +916,50 @@ mod tests {
         let rows = rows(&f);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1]["outcome"], "cancelled");
+    }
+
+    /// The next person meets the kiosk's own language and a clean start screen: a language
+    /// chosen by the one before goes back after the idle time or once their finished card is
+    /// taken, and a notice stays only for the idle time.
+    #[test]
+    fn the_next_person_starts_in_the_default_language_without_the_last_notice() {
+        let mut f = fixture();
+        let lang = |f: &Fixture| f.shared.view().lang;
+        assert_eq!(lang(&f), Lang::En);
+        // The person switches to Japanese, then walks away mid-flow.
+        f.shared.update(|v| v.lang = Lang::Ja);
+        answer(&mut f, WebAnswer::Choice(2));
+        f.station.idle();
+        assert_eq!(f.station.screen.kind, "start");
+        assert_eq!(lang(&f), Lang::En);
+        assert!(notice(&f).starts_with("Nothing was entered for a while"));
+        // The notice is there for the idle time only.
+        assert!(f.station.deadline.is_some());
+        f.station.idle();
+        assert_eq!(notice(&f), "");
+        assert_eq!(f.station.screen.kind, "start");
+        // Switched at the start screen and left there: back after the idle time.
+        f.shared.update(|v| v.lang = Lang::Ja);
+        f.station.idle();
+        assert_eq!(lang(&f), Lang::En);
+        // A finished flow whose card is taken: the next person's language.
+        f.station.event(CardEvent::CardRemoved {
+            reader: "virtual".into(),
+        });
+        f.station.event(CardEvent::CardInserted {
+            reader: "virtual".into(),
+            atr: Vec::new(),
+            kind: CardKind::MyNumberCard,
+        });
+        f.shared.update(|v| v.lang = Lang::Ja);
+        answer(&mut f, WebAnswer::Quit);
+        assert_eq!(f.station.screen.kind, "done");
+        assert_eq!(lang(&f), Lang::Ja);
+        f.station.event(CardEvent::CardRemoved {
+            reader: "virtual".into(),
+        });
+        assert_eq!(f.station.screen.kind, "start");
+        assert_eq!(lang(&f), Lang::En);
     }
 
     /// Measured before the fix: the server's memory grew by 1.8 MB per 1,000 sessions, the
