@@ -486,7 +486,11 @@ impl Station {
                 return;
             }
         };
-        self.count.set(0);
+        // A reader opened by discovery has already sent the JPKI SELECT (kept as the transport's
+        // prior exchanges, which the library then skips): it is one of the flow's exchanges, as
+        // the terminal kiosk's `Recorder` counts it.
+        self.count
+            .set(u32::try_from(transport.prior_exchanges().len()).unwrap_or(u32::MAX));
         let counting = Counting {
             inner: transport,
             count: Rc::clone(&self.count),
