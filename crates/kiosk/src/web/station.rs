@@ -490,7 +490,7 @@ impl Station {
         // prior exchanges, which the library then skips): it is one of the flow's exchanges, as
         // the terminal kiosk's `Recorder` counts it.
         self.count
-            .set(u32::try_from(transport.prior_exchanges().len()).unwrap_or(u32::MAX));
+            .set(u32::try_from(Transport::prior_exchanges(&transport).len()).unwrap_or(u32::MAX));
         let counting = Counting {
             inner: transport,
             count: Rc::clone(&self.count),
