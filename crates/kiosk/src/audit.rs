@@ -1099,18 +1099,6 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| "expected ja or en / ja か en を指定してください".to_owned())
 }
 
-/// The language asked for in `args` (`--lang ja`, `--lang=en`), before parsing, so that the
-/// help and the usage errors are in it too.
-fn lang_in(args: &[OsString]) -> Option<Lang> {
-    args.iter()
-        .enumerate()
-        .find_map(|(i, a)| match a.to_str()?.strip_prefix("--lang") {
-            Some("") => args.get(i + 1)?.to_str().and_then(Lang::parse),
-            Some(v) => v.strip_prefix('=').and_then(Lang::parse),
-            None => None,
-        })
-}
-
 /// The command, with its help in `lang`.
 fn command(lang: Lang) -> clap::Command {
     let cmd = AuditOpts::command();
@@ -1168,7 +1156,7 @@ fn command(lang: Lang) -> clap::Command {
 /// A file that is missing or not an audit trail, or any other error: a message on standard
 /// error, exit 1. A usage error: exit 2 (`--help`: exit 0).
 pub fn cli(args: &[OsString], lang: Lang) -> ExitCode {
-    let lang = lang_in(args).unwrap_or(lang);
+    let lang = crate::text::lang_in_args(args).unwrap_or(lang);
     let argv = std::iter::once(OsString::from("myna-kiosk audit")).chain(args.iter().cloned());
     let parsed = command(lang)
         .try_get_matches_from(argv)

@@ -209,19 +209,6 @@ fn config(opts: &Opts, lang: Lang) -> flow::Config {
     }
 }
 
-/// The language asked for on the command line (`--lang ja`, `--lang=en`), before parsing, so
-/// that the help is shown in it too.
-fn lang_in_args() -> Option<Lang> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    args.iter()
-        .enumerate()
-        .find_map(|(i, a)| match a.strip_prefix("--lang") {
-            Some("") => args.get(i + 1).and_then(|v| Lang::parse(v)),
-            Some(v) => v.strip_prefix('=').and_then(Lang::parse),
-            None => None,
-        })
-}
-
 /// The command, with its help in `lang`.
 fn command(lang: Lang) -> clap::Command {
     let cmd = Opts::command();
@@ -323,7 +310,7 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == "audit") {
         return mynacard_kiosk::audit::cli(&args[1..], Lang::from_env());
     }
-    let lang = lang_in_args().unwrap_or_else(Lang::from_env);
+    let lang = mynacard_kiosk::text::lang_in_args(&args).unwrap_or_else(Lang::from_env);
     let parsed = command(lang)
         .try_get_matches()
         .and_then(|m| Opts::from_arg_matches(&m));

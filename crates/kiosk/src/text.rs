@@ -19,6 +19,18 @@ use mynacard::Error;
 /// language for the kiosk's texts and the library's errors alike.
 pub use mynacard::Lang;
 
+/// The language asked for in `args` (`--lang ja`, `--lang=en`), read before the command line
+/// is parsed, so that the help and the usage errors are in it too.
+pub fn lang_in_args(args: &[std::ffi::OsString]) -> Option<Lang> {
+    args.iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.to_str()?.strip_prefix("--lang") {
+            Some("") => args.get(i + 1)?.to_str().and_then(Lang::parse),
+            Some(v) => v.strip_prefix('=').and_then(Lang::parse),
+            None => None,
+        })
+}
+
 /// A text in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Text {

@@ -530,21 +530,18 @@ impl Drop for Active<'_> {
     }
 }
 
+/// What [`real_readers`] sets up: the stations' readers, no virtual slot, the monitor (made on
+/// its own thread), and how a station opens its card.
+type RealReaders = (
+    Vec<String>,
+    Option<mynacard::sim::VirtualSlot>,
+    Box<dyn FnOnce() -> Result<Box<dyn CardMonitor>, MonitorError> + Send + 'static>,
+    OpenReader,
+);
+
 /// The stations of real readers.
 #[cfg(feature = "pcsc")]
-#[allow(clippy::type_complexity)]
-fn real_readers(
-    readers: &Readers,
-    lang: Lang,
-) -> Result<
-    (
-        Vec<String>,
-        Option<mynacard::sim::VirtualSlot>,
-        Box<dyn FnOnce() -> Result<Box<dyn CardMonitor>, MonitorError> + Send + 'static>,
-        OpenReader,
-    ),
-    WebError,
-> {
+fn real_readers(readers: &Readers, lang: Lang) -> Result<RealReaders, WebError> {
     use mynacard::pcsc::{self, Options as PcscOptions, ReaderChoice, Share};
     let present = pcsc::list_readers().map_err(|e| WebError::Card(e.message(lang)))?;
     let names = match readers {
@@ -585,19 +582,7 @@ fn real_readers(
 
 /// Without feature `pcsc`, real readers are refused.
 #[cfg(not(feature = "pcsc"))]
-#[allow(clippy::type_complexity)]
-fn real_readers(
-    _readers: &Readers,
-    _lang: Lang,
-) -> Result<
-    (
-        Vec<String>,
-        Option<mynacard::sim::VirtualSlot>,
-        Box<dyn FnOnce() -> Result<Box<dyn CardMonitor>, MonitorError> + Send + 'static>,
-        OpenReader,
-    ),
-    WebError,
-> {
+fn real_readers(_readers: &Readers, _lang: Lang) -> Result<RealReaders, WebError> {
     Err(WebError::NeedsPcsc)
 }
 
