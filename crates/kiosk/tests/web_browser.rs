@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use mynacard::applets::jpki;
-use mynacard::credential::{SignaturePassword, AuthPin};
+use mynacard::credential::{AuthPin, SignaturePassword};
 use mynacard::pcsc::{Options, PcscTransport};
 use mynacard::sim::{App, VirtualCard};
 use mynacard::{Card, Error, LastTry};
@@ -127,7 +127,10 @@ fn spend_tries(vc: &VCard, which: &str, n: usize) {
     for _ in 0..n {
         let e = match which {
             "sign" => card
-                .verify_with(&SignaturePassword::parse(WRONG_PASS).unwrap(), LastTry::Allow)
+                .verify_with(
+                    &SignaturePassword::parse(WRONG_PASS).unwrap(),
+                    LastTry::Allow,
+                )
                 .unwrap_err(),
             _ => card
                 .verify_with(&AuthPin::parse(WRONG_AUTH).unwrap(), LastTry::Allow)
@@ -154,7 +157,11 @@ fn pins_sent(vc: &VCard, mark: usize) -> Vec<String> {
     vc.tokens()
         .into_iter()
         .skip(mark)
-        .filter(|t| (t.starts_with("0020") && t.len() > 10) || t.starts_with("002C") || t.starts_with("0024"))
+        .filter(|t| {
+            (t.starts_with("0020") && t.len() > 10)
+                || t.starts_with("002C")
+                || t.starts_with("0024")
+        })
         .collect()
 }
 
@@ -225,7 +232,10 @@ impl Server {
         };
         assert!(origin.starts_with("http://127.0.0.1:"), "{url}");
         assert!(
-            token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+            token.len() == 64
+                && token
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
             "{url}"
         );
         let mut list = Vec::new();
@@ -411,8 +421,31 @@ struct Screen {
     stage: String,
     of: String,
     lang_button: String,
+    /// The pad display's text (never the characters: it must hold none).
     pin_display: Option<String>,
+    /// The pad display's filled dots.
+    marks: usize,
+    /// The done screen's outcome (`data-outcome`).
+    outcome: String,
+    /// The "opened in another tab" overlay's text, when it shows.
+    other_tab: String,
     error: String,
+}
+
+impl Screen {
+    /// The pad's display shows marks, never what was typed, and its count agrees.
+    fn checked(self, v: &Value) -> Screen {
+        if let Some(d) = &self.pin_display {
+            assert!(
+                !d.chars().any(|c| c.is_ascii_alphanumeric()),
+                "the pad display shows characters: {d:?}"
+            );
+            if let Some(n) = v["count"].as_str().filter(|n| !n.is_empty()) {
+                assert_eq!(n, self.marks.to_string(), "data-count and the dots differ");
+            }
+        }
+        self
+    }
 }
 
 async fn screen(c: &Client) -> Screen {
@@ -430,7 +463,12 @@ async fn screen(c: &Client) -> Screen {
               question: t('question'), lines: t('lines'), notice: t('notice'), heading: t('heading'),
               stage: p ? (p.dataset.stage || '') : '', of: p ? (p.dataset.of || '') : '',
               lang: t('lang'),
-              pin: d ? d.innerText : null,
+              pin: d ? d.textContent : null,
+              marks: d ? d.querySelectorAll('.filled').length : 0,
+              count: d ? (d.dataset.count || '') : '',
+              outcome: m ? (m.dataset.outcome || '') : '',
+              other_tab: (() => { const o = document.getElementById('other-tab');
+                                  return o && !o.hidden ? o.innerText : ''; })(),
               error: err && !err.hidden && err.offsetParent !== null ? err.innerText : '',
             };"#,
             vec![],
@@ -449,8 +487,12 @@ async fn screen(c: &Client) -> Screen {
         of: s("of"),
         lang_button: s("lang"),
         pin_display: v["pin"].as_str().map(str::to_owned),
+        marks: v["marks"].as_u64().unwrap_or(0) as usize,
+        outcome: s("outcome"),
+        other_tab: s("other_tab"),
         error: s("error"),
     }
+    .checked(&v)
 }
 
 /// The page source, checked for secrets.
@@ -494,17 +536,25 @@ async fn wait_until(c: &Client, what: &str, f: impl Fn(&Screen) -> bool) -> Scre
     }
 }
 
-/// Touches the element `css`.
+/// Touches the element `css`, once it shows and is enabled.
 async fn touch(c: &Client, css: &str) {
-    let e = c
-        .wait()
-        .at_most(SCREEN_TIMEOUT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"));
-    e.click()
-        .await
-        .unwrap_or_else(|e| panic!("touch {css}: {e}"));
+    let start = Instant::now();
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if e.is_displayed().await.unwrap_or(false) && e.is_enabled().await.unwrap_or(false) {
+                e.click()
+                    .await
+                    .unwrap_or_else(|e| panic!("touch {css}: {e}"));
+                return;
+            }
+        }
+        assert!(
+            start.elapsed() < SCREEN_TIMEOUT,
+            "no {css} to touch; the page shows {:#?}",
+            screen(c).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Opens `url` (a station URL with the token: the server sets its cookie and redirects).
@@ -538,30 +588,31 @@ async fn enter(c: &Client, value: &str) {
         .find(Locator::Css("button[data-key=\"ok\"]"))
         .await
         .unwrap();
+    let before = screen(c).await.marks;
     for (i, ch) in value.chars().enumerate() {
         touch(c, &format!("button[data-key=\"{ch}\"]")).await;
-        let shown = screen(c).await.pin_display.expect("#pin-display");
-        assert_eq!(
-            shown.chars().filter(|c| !c.is_whitespace()).count(),
-            i + 1,
-            "one mark per key: {shown:?}"
-        );
-        assert!(
-            !shown.chars().any(|c| c.is_ascii_alphanumeric()),
-            "the display shows what was typed: {shown:?}"
-        );
+        let shown = screen(c).await;
+        assert_eq!(shown.marks, before + i + 1, "one dot per key: {shown:#?}");
         check_source(c).await;
     }
-    assert!(ok.is_enabled().await.unwrap(), "OK disabled after {} keys", value.len());
+    assert!(
+        ok.is_enabled().await.unwrap(),
+        "OK disabled after {} keys",
+        value.len()
+    );
 }
 
 /// The count of marks on the pad's display.
 async fn marks(c: &Client) -> usize {
-    screen(c)
-        .await
-        .pin_display
-        .map(|d| d.chars().filter(|c| !c.is_whitespace()).count())
-        .unwrap_or(0)
+    screen(c).await.marks
+}
+
+/// Waits until the "opened in another tab" overlay shows, with its take-over button.
+async fn wait_other_tab(c: &Client) -> Screen {
+    let s = wait_until(c, "the other-tab notice", |s| !s.other_tab.is_empty()).await;
+    let b = c.find(Locator::Css("button#take-over")).await.unwrap();
+    assert!(b.is_displayed().await.unwrap(), "take-over is hidden");
+    s
 }
 
 /// Takes the start screen, inserts the card, and waits for the PIN status and menu.
@@ -577,7 +628,9 @@ async fn reset_signature(c: &Client, menu: &Screen) -> Screen {
     let s = answer(c, menu, "button[data-choice=\"1\"]", "yesno").await;
     let s = answer(c, &s, "button[data-answer=\"yes\"]", "secret").await;
     assert!(
-        c.find(Locator::Css("button[data-key=\"A\"]")).await.is_err(),
+        c.find(Locator::Css("button[data-key=\"A\"]"))
+            .await
+            .is_err(),
         "the user-authentication PIN is digits only: no letter keys"
     );
     let s = pad(c, &s, AUTH_PIN, "secret").await;
@@ -606,19 +659,32 @@ fn web_reset_of_a_blocked_signature_password_in_the_browser() {
         let c = driver.browser().await;
         // The index redirects to the only station.
         open(&c, &server.url).await;
-        assert!(c.current_url().await.unwrap().path().starts_with("/station/0/"));
+        assert!(c
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/station/0/"));
         let s = wait_kind(&c, "start", None).await;
         assert!(s.notice.trim().is_empty(), "{s:#?}");
         let menu = insert(&c, &vc).await;
         assert!(menu.lines.contains("ロック中"), "{menu:#?}");
-        assert!(menu.question.contains("どの暗証番号を再設定しますか"), "{menu:#?}");
+        assert!(
+            menu.question.contains("どの暗証番号を再設定しますか"),
+            "{menu:#?}"
+        );
         assert_eq!(menu.lang_button.trim(), "English");
         let done = reset_signature(&c, &menu).await;
         assert!(
             done.lines.contains("を再設定しました: 残り5回（上限5回）"),
             "{done:#?}"
         );
-        assert_eq!((done.stage.as_str(), done.of.as_str()), ("7", "7"), "{done:#?}");
+        assert_eq!(
+            (done.stage.as_str(), done.of.as_str()),
+            ("7", "7"),
+            "{done:#?}"
+        );
+        assert_eq!(done.outcome, "done", "{done:#?}");
         // Pulling the card after done returns to start.
         vc.remove();
         wait_kind(&c, "start", Some(&done.id)).await;
@@ -657,7 +723,9 @@ fn web_wrong_other_pin_shows_the_count_then_retry_or_quit() {
         let s = pad(&c, &s, NEW_PASS, "secret").await;
         let again = pad(&c, &s, NEW_PASS, "yesno").await;
         assert!(
-            again.lines.contains("was wrong: 2 tries left before it locks"),
+            again
+                .lines
+                .contains("was wrong: 2 tries left before it locks"),
             "{again:#?}"
         );
         assert!(again.question.contains("Try again?"), "{again:#?}");
@@ -681,8 +749,7 @@ fn web_wrong_other_pin_shows_the_count_then_retry_or_quit() {
         let again = pad(&c, &s, "NEWPASS2", "yesno").await;
         assert!(again.lines.contains("2 tries left"), "{again:#?}");
         let done = answer(&c, &again, "button[data-answer=\"quit\"]", "done").await;
-        check_source(&c).await;
-        let _ = done;
+        assert_eq!(done.outcome, "cancelled", "{done:#?}");
         c.close().await.unwrap();
     });
     assert_eq!(server.outcomes(), ["done", "cancelled"]);
@@ -715,17 +782,23 @@ fn web_last_try_is_asked_before_anything_is_sent() {
         let s = pad(&c, &s, NEW_PASS, "secret").await;
         let confirm = pad(&c, &s, NEW_PASS, "confirm").await;
         assert!(
-            confirm.lines.contains("has 1 try left: if this value is wrong"),
+            confirm
+                .lines
+                .contains("has 1 try left: if this value is wrong"),
             "{confirm:#?}"
         );
         assert!(!confirm.question.trim().is_empty(), "{confirm:#?}");
         c.find(Locator::Css("button[data-answer=\"yes\"]"))
             .await
             .expect("a yes button");
-        assert_eq!(pins_sent(&vc, mark), Vec::<String>::new(), "sent before the question");
+        assert_eq!(
+            pins_sent(&vc, mark),
+            Vec::<String>::new(),
+            "sent before the question"
+        );
         let done = answer(&c, &confirm, "button[data-answer=\"no\"]", "done").await;
         assert_eq!(pins_sent(&vc, mark), Vec::<String>::new(), "sent after no");
-        let _ = done;
+        assert_eq!(done.outcome, "last_try_refused", "{done:#?}");
         c.close().await.unwrap();
     });
     assert_eq!(server.outcomes(), ["last_try_refused"]);
@@ -759,7 +832,9 @@ fn web_card_pulled_mid_flow_forgets_everything() {
         vc.remove();
         let start = wait_kind(&c, "start", Some(&s.id)).await;
         assert!(
-            start.notice.contains("The card was removed. Nothing you entered was kept."),
+            start
+                .notice
+                .contains("The card was removed. Nothing you entered was kept."),
             "{start:#?}"
         );
         assert_eq!(marks(&c).await, 0, "the pad is gone or empty");
@@ -822,13 +897,22 @@ fn web_both_languages_on_a_question_screen() {
         let c = driver.browser().await;
         open(&c, &server.station(&vc.reader)).await;
         let menu = insert(&c, &vc).await;
-        assert!(menu.question.contains("どの暗証番号を再設定しますか"), "{menu:#?}");
+        assert!(
+            menu.question.contains("どの暗証番号を再設定しますか"),
+            "{menu:#?}"
+        );
         assert_eq!(menu.lang_button.trim(), "English");
         touch(&c, "button#lang").await;
-        let en = wait_until(&c, "English", |s| s.question.contains("Which PIN do you want to reset?")).await;
+        let en = wait_until(&c, "English", |s| {
+            s.question.contains("Which PIN do you want to reset?")
+        })
+        .await;
         assert_eq!(en.kind, "menu");
         assert_eq!(en.lang_button.trim(), "日本語");
-        let html_lang = c.execute("return document.documentElement.lang", vec![]).await.unwrap();
+        let html_lang = c
+            .execute("return document.documentElement.lang", vec![])
+            .await
+            .unwrap();
         assert_eq!(html_lang, "en");
         let yn = answer(&c, &en, "button[data-choice=\"1\"]", "yesno").await;
         assert!(yn.question.starts_with("Do you know your "), "{yn:#?}");
@@ -884,10 +968,17 @@ fn web_two_stations_at_once() {
     });
     let rows = server.audit_rows();
     assert_eq!(rows.len(), 2, "{rows:?}");
-    let mut stations: Vec<&str> = rows.iter().map(|r| r["station"].as_str().unwrap()).collect();
+    let mut stations: Vec<&str> = rows
+        .iter()
+        .map(|r| r["station"].as_str().unwrap())
+        .collect();
     stations.sort();
     assert_eq!(stations, [vc0.reader.as_str(), vc1.reader.as_str()]);
-    assert!(rows.iter().all(|r| r["outcome"] == "done" && r["exchanges"] == 25), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r["outcome"] == "done" && r["exchanges"] == 25),
+        "{rows:?}"
+    );
     server.check_output();
     let (_d0, c0) = card_after(vc0);
     let (_d1, c1) = card_after(vc1);
@@ -913,26 +1004,23 @@ fn web_second_tab_and_take_over() {
         // A second tab on the same station (the cookie is already set).
         let second = c.new_window(true).await.unwrap().handle;
         c.switch_to_window(second.clone()).await.unwrap();
-        c.goto(&format!("{}/station/0/", server.origin)).await.unwrap();
+        c.goto(&format!("{}/station/0/", server.origin))
+            .await
+            .unwrap();
         let m2 = wait_kind(&c, "menu", None).await;
         assert_eq!(m2.id, menu.id, "a claim does not restart the flow");
         // The first tab is no longer the station's.
         c.switch_to_window(first.clone()).await.unwrap();
         touch(&c, "button[data-choice=\"1\"]").await;
-        c.wait()
-            .at_most(SCREEN_TIMEOUT)
-            .for_element(Locator::Css("button#take-over"))
-            .await
-            .expect("the take-over button");
-        let s = screen(&c).await;
-        assert!(
-            format!("{}{}{}", s.error, s.notice, s.question).contains("another tab"),
-            "{s:#?}"
-        );
+        let s = wait_other_tab(&c).await;
+        assert!(s.other_tab.contains("opened in another tab"), "{s:#?}");
         // Nothing was done: the second tab still shows the same menu.
         c.switch_to_window(second.clone()).await.unwrap();
         let still = screen(&c).await;
-        assert_eq!((still.kind.as_str(), still.id.as_str()), ("menu", menu.id.as_str()));
+        assert_eq!(
+            (still.kind.as_str(), still.id.as_str()),
+            ("menu", menu.id.as_str())
+        );
         // Take it back in the first tab: the same menu, and answers work again.
         c.switch_to_window(first.clone()).await.unwrap();
         touch(&c, "button#take-over").await;
@@ -943,11 +1031,7 @@ fn web_second_tab_and_take_over() {
         c.switch_to_window(second.clone()).await.unwrap();
         wait_kind(&c, "yesno", None).await;
         touch(&c, "button[data-answer=\"yes\"]").await;
-        c.wait()
-            .at_most(SCREEN_TIMEOUT)
-            .for_element(Locator::Css("button#take-over"))
-            .await
-            .expect("the take-over button in the second tab");
+        wait_other_tab(&c).await;
         c.switch_to_window(first).await.unwrap();
         let s = screen(&c).await;
         assert_eq!((s.kind.as_str(), s.id.as_str()), ("yesno", yn.id.as_str()));
