@@ -165,6 +165,16 @@ fn pins_sent(vc: &VCard, mark: usize) -> Vec<String> {
         .collect()
 }
 
+/// The commands the card received after `mark` (power-offs left out): what the audit row's
+/// exchange count must equal.
+fn commands_since(vc: &VCard, mark: usize) -> usize {
+    vc.tokens()
+        .iter()
+        .skip(mark)
+        .filter(|t| *t != "OFF")
+        .count()
+}
+
 // ---------------------------------------------------------------------------------------------
 // The server.
 
@@ -433,6 +443,11 @@ struct Screen {
 }
 
 impl Screen {
+    /// Everything the screen says: heading, lines, question.
+    fn says(&self) -> String {
+        format!("{}\n{}\n{}", self.heading, self.lines, self.question)
+    }
+
     /// The pad's display shows marks, never what was typed, and its count agrees.
     fn checked(self, v: &Value) -> Screen {
         if let Some(d) = &self.pin_display {
@@ -536,16 +551,18 @@ async fn wait_until(c: &Client, what: &str, f: impl Fn(&Screen) -> bool) -> Scre
     }
 }
 
-/// Touches the element `css`, once it shows and is enabled.
+/// Touches the element `css`, once it shows and is enabled (found again if the page redraws it
+/// meanwhile).
 async fn touch(c: &Client, css: &str) {
     let start = Instant::now();
     loop {
         if let Ok(e) = c.find(Locator::Css(css)).await {
             if e.is_displayed().await.unwrap_or(false) && e.is_enabled().await.unwrap_or(false) {
-                e.click()
-                    .await
-                    .unwrap_or_else(|e| panic!("touch {css}: {e}"));
-                return;
+                match e.click().await {
+                    Ok(()) => return,
+                    Err(err) if err.to_string().contains("stale element") => {}
+                    Err(err) => panic!("touch {css}: {err}"),
+                }
             }
         }
         assert!(
@@ -555,6 +572,15 @@ async fn touch(c: &Client, css: &str) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Whether the pad's OK key is enabled.
+async fn ok_enabled(c: &Client) -> bool {
+    let ok = c
+        .find(Locator::Css("button[data-key=\"ok\"]"))
+        .await
+        .expect("the OK key");
+    ok.is_enabled().await.unwrap()
 }
 
 /// Opens `url` (a station URL with the token: the server sets its cookie and redirects).
@@ -577,17 +603,20 @@ async fn answer(c: &Client, s: &Screen, css: &str, next: &str) -> Screen {
 /// Enters `value` on the PIN pad of secret screen `s`, key by key, checking the display shows
 /// one dot per key and never the characters; then OK; waits for `next`.
 async fn pad(c: &Client, s: &Screen, value: &str, next: &str) -> Screen {
+    assert_eq!(marks(c).await, 0, "the pad starts empty");
+    assert!(!ok_enabled(c).await, "OK is enabled with nothing entered");
     enter(c, value).await;
+    assert!(
+        ok_enabled(c).await,
+        "OK is disabled after {} keys",
+        value.len()
+    );
     touch(c, "button[data-key=\"ok\"]").await;
     wait_kind(c, next, Some(&s.id)).await
 }
 
 /// Types `value` on the pad without OK.
 async fn enter(c: &Client, value: &str) {
-    let ok = c
-        .find(Locator::Css("button[data-key=\"ok\"]"))
-        .await
-        .unwrap();
     let before = screen(c).await.marks;
     for (i, ch) in value.chars().enumerate() {
         touch(c, &format!("button[data-key=\"{ch}\"]")).await;
@@ -595,11 +624,6 @@ async fn enter(c: &Client, value: &str) {
         assert_eq!(shown.marks, before + i + 1, "one dot per key: {shown:#?}");
         check_source(c).await;
     }
-    assert!(
-        ok.is_enabled().await.unwrap(),
-        "OK disabled after {} keys",
-        value.len()
-    );
 }
 
 /// The count of marks on the pad's display.
@@ -653,8 +677,10 @@ fn web_reset_of_a_blocked_signature_password_in_the_browser() {
     let vc = VCard::start(0, &[]);
     spend_tries(&vc, "sign", 5);
     vc.remove();
-    let server = Server::start(&vc.reader, 1, &[]);
+    let server = Server::start(&vc.reader, 1, &["--lang", "ja"]);
     let driver = Driver::start();
+    let mark = vc.log_len();
+    let mut sent = 0;
     run(async {
         let c = driver.browser().await;
         // The index redirects to the only station.
@@ -670,7 +696,7 @@ fn web_reset_of_a_blocked_signature_password_in_the_browser() {
         let menu = insert(&c, &vc).await;
         assert!(menu.lines.contains("ロック中"), "{menu:#?}");
         assert!(
-            menu.question.contains("どの暗証番号を再設定しますか"),
+            menu.says().contains("どの暗証番号を再設定しますか"),
             "{menu:#?}"
         );
         assert_eq!(menu.lang_button.trim(), "English");
@@ -685,6 +711,7 @@ fn web_reset_of_a_blocked_signature_password_in_the_browser() {
             "{done:#?}"
         );
         assert_eq!(done.outcome, "done", "{done:#?}");
+        sent = commands_since(&vc, mark);
         // Pulling the card after done returns to start.
         vc.remove();
         wait_kind(&c, "start", Some(&done.id)).await;
@@ -694,7 +721,9 @@ fn web_reset_of_a_blocked_signature_password_in_the_browser() {
     let rows = server.audit_rows();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["outcome"], "done", "{rows:?}");
+    // The terminal kiosk's figure for this reset, and what the card itself received.
     assert_eq!(rows[0]["exchanges"], 25, "{rows:?}");
+    assert_eq!(sent, 25, "the card's log");
     assert_eq!(rows[0]["pin"], "signature", "{rows:?}");
     assert_eq!(rows[0]["station"], vc.reader.as_str(), "{rows:?}");
     server.check_output();
@@ -728,7 +757,7 @@ fn web_wrong_other_pin_shows_the_count_then_retry_or_quit() {
                 .contains("was wrong: 2 tries left before it locks"),
             "{again:#?}"
         );
-        assert!(again.question.contains("Try again?"), "{again:#?}");
+        assert!(again.says().contains("Try again?"), "{again:#?}");
         // Retry: the PIN again, the new password is kept by the flow.
         let s = answer(&c, &again, "button[data-answer=\"yes\"]", "secret").await;
         assert_eq!(marks(&c).await, 0, "the pad starts empty");
@@ -891,20 +920,20 @@ fn web_both_languages_on_a_question_screen() {
     let Some(_g) = stack() else { return };
     let vc = VCard::start(0, &[]);
     vc.remove();
-    let server = Server::start(&vc.reader, 1, &[]);
+    let server = Server::start(&vc.reader, 1, &["--lang", "ja"]);
     let driver = Driver::start();
     run(async {
         let c = driver.browser().await;
         open(&c, &server.station(&vc.reader)).await;
         let menu = insert(&c, &vc).await;
         assert!(
-            menu.question.contains("どの暗証番号を再設定しますか"),
+            menu.says().contains("どの暗証番号を再設定しますか"),
             "{menu:#?}"
         );
         assert_eq!(menu.lang_button.trim(), "English");
         touch(&c, "button#lang").await;
         let en = wait_until(&c, "English", |s| {
-            s.question.contains("Which PIN do you want to reset?")
+            s.says().contains("Which PIN do you want to reset?")
         })
         .await;
         assert_eq!(en.kind, "menu");
@@ -915,9 +944,9 @@ fn web_both_languages_on_a_question_screen() {
             .unwrap();
         assert_eq!(html_lang, "en");
         let yn = answer(&c, &en, "button[data-choice=\"1\"]", "yesno").await;
-        assert!(yn.question.starts_with("Do you know your "), "{yn:#?}");
+        assert!(yn.says().contains("Do you know your "), "{yn:#?}");
         touch(&c, "button#lang").await;
-        let ja = wait_until(&c, "日本語", |s| s.question.contains("が分かりますか")).await;
+        let ja = wait_until(&c, "日本語", |s| s.says().contains("が分かりますか")).await;
         assert_eq!(ja.kind, "yesno");
         assert_eq!(ja.lang_button.trim(), "English");
         answer(&c, &ja, "button[data-answer=\"quit\"]", "done").await;
@@ -938,6 +967,7 @@ fn web_two_stations_at_once() {
     vc1.remove();
     let server = Server::start("all", 2, &["--lang", "en"]);
     let driver = Driver::start();
+    let marks = (vc0.log_len(), vc1.log_len());
     run(async {
         let a = driver.browser().await;
         let b = driver.browser().await;
@@ -974,11 +1004,15 @@ fn web_two_stations_at_once() {
         .collect();
     stations.sort();
     assert_eq!(stations, [vc0.reader.as_str(), vc1.reader.as_str()]);
-    assert!(
-        rows.iter()
-            .all(|r| r["outcome"] == "done" && r["exchanges"] == 25),
-        "{rows:?}"
-    );
+    for (vc, mark) in [(&vc0, marks.0), (&vc1, marks.1)] {
+        let row = rows
+            .iter()
+            .find(|r| r["station"] == vc.reader.as_str())
+            .unwrap();
+        assert_eq!(row["outcome"], "done", "{rows:?}");
+        // Each station counted its own card's exchanges, and only those.
+        assert_eq!(row["exchanges"], commands_since(vc, mark), "{rows:?}");
+    }
     server.check_output();
     let (_d0, c0) = card_after(vc0);
     let (_d1, c1) = card_after(vc1);
