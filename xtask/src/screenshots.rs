@@ -29,6 +29,33 @@ impl Drop for Kill {
     }
 }
 
+/// ChromeDriver, killed on drop with the browser it started (found by its profile directory,
+/// killed by process id: ChromeDriver killed leaves its browser running otherwise).
+struct Driver {
+    _driver: Kill,
+    profile: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let dir = self.profile.to_string_lossy().into_owned();
+        if let Ok(procs) = std::fs::read_dir("/proc") {
+            for p in procs.flatten() {
+                let Ok(pid) = p.file_name().to_string_lossy().parse::<u32>() else {
+                    continue;
+                };
+                let cmdline = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
+                if String::from_utf8_lossy(&cmdline).contains(&dir) {
+                    let _ = Command::new("kill")
+                        .arg(pid.to_string())
+                        .stderr(Stdio::null())
+                        .status();
+                }
+            }
+        }
+    }
+}
+
 /// The command line: `kiosk-screenshots [--out DIR]`.
 pub fn main(args: &[String]) -> Result<(), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -142,9 +169,10 @@ async fn walk(bin: &Path, lang: &str, out: &Path) -> Result<Vec<PathBuf>, String
             .map_err(|e| format!("start {}: {e}", bin.display()))?,
     );
     let mut first = String::new();
-    BufReader::new(kiosk.0.stdout.take().ok_or("no stdout")?)
-        .read_line(&mut first)
-        .map_err(|e| e.to_string())?;
+    let mut stdout = BufReader::new(kiosk.0.stdout.take().ok_or("no stdout")?);
+    stdout.read_line(&mut first).map_err(|e| e.to_string())?;
+    // Keep reading (the station lines), so the kiosk never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let url = first.trim().to_owned();
     if !url.starts_with("http://127.0.0.1:") {
         return Err(format!("myna-kiosk's first line is not its URL: {first:?}"));
@@ -154,14 +182,17 @@ async fn walk(bin: &Path, lang: &str, out: &Path) -> Result<Vec<PathBuf>, String
         .map(|(o, _)| o.to_owned())
         .unwrap_or_default();
     let port = free_port();
-    let _driver = Kill(
-        Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("chromedriver: {e}"))?,
-    );
+    let _driver = Driver {
+        _driver: Kill(
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("chromedriver: {e}"))?,
+        ),
+        profile: dir.join("profile"),
+    };
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if start.elapsed() > Duration::from_secs(60) {
@@ -174,7 +205,8 @@ async fn walk(bin: &Path, lang: &str, out: &Path) -> Result<Vec<PathBuf>, String
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--hide-scrollbars", "--window-size=1280,800", "--force-device-scale-factor=1"]
+                     "--hide-scrollbars", "--window-size=1280,800", "--force-device-scale-factor=1",
+                     format!("--user-data-dir={}", dir.join("profile").display())]
         }
     }) else {
         unreachable!("an object")
@@ -184,6 +216,16 @@ async fn walk(bin: &Path, lang: &str, out: &Path) -> Result<Vec<PathBuf>, String
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .map_err(|e| format!("WebDriver session: {e}"))?;
+    // This language's pictures of an earlier run go first (a screen not caught this time, such as
+    // busy, must not leave a stale picture behind).
+    if let Ok(entries) = std::fs::read_dir(out) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(&format!("{lang}-")) && name.ends_with(".png") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     let r = shots(&c, &url, &origin, lang, out).await;
     let _ = c.close().await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -255,22 +297,110 @@ async fn pad(c: &Client, value: &str, kind: &str) -> Result<String, String> {
     step(c, "button[data-key=\"ok\"]", kind).await
 }
 
+/// Sizes the window so that the page itself (the viewport) is `width`×`height` CSS pixels, as on
+/// the kiosk's screen (`--window-size` counts the window, not the page).
+pub async fn viewport(c: &Client, width: u32, height: u32) -> Result<(), String> {
+    for _ in 0..3 {
+        let v = c
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        let (iw, ih) = (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0));
+        if (iw, ih) == (u64::from(width), u64::from(height)) {
+            return Ok(());
+        }
+        let (w, h) = c.get_window_size().await.map_err(|e| e.to_string())?;
+        let w = (w + u64::from(width)).saturating_sub(iw);
+        let h = (h + u64::from(height)).saturating_sub(ih);
+        c.set_window_size(w as u32, h as u32)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Err(format!("the page could not be sized to {width}×{height}"))
+}
+
+/// What the contract's layout rules catch on the page as shown: a visible button smaller than
+/// 48 px high, a PIN-pad key smaller than 64×64, or a visible element reaching past the
+/// viewport's right or bottom edge (overflow).
+async fn layout_problems(c: &Client) -> Result<Vec<String>, String> {
+    let v = c
+        .execute(
+            r#"
+            const out = [];
+            const W = window.innerWidth, H = window.innerHeight;
+            const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+              (e.dataset.key ? '[data-key=' + e.dataset.key + ']' : '') +
+              (e.dataset.answer ? '[data-answer=' + e.dataset.answer + ']' : '') +
+              (e.dataset.choice ? '[data-choice=' + e.dataset.choice + ']' : '');
+            const shown = (e) => { const r = e.getBoundingClientRect();
+              return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; };
+            for (const b of document.querySelectorAll('button')) {
+              if (!shown(b)) continue;
+              const r = b.getBoundingClientRect();
+              if (r.height < 48) out.push(name(b) + ' is ' + Math.round(r.height) + ' px high');
+              if (b.dataset.key && (r.width < 64 || r.height < 64))
+                out.push(name(b) + ' is ' + Math.round(r.width) + 'x' + Math.round(r.height));
+            }
+            for (const e of document.querySelectorAll('body *')) {
+              if (!shown(e)) continue;
+              const r = e.getBoundingClientRect();
+              if (r.right > W + 1 || r.bottom > H + 1)
+                out.push(name(e) + ' reaches past the screen (' + Math.round(r.right) + ',' +
+                         Math.round(r.bottom) + ')');
+            }
+            return out.slice(0, 20);"#,
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The screens, in the order of the walk (their numbers in the file names).
+const SCREENS: &[&str] = &[
+    "menu",
+    "yesno",
+    "secret-digits",
+    "secret-letters",
+    "busy",
+    "done",
+    "start",
+    "start-notice",
+    "done-not-possible",
+    "wrong-pin-try-again",
+    "confirm-last-try",
+    "other-tab",
+];
+
 /// Writes the page as `<lang>-<nn>-<name>.png`.
 struct Shooter<'a> {
     c: &'a Client,
     lang: &'a str,
     out: &'a Path,
-    n: usize,
     files: Vec<PathBuf>,
+    problems: usize,
 }
 
 impl Shooter<'_> {
     async fn shot(&mut self, name: &str) -> Result<(), String> {
-        self.n += 1;
+        // The same number for a screen in both languages, whether or not busy was caught.
+        let n = SCREENS
+            .iter()
+            .position(|s| *s == name)
+            .ok_or_else(|| format!("unlisted screen {name}"))?
+            + 1;
+        for p in layout_problems(self.c).await? {
+            eprintln!("kiosk-screenshots: {}-{n:02}-{name}: {p}", self.lang);
+            self.problems += 1;
+        }
         let png = self.c.screenshot().await.map_err(|e| e.to_string())?;
-        let path = self
-            .out
-            .join(format!("{}-{:02}-{name}.png", self.lang, self.n));
+        let path = self.out.join(format!("{}-{n:02}-{name}.png", self.lang));
         std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
         self.files.push(path);
         Ok(())
@@ -289,10 +419,11 @@ async fn shots(
         c,
         lang,
         out,
-        n: 0,
         files: Vec::new(),
+        problems: 0,
     };
     c.goto(url).await.map_err(|e| e.to_string())?;
+    viewport(c, 1280, 800).await?;
     wait_kind(c, "menu", "").await?;
     s.shot("menu").await?;
     // Signature password, through the user-authentication PIN.
@@ -311,6 +442,12 @@ async fn shots(
     touch(c, "button[data-key=\"ok\"]").await?;
     if screen(c).await?.0 == "busy" {
         s.shot("busy").await?;
+        // Kept only if the page still showed busy after the picture was taken.
+        if screen(c).await?.0 != "busy" {
+            if let Some(f) = s.files.pop() {
+                let _ = std::fs::remove_file(f);
+            }
+        }
     }
     wait_kind(c, "done", &id).await?;
     s.shot("done").await?;
@@ -360,5 +497,11 @@ async fn shots(
         .map_err(|e| format!("no take-over button: {e}"))?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     s.shot("other-tab").await?;
+    if s.problems > 0 {
+        eprintln!(
+            "kiosk-screenshots: {lang}: {} layout problems (above)",
+            s.problems
+        );
+    }
     Ok(s.files)
 }
