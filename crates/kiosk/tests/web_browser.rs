@@ -428,11 +428,27 @@ impl Driver {
         let Value::Object(caps) = caps else {
             unreachable!()
         };
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&self.url)
             .await
-            .expect("a WebDriver session")
+            .expect("a WebDriver session");
+        // The page itself 1280×800 (the window's size counts the browser's frame too).
+        for _ in 0..3 {
+            let v = c
+                .execute("return [window.innerWidth, window.innerHeight];", vec![])
+                .await
+                .unwrap();
+            let (iw, ih) = (v[0].as_u64().unwrap(), v[1].as_u64().unwrap());
+            if (iw, ih) == (1280, 800) {
+                return c;
+            }
+            let (w, h) = c.get_window_size().await.unwrap();
+            c.set_window_size((w + 1280 - iw) as u32, (h + 800 - ih) as u32)
+                .await
+                .unwrap();
+        }
+        panic!("the page could not be sized to 1280×800");
     }
 }
 
