@@ -79,8 +79,9 @@
   var current = null;          // the latest state rendered
   var entry = [];              // the PIN pad's characters: never anywhere else
   var selected = {};           // multiple-choice menu: number -> true
-  var sending = false;         // an answer is in flight
+  var sending = null;          // the screen id of the answer in flight, or null
   var lang = document.documentElement.lang === 'en' ? 'en' : 'ja';
+  var pollFailed = false;      // the error shown came from the poll (cleared when it works)
 
   function $(id) { return document.getElementById(id); }
   function ui() { return UI[lang] || UI.ja; }
@@ -194,11 +195,13 @@
         if (r.status === 200 && isState(r.data)) {
           setConnected(true);
           delay = 0;
+          if (pollFailed) { pollFailed = false; showError(''); }
           // A version below the one asked after: the server started again. Take it.
           apply(r.data, after !== null && r.data.version < after);
           continue;
         }
         setConnected(true);
+        pollFailed = true;
         showError(serverMessage(r));
       } catch (e) {
         setConnected(false);
@@ -211,7 +214,8 @@
   // Fetches the state now (after a stale or busy answer, or a take-over).
   function refresh() {
     return api('GET', 'state', undefined, 15000).then(function (r) {
-      if (r.status === 200 && isState(r.data)) { apply(r.data, true); }
+      // Not forced: a reply that crossed a newer one (from the poll or a POST) is older.
+      if (r.status === 200 && isState(r.data)) { apply(r.data, false); }
     }, function () { setConnected(false); });
   }
 
@@ -246,19 +250,24 @@
     }
   }
 
+  // Whether an answer to the screen shown is in flight (its controls are then disabled; a new
+  // screen, from the poll or the reply, has its controls enabled at once).
+  function isSending() {
+    return sending !== null && current !== null && sending === current.screen.id;
+  }
+
   async function answer(a) {
-    if (sending || !current) { return; }
-    sending = true;
+    if (isSending() || !current) { return; }
+    var screen = current.screen.id;
+    sending = screen;
     setControlsDisabled(true);
     showError('');
-    var screen = current.screen.id;
     try {
       await post('answer', { screen: screen, answer: a });
     } finally {
       a = null;
-      sending = false;
-      setControlsDisabled(false);
-      if (current && current.screen.kind === 'secret') { updatePad(); }
+      if (sending === screen) { sending = null; }
+      setControlsDisabled(isSending());
     }
   }
 
@@ -306,6 +315,11 @@
       main.setAttribute('data-outcome', String(sc.outcome || ''));
     } else {
       main.removeAttribute('data-outcome');
+    }
+    if (kind === 'menu' && sc.multiple) {
+      main.setAttribute('data-multiple', '');
+    } else {
+      main.removeAttribute('data-multiple');
     }
     if (kind === 'secret' && sc.secret) {
       main.setAttribute('data-alphabet', String(sc.secret.alphabet));
@@ -372,7 +386,7 @@
     $('virtual-remove').textContent = t.remove;
     $('virtual-insert').textContent = t.insert;
 
-    setControlsDisabled(sending);
+    setControlsDisabled(isSending());
   }
 
   function renderProgress(p) {
@@ -387,7 +401,11 @@
     var stage = Math.max(0, Math.min(p.stage, p.of));
     box.setAttribute('data-stage', String(p.stage));
     box.setAttribute('data-of', String(p.of));
-    box.setAttribute('aria-label', ui().progress(p.stage, p.of));
+    box.setAttribute('role', 'progressbar');
+    box.setAttribute('aria-valuemin', '1');
+    box.setAttribute('aria-valuemax', String(p.of));
+    box.setAttribute('aria-valuenow', String(p.stage));
+    box.setAttribute('aria-valuetext', ui().progress(p.stage, p.of));
     var steps = box.querySelector('.progress-steps');
     steps.textContent = '';
     for (var i = 1; i <= Math.min(p.of, 20); i++) {
@@ -496,7 +514,7 @@
     display.setAttribute('data-count', String(n));
     var need = spec.min === spec.max ? String(spec.max) : spec.min + '\u2013' + spec.max;
     $('pin-count').textContent = n + ' / ' + need;
-    var busy = sending;
+    var busy = isSending();
     var full = n >= spec.max;
     var keys = document.querySelectorAll('#controls [data-key]');
     for (var j = 0; j < keys.length; j++) {
@@ -516,7 +534,7 @@
 
   function press(k) {
     var spec = secretSpec();
-    if (!spec || sending) { return; }
+    if (!spec || isSending()) { return; }
     if (k === 'back') {
       if (entry.length) { entry[entry.length - 1] = '\u0000'; entry.pop(); }
     } else if (k === 'clear') {
@@ -630,6 +648,8 @@
     document.addEventListener('keydown', onKey);
     // Forget the entry when the page is hidden or left.
     window.addEventListener('pagehide', function () { wipeEntry(); });
+    // A long press on a touch screen opens no menu.
+    document.addEventListener('contextmenu', function (ev) { ev.preventDefault(); });
     if (!m) {
       showError(ui().noStation);
       return;
@@ -639,6 +659,8 @@
     $('lang').textContent = ui().other;
     claim();
     pollLoop();
+    // Nothing after a moment: say that the page is connecting.
+    setTimeout(function () { if (!current) { setConnected(false); } }, 1500);
   }
 
   if (document.readyState === 'loading') {
