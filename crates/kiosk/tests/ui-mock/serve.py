@@ -197,7 +197,8 @@ TITLE = ("マイナンバーカード 暗証番号の再設定", "My Number Card
 
 
 def start_lines(lang, reader):
-    return [L(lang, ("端末: ", "Terminal: ")) + "stand-in self-service kiosk terminal (not the real issuer protocol)",
+    return [L(lang, ("端末: 代替のセルフサービス端末（実際の発行者プロトコルではありません）",
+                     "Terminal: stand-in self-service kiosk terminal (not the real issuer protocol)")),
             L(lang, ("場所: ", "Place: ")) + L(lang, KIOSK),
             L(lang, ("カード: ", "Card: ")) + reader]
 

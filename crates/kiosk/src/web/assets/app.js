@@ -385,6 +385,9 @@
     demo.querySelector('.demo-label').textContent = t.demo;
     $('virtual-remove').textContent = t.remove;
     $('virtual-insert').textContent = t.insert;
+    // Past the start screen the card is in: inserting it again would do nothing. (On the start
+    // screen both stay: a card that is not a My Number Card, or one left after a flow, is in.)
+    $('virtual-insert').disabled = kind !== 'start';
 
     setControlsDisabled(isSending());
   }
