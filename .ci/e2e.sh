@@ -2,7 +2,8 @@
 # End-to-end tests through a real PC/SC stack (feature `pcsc`): pcscd with vsmartcard's vpcd
 # reader driver, the virtual card served into it (in the test process) by the
 # mynacard-virtual-card library, and the myna CLI, the kiosk, the library and OpenSC as clients
-# (crates/cli/tests/e2e_pcsc.rs, crates/kiosk/tests/e2e_pcsc.rs); then the PKCS#11 module built
+# (crates/cli/tests/e2e_pcsc.rs, crates/kiosk/tests/e2e_pcsc.rs), the kiosk appliance in
+# headless Chromium (crates/kiosk/tests/web_browser.rs); then the PKCS#11 module built
 # with `pcsc`, with the myna-virtual-card server in vpcd's first slot and pkcs11-tool, openssl
 # and the CLI as clients, then the TLS battery of crates/pkcs11/tests/tls.sh on the same card
 # (crates/pkcs11/tests/pcscd.sh).
@@ -15,7 +16,10 @@ cd "$(dirname "$0")/.."
 
 # openssl, the pkcs11 engine, gnutls-bin and python3: crates/pkcs11/tests/pcscd.sh runs the TLS
 # battery (tls.sh --pcscd) through pcscd too.
-packages=(libpcsclite-dev pcscd vsmartcard-vpcd opensc openssl libengine-pkcs11-openssl gnutls-bin python3)
+# chromium, chromium-driver and fonts-noto-cjk: the kiosk appliance in a real browser
+# (crates/kiosk/tests/web_browser.rs).
+packages=(libpcsclite-dev pcscd vsmartcard-vpcd opensc openssl libengine-pkcs11-openssl gnutls-bin python3
+    chromium chromium-driver fonts-noto-cjk)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -78,8 +82,13 @@ else
     echo "e2e: started pcscd (pid $pcscd_pid) with vpcd's readers"
 fi
 
-cargo test --features mynacard/pcsc,mynacard/sim,mynacard-cli/pcsc,mynacard-kiosk/pcsc \
-    -p mynacard -p mynacard-cli -p mynacard-kiosk
+cargo test --features mynacard/pcsc,mynacard/sim,mynacard-cli/pcsc \
+    -p mynacard -p mynacard-cli
+# The kiosk through pcscd: the terminal flow (e2e_pcsc), and the appliance `myna-kiosk --web` in
+# headless Chromium through ChromeDriver (web_browser: the reset of a blocked signature password,
+# a wrong PIN, the last-try question, the card pulled, the idle timeout, both languages, two
+# stations, a second tab); with its other tests.
+cargo test -p mynacard-kiosk --features mynacard-kiosk/pcsc
 
 # The library's card monitor (mynacard::pcsc::Monitor) while the virtual card is pulled out of
 # vpcd's slot and put back.

@@ -8,18 +8,41 @@
 //!
 //! With `--criterion DIR` (criterion's output, `target/criterion` after `cargo bench`), a section
 //! with the benchmark figures is appended.
+//!
+//! `xtask kiosk-screenshots [--out DIR]`: every screen of `myna-kiosk --web` in Japanese and
+//! English, as PNGs in `docs/kiosk/` (see `screenshots.rs`):
+//!
+//! ```sh
+//! cargo xtask kiosk-screenshots
+//! ```
 
 mod criterion;
 mod report;
+mod screenshots;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    if args.next().as_deref() != Some("exchange-report") {
-        eprintln!("usage: xtask exchange-report [--criterion DIR]");
-        return ExitCode::from(2);
+    match args.next().as_deref() {
+        Some("exchange-report") => {}
+        Some("kiosk-screenshots") => {
+            let rest: Vec<String> = args.collect();
+            return match screenshots::main(&rest) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kiosk-screenshots: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {
+            eprintln!(
+                "usage: xtask exchange-report [--criterion DIR] | kiosk-screenshots [--out DIR]"
+            );
+            return ExitCode::from(2);
+        }
     }
     let mut criterion_dir = None;
     while let Some(a) = args.next() {

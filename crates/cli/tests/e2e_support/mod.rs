@@ -148,6 +148,23 @@ impl VCard {
             .collect()
     }
 
+    /// Pulls the card out without stopping its server ([`StopHandle::remove`]) and waits until
+    /// pcscd sees the reader empty; [`VCard::insert`] brings the same card back.
+    pub fn remove(&self) {
+        if let Some((stop, _)) = &self.server {
+            stop.remove();
+        }
+        wait_presence(&self.reader, false);
+    }
+
+    /// Puts the card pulled out by [`VCard::remove`] back, and waits until pcscd sees it.
+    pub fn insert(&self) {
+        if let Some((stop, _)) = &self.server {
+            stop.insert();
+        }
+        wait_presence(&self.reader, true);
+    }
+
     pub fn log_len(&self) -> usize {
         self.tokens().len()
     }
