@@ -304,6 +304,25 @@ impl KioskProcess {
         (o, e)
     }
 
+    /// The stations' readers, in station order (`GET /api/stations`).
+    pub fn stations(&self) -> Vec<String> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let url = format!("http://127.0.0.1:{}/api/stations", self.port);
+        let mut r = agent
+            .get(&url)
+            .header("X-Kiosk-Token", &self.token)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let text = r.body_mut().read_to_string().expect("body");
+        let v: Vec<Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        v.iter()
+            .map(|s| s["reader"].as_str().expect("reader").to_owned())
+            .collect()
+    }
+
     /// A client of station `n`, which claims it.
     pub fn station(&self, n: usize) -> Station {
         let agent: ureq::Agent = ureq::Agent::config_builder()
