@@ -110,11 +110,22 @@ fn main() {
     let me = std::process::id();
 
     // One station.
-    let kiosk = KioskProcess::start(&["--reader", &cards[0].reader, "--audit", audit, "--lang", "en"]);
+    let kiosk = KioskProcess::start(&[
+        "--reader",
+        &cards[0].reader,
+        "--audit",
+        audit,
+        "--lang",
+        "en",
+    ]);
     let mut st = kiosk.station(0);
     // Warm up: the first session pays for the first connection.
     run(&mut st, &cards[0], 1, "WARM");
-    let (k0, p0, s0) = (cpu_secs(kiosk.pid()), pcscd.map_or(0.0, cpu_secs), cpu_secs(me));
+    let (k0, p0, s0) = (
+        cpu_secs(kiosk.pid()),
+        pcscd.map_or(0.0, cpu_secs),
+        cpu_secs(me),
+    );
     let wall = run(&mut st, &cards[0], n, "ONE");
     let one = Phase {
         sessions: n,
@@ -140,7 +151,11 @@ fn main() {
     for (st, c) in stations.iter_mut().zip(&cards) {
         run(st, c, 1, "WARM");
     }
-    let (k0, p0, s0) = (cpu_secs(kiosk.pid()), pcscd.map_or(0.0, cpu_secs), cpu_secs(me));
+    let (k0, p0, s0) = (
+        cpu_secs(kiosk.pid()),
+        pcscd.map_or(0.0, cpu_secs),
+        cpu_secs(me),
+    );
     let t = Instant::now();
     std::thread::scope(|s| {
         for (st, c) in stations.iter_mut().zip(&cards) {

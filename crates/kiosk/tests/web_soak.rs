@@ -204,7 +204,11 @@ fn session(
     let mut s = st.wait_for("the PIN menu", 60, |s| !matches!(kind(s), "start" | "busy"));
     assert_eq!(kind(&s), "menu", "{s}");
     let shown = shown_counters(&s).unwrap_or_else(|| panic!("no status lines: {s}"));
-    assert_eq!(shown, model.counters(), "the page's status lines vs the model: {s}");
+    assert_eq!(
+        shown,
+        model.counters(),
+        "the page's status lines vs the model: {s}"
+    );
     let mut question = 0u8;
     let mut wrong_sent = false;
     let mut after_wrong = false;
@@ -226,7 +230,9 @@ fn session(
             card.remove();
             let back = st.wait_for("the start screen", 30, |s| kind(s) == "start");
             assert!(
-                back["screen"]["notice"].as_str().is_some_and(|n| !n.is_empty()),
+                back["screen"]["notice"]
+                    .as_str()
+                    .is_some_and(|n| !n.is_empty()),
                 "a pulled card is told: {back}"
             );
             return "card_pulled".into();
@@ -245,10 +251,22 @@ fn session(
             let (code, v) = st.answer_raw(screen_id(&s) - 1, secret("SOAKSTALE1"));
             assert_eq!((code, v["error"].as_str()), (409, Some("stale")), "{v}");
             let (code, v) = st.answer_raw(screen_id(&s), json!({"type": "yes"}));
-            assert_eq!((code, v["error"].as_str()), (400, Some("bad_request")), "{v}");
-            assert_eq!(card.commands(), before, "a refused request reached the card");
+            assert_eq!(
+                (code, v["error"].as_str()),
+                (400, Some("bad_request")),
+                "{v}"
+            );
+            assert_eq!(
+                card.commands(),
+                before,
+                "a refused request reached the card"
+            );
             let now = st.state(None, 0);
-            assert_eq!(screen_id(&now), screen_id(&s), "a refused request moved the flow");
+            assert_eq!(
+                screen_id(&now),
+                screen_id(&s),
+                "a refused request moved the flow"
+            );
         }
         s = match here.as_str() {
             "menu" => st.answer(&s, json!({"type": "choice", "value": 1})),
@@ -458,14 +476,27 @@ fn soak_sessions_keep_the_model_s_counters_and_leak_no_secret() {
     // No secret anywhere the server wrote.
     let found = found.lock().unwrap();
     assert!(found.is_empty(), "a PIN in a response: {:?}", &found[..1]);
-    assert_eq!(leaks(&out), Vec::<String>::new(), "the server's stdout: {out}");
-    assert_eq!(leaks(&err), Vec::<String>::new(), "the server's stderr: {err}");
+    assert_eq!(
+        leaks(&out),
+        Vec::<String>::new(),
+        "the server's stdout: {out}"
+    );
+    assert_eq!(
+        leaks(&err),
+        Vec::<String>::new(),
+        "the server's stderr: {err}"
+    );
 
     // The audit trail: intact, one row per session, in order.
     let db = audit.to_str().unwrap();
     let v = kiosk_cmd(&["audit", "verify", "--db", db]);
     let said = String::from_utf8_lossy(&v.stdout).into_owned();
-    assert_eq!(v.status.code(), Some(0), "audit verify: {said}{}", String::from_utf8_lossy(&v.stderr));
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "audit verify: {said}{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
     let rows: usize = said
         .split_whitespace()
         .next()
@@ -475,7 +506,11 @@ fn soak_sessions_keep_the_model_s_counters_and_leak_no_secret() {
     let csv = kiosk_cmd(&["audit", "export", "--db", db]);
     assert_eq!(csv.status.code(), Some(0));
     let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
-    assert_eq!(csv.lines().count(), n + 1, "CSV: a header and a line per row");
+    assert_eq!(
+        csv.lines().count(),
+        n + 1,
+        "CSV: a header and a line per row"
+    );
     assert_eq!(leaks(&csv), Vec::<String>::new(), "the audit CSV");
     let json = kiosk_cmd(&["audit", "export", "--db", db, "--json"]);
     assert_eq!(json.status.code(), Some(0));
@@ -486,7 +521,10 @@ fn soak_sessions_keep_the_model_s_counters_and_leak_no_secret() {
         .iter()
         .map(|r| r["outcome"].as_str().expect("outcome"))
         .collect();
-    assert_eq!(logged, outcomes, "the audit's outcomes in the sessions' order");
+    assert_eq!(
+        logged, outcomes,
+        "the audit's outcomes in the sessions' order"
+    );
     let ex: Vec<u64> = rows
         .iter()
         .map(|r| r["exchanges"].as_u64().expect("exchanges"))
@@ -523,7 +561,10 @@ fn soak_sessions_keep_the_model_s_counters_and_leak_no_secret() {
         (rss_end as f64 / rss_tenth as f64 - 1.0) * 100.0
     );
     for e in &blocked_ex {
-        assert_eq!(*e, 25, "the web reset of a blocked signature password: {blocked_ex:?}");
+        assert_eq!(
+            *e, 25,
+            "the web reset of a blocked signature password: {blocked_ex:?}"
+        );
     }
     if n >= 500 {
         assert!(

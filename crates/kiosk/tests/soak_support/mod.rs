@@ -218,7 +218,10 @@ pub struct KioskProcess {
     readers: Vec<thread::JoinHandle<()>>,
 }
 
-fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> thread::JoinHandle<()> {
+fn collect(
+    mut from: impl Read + Send + 'static,
+    into: Arc<Mutex<Vec<u8>>>,
+) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         let mut buf = [0u8; 4096];
         loop {
@@ -354,6 +357,9 @@ impl Drop for KioskProcess {
     }
 }
 
+/// Looks at one response body.
+pub type LeakCheck = Box<dyn FnMut(&str) + Send>;
+
 /// A client of one station's JSON API.
 pub struct Station {
     agent: ureq::Agent,
@@ -365,7 +371,7 @@ pub struct Station {
     pub requests: u64,
     pub body_bytes: u64,
     /// Called with every response body (the soak test looks for secrets in it).
-    pub leak_check: Option<Box<dyn FnMut(&str) + Send>>,
+    pub leak_check: Option<LeakCheck>,
 }
 
 impl Station {
@@ -424,7 +430,11 @@ impl Station {
                 return st;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "station {}: no {what} within {secs} s: {st}", self.n);
+            assert!(
+                !left.is_zero(),
+                "station {}: no {what} within {secs} s: {st}",
+                self.n
+            );
             let wait = left.as_secs().clamp(1, 25) as u32;
             st = self.state(st["version"].as_u64(), wait);
         }
@@ -487,7 +497,11 @@ pub fn full_reset(st: &mut Station, auth: &str, new: &str) -> String {
             "menu" => st.answer(&s, json!({"type": "choice", "value": 1})),
             "yesno" | "confirm" => st.answer(&s, json!({"type": "yes"})),
             "secret" => {
-                let v = if purpose(&s) == "other_pin" { auth } else { new };
+                let v = if purpose(&s) == "other_pin" {
+                    auth
+                } else {
+                    new
+                };
                 st.answer(&s, secret(v))
             }
             "done" => return s["screen"]["outcome"].as_str().unwrap_or("?").to_owned(),
