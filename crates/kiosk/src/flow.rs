@@ -103,6 +103,61 @@ impl Outcome {
             Outcome::Cancelled => 12,
         }
     }
+
+    /// Its name in snake case, for machines (the web front end's JSON, the audit trail).
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::WrongPin => "wrong_pin",
+            Outcome::Blocked => "blocked",
+            Outcome::LastTryRefused => "last_try_refused",
+            Outcome::InvalidInput => "invalid_input",
+            Outcome::NoCard => "no_card",
+            Outcome::Unknown => "unknown",
+            Outcome::NotPossible => "not_possible",
+            Outcome::Partial => "partial",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The snake-case code of a PIN kind, for machines (the web front end's JSON, the audit
+/// trail): `signature`, `user_auth`, `residence`, `text_assist`.
+pub fn pin_code(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Signature => "signature",
+        PinKind::UserAuth => "user_auth",
+        PinKind::Residence => "residence",
+        PinKind::TextAssist => "text_assist",
+    }
+}
+
+/// The code of a place, as `myna-kiosk --place` spells it: `kiosk`, `kiosk-sign-only`,
+/// `counter`, `proxy` (and `smartphone-app`, which is not a terminal).
+pub fn place_code(place: &Place) -> &'static str {
+    match place {
+        Place::Kiosk(mynacard::policy::KioskSupport::SignatureOnly) => "kiosk-sign-only",
+        Place::Kiosk(_) => "kiosk",
+        Place::Counter => "counter",
+        Place::CounterByProxy => "proxy",
+        Place::SmartphoneApp => "smartphone-app",
+    }
+}
+
+/// What a flow did, without any secret or personal data: for an audit row
+/// ([`Kiosk::summary`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Where the flow ran ([`place_code`]).
+    pub place: &'static str,
+    /// The PIN chosen, once chosen.
+    pub pin: Option<PinKind>,
+    /// The route assessed, once assessed: `self-service`, `self-service+<other PIN's code>`
+    /// ([`pin_code`]), `counter` or `proxy`.
+    pub route: Option<String>,
+    /// How the flow ended, once it has.
+    pub outcome: Option<Outcome>,
 }
 
 /// The kiosk's set-up.
@@ -405,6 +460,12 @@ impl std::error::Error for AnswerError {}
 pub enum Stop {
     /// The input ended (end of a script, a closed terminal): cancelled.
     InputEnded,
+    /// The card was pulled out of the reader before the flow ended: it ends with
+    /// [`Outcome::NoCard`]; everything entered is forgotten.
+    CardRemoved,
+    /// Nobody answered the open question in time: the flow ends, cancelled; everything entered
+    /// is forgotten.
+    IdleTimeout,
     /// An answer could not be read: it is not UTF-8 text, or it is longer than the limit. The
     /// flow ends with [`Outcome::InvalidInput`]; the answer is not used.
     Unreadable {
@@ -523,6 +584,30 @@ impl<T: Transport> Kiosk<T> {
     /// [`Outcome::NoCard`] at its next card operation.
     pub fn take_card(&mut self) -> Option<Card<T>> {
         self.card.take()
+    }
+
+    /// What the flow did so far, for an audit row: the place, the PIN chosen, the route
+    /// assessed and the outcome. Holds no secret and nothing read from the card but the choices.
+    pub fn summary(&self) -> Summary {
+        let route = self.assessment.as_ref().map(|a| match self.config.place {
+            Place::Counter => "counter".to_owned(),
+            Place::CounterByProxy => "proxy".to_owned(),
+            Place::Kiosk(_) | Place::SmartphoneApp => match a.other_pin() {
+                Some(k) => format!("self-service+{}", pin_code(k)),
+                None => "self-service".to_owned(),
+            },
+        });
+        Summary {
+            place: place_code(&self.config.place),
+            pin: self.kind,
+            route,
+            outcome: self.outcome,
+        }
+    }
+
+    /// Whether the flow has begun with a card: [`Kiosk::insert_card`] was given one.
+    pub fn has_card(&self) -> bool {
+        self.card.is_some()
     }
 
     /// The PIN statuses read from the card (empty before the card is read).
@@ -827,6 +912,14 @@ impl<T: Transport> Kiosk<T> {
         self.asked = false;
         match why {
             Stop::InputEnded => self.finish(Outcome::Cancelled),
+            Stop::CardRemoved => {
+                self.say(text::CARD_REMOVED.text());
+                self.finish(Outcome::NoCard);
+            }
+            Stop::IdleTimeout => {
+                self.say(text::IDLE_TIMEOUT.text());
+                self.finish(Outcome::Cancelled);
+            }
             Stop::Unreadable { line, too_long } => {
                 self.say(text::unreadable_answer(line, too_long));
                 self.finish(Outcome::InvalidInput);

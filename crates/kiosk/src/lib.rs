@@ -15,3 +15,4 @@
 pub mod console;
 pub mod flow;
 pub mod text;
+pub mod web;

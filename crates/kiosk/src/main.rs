@@ -55,6 +55,7 @@ use mynacard::Card;
 use mynacard_kiosk::console::{Console, ScriptConsole, TerminalConsole};
 use mynacard_kiosk::flow;
 use mynacard_kiosk::text::Lang;
+use mynacard_kiosk::web;
 
 /// Where the terminal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,8 +83,9 @@ struct Opts {
     /// The virtual card's state file (default: the one the `myna` CLI uses).
     #[arg(long, value_name = "PATH")]
     sim_state: Option<PathBuf>,
-    /// A real reader: its name, or `auto` (needs feature `pcsc`).
-    #[arg(long, value_name = "NAME|auto")]
+    /// A real reader: its name, or `auto` (needs feature `pcsc`). With --web: `all`, or
+    /// names separated by commas (one station each).
+    #[arg(long, value_name = "NAME|auto|all")]
     reader: Option<String>,
     /// Take the answers from FILE, one per line, and print a transcript (secrets masked).
     #[arg(long, value_name = "FILE")]
@@ -91,6 +93,19 @@ struct Opts {
     /// Print the APDU exchanges at the end (PINs masked).
     #[arg(long)]
     show_apdus: bool,
+    /// Serve the kiosk as a touch page to a browser on this machine (the appliance): prints
+    /// its URL, with a per-launch token, on the first line.
+    #[arg(long)]
+    web: bool,
+    /// With --web: the loopback address and port to listen on (port 0: any free port).
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8787")]
+    listen: std::net::SocketAddr,
+    /// With --web: seconds without an answer before a station returns to its start screen.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = clap::value_parser!(u64).range(1..))]
+    idle: u64,
+    /// With --web: the audit trail's database (default: in the state directory).
+    #[arg(long, value_name = "PATH")]
+    audit: Option<PathBuf>,
     /// The language: ja or en (default: from LC_ALL, LC_MESSAGES or LANG; Japanese when it
     /// starts with `ja`).
     #[arg(long, value_name = "ja|en", value_parser = parse_lang)]
@@ -161,8 +176,8 @@ fn card_label(opts: &Opts, lang: Lang) -> String {
     }
 }
 
-fn config(opts: &Opts, lang: Lang) -> flow::Config {
-    let (place, role) = match opts.place {
+fn place_and_role(opts: &Opts) -> (Place, TerminalRole) {
+    match opts.place {
         PlaceArg::Kiosk => (
             Place::Kiosk(KioskSupport::BothJpkiPins),
             TerminalRole::SelfServiceKiosk,
@@ -173,7 +188,11 @@ fn config(opts: &Opts, lang: Lang) -> flow::Config {
         ),
         PlaceArg::Counter => (Place::Counter, TerminalRole::MunicipalCounter),
         PlaceArg::Proxy => (Place::CounterByProxy, TerminalRole::MunicipalCounter),
-    };
+    }
+}
+
+fn config(opts: &Opts, lang: Lang) -> flow::Config {
+    let (place, role) = place_and_role(opts);
     flow::Config {
         place,
         authority: Box::new(StandInAuthority::new(role)),
@@ -204,7 +223,11 @@ fn command(lang: Lang) -> clap::Command {
     let ja = [
         ("place", format!("端末の場所: kiosk（両方のJPKI暗証番号を再設定できるキオスク端末）、kiosk-sign-only（{}のみ）、counter（窓口、本人）、proxy（窓口、代理人）。既定: kiosk", mynacard::pin::PinKind::Signature.name(Lang::Ja))),
         ("sim_state", "仮想カードの状態ファイル（既定: myna CLI と同じもの）".to_owned()),
-        ("reader", "実際のカードリーダー: 名前、または auto（機能 pcsc が必要）".to_owned()),
+        ("reader", "実際のカードリーダー: 名前、または auto（機能 pcsc が必要）。--web では all、またはカンマ区切りの名前（リーダーごとに1台の端末）".to_owned()),
+        ("web", "タッチ画面のページとして、この機械のブラウザーに提供する（キオスク端末）。1行目にトークン付きのURLを表示する".to_owned()),
+        ("listen", "--web: 待ち受けるループバックアドレスとポート（ポート 0 は空いているポート）。既定: 127.0.0.1:8787".to_owned()),
+        ("idle", "--web: 回答がないまま開始画面に戻るまでの秒数。既定: 60".to_owned()),
+        ("audit", "--web: 監査記録のデータベース（既定: 状態ディレクトリ内）".to_owned()),
         ("script", "回答を FILE から1行ずつ読み、記録を表示する（暗証番号は伏せ字）".to_owned()),
         ("show_apdus", "最後にAPDUのやり取りを表示する（暗証番号は伏せ字）".to_owned()),
         ("lang", "表示の言語: ja または en（既定: LC_ALL、LC_MESSAGES、LANG が ja で始まれば日本語）".to_owned()),
@@ -218,6 +241,8 @@ fn command(lang: Lang) -> clap::Command {
         .mut_arg("place", |a| {
             a.hide_possible_values(true).hide_default_value(true)
         })
+        .mut_arg("listen", |a| a.hide_default_value(true))
+        .mut_arg("idle", |a| a.hide_default_value(true))
         // clap's own flag, in Japanese too.
         .disable_help_flag(true)
         .arg(
@@ -230,6 +255,56 @@ fn command(lang: Lang) -> clap::Command {
         )
         .help_template("{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}")
         .about("マイナンバーカード 暗証番号の再設定（代替の端末認証であり、実際の発行者プロトコルではありません）")
+}
+
+/// `--web`: the appliance ([`mynacard_kiosk::web`]).
+fn web(opts: &Opts, lang: Lang) -> ExitCode {
+    let refused = if opts.show_apdus {
+        Some("--show-apdus")
+    } else if opts.script.is_some() {
+        Some("--script")
+    } else {
+        None
+    };
+    if let Some(o) = refused {
+        match lang {
+            Lang::Ja => eprintln!("kiosk: {o} は --web と一緒には使えません"),
+            Lang::En => eprintln!("kiosk: {o} cannot be used with --web"),
+        }
+        return ExitCode::from(2);
+    }
+    let readers = match opts.reader.as_deref() {
+        None => web::Readers::Virtual(
+            opts.sim_state
+                .clone()
+                .unwrap_or_else(mynacard::sim::default_state_path),
+        ),
+        Some(r) if r.eq_ignore_ascii_case("all") => web::Readers::All,
+        Some(list) => web::Readers::Named(
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+    };
+    let (place, role) = place_and_role(opts);
+    let options = web::Options {
+        listen: opts.listen,
+        idle: std::time::Duration::from_secs(opts.idle),
+        audit: opts.audit.clone().unwrap_or_else(web::default_audit_path),
+        place,
+        authority: std::sync::Arc::new(move || Box::new(StandInAuthority::new(role))),
+        readers,
+        lang,
+    };
+    match web::serve(options, &mut std::io::stdout()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kiosk: {}", e.message(lang));
+            ExitCode::from(e.exit_code())
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -246,6 +321,9 @@ fn main() -> ExitCode {
         }
     };
     let lang = opts.lang.unwrap_or(lang);
+    if opts.web {
+        return web(&opts, lang);
+    }
     let mut console: Box<dyn Console> = match &opts.script {
         Some(path) => match File::open(path) {
             Ok(f) => Box::new(ScriptConsole::new(BufReader::new(f), std::io::stdout())),

@@ -195,6 +195,34 @@ pub(crate) const DONE_TAKE_CARD: Words = Words {
     ja: "完了しました。カードをお取りください。",
     en: "Done. Please take your card.",
 };
+pub(crate) const CARD_REMOVED: Words = Words {
+    ja: "カードが取り出されました。入力した内容は保持していません。",
+    en: "The card was removed. Nothing you entered was kept.",
+};
+pub(crate) const IDLE_TIMEOUT: Words = Words {
+    ja: "一定時間操作がなかったため、手続を終了しました。入力した内容は保持していません。",
+    en: "Nothing was entered for a while, so the flow was ended. Nothing you entered was kept.",
+};
+pub(crate) const NOT_MY_NUMBER_CARD: Words = Words {
+    ja: "このカードはマイナンバーカードではありません。マイナンバーカードを挿入してください。",
+    en: "This is not a My Number Card. Please insert your My Number Card.",
+};
+pub(crate) const CARD_NOT_OPENED: Words = Words {
+    ja: "カードに接続できませんでした。カードを挿入し直してください: ",
+    en: "The card could not be opened. Please insert it again: ",
+};
+pub(crate) const TOUCH_CHOOSE_ONE: Words = Words {
+    ja: "選んでください。",
+    en: "Touch your choice.",
+};
+pub(crate) const TOUCH_CHOOSE_SEVERAL: Words = Words {
+    ja: "職員: 提示された書類をすべて選び、最後に決定を押してください（なければそのまま決定）。",
+    en: "Staff: touch every document shown, then OK (none: OK at once).",
+};
+pub(crate) const TOUCH_YES_FOR_LAST_TRY: Words = Words {
+    ja: "「はい」を押すと最後の1回を使って入力した暗証番号を確認します。「いいえ」で中止します。",
+    en: "Yes uses the last try to check the PIN you entered. No stops here.",
+};
 pub(crate) const NOTHING_MORE_TAKE_CARD: Words = Words {
     ja: "ここでの手続は以上です。カードをお取りください。",
     en: "Nothing more to do here. Please take your card.",
