@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 // `missing_docs` is denied by the workspace lints (root Cargo.toml).
 
+pub mod audit;
 pub mod console;
 pub mod flow;
 pub mod text;

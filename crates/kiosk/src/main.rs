@@ -308,6 +308,11 @@ fn web(opts: &Opts, lang: Lang) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // `myna-kiosk audit verify|export …`: the audit trail's own subcommand.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args.first().is_some_and(|a| a == "audit") {
+        return mynacard_kiosk::audit::cli(&args[1..], Lang::from_env());
+    }
     let lang = lang_in_args().unwrap_or_else(Lang::from_env);
     let parsed = command(lang)
         .try_get_matches()
