@@ -363,7 +363,7 @@ fn kiosk_cmd(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn soak_sessions_keep_the_model_s_counters_and_leak_no_secret() {
+fn soak_sessions_keep_the_model_counters_and_leak_no_secret() {
     if !soak_support::stack_or_skip("the kiosk soak test") {
         return;
     }
@@ -472,6 +472,16 @@ fn soak_sessions_keep_the_model_s_counters_and_leak_no_secret() {
     let bytes = st.body_bytes;
     drop(st);
     let (out, err) = kiosk.finish();
+    let per_min = n as f64 / duration.as_secs_f64() * 60.0;
+    println!("soak: seed {seed}, {n} sessions in {duration:.1?} ({per_min:.1} sessions/min)");
+    println!("soak: sessions by kind: {by_kind:?}");
+    println!("soak: the signature password's counter set between sessions {blocked_by_test} times");
+    println!("soak: {requests} API requests, {bytes} response bytes");
+    let (tenth, rss_tenth) = rss_tenth.expect("measured");
+    println!(
+        "soak: server VmRSS after {tenth} sessions {rss_tenth} KiB, after {n} {rss_end} KiB ({:+.1}%)",
+        (rss_end as f64 / rss_tenth as f64 - 1.0) * 100.0
+    );
 
     // No secret anywhere the server wrote.
     let found = found.lock().unwrap();
@@ -541,10 +551,6 @@ fn soak_sessions_keep_the_model_s_counters_and_leak_no_secret() {
         .map(|(e, _)| *e)
         .collect();
 
-    let per_min = n as f64 / duration.as_secs_f64() * 60.0;
-    println!("soak: seed {seed}, {n} sessions in {duration:.1?} ({per_min:.1} sessions/min)");
-    println!("soak: sessions by kind: {by_kind:?}");
-    println!("soak: the signature password's counter set between sessions {blocked_by_test} times");
     for (o, (c, lo, hi, sum)) in &by_outcome {
         println!("soak: outcome {o}: {c} sessions, exchanges {lo}..={hi}, total {sum}");
     }
@@ -553,12 +559,6 @@ fn soak_sessions_keep_the_model_s_counters_and_leak_no_secret() {
         ex.iter().sum::<u64>(),
         card.commands(),
         blocked_ex.iter().collect::<std::collections::BTreeSet<_>>()
-    );
-    println!("soak: {requests} API requests, {bytes} response bytes");
-    let (tenth, rss_tenth) = rss_tenth.expect("measured");
-    println!(
-        "soak: server VmRSS after {tenth} sessions {rss_tenth} KiB, after {n} {rss_end} KiB ({:+.1}%)",
-        (rss_end as f64 / rss_tenth as f64 - 1.0) * 100.0
     );
     for e in &blocked_ex {
         assert_eq!(
@@ -573,4 +573,34 @@ fn soak_sessions_keep_the_model_s_counters_and_leak_no_secret() {
              sessions, {rss_end} KiB after {n}"
         );
     }
+}
+
+#[test]
+fn leak_check_finds_pins_standing_alone_and_only_those() {
+    // A PIN in JSON, in a line of output, at either end.
+    assert_eq!(leaks(r#"{"value":"7391"}"#), vec!["7391"]);
+    assert_eq!(leaks("pin 8264\n"), vec!["8264"]);
+    assert_eq!(leaks("6047"), vec!["6047"]);
+    // Inside a longer number or a hex token it is not a PIN.
+    assert!(leaks(r#"{"version":173910,"tab":"ab7391cd","token":"5820ff"}"#).is_empty());
+    // Every signature password and invalid entry of the run holds SOAK, in any case.
+    assert_eq!(leaks("new: Soak0042"), vec!["SOAK…"]);
+    assert_eq!(leaks("SOAK0001 and 7391."), vec!["SOAK…", "7391"]);
+}
+
+#[test]
+fn status_lines_give_the_counters() {
+    let st = json!({"screen": {"lines": [
+        "Card found.",
+        "  1. Signature password: BLOCKED",
+        "  2. User authentication PIN: 2 of 3 tries left",
+        "  3. Residence PIN: 3 of 3 tries left (JUKI), 3 of 3 tries left (common)"
+    ]}});
+    assert_eq!(shown_counters(&st), Some(Counters { auth: 2, sig: 0 }));
+    let st = json!({"screen": {"lines": ["1. x: 4 of 5 tries left", "2. y: 3 of 3 tries left"]}});
+    assert_eq!(shown_counters(&st), Some(Counters { auth: 3, sig: 4 }));
+    assert_eq!(
+        shown_counters(&json!({"screen": {"lines": ["no status"]}})),
+        None
+    );
 }
