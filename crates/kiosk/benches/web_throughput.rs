@@ -46,19 +46,39 @@ fn pcscd_pid() -> Option<u32> {
     })
 }
 
+/// Where a station's time goes, summed over its sessions.
+#[derive(Default, Clone, Copy)]
+struct Split {
+    /// From putting the card in until the PIN menu (pcscd sees the card, the kiosk opens it
+    /// and reads the PIN status).
+    insert: Duration,
+    /// From the PIN menu to the done screen (the answers and the reset).
+    flow: Duration,
+    /// From pulling the card until the start screen (pcscd sees it leave).
+    remove: Duration,
+}
+
 /// `sessions` full resets at one station with its card; the time they took.
-fn run(st: &mut Station, card: &SlotCard, sessions: usize, tag: &str) -> Duration {
+fn run(st: &mut Station, card: &SlotCard, sessions: usize, tag: &str) -> (Duration, Split) {
     let t = Instant::now();
+    let mut split = Split::default();
     for i in 0..sessions {
         st.wait_for("the start screen", 30, |s| kind(s) == "start");
+        let t0 = Instant::now();
         card.insert();
+        st.wait_for("the PIN menu", 60, |s| !matches!(kind(s), "start" | "busy"));
+        let t1 = Instant::now();
         let pw = format!("{tag}{i:04}");
         let out = full_reset(st, AUTH_PIN, &pw);
         assert_eq!(out, "done", "station {} session {i}", st.n);
+        let t2 = Instant::now();
         card.remove();
+        st.wait_for("the start screen", 30, |s| kind(s) == "start");
+        split.insert += t1 - t0;
+        split.flow += t2 - t1;
+        split.remove += t2.elapsed();
     }
-    st.wait_for("the start screen", 30, |s| kind(s) == "start");
-    t.elapsed()
+    (t.elapsed(), split)
 }
 
 struct Phase {
@@ -67,6 +87,7 @@ struct Phase {
     kiosk_cpu: f64,
     pcscd_cpu: f64,
     self_cpu: f64,
+    split: Split,
 }
 
 impl Phase {
@@ -83,6 +104,14 @@ impl Phase {
             self.kiosk_cpu,
             self.pcscd_cpu,
             self.self_cpu
+        );
+        let per = |d: Duration| d.as_secs_f64() * 1000.0 / (self.sessions as f64);
+        println!(
+            "{name}: per session and station, ms: card in to PIN menu {:.0}, menu to done {:.0}, \
+             card out to start screen {:.0}",
+            per(self.split.insert),
+            per(self.split.flow),
+            per(self.split.remove)
         );
     }
 }
@@ -126,13 +155,14 @@ fn main() {
         pcscd.map_or(0.0, cpu_secs),
         cpu_secs(me),
     );
-    let wall = run(&mut st, &cards[0], n, "ONE");
+    let (wall, split) = run(&mut st, &cards[0], n, "ONE");
     let one = Phase {
         sessions: n,
         wall,
         kiosk_cpu: cpu_secs(kiosk.pid()) - k0,
         pcscd_cpu: pcscd.map_or(0.0, cpu_secs) - p0,
         self_cpu: cpu_secs(me) - s0,
+        split,
     };
     drop(st);
     kiosk.finish();
@@ -157,10 +187,21 @@ fn main() {
         cpu_secs(me),
     );
     let t = Instant::now();
-    std::thread::scope(|s| {
-        for (st, c) in stations.iter_mut().zip(&cards) {
-            s.spawn(move || run(st, c, n, "TWO"));
-        }
+    let splits: Vec<Split> = std::thread::scope(|s| {
+        let threads: Vec<_> = stations
+            .iter_mut()
+            .zip(&cards)
+            .map(|(st, c)| s.spawn(move || run(st, c, n, "TWO").1))
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("a client"))
+            .collect()
+    });
+    let split = splits.iter().fold(Split::default(), |a, b| Split {
+        insert: a.insert + b.insert,
+        flow: a.flow + b.flow,
+        remove: a.remove + b.remove,
     });
     let two = Phase {
         sessions: 2 * n,
@@ -168,6 +209,7 @@ fn main() {
         kiosk_cpu: cpu_secs(kiosk.pid()) - k0,
         pcscd_cpu: pcscd.map_or(0.0, cpu_secs) - p0,
         self_cpu: cpu_secs(me) - s0,
+        split,
     };
     drop(stations);
     kiosk.finish();
