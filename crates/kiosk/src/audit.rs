@@ -22,12 +22,12 @@
 //! | `hash` | 32 bytes | SHA-256 over the row, see below |
 //!
 //! **Never stored**: a PIN (the other PIN, the new PIN, a wrong one), a My Number, a name, an
-//! address, a date of birth, a certificate or anything else read from the card but the PIN
-//! statuses' consequences above. [`Entry`] has no field for any of them, and
-//! [`Trail::append`] refuses an entry whose code fields (`place`, `route`, `outcome`) are not
-//! short codes of the letters `a`–`z`, `_`, `-` and `+`: with no digit allowed, no PIN (every
-//! one holds a digit) and no My Number can be put there by mistake. The station (a reader's
-//! name) is the only free text: at most 256 characters, no control characters.
+//! address, a date of birth, a certificate, or anything else read from the card. [`Entry`] has
+//! no field for any of them, and [`Trail::append`] refuses an entry whose code fields
+//! (`place`, `route`, `outcome`) are not short codes of the letters `a`–`z`, `_`, `-` and `+`:
+//! with no digit allowed, no PIN (every one holds a digit) and no My Number can be put there by
+//! mistake. The station (a reader's name) is the only free text: 1 to 256 characters, no
+//! control characters.
 //!
 //! # The chain
 //!
@@ -47,24 +47,48 @@
 //! prev_hash      32 bytes
 //! ```
 //!
-//! A second table, `head`, holds the number of rows and the last row's hash; it is updated in
-//! the same transaction as the row, so deleting the last rows is detected too. Appends run in an
-//! `IMMEDIATE` transaction (SQLite's write lock taken first), so two stations, or two processes,
-//! appending at once never fork the chain. Triggers refuse `UPDATE` and `DELETE` on the rows, so
-//! an honest mistake cannot change them either.
+//! The hash covers the stored text (the time as written, the PIN kind as its code). A second
+//! table, `head`, holds the number of rows and the last row's hash; it is updated in the same
+//! transaction as the row, so deleting the last rows is detected too. Appends run in an
+//! `IMMEDIATE` transaction (SQLite's write lock taken first, waiting up to 10 s for another
+//! writer), so two stations, or two processes, appending at once never fork the chain.
+//! Triggers refuse `UPDATE` and `DELETE` on the rows, so that an honest mistake cannot change
+//! them either, and the tables are `STRICT` (SQLite refuses a value of the wrong type).
 //!
-//! What the chain does and does not prove: [`verify`] finds any row changed, deleted, inserted
-//! or moved, and a deleted end, by anyone who did not recompute the hashes after it. The chain
-//! has no key: someone who can write the file and recompute every hash from the changed row on
-//! can rewrite history. To detect that too, keep the last hash that `audit verify` prints (it
-//! names the whole history up to then) somewhere the kiosk cannot write, and compare later.
+//! [`verify`] walks the rows in id order and stops at the first that cannot be trusted
+//! ([`AuditError::Broken`] with a [`Break`]): ids must run 1, 2, 3, … (a gap is a deleted row),
+//! each row's fields must give its hash (an edited row), each `prev_hash` must be the previous
+//! row's hash (a row deleted, replaced, inserted or moved before it), and the last row must be
+//! the end the `head` recorded (a deleted end, or rows added outside the trail).
+//!
+//! What the chain does and does not prove: it finds any row changed, deleted, inserted or
+//! moved, and a deleted end, by anyone who did not recompute the hashes. It has no key: someone
+//! who can write the file and knows this format can recompute every hash from a changed row on
+//! and rewrite history. To detect that too, copy the last hash that `audit verify` prints (it
+//! commits to the whole history up to then) somewhere the kiosk cannot write; later, the
+//! export's `hash` of that row must still be the one copied.
 //!
 //! # The file
 //!
 //! [`default_path`]: `mynacard/kiosk-audit.sqlite3` in the user's state directory (or local
 //! data directory). [`Trail::open`] creates the directories (0700 on Unix) and the file (0600
-//! on Unix). The database is marked as the kiosk's (SQLite `application_id`) and versioned
-//! (`user_version` 1); any other file is refused with [`AuditError::NotAudit`], never changed.
+//! on Unix; SQLite gives its journal the same mode). The database is marked as the kiosk's
+//! (SQLite `application_id`) and versioned (`user_version` 1); any other file is refused with
+//! [`AuditError::NotAudit`] and never changed. [`verify`] and [`export`] open it read-only and
+//! never create it.
+//!
+//! SQLite's rollback journal (its default) keeps the trail in one file, which can be copied
+//! and verified elsewhere as it is; WAL mode would let a long `verify` run alongside appends,
+//! but leaves recent rows in a second file. While `verify` or `export` reads (one consistent
+//! snapshot), appends wait for it, up to the same 10 s.
+//!
+//! # The command
+//!
+//! `myna-kiosk audit verify [--db PATH]` prints `N rows, chain intact` and the last hash, exit
+//! 0, or the first bad row and why, exit 1; `myna-kiosk audit export [--db PATH] [--json]`
+//! writes CSV (RFC 4180, a header line) or a JSON array on standard output. A missing file or
+//! one that is not a trail: a message, exit 1; a usage error: exit 2. Messages and help are in
+//! Japanese or English (`--lang ja|en`, else from the locale). See [`cli`].
 
 use std::ffi::OsString;
 use std::fmt;
@@ -442,11 +466,16 @@ impl Trail {
                     })
                 }
             },
+            // No record of the end: appending would hide a deleted end, so refuse (as
+            // `verify` does, naming the row after the last).
             None => {
+                let last: i64 = tx
+                    .query_row("SELECT coalesce(max(id), 0) FROM audit", [], |r| r.get(0))
+                    .map_err(db("reading the chain's end"))?;
                 return Err(AuditError::Broken {
-                    row: 0,
+                    row: last + 1,
                     why: Break::NoHead,
-                })
+                });
             }
         };
         let id = rows + 1;
@@ -800,12 +829,11 @@ const SELECT_ROWS: &str = "SELECT id, time, station, place, pin, route, outcome,
                            prev_hash, hash FROM audit ORDER BY id";
 
 /// Calls `each` on every row in id order, in one read transaction (a consistent snapshot while
-/// stations append), then returns the head (rows, hash) if there is one.
+/// stations append), then returns the record of the chain's end.
 fn scan(
-    path: &Path,
+    conn: &mut Connection,
     mut each: impl FnMut(Stored) -> Result<(), AuditError>,
-) -> Result<Option<(i64, Vec<u8>)>, AuditError> {
-    let mut conn = open_read(path)?;
+) -> Result<Head, AuditError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Deferred)
         .map_err(db("reading the trail"))?;
@@ -816,18 +844,49 @@ fn scan(
             each(read_row(r)?)?;
         }
     }
-    let head = tx
-        .query_row("SELECT rows, hash FROM head WHERE one = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional();
-    let head = match head {
-        Ok(h) => h,
-        // STRICT tables hold the types; a head table that was dropped or replaced is no head.
-        Err(_) => None,
+    let has_head: i64 = tx
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'head'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db("reading the chain's end"))?;
+    let head = if has_head == 0 {
+        Head::Missing
+    } else {
+        let read = tx
+            .query_row("SELECT rows, hash FROM head WHERE one = 1", [], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .optional();
+        match read {
+            Ok(None) => Head::Missing,
+            Ok(Some((rows, hash))) => match <[u8; 32]>::try_from(hash.as_slice()) {
+                Ok(hash) if rows >= 0 => Head::Recorded { rows, hash },
+                _ => Head::Bad,
+            },
+            // A head table replaced by one of other columns or types.
+            Err(
+                rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::InvalidColumnIndex(_)
+                | rusqlite::Error::FromSqlConversionFailure(..),
+            ) => Head::Bad,
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::Unknown) => Head::Bad,
+            Err(e) => return Err(db("reading the chain's end")(e)),
+        }
     };
     tx.finish().map_err(db("reading the trail"))?;
     Ok(head)
+}
+
+/// The record of the chain's end, as [`scan`] found it.
+enum Head {
+    /// No head table, or no row in it.
+    Missing,
+    /// A head of the wrong shape.
+    Bad,
+    /// The number of rows and the last row's hash.
+    Recorded { rows: i64, hash: [u8; 32] },
 }
 
 /// Verifies the trail at `path`: recomputes every row's hash in id order, checks that each
@@ -843,7 +902,8 @@ pub fn verify(path: &Path) -> Result<usize, AuditError> {
 fn verify_head(path: &Path) -> Result<(usize, [u8; 32]), AuditError> {
     let mut expected: i64 = 1;
     let mut prev = GENESIS;
-    let head = scan(path, |s| {
+    let mut conn = open_read(path)?;
+    let head = scan(&mut conn, |s| {
         let broken = |row, why| Err(AuditError::Broken { row, why });
         if s.id > expected {
             return broken(expected, Break::Missing);
@@ -874,13 +934,12 @@ fn verify_head(path: &Path) -> Result<(usize, [u8; 32]), AuditError> {
     })?;
     let found = expected - 1;
     let broken = |row, why| Err(AuditError::Broken { row, why });
-    let Some((recorded, head_hash)) = head else {
-        return broken(found + 1, Break::NoHead);
+    let (recorded, head_hash) = match head {
+        Head::Recorded { rows, hash } => (rows, hash),
+        Head::Missing => return broken(found + 1, Break::NoHead),
+        Head::Bad => return broken(found + 1, Break::BadValue { column: "head" }),
     };
     let recorded_u = u64::try_from(recorded).unwrap_or(0);
-    if recorded < 0 {
-        return broken(found.max(1), Break::BadValue { column: "head" });
-    }
     if recorded > found {
         return broken(
             found + 1,
@@ -897,7 +956,7 @@ fn verify_head(path: &Path) -> Result<(usize, [u8; 32]), AuditError> {
             },
         );
     }
-    if head_hash.as_slice() != prev.as_slice() {
+    if head_hash != prev {
         return broken(found.max(1), Break::HeadMismatch);
     }
     let rows = usize::try_from(found).unwrap_or(usize::MAX);
@@ -949,6 +1008,8 @@ fn csv_field(s: &str) -> String {
 /// number of rows. It does not verify the chain ([`verify`] does); the file is opened
 /// read-only.
 pub fn export(path: &Path, json: bool, out: &mut dyn Write) -> Result<usize, AuditError> {
+    // Opened first: nothing is written for a file that is not a trail.
+    let mut conn = open_read(path)?;
     let mut n = 0usize;
     let w = |r: io::Result<()>| r.map_err(AuditError::Output);
     if json {
@@ -957,7 +1018,7 @@ pub fn export(path: &Path, json: bool, out: &mut dyn Write) -> Result<usize, Aud
         w(out.write_all(COLUMNS.join(",").as_bytes()))?;
         w(out.write_all(b"\r\n"))?;
     }
-    scan(path, |s| {
+    scan(&mut conn, |s| {
         let e = Exported {
             id: s.id,
             time: &s.row.time,
@@ -1009,6 +1070,10 @@ pub fn export(path: &Path, json: bool, out: &mut dyn Write) -> Result<usize, Aud
 struct AuditOpts {
     #[command(subcommand)]
     command: AuditCommand,
+    /// The language: ja or en (default: from LC_ALL, LC_MESSAGES or LANG; Japanese when it
+    /// starts with `ja`).
+    #[arg(long, global = true, value_name = "ja|en", value_parser = parse_lang)]
+    lang: Option<Lang>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1018,9 +1083,6 @@ enum AuditCommand {
         /// The audit trail (default: the kiosk's, in the user's state directory).
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
-        /// The language: ja or en (default: from LC_ALL, LC_MESSAGES or LANG).
-        #[arg(long, value_name = "ja|en", value_parser = parse_lang)]
-        lang: Option<Lang>,
     },
     /// Export every row, hashes included: CSV (with a header line), or a JSON array.
     Export {
@@ -1030,9 +1092,6 @@ enum AuditCommand {
         /// A JSON array instead of CSV.
         #[arg(long)]
         json: bool,
-        /// The language of the messages: ja or en (default: from LC_ALL, LC_MESSAGES or LANG).
-        #[arg(long, value_name = "ja|en", value_parser = parse_lang)]
-        lang: Option<Lang>,
     },
 }
 
@@ -1069,17 +1128,19 @@ fn command(lang: Lang) -> clap::Command {
             .action(clap::ArgAction::Help)
             .help("ヘルプを表示する")
             .help_heading(OPTIONS)
+            // Last, after the global --lang, as in the English help.
+            .display_order(usize::MAX)
     }
     let template = "{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}";
     cmd.about("キオスクの監査記録: ハッシュチェーンを検証する、または書き出す")
         .disable_help_flag(true)
         .arg(help_flag())
         .subcommand_help_heading("コマンド")
+        .mut_arg("lang", |a| a.help(LANG).help_heading(OPTIONS))
         .help_template(template)
         .mut_subcommand("verify", |s| {
             s.about("ハッシュチェーンを検証する: 正常なら終了コード 0、壊れていれば最初の不正な行を示して 1")
                 .mut_arg("db", |a| a.help(DB).help_heading(OPTIONS))
-                .mut_arg("lang", |a| a.help(LANG).help_heading(OPTIONS))
                 .disable_help_flag(true)
                 .arg(help_flag())
                 .help_template(template)
@@ -1091,7 +1152,6 @@ fn command(lang: Lang) -> clap::Command {
                     a.help("CSV ではなく JSON の配列で書き出す")
                         .help_heading(OPTIONS)
                 })
-                .mut_arg("lang", |a| a.help(LANG).help_heading(OPTIONS))
                 .disable_help_flag(true)
                 .arg(help_flag())
                 .help_template(template)
@@ -1121,13 +1181,13 @@ pub fn cli(args: &[OsString], lang: Lang) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let fail = |e: AuditError, lang: Lang| {
+    let lang = opts.lang.unwrap_or(lang);
+    let fail = |e: AuditError| {
         eprintln!("myna-kiosk audit: {}", e.message(lang));
         ExitCode::from(1)
     };
     match opts.command {
-        AuditCommand::Verify { db, lang: l } => {
-            let lang = l.unwrap_or(lang);
+        AuditCommand::Verify { db } => {
             let path = db.unwrap_or_else(default_path);
             match verify_head(&path) {
                 Ok((rows, last)) => {
@@ -1142,17 +1202,16 @@ pub fn cli(args: &[OsString], lang: Lang) -> ExitCode {
                     println!("{}", e.message(lang));
                     ExitCode::from(1)
                 }
-                Err(e) => fail(e, lang),
+                Err(e) => fail(e),
             }
         }
-        AuditCommand::Export { db, json, lang: l } => {
-            let lang = l.unwrap_or(lang);
+        AuditCommand::Export { db, json } => {
             let path = db.unwrap_or_else(default_path);
             let stdout = io::stdout();
             let mut out = BufWriter::new(stdout.lock());
             match export(&path, json, &mut out) {
                 Ok(_) => ExitCode::SUCCESS,
-                Err(e) => fail(e, lang),
+                Err(e) => fail(e),
             }
         }
     }

@@ -6,7 +6,15 @@
 //! cargo run -p mynacard-kiosk -- --place counter       # any of the four PINs
 //! cargo run -p mynacard-kiosk -- --place proxy         # counter, by proxy: checklist first
 //! cargo run -p mynacard-kiosk -- --script answers.txt  # answers one per line; transcript on stdout
+//! cargo run -p mynacard-kiosk -- --web                 # the appliance: a touch page (see `web`)
 //! ```
+//!
+//! With `--web` the kiosk is served to a browser on this machine ([`mynacard_kiosk::web`]):
+//! `--listen IP:PORT` (loopback only, default `127.0.0.1:8787`), `--idle SECS` (default 60),
+//! `--audit PATH` (the audit trail), `--reader all|NAME[,NAME…]` (feature `pcsc`; without it the
+//! virtual card). The first line of standard output is the URL with the launch's token.
+//! `--script` and `--show-apdus` are refused with `--web` (exit 2), and so is a listen address
+//! that is not a loopback one.
 //!
 //! The card is the virtual card (state in the user's state directory, or `--sim-state PATH`,
 //! shared with the `myna` CLI), or a real reader with `--reader` (feature `pcsc`). The terminal

@@ -31,7 +31,7 @@
 //! * **Secrets.** A PIN travels only in the body of an `answer` request: it is moved into a
 //!   zeroizing string at once and the body buffer is zeroized; it is never logged, never in a
 //!   response (screens only say which PIN is asked, never what was typed), never in the audit
-//!   trail ([`crate::audit`]-style rows hold codes and counts only).
+//!   trail ([`crate::audit`] rows hold codes and counts only).
 //! * **Out-of-order and replayed requests.** Each screen has an id; an answer names the screen it
 //!   answers, and one for any other screen is refused (409 `stale`) before anything is done. So a
 //!   double tap, a replayed request or a request from an old page never reaches the card and
@@ -57,7 +57,6 @@
 //! The flow's rules live only in [`crate::flow`]: a station shows the kiosk's steps (its
 //! headings, lines, questions and outcomes, in both languages) and passes the answers back.
 
-pub(crate) mod audit_shim;
 mod station;
 
 use std::fmt;
@@ -80,7 +79,7 @@ use zeroize::Zeroizing;
 use crate::text::Lang;
 use station::{Cmd, Shared, Station, WebAnswer};
 
-pub(crate) use audit_shim as audit;
+use crate::audit;
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 4096;
@@ -666,7 +665,8 @@ enum Route {
     Asset(&'static str, &'static str),
     Stations,
     Api(usize, &'static str),
-    NotFound(bool),
+    /// Nothing here: whether it is an API path, and the station it names.
+    NotFound(bool, Option<usize>),
 }
 
 fn parse_route(app: &App, path: &str) -> Route {
@@ -679,7 +679,7 @@ fn parse_route(app: &App, path: &str) -> Route {
     }
     let api_path = path.starts_with("/api/") || path.contains("/api/");
     let Some(rest) = path.strip_prefix("/station/") else {
-        return Route::NotFound(api_path);
+        return Route::NotFound(api_path, None);
     };
     let (n, rest) = rest.split_once('/').unwrap_or((rest, ""));
     let index = n
@@ -687,7 +687,7 @@ fn parse_route(app: &App, path: &str) -> Route {
         .ok()
         .filter(|i| *i < app.stations.len() && i.to_string() == n);
     let Some(i) = index else {
-        return Route::NotFound(api_path);
+        return Route::NotFound(api_path, None);
     };
     match rest {
         "" => Route::Page(i),
@@ -696,7 +696,7 @@ fn parse_route(app: &App, path: &str) -> Route {
         "api/answer" => Route::Api(i, "answer"),
         "api/lang" => Route::Api(i, "lang"),
         "api/virtual" => Route::Api(i, "virtual"),
-        _ => Route::NotFound(api_path),
+        _ => Route::NotFound(api_path, Some(i)),
     }
 }
 
@@ -721,7 +721,8 @@ fn handle(app: &App, req: &mut Request) -> Reply {
     let (api, lang) = match &target {
         Route::Api(i, _) => (true, app.stations[*i].view().lang),
         Route::Stations => (true, app.lang),
-        Route::NotFound(api) => (*api, app.lang),
+        Route::NotFound(api, Some(i)) => (*api, app.stations[*i].view().lang),
+        Route::NotFound(api, None) => (*api, app.lang),
         Route::Page(i) => (false, app.stations[*i].view().lang),
         _ => (false, app.lang),
     };
@@ -756,7 +757,7 @@ fn handle(app: &App, req: &mut Request) -> Reply {
     let get = req.method() == &Method::Get;
     let post = req.method() == &Method::Post;
     match target {
-        Route::NotFound(_) => error(Code::NotFound, lang, api),
+        Route::NotFound(..) => error(Code::NotFound, lang, api),
         Route::Index | Route::Page(_) | Route::Asset(..) | Route::Stations if !get => {
             not_allowed(lang, api, "GET")
         }
@@ -857,6 +858,7 @@ fn post_body(req: &mut Request, host: &str) -> Result<Value, Code> {
         return Err(Code::UnsupportedMediaType);
     }
     if req.body_length().is_some_and(|n| n > MAX_BODY) {
+        drain(req);
         return Err(Code::TooLarge);
     }
     // Room for one byte more than allowed, so that nothing is reallocated (no copy of a secret
@@ -871,9 +873,17 @@ fn post_body(req: &mut Request, host: &str) -> Result<Value, Code> {
         return Err(Code::BadRequest);
     }
     if body.len() > MAX_BODY {
+        drain(req);
         return Err(Code::TooLarge);
     }
     serde_json::from_slice::<Value>(&body).map_err(|_| Code::BadRequest)
+}
+
+/// Reads and drops what is left of a refused body, up to 64 KiB, so that the refusal reaches
+/// the client (a socket closed with unread data is reset, and the client may never see the
+/// answer). A longer body is left: the connection is closed on it.
+fn drain(req: &mut Request) {
+    let _ = std::io::copy(&mut req.as_reader().take(64 * 1024), &mut std::io::sink());
 }
 
 fn bad() -> ApiError {

@@ -15,8 +15,8 @@ use mynacard::Card;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use super::audit::Entry;
 use super::{ApiError, Code, Setup};
+use crate::audit::Entry;
 use crate::flow::{pin_code, Answer, Config, Kiosk, Outcome, SecretPurpose, StepKind, Stop};
 use crate::text::{self, Lang, Text};
 
@@ -321,7 +321,7 @@ impl Station {
             progress: None,
             deadline: None,
         };
-        s.to_start(None);
+        s.back_to_start(None);
         s
     }
 
@@ -390,7 +390,7 @@ impl Station {
     }
 
     /// A fresh kiosk at its card question: the start screen (with `notice`).
-    fn to_start(&mut self, notice: Option<Text>) {
+    fn back_to_start(&mut self, notice: Option<Text>) {
         self.kiosk = Kiosk::new(config(&self.setup, &self.shared.reader));
         self.count.set(0);
         self.phase = Phase::Start;
@@ -585,7 +585,7 @@ impl Station {
             Phase::Flow => {
                 self.kiosk.stop(Stop::CardRemoved);
                 self.audit("card_pulled");
-                self.to_start(Some(text::CARD_REMOVED.text()));
+                self.back_to_start(Some(text::CARD_REMOVED.text()));
             }
             Phase::Done => {
                 let notice = match self.screen.outcome {
@@ -601,7 +601,7 @@ impl Station {
                     }
                     _ => None,
                 };
-                self.to_start(notice);
+                self.back_to_start(notice);
             }
             Phase::Start => {}
         }
@@ -614,9 +614,9 @@ impl Station {
             Phase::Flow => {
                 self.kiosk.stop(Stop::IdleTimeout);
                 self.audit("timed_out");
-                self.to_start(Some(text::IDLE_TIMEOUT.text()));
+                self.back_to_start(Some(text::IDLE_TIMEOUT.text()));
             }
-            Phase::Done => self.to_start(None),
+            Phase::Done => self.back_to_start(None),
             Phase::Start => {}
         }
     }
