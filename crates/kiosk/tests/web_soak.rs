@@ -14,7 +14,7 @@
 //!
 //! ```text
 //! flock /tmp/vpcd.lock cargo test -p mynacard-kiosk --features pcsc --test web_soak -- --nocapture
-//! MYNA_SOAK_SESSIONS=1000 MYNA_SOAK_SEED=12345 cargo test -p mynacard-kiosk --features pcsc --test web_soak -- --nocapture
+//! MYNA_SOAK_SESSIONS=1000 MYNA_SOAK_SEED=12345 MYNA_SOAK_TRACE=1 cargo test -p mynacard-kiosk --features pcsc --test web_soak -- --nocapture
 //! ```
 //!
 //! Needs pcscd running with vsmartcard-vpcd (`.ci/e2e.sh`); skips loudly without it, unless
@@ -383,6 +383,8 @@ fn soak_sessions_keep_the_model_counters_and_leak_no_secret() {
         });
     println!("soak: {n} sessions, seed {seed} (replay with MYNA_SOAK_SEED={seed})");
     let mut rng = Rng(seed);
+    // One line per session (what it does, the model before it).
+    let trace = std::env::var_os("MYNA_SOAK_TRACE").is_some();
 
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("card.json");
@@ -438,6 +440,9 @@ fn soak_sessions_keep_the_model_counters_and_leak_no_secret() {
             card.insert();
         }
         let k = model.pick(&mut rng);
+        if trace {
+            println!("soak: session {i}: {k:?}, card before {model:?}");
+        }
         plain_blocked.push(k == Kind::Reset && model.sig == 0 && model.auth > 1);
         let new_pw = format!("SOAK{:04}", i + 1);
         let before = model.clone();
