@@ -631,3 +631,66 @@ fn every_step_of_every_route_has_its_own_japanese_and_english_text() {
         ]
     );
 }
+
+/// The web front end's stops: the card pulled out, or nobody answering. Everything entered is
+/// forgotten, the card is unpowered, the outcome and the summary say what happened.
+#[test]
+fn a_pulled_card_or_an_idle_timeout_stops_the_flow_and_the_summary_says_so() {
+    let f = fixture(|vc| vc.set_tries_left(App::Jpki, SIGN, 0).unwrap());
+    let mut k = machine(KIOSK, Lang::En);
+    question(&mut k);
+    assert_eq!(
+        k.summary(),
+        mynacard_kiosk::flow::Summary {
+            place: "kiosk",
+            pin: None,
+            route: None,
+            outcome: None
+        }
+    );
+    let (card, _log) = open(&f.path);
+    k.insert_card(card).unwrap();
+    question(&mut k);
+    k.answer(Answer::Choice(1)).unwrap();
+    question(&mut k);
+    k.answer(Answer::Yes).unwrap();
+    asks_secret(&mut k, PinKind::UserAuth, SecretPurpose::OtherPin);
+    k.answer_secret(secret("1234")).unwrap();
+    asks_secret(&mut k, PinKind::Signature, SecretPurpose::NewPin);
+    k.stop(Stop::CardRemoved);
+    let (shown, s) = until_question(&mut k);
+    assert_eq!(s.kind, StepKind::Done(Outcome::NoCard));
+    assert!(shown_text(&shown).contains("The card was removed. Nothing you entered was kept."));
+    let sum = k.summary();
+    assert_eq!(sum.pin, Some(PinKind::Signature));
+    assert_eq!(sum.route.as_deref(), Some("self-service+user_auth"));
+    assert_eq!(sum.outcome, Some(Outcome::NoCard));
+    assert_eq!(Outcome::NoCard.code(), "no_card");
+    // Nothing was sent for the PIN typed before the card went: no try spent, no reset.
+    drop(k.take_card());
+    let vc = VirtualCard::open(&f.path).unwrap();
+    assert_eq!(vc.tries_left(App::Jpki, AUTH), Some(3));
+    assert_eq!(vc.tries_left(App::Jpki, SIGN), Some(0));
+    drop(vc);
+    // A stop after the end changes nothing.
+    k.stop(Stop::IdleTimeout);
+    assert_eq!(k.outcome(), Some(Outcome::NoCard));
+
+    let mut k = machine(Place::Counter, Lang::Ja);
+    question(&mut k);
+    let (card, _log) = open(&f.path);
+    k.insert_card(card).unwrap();
+    question(&mut k);
+    k.answer(Answer::Choice(2)).unwrap();
+    k.stop(Stop::IdleTimeout);
+    let (shown, s) = until_question(&mut k);
+    assert_eq!(s.kind, StepKind::Done(Outcome::Cancelled));
+    assert!(shown_text(&shown).contains("一定時間操作がなかった"));
+    let sum = k.summary();
+    assert_eq!(
+        (sum.place, sum.pin, sum.route),
+        ("counter", Some(PinKind::UserAuth), None)
+    );
+    drop(k.take_card());
+    assert_eq!(VirtualCard::open(&f.path).unwrap().terminal_role(), None);
+}

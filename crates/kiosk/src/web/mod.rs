@@ -28,8 +28,12 @@
 //!   frames; no form actions), `nosniff`, `no-referrer`, `X-Frame-Options: DENY` and
 //!   `Cache-Control: no-store` (no screen, and so no PIN status, lands in a cache). Every asset is
 //!   embedded in the binary; nothing comes from a third party.
-//! * **Secrets.** A PIN travels only in the body of an `answer` request: it is moved into a
-//!   zeroizing string at once and the body buffer is zeroized; it is never logged, never in a
+//! * **Bounded input.** A request head is at most 16 KiB and 64 headers (431), a body at most
+//!   [`MAX_BODY`] bytes (413, judged from `Content-Length` before reading; chunked bodies are
+//!   refused); a client has 10 s to send its request. Nothing malformed panics the server.
+//! * **Secrets.** A PIN travels only in the body of an `answer` request: everything read from the
+//!   connection lands in one zeroizing buffer, allocated once; the PIN is moved out of the parsed
+//!   JSON into a zeroizing string at once; it is never logged, never in a
 //!   response (screens only say which PIN is asked, never what was typed), never in the audit
 //!   trail ([`crate::audit`] rows hold codes and counts only).
 //! * **Out-of-order and replayed requests.** Each screen has an id; an answer names the screen it
@@ -48,32 +52,34 @@
 //! * **One monitor thread** waits for card events (`mynacard::pcsc::Monitor` for real readers,
 //!   the in-process `mynacard::sim::VirtualSlot`'s monitor for the virtual card) and hands each
 //!   to the station of its reader.
-//! * **The accepting thread** takes connections and starts **one thread per request** (at most
-//!   [`MAX_REQUESTS`] at once; more get 503). A request thread checks the request, reads the view
-//!   (a long poll waits on the condition variable) or sends a command to the station thread and
-//!   waits for its reply. So two stations never wait for each other: each has its own thread
-//!   and its own card.
+//! * **The accepting thread** takes connections and starts **one thread per connection** (at
+//!   most [`MAX_REQUESTS`] at once; more get 503). Each connection carries one request (every
+//!   response closes it), read with bounded sizes and a read timeout (the `http` layer, on
+//!   `httparse`). A request thread checks the request, reads the view (a long poll waits on the
+//!   condition variable) or sends a command to the station thread and waits for its reply. So
+//!   two stations never wait for each other: each has its own thread and its own card.
 //!
 //! The flow's rules live only in [`crate::flow`]: a station shows the kiosk's steps (its
 //! headings, lines, questions and outcomes, in both languages) and passes the answers back.
 
+mod http;
 mod station;
 
 use std::fmt;
-use std::io::{Read, Write};
-use std::net::SocketAddr;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::{BodyError, Reply, Request};
 use mynacard::events::{CardMonitor, MonitorError};
 use mynacard::policy::Place;
 use mynacard::reset::ResetAuthority;
 use mynacard::transport::Transport;
 use serde_json::{json, Value};
-use tiny_http::{Header, Method, Request, Response, StatusCode};
 use zeroize::Zeroizing;
 
 use crate::text::Lang;
@@ -407,12 +413,10 @@ pub fn serve(options: Options, out: &mut dyn Write) -> Result<(), WebError> {
             readers => real_readers(readers, lang)?,
         };
     let trail = audit::Trail::open(&options.audit).map_err(|e| WebError::Audit(e.to_string()))?;
-    let server =
-        tiny_http::Server::http(options.listen).map_err(|e| WebError::Bind(e.to_string()))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| WebError::Bind("not an IP address".into()))?;
+    let listener = TcpListener::bind(options.listen).map_err(|e| WebError::Bind(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| WebError::Bind(e.to_string()))?;
     let hosts = match addr {
         SocketAddr::V4(a) => vec![
             format!("{}:{}", a.ip(), a.port()),
@@ -476,15 +480,20 @@ pub fn serve(options: Options, out: &mut dyn Write) -> Result<(), WebError> {
         lang,
         active: AtomicUsize::new(0),
     });
-    for req in server.incoming_requests() {
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else {
+            continue;
+        };
         if app.active.fetch_add(1, Ordering::SeqCst) >= MAX_REQUESTS {
             app.active.fetch_sub(1, Ordering::SeqCst);
-            let _ = req.respond(error(Code::Unavailable, app.lang, true));
+            http::unavailable(stream, error(Code::Unavailable, app.lang, true));
             continue;
         }
         let app2 = Arc::clone(&app);
         let spawned = std::thread::Builder::new().spawn(move || {
-            route(&app2, req);
+            if let Some(req) = http::read_request(stream, MAX_BODY) {
+                route(&app2, req);
+            }
             app2.active.fetch_sub(1, Ordering::SeqCst);
         });
         if spawned.is_err() {
@@ -601,27 +610,9 @@ fn watch(
 
 // ---- HTTP ----
 
-type Reply = Response<std::io::Cursor<Vec<u8>>>;
-
-fn header(name: &str, value: &str) -> Header {
-    // Only fixed names and ASCII values are passed.
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid header")
-}
-
 /// A response with the headers every response carries.
 fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
-    let mut r = Response::from_data(body).with_status_code(StatusCode(status));
-    for (n, v) in [
-        ("Content-Type", content_type),
-        ("Cache-Control", "no-store"),
-        ("Content-Security-Policy", CSP),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("X-Frame-Options", "DENY"),
-    ] {
-        r.add_header(header(n, v));
-    }
-    r
+    Reply::new(status, content_type, body)
 }
 
 fn json_reply(status: u16, v: &Value) -> Reply {
@@ -641,21 +632,6 @@ fn error(code: Code, lang: Lang, api: bool) -> Reply {
             format!("{}\n", code.message(lang)).into_bytes(),
         )
     }
-}
-
-/// The values of the header `name`.
-fn headers<'a>(req: &'a Request, name: &'static str) -> impl Iterator<Item = &'a str> + 'a {
-    req.headers()
-        .iter()
-        .filter(move |h| h.field.equiv(name))
-        .map(|h| h.value.as_str())
-}
-
-/// The one value of the header `name` (none if missing or repeated).
-fn single_header<'a>(req: &'a Request, name: &'static str) -> Option<&'a str> {
-    let mut it = headers(req, name);
-    let first = it.next()?;
-    it.next().is_none().then_some(first)
 }
 
 /// Where a path leads.
@@ -711,11 +687,11 @@ fn query_value<'a>(query: &'a str, key: &str) -> Option<&'a str> {
 /// Handles one request and sends the response.
 fn route(app: &App, mut req: Request) {
     let resp = handle(app, &mut req);
-    let _ = req.respond(resp);
+    req.respond(resp);
 }
 
 fn handle(app: &App, req: &mut Request) -> Reply {
-    let url = req.url().to_owned();
+    let url = req.url.clone();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let target = parse_route(app, path);
     let (api, lang) = match &target {
@@ -727,35 +703,32 @@ fn handle(app: &App, req: &mut Request) -> Reply {
         _ => (false, app.lang),
     };
     // DNS rebinding: only the listen address.
-    let host = single_header(req, "Host").map(str::to_owned);
+    let host = req.single_header("Host").map(str::to_owned);
     let Some(host) = host.filter(|h| app.hosts.iter().any(|a| a.eq_ignore_ascii_case(h))) else {
         return error(Code::BadHost, lang, api);
     };
     // The token: from the query of a page (then into a cookie), else the cookie or header.
     let page = matches!(target, Route::Index | Route::Page(_));
-    if let (true, Some(t)) = (
-        page && req.method() == &Method::Get,
-        query_value(query, "token"),
-    ) {
+    if let (true, Some(t)) = (page && req.method == "GET", query_value(query, "token")) {
         if !same_secret(t.as_bytes(), app.token.as_bytes()) {
             return error(Code::Forbidden, lang, api);
         }
         let mut r = respond(303, "text/plain; charset=utf-8", Vec::new());
-        r.add_header(header("Location", path));
-        r.add_header(header(
+        r.add_header("Location", path);
+        r.add_header(
             "Set-Cookie",
             &format!(
                 "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
                 app.token.as_str()
             ),
-        ));
+        );
         return r;
     }
     if !authorised(app, req) {
         return error(Code::Forbidden, lang, api);
     }
-    let get = req.method() == &Method::Get;
-    let post = req.method() == &Method::Post;
+    let get = req.method == "GET";
+    let post = req.method == "POST";
     match target {
         Route::NotFound(..) => error(Code::NotFound, lang, api),
         Route::Index | Route::Page(_) | Route::Asset(..) | Route::Stations if !get => {
@@ -763,7 +736,7 @@ fn handle(app: &App, req: &mut Request) -> Reply {
         }
         Route::Index if app.stations.len() == 1 => {
             let mut r = respond(303, "text/plain; charset=utf-8", Vec::new());
-            r.add_header(header("Location", "/station/0/"));
+            r.add_header("Location", "/station/0/");
             r
         }
         Route::Index => respond(
@@ -825,14 +798,16 @@ fn handle(app: &App, req: &mut Request) -> Reply {
 
 fn not_allowed(lang: Lang, api: bool, allow: &str) -> Reply {
     let mut r = error(Code::MethodNotAllowed, lang, api);
-    r.add_header(header("Allow", allow));
+    r.add_header("Allow", allow);
     r
 }
 
 fn authorised(app: &App, req: &Request) -> bool {
     let token = app.token.as_bytes();
-    let by_header = headers(req, TOKEN_HEADER).any(|v| same_secret(v.trim().as_bytes(), token));
-    let by_cookie = headers(req, "Cookie").any(|v| {
+    let by_header = req
+        .headers(TOKEN_HEADER)
+        .any(|v| same_secret(v.trim().as_bytes(), token));
+    let by_cookie = req.headers("Cookie").any(|v| {
         v.split(';')
             .filter_map(|c| c.trim().split_once('='))
             .any(|(k, v)| k == COOKIE && same_secret(v.as_bytes(), token))
@@ -842,14 +817,14 @@ fn authorised(app: &App, req: &Request) -> bool {
 
 /// Checks a POST (Origin, Content-Type, size) and reads its JSON body.
 fn post_body(req: &mut Request, host: &str) -> Result<Value, Code> {
-    let origin_ok = single_header(req, "Origin").is_some_and(|o| {
+    let origin_ok = req.single_header("Origin").is_some_and(|o| {
         o.strip_prefix("http://")
             .is_some_and(|h| h.eq_ignore_ascii_case(host))
     });
     if !origin_ok {
         return Err(Code::BadOrigin);
     }
-    let json_type = single_header(req, "Content-Type").is_some_and(|ct| {
+    let json_type = req.single_header("Content-Type").is_some_and(|ct| {
         ct.split(';')
             .next()
             .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
@@ -857,33 +832,11 @@ fn post_body(req: &mut Request, host: &str) -> Result<Value, Code> {
     if !json_type {
         return Err(Code::UnsupportedMediaType);
     }
-    if req.body_length().is_some_and(|n| n > MAX_BODY) {
-        drain(req);
-        return Err(Code::TooLarge);
-    }
-    // Room for one byte more than allowed, so that nothing is reallocated (no copy of a secret
-    // left behind) and an over-long body is seen.
-    let mut body = Zeroizing::new(Vec::with_capacity(MAX_BODY + 1));
-    if req
-        .as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut body)
-        .is_err()
-    {
-        return Err(Code::BadRequest);
-    }
-    if body.len() > MAX_BODY {
-        drain(req);
-        return Err(Code::TooLarge);
-    }
+    let body = req.read_body(MAX_BODY).map_err(|e| match e {
+        BodyError::TooLarge => Code::TooLarge,
+        BodyError::Bad => Code::BadRequest,
+    })?;
     serde_json::from_slice::<Value>(&body).map_err(|_| Code::BadRequest)
-}
-
-/// Reads and drops what is left of a refused body, up to 64 KiB, so that the refusal reaches
-/// the client (a socket closed with unread data is reset, and the client may never see the
-/// answer). A longer body is left: the connection is closed on it.
-fn drain(req: &mut Request) {
-    let _ = std::io::copy(&mut req.as_reader().take(64 * 1024), &mut std::io::sink());
 }
 
 fn bad() -> ApiError {

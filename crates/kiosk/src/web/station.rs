@@ -303,6 +303,8 @@ pub(crate) struct Station {
     heading: Option<Text>,
     progress: Option<(u8, u8)>,
     deadline: Option<Instant>,
+    /// The flow ended as [`Outcome::NoCard`] and its audit row waits for what comes next.
+    unaudited: bool,
 }
 
 impl Station {
@@ -320,6 +322,7 @@ impl Station {
             heading: None,
             progress: None,
             deadline: None,
+            unaudited: false,
         };
         s.back_to_start(None);
         s
@@ -391,6 +394,14 @@ impl Station {
 
     /// A fresh kiosk at its card question: the start screen (with `notice`).
     fn back_to_start(&mut self, notice: Option<Text>) {
+        if std::mem::take(&mut self.unaudited) {
+            self.audit("no_card");
+        }
+        // The virtual card keeps a log of every exchange (for tests): a kiosk that runs for
+        // days must not keep them all.
+        if let Some(slot) = &self.shared.slot {
+            slot.with_card(|c| c.log().clear());
+        }
         self.kiosk = Kiosk::new(config(&self.setup, &self.shared.reader));
         self.count.set(0);
         self.phase = Phase::Start;
@@ -551,7 +562,13 @@ impl Station {
             if let Some(outcome) = self.screen.outcome {
                 if self.phase == Phase::Flow {
                     self.phase = Phase::Done;
-                    self.audit(outcome.code());
+                    if outcome == Outcome::NoCard {
+                        // The card stopped answering: if it was pulled out (its removal is
+                        // reported next), the row says so; else `no_card` at the end.
+                        self.unaudited = true;
+                    } else {
+                        self.audit(outcome.code());
+                    }
                 }
             }
             self.publish();
@@ -588,16 +605,14 @@ impl Station {
                 self.back_to_start(Some(text::CARD_REMOVED.text()));
             }
             Phase::Done => {
+                let pulled = std::mem::take(&mut self.unaudited);
+                if pulled {
+                    self.audit("card_pulled");
+                }
                 let notice = match self.screen.outcome {
+                    _ if pulled => Some(self.notice_with_lines(text::CARD_REMOVED.text())),
                     Some(Outcome::Unknown | Outcome::Partial) => {
-                        let mut n = text::CARD_REMOVED.text();
-                        for l in &self.screen.lines {
-                            n.ja.push('\n');
-                            n.ja.push_str(l.ja.trim());
-                            n.en.push('\n');
-                            n.en.push_str(l.en.trim());
-                        }
-                        Some(n)
+                        Some(self.notice_with_lines(text::CARD_REMOVED.text()))
                     }
                     _ => None,
                 };
@@ -605,6 +620,18 @@ impl Station {
             }
             Phase::Start => {}
         }
+    }
+
+    /// `notice`, then the lines of the screen shown (what the flow said at its end: the
+    /// library's advice after a torn operation).
+    fn notice_with_lines(&self, mut n: Text) -> Text {
+        for l in &self.screen.lines {
+            n.ja.push('\n');
+            n.ja.push_str(l.ja.trim());
+            n.en.push('\n');
+            n.en.push_str(l.en.trim());
+        }
+        n
     }
 
     /// Nobody answered in time.
@@ -681,5 +708,223 @@ fn config(setup: &Setup, reader: &str) -> Config {
         authority: (setup.authority)(),
         card_label: reader.to_owned(),
         lang: setup.lang,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mynacard::apdu::ins;
+    use mynacard::applets::jpki;
+    use mynacard::events::CardKind;
+    use mynacard::policy::{KioskSupport, Place};
+    use mynacard::reset::{StandInAuthority, TerminalRole};
+    use mynacard::sim::{App, Fault, Trigger, VirtualCard};
+
+    struct Fixture {
+        station: Station,
+        shared: Arc<Shared>,
+        slot: VirtualSlot,
+        audit: std::path::PathBuf,
+        _dir: tempfile::TempDir,
+    }
+
+    /// A station on an in-memory virtual card with a blocked signature password, its card
+    /// inserted, at the PIN menu.
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let audit = dir.path().join("audit.sqlite3");
+        let mut vc = VirtualCard::new();
+        vc.set_tries_left(App::Jpki, jpki::SIGN_PIN.0, 0).unwrap();
+        let slot = VirtualSlot::new("virtual", vc);
+        let (tx, _rx) = std::sync::mpsc::channel();
+        let shared = Arc::new(Shared::new(
+            0,
+            "virtual".into(),
+            Some(slot.clone()),
+            Lang::En,
+            tx,
+        ));
+        shared.update(|v| v.tab = Some("tab".into()));
+        let setup = Arc::new(Setup {
+            place: Place::Kiosk(KioskSupport::BothJpkiPins),
+            authority: Arc::new(|| Box::new(StandInAuthority::new(TerminalRole::SelfServiceKiosk))),
+            lang: Lang::En,
+            idle: Duration::from_secs(60),
+            trail: crate::audit::Trail::open(&audit).unwrap(),
+            open_reader: Box::new(|_, _| Err("none".into())),
+        });
+        let mut station = Station::new(Arc::clone(&shared), setup);
+        assert_eq!(station.screen.kind, "start");
+        station.event(CardEvent::CardInserted {
+            reader: "virtual".into(),
+            atr: Vec::new(),
+            kind: CardKind::MyNumberCard,
+        });
+        assert_eq!(station.screen.kind, "menu");
+        Fixture {
+            station,
+            shared,
+            slot,
+            audit,
+            _dir: dir,
+        }
+    }
+
+    fn answer(f: &mut Fixture, a: WebAnswer) {
+        let id = f.station.screen.id;
+        f.station.answer("tab", id, a).unwrap();
+    }
+
+    /// Up to the new PIN's second entry, the reset's trigger.
+    fn to_last_entry(f: &mut Fixture) {
+        answer(f, WebAnswer::Choice(1));
+        answer(f, WebAnswer::Yes);
+        answer(f, WebAnswer::Secret(Zeroizing::new("1234".into())));
+        answer(f, WebAnswer::Secret(Zeroizing::new("NEWPASS1".into())));
+        assert_eq!(
+            f.station.screen.secret,
+            Some((PinKind::Signature, SecretPurpose::NewPinAgain))
+        );
+    }
+
+    fn rows(f: &Fixture) -> Vec<Value> {
+        let mut out = Vec::new();
+        crate::audit::export(&f.audit, true, &mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    fn notice(f: &Fixture) -> String {
+        let v = f.shared.state();
+        v["screen"]["notice"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn a_card_pulled_during_the_reset_is_audited_as_pulled_with_the_reason() {
+        let mut f = fixture();
+        to_last_entry(&mut f);
+        f.slot
+            .with_card(|c| c.inject(Trigger::ins(ins::GET_CHALLENGE), Fault::RemoveCard));
+        answer(&mut f, WebAnswer::Secret(Zeroizing::new("NEWPASS1".into())));
+        assert_eq!(f.station.screen.kind, "done");
+        assert_eq!(f.station.screen.outcome, Some(Outcome::NoCard));
+        assert!(rows(&f).is_empty(), "the row waits for the removal");
+        f.station.event(CardEvent::CardRemoved {
+            reader: "virtual".into(),
+        });
+        assert_eq!(f.station.screen.kind, "start");
+        let n = notice(&f);
+        assert!(
+            n.starts_with("The card was removed. Nothing you entered was kept.\n"),
+            "{n}"
+        );
+        assert!(n.contains("did not complete"), "the reason follows: {n}");
+        let rows = rows(&f);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0]["outcome"], "card_pulled");
+        assert!(rows[0]["exchanges"].as_u64().unwrap() > 0);
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_audited_and_its_advice_stays_after_the_card_is_taken() {
+        let mut f = fixture();
+        to_last_entry(&mut f);
+        f.slot.with_card(|c| {
+            c.inject(
+                Trigger::ins(ins::RESET_RETRY_COUNTER),
+                Fault::PowerLossAfter,
+            )
+        });
+        answer(&mut f, WebAnswer::Secret(Zeroizing::new("NEWPASS1".into())));
+        assert_eq!(f.station.screen.outcome, Some(Outcome::Unknown));
+        let done_lines = f.station.screen.lines.clone();
+        assert_eq!(rows(&f)[0]["outcome"], "unknown");
+        f.slot.remove();
+        f.station.event(CardEvent::CardRemoved {
+            reader: "virtual".into(),
+        });
+        let n = notice(&f);
+        assert!(n.starts_with("The card was removed."), "{n}");
+        let last = done_lines.last().unwrap().en.trim().to_owned();
+        assert!(!last.is_empty() && n.contains(&last), "{n}\n{done_lines:?}");
+        assert_eq!(rows(&f).len(), 1);
+    }
+
+    #[test]
+    fn idle_ends_a_question_as_timed_out_and_a_done_screen_quietly() {
+        let mut f = fixture();
+        answer(&mut f, WebAnswer::Choice(2));
+        f.station.idle();
+        assert_eq!(f.station.screen.kind, "start");
+        assert!(notice(&f).starts_with("Nothing was entered for a while"));
+        assert_eq!(rows(&f)[0]["outcome"], "timed_out");
+        assert_eq!(rows(&f)[0]["pin"], "user_auth");
+        // The card is still in: no new flow until it is taken out and inserted again.
+        f.station.event(CardEvent::CardRemoved {
+            reader: "virtual".into(),
+        });
+        assert_eq!(f.station.screen.kind, "start");
+        f.station.event(CardEvent::CardInserted {
+            reader: "virtual".into(),
+            atr: Vec::new(),
+            kind: CardKind::OtherCard,
+        });
+        assert_eq!(f.station.screen.kind, "start");
+        assert_eq!(
+            notice(&f),
+            "This is not a My Number Card. Please insert your My Number Card."
+        );
+        f.station.event(CardEvent::CardInserted {
+            reader: "virtual".into(),
+            atr: Vec::new(),
+            kind: CardKind::MyNumberCard,
+        });
+        assert_eq!(f.station.screen.kind, "menu");
+        answer(&mut f, WebAnswer::Quit);
+        assert_eq!(f.station.screen.outcome, Some(Outcome::Cancelled));
+        f.station.idle();
+        assert_eq!(f.station.screen.kind, "start");
+        assert_eq!(notice(&f), "");
+        let rows = rows(&f);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1]["outcome"], "cancelled");
+    }
+
+    /// Measured before the fix: the server's memory grew by 1.8 MB per 1,000 sessions, the
+    /// virtual card's log of every exchange.
+    #[test]
+    fn the_virtual_cards_exchange_log_is_emptied_after_each_flow() {
+        let mut f = fixture();
+        answer(&mut f, WebAnswer::Choice(1));
+        assert!(f.slot.with_card(|c| c.log().len()) > 0);
+        answer(&mut f, WebAnswer::Quit);
+        f.slot.remove();
+        f.station.event(CardEvent::CardRemoved {
+            reader: "virtual".into(),
+        });
+        assert_eq!(f.station.screen.kind, "start");
+        assert_eq!(f.slot.with_card(|c| c.log().len()), 0);
+    }
+
+    #[test]
+    fn an_answer_while_the_flow_runs_ends_busy_then_the_next_screen() {
+        let mut f = fixture();
+        let before = f.shared.view().version;
+        answer(&mut f, WebAnswer::Choice(1));
+        // The busy screen and the next question were both published.
+        assert!(f.shared.view().version >= before + 2);
+        assert_eq!(f.station.screen.kind, "yesno");
+        // A stale id, another tab, a wrong kind: refused, nothing changed.
+        let id = f.station.screen.id;
+        let stale = f.station.answer("tab", id - 1, WebAnswer::Yes);
+        assert_eq!(stale, Err(ApiError::new(Code::Stale)));
+        let other = f.station.answer("other", id, WebAnswer::Yes);
+        assert_eq!(other, Err(ApiError::new(Code::OtherTab)));
+        let wrong = f.station.answer("tab", id, WebAnswer::Choice(1));
+        assert_eq!(wrong, Err(ApiError::new(Code::BadRequest)));
+        assert_eq!(f.station.screen.id, id);
     }
 }
