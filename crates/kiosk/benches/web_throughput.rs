@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 mod soak_support;
 use soak_support::{full_reset, kind, KioskProcess, SlotCard, Station};
 
-const AUTH_PIN: &str = "7391";
+const AUTH_PIN: &str = "0739";
 
 /// CPU seconds (user + system) a process has used so far, from /proc.
 fn cpu_secs(pid: u32) -> f64 {

@@ -32,10 +32,12 @@ use serde_json::{json, Value};
 mod soak_support;
 use soak_support::{kind, purpose, screen_id, secret, Counters, KioskProcess, SlotCard, Station};
 
-/// The user-authentication PIN: distinctive, so that finding it cannot be a false match.
-const AUTH_PIN: &str = "7391";
+/// The user-authentication PIN: a leading zero, so that finding it cannot be a false match (no
+/// JSON number, screen id, version or counter in any output is written with one; the four-digit
+/// run of a longer number or a hex string is not "standing alone").
+const AUTH_PIN: &str = "0739";
 /// Wrong user-authentication PINs the sessions try: as distinctive.
-const WRONG_AUTH: [&str; 3] = ["8264", "5820", "6047"];
+const WRONG_AUTH: [&str; 3] = ["0826", "0582", "0604"];
 /// Limits of the two PINs.
 const AUTH_LIMIT: u8 = 3;
 const SIG_LIMIT: u8 = 5;
@@ -565,12 +567,6 @@ fn soak_sessions_keep_the_model_counters_and_leak_no_secret() {
         card.commands(),
         blocked_ex.iter().collect::<std::collections::BTreeSet<_>>()
     );
-    for e in &blocked_ex {
-        assert_eq!(
-            *e, 25,
-            "the web reset of a blocked signature password: {blocked_ex:?}"
-        );
-    }
     if n >= 500 {
         assert!(
             rss_end * 10 <= rss_tenth * 11,
@@ -578,19 +574,28 @@ fn soak_sessions_keep_the_model_counters_and_leak_no_secret() {
              sessions, {rss_end} KiB after {n}"
         );
     }
+    for e in &blocked_ex {
+        assert_eq!(
+            *e, 25,
+            "the web reset of a blocked signature password: {blocked_ex:?}"
+        );
+    }
 }
 
 #[test]
 fn leak_check_finds_pins_standing_alone_and_only_those() {
     // A PIN in JSON, in a line of output, at either end.
-    assert_eq!(leaks(r#"{"value":"7391"}"#), vec!["7391"]);
-    assert_eq!(leaks("pin 8264\n"), vec!["8264"]);
-    assert_eq!(leaks("6047"), vec!["6047"]);
+    assert_eq!(leaks(r#"{"value":"0739"}"#), vec!["0739"]);
+    assert_eq!(leaks("pin 0826\n"), vec!["0826"]);
+    assert_eq!(leaks("0604"), vec!["0604"]);
+    // Numbers are never written with a leading zero: a screen id or version of the same digits
+    // is not the PIN (a false match of the first version of this test, at screen id 6047).
+    assert!(leaks(r#"{"id":604,"version":739,"after=826"}"#).is_empty());
     // Inside a longer number or a hex token it is not a PIN.
-    assert!(leaks(r#"{"version":173910,"tab":"ab7391cd","token":"5820ff"}"#).is_empty());
+    assert!(leaks(r#"{"version":107391,"tab":"ab0739cd","token":"0582ff"}"#).is_empty());
     // Every signature password and invalid entry of the run holds SOAK, in any case.
     assert_eq!(leaks("new: Soak0042"), vec!["SOAK…"]);
-    assert_eq!(leaks("SOAK0001 and 7391."), vec!["SOAK…", "7391"]);
+    assert_eq!(leaks("SOAK0001 and 0739."), vec!["SOAK…", "0739"]);
 }
 
 #[test]
