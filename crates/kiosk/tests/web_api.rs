@@ -862,3 +862,56 @@ fn garbage_requests_do_not_bring_the_server_down() {
     h.push(("X-Kiosk-Token", &t));
     assert_eq!(k.send("GET", "/station/0/api/state", &h, b"").status, 431);
 }
+
+#[test]
+fn an_ipv6_loopback_listen_takes_its_own_host() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("SKIP: no IPv6 loopback on this machine");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_myna-kiosk"))
+        .args([
+            "--web",
+            "--listen",
+            "[::1]:0",
+            "--lang",
+            "en",
+            "--sim-state",
+        ])
+        .arg(dir.path().join("card.json"))
+        .arg("--audit")
+        .arg(dir.path().join("audit"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Only the first line is read, then the pipe closed (as `| head -1` would): the server
+    // goes on (it used to stop at the next line, and reset the connections waiting).
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "still serving");
+    let rest = line.trim_end().strip_prefix("http://[::1]:").unwrap();
+    let (port, token) = rest.split_once("/?token=").unwrap();
+    let get = |host: &str| {
+        let mut s = TcpStream::connect(format!("[::1]:{port}")).unwrap();
+        write!(
+            s,
+            "GET /api/stations HTTP/1.1\r\nHost: {host}\r\nX-Kiosk-Token: {token}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        parse(&out).status
+    };
+    let statuses = [
+        get(&format!("[::1]:{port}")),
+        get(&format!("localhost:{port}")),
+        get(&format!("127.0.0.1:{port}")),
+    ];
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(statuses, [200, 200, 421]);
+}

@@ -445,7 +445,21 @@ pub fn serve(options: Options, out: &mut dyn Write) -> Result<(), WebError> {
         let setup2 = Arc::clone(&setup);
         std::thread::Builder::new()
             .name(format!("station {i}"))
-            .spawn(move || Station::new(s2, setup2).run(rx))
+            .spawn(move || loop {
+                // A bug must not take a station down for good: it starts again from its start
+                // screen (the flow in progress is lost, and its card unpowered as it is
+                // dropped).
+                let run = std::panic::AssertUnwindSafe(|| {
+                    Station::new(Arc::clone(&s2), Arc::clone(&setup2)).run(&rx)
+                });
+                match std::panic::catch_unwind(run) {
+                    Ok(()) => return,
+                    Err(_) => {
+                        eprintln!("myna-kiosk: station {i} failed and starts again");
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                }
+            })
             .map_err(|e| WebError::Bind(e.to_string()))?;
         senders.push((name.clone(), tx));
         stations.push(shared);
@@ -462,7 +476,9 @@ pub fn serve(options: Options, out: &mut dyn Write) -> Result<(), WebError> {
     };
     line(out, format!("{base}/?token={}", token.as_str()))?;
     for s in &stations {
-        line(
+        // Only the first line is needed: a reader that stops after it (`| head -1`) does not
+        // stop the server.
+        let _ = line(
             out,
             format!(
                 "station {}: {} {base}/station/{}/?token={}",
@@ -471,7 +487,7 @@ pub fn serve(options: Options, out: &mut dyn Write) -> Result<(), WebError> {
                 s.index,
                 token.as_str()
             ),
-        )?;
+        );
     }
     let app = Arc::new(App {
         token,
@@ -491,16 +507,26 @@ pub fn serve(options: Options, out: &mut dyn Write) -> Result<(), WebError> {
         }
         let app2 = Arc::clone(&app);
         let spawned = std::thread::Builder::new().spawn(move || {
+            // Counted out however the thread ends (a panic included).
+            let _slot = Active(&app2.active);
             if let Some(req) = http::read_request(stream, MAX_BODY) {
                 route(&app2, req);
             }
-            app2.active.fetch_sub(1, Ordering::SeqCst);
         });
         if spawned.is_err() {
             app.active.fetch_sub(1, Ordering::SeqCst);
         }
     }
     Ok(())
+}
+
+/// One request thread, counted in [`App::active`] until dropped.
+struct Active<'a>(&'a AtomicUsize);
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The stations of real readers.

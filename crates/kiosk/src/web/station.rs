@@ -329,7 +329,7 @@ impl Station {
     }
 
     /// Runs the station until its channel closes.
-    pub(crate) fn run(mut self, rx: Receiver<Cmd>) {
+    pub(crate) fn run(mut self, rx: &Receiver<Cmd>) {
         loop {
             let cmd = match self.deadline {
                 Some(d) => match rx.recv_timeout(d.saturating_duration_since(Instant::now())) {

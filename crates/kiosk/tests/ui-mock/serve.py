@@ -16,6 +16,11 @@ Stations:
   /station/N/   N >= 1: one fixed screen each (every screen kind, ja and en with the language
                 button): listed at / and by GET /api/stations.
 
+With `--upstream URL` (the first line `myna-kiosk --web` prints, token included) the mock serves
+the page's assets from this source tree and forwards every API request to that real server (with
+the token as `X-Kiosk-Token` and the server's own `Origin`): the page under work against the real
+flow, without rebuilding the binary.
+
 The texts are the kiosk's and the library's (crates/kiosk/src/text.rs, flow.rs; src/pin.rs,
 src/policy.rs), copied by hand: the real server is the reference. This is a development tool,
 not a test of the server.
@@ -24,6 +29,8 @@ not a test of the server.
 import argparse
 import json
 import secrets
+import urllib.error
+import urllib.request
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -84,8 +91,18 @@ def state_text(lang, left, limit):
     return f"残り{left}回（上限{limit}回）" if lang == "ja" else f"{left} of {limit} tries left"
 
 
+def status_text(lang, kind, left):
+    s = state_text(lang, left, LIMIT[kind])
+    if kind != "residence":
+        return s
+    # the residence PIN: one counter in each of its two applications
+    if lang == "ja":
+        return f"住基AP: {s}、共通カードAP: {s}"
+    return f"{s} (住基AP), {s} (共通カードAP)"
+
+
 def status_lines(lang, tries):
-    return [f"  {i + 1}. {L(lang, PIN[k])}: {state_text(lang, tries[k], LIMIT[k])}"
+    return [f"  {i + 1}. {L(lang, PIN[k])}: {status_text(lang, k, tries[k])}"
             for i, k in enumerate(KINDS)]
 
 
@@ -96,9 +113,14 @@ def other_of(kind):
 def possible_lines(lang, other):
     if lang == "ja":
         return [f"{KIOSK[0]}で再設定できます。必要なもの:", "  - マイナンバーカード",
-                f"  - {PIN[other][0]}（ロックされていないこと。間違えると、その暗証番号の残り回数が1回減ります）"]
+                "  - カードに署名用と利用者証明用の電子証明書が両方とも設定されていること",
+                f"  - {PIN[other][0]}（ロックされていないこと。間違えると、その暗証番号の残り回数が1回減ります）",
+                "  - カードを読み取れるNFC対応スマートフォンとJPKI暗証番号リセットアプリ（カードの顔写真との顔照合）"]
     return [f"Possible at {KIOSK[1]}. You need:", "  - the My Number Card",
-            f"  - the {PIN[other][1]}, known and not blocked (a wrong value costs one of its tries)"]
+            "  - both certificates (signature and user authentication) set on the card",
+            f"  - the {PIN[other][1]}, known and not blocked (a wrong value costs one of its tries)",
+            "  - an NFC smartphone that reads the card, with the JPKI reset app "
+            "(JPKI暗証番号リセットアプリ; face match against the card's photo)"]
 
 
 def not_possible_lines(lang, kind):
@@ -175,7 +197,7 @@ TITLE = ("マイナンバーカード 暗証番号の再設定", "My Number Card
 
 
 def start_lines(lang, reader):
-    return [L(lang, ("端末: ", "Terminal: ")) + "stand-in kiosk terminal (not the real issuer protocol)",
+    return [L(lang, ("端末: ", "Terminal: ")) + "stand-in self-service kiosk terminal (not the real issuer protocol)",
             L(lang, ("場所: ", "Place: ")) + L(lang, KIOSK),
             L(lang, ("カード: ", "Card: ")) + reader]
 
@@ -413,7 +435,7 @@ class Station:
             o = other_of(self.kind)
             if t == "yes":
                 self.step = "other"
-                self.lines = [(lambda i: (lambda l: possible_lines(l, o)[i]))(i) for i in range(3)]
+                self.lines = [(lambda i: (lambda l: possible_lines(l, o)[i]))(i) for i in range(5)]
                 if self.tries[o] == 1:
                     self.lines.append(lambda l: last_try_line(o, l))
             else:
@@ -596,6 +618,25 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return None
 
+    def forward(self, body=None):
+        """Sends this API request on to the real server (--upstream); its reply back as it is."""
+        up = self.server.upstream
+        headers = {"X-Kiosk-Token": up["token"]}
+        if body is not None:
+            headers["Content-Type"] = self.headers.get("Content-Type", "")
+            headers["Origin"] = up["origin"]
+        req = urllib.request.Request(up["origin"] + self.path, data=body, method=self.command,
+                                     headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=45) as r:
+                status, data, ctype = r.status, r.read(), r.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as e:
+            status, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "")
+        except OSError:
+            self.send(502, "upstream unreachable\n", "text/plain; charset=utf-8")
+            return
+        self.send(status, data, ctype or "application/json")
+
     def do_GET(self):
         u = urlsplit(self.path)
         q = parse_qs(u.query)
@@ -616,6 +657,9 @@ class Handler(BaseHTTPRequestHandler):
         if path in ("/assets/app.js", "/assets/app.css"):
             ctype = "text/javascript; charset=utf-8" if path.endswith(".js") else "text/css; charset=utf-8"
             self.send(200, (ASSETS / path.rsplit("/", 1)[1]).read_bytes(), ctype)
+            return
+        if self.server.upstream and (path == "/api/stations" or "/api/" in path):
+            self.forward()
             return
         if path == "/api/stations":
             self.json(200, [{"station": s.number, "reader": s.reader, "url": f"/station/{s.number}/"}
@@ -671,11 +715,14 @@ class Handler(BaseHTTPRequestHandler):
         if not (len(parts) == 4 and parts[0] == "station" and parts[2] == "api"):
             self.error("not_found")
             return
-        st = self.station(parts)
+        st = self.station(parts) if not self.server.upstream else STATIONS[0]
         if st is None or not isinstance(body, dict):
             self.error("not_found" if st is None else "bad_request")
             return
         what = parts[3]
+        if self.server.upstream:
+            self.forward(json.dumps(body).encode())
+            return
         with st.cond:
             if what == "claim":
                 st.tab = secrets.token_hex(16)
@@ -725,9 +772,15 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, default=8788)
+    ap.add_argument("--upstream", default=None,
+                    help="a real myna-kiosk --web to forward the API to: its first line, http://127.0.0.1:PORT/?token=T")
     args = ap.parse_args()
     build_stations()
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    srv.upstream = None
+    if args.upstream:
+        u = urlsplit(args.upstream)
+        srv.upstream = {"origin": f"{u.scheme}://{u.netloc}", "token": parse_qs(u.query)["token"][0]}
     srv.daemon_threads = True
     print(f"http://127.0.0.1:{srv.server_port}/?token={TOKEN}", flush=True)
     for s in STATIONS:

@@ -4,8 +4,11 @@
 no horizontal overflow, no element wider than its box, every button at least 48 px high and
 pad keys at least 64x64.
 
-    python3 crates/kiosk/tests/ui-mock/serve.py &            # the mock, port 8788
-    python3 crates/kiosk/tests/ui-mock/shoot.py [--out /tmp/ui-shots] [--only NAME]
+    python3 crates/kiosk/tests/ui-mock/shoot.py [--out /tmp/ui-shots] [--only NAME] [--walk]
+                                                [--mock http://127.0.0.1:8788]
+
+(it starts its own mock on a free port unless --mock names one already running). Without chromium
+or chromedriver it skips loudly (exit 0), or fails with CI=true.
 
 Writes OUT/<station-name>-<lang>-<WxH>.png and prints one line per problem found (exit 1 if any).
 """
@@ -13,6 +16,8 @@ Writes OUT/<station-name>-<lang>-<WxH>.png and prints one line per problem found
 import argparse
 import base64
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -41,6 +46,13 @@ for (const b of document.querySelectorAll('button')) {
   if (r.height < 48) out.push('button too small: ' + (b.id || b.dataset.key || b.dataset.answer || b.dataset.choice) + ' ' + r.width + 'x' + r.height);
   if (b.dataset.key && (r.height < 64 || r.width < 64)) out.push('key too small: ' + b.dataset.key + ' ' + r.width + 'x' + r.height);
 }
+for (const e of document.querySelectorAll('body *')) {
+  if (!e.offsetParent) continue;
+  const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  const px = parseFloat(getComputedStyle(e).fontSize);
+  if (own && px < 20) out.push('text under 20 px: ' + e.tagName + '.' + e.className + ' ' + px);
+  if (e.tagName === 'H1' && own && px < 28) out.push('heading under 28 px: ' + px);
+}
 if (!document.getElementById('screen').hasAttribute('data-multiple') && document.body.scrollHeight > window.innerHeight + 1) out.push('page scrolls down: ' + document.body.scrollHeight + ' > ' + window.innerHeight);
 return out;
 """
@@ -59,7 +71,7 @@ class Driver:
         self.base = f"http://127.0.0.1:{port}"
         caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                     "--window-size=1280,800", "--lang=ja"]}}}}
+                     "--window-size=1280,800", "--lang=ja"]}, "goog:loggingPrefs": {"browser": "ALL"}}}}
         self.sid = self.call("POST", "/session", caps)["sessionId"]
 
     def call(self, method, path, body=None):
@@ -88,6 +100,14 @@ class Driver:
                 return True
             time.sleep(0.1)
         return False
+
+    def console(self):
+        """The browser's console since the last call: CSP violations and script errors land here."""
+        try:
+            return [e["message"] for e in self.s("POST", "/se/log", {"type": "browser"})
+                    if e.get("level") in ("SEVERE", "WARNING") and "favicon.ico" not in e["message"]]
+        except Exception as e:  # a chromedriver without the log endpoint
+            return [f"(no console log: {e})"]
 
     def quit(self):
         try:
@@ -231,7 +251,8 @@ def walk(d, mock, out):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mock", default="http://127.0.0.1:8788")
+    ap.add_argument("--mock", default=None,
+                    help="the mock's base URL (default: start serve.py on a free port)")
     ap.add_argument("--out", default="/tmp/ui-shots")
     ap.add_argument("--only", default=None, help="a substring of the station names to shoot")
     ap.add_argument("--walk", action="store_true", help="only the walk-through on station 0")
@@ -239,6 +260,17 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        msg = "SKIPPED: chromium or chromedriver is missing (apt-get install chromium chromium-driver)"
+        print(msg, file=sys.stderr)
+        sys.exit(1 if os.environ.get("CI") == "true" else 0)
+    mock = None
+    if args.mock is None:
+        mport = free_port()
+        mock = subprocess.Popen([sys.executable, str(Path(__file__).with_name("serve.py")),
+                                 "--port", str(mport)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        mock.stdout.readline()  # its first line: it serves
+        args.mock = f"http://127.0.0.1:{mport}"
     port = free_port()
     cd = subprocess.Popen(["chromedriver", f"--port={port}"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
@@ -247,7 +279,8 @@ def main():
         time.sleep(0.5)
         d = Driver(port)
         d.s("POST", "/url", {"url": f"{args.mock}/?token={TOKEN}"})
-        for p in walk(d, args.mock, out):
+        for p in walk(d, args.mock, out) + [m for m in d.console()
+                                             if "Failed to load resource" not in m]:
             problems += 1
             print(p)
         if args.walk:
@@ -274,7 +307,7 @@ def main():
                     png = base64.b64decode(d.s("GET", "/screenshot"))
                     f = out / f"{name}-{lang}-{w}x{h}.png"
                     f.write_bytes(png)
-                    for p in d.js(CHECK_JS):
+                    for p in d.js(CHECK_JS) + d.console():
                         problems += 1
                         print(f"{f.name}: {p}")
             # back to Japanese for the next run
@@ -287,6 +320,9 @@ def main():
     finally:
         cd.terminate()
         cd.wait()
+        if mock is not None:
+            mock.terminate()
+            mock.wait()
     print(f"{problems} problem(s); screenshots in {out}")
     sys.exit(1 if problems else 0)
 

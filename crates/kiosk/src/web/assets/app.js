@@ -81,6 +81,7 @@
   var selected = {};           // multiple-choice menu: number -> true
   var sending = null;          // the screen id of the answer in flight, or null
   var lang = document.documentElement.lang === 'en' ? 'en' : 'ja';
+  var pollFailed = false;      // the error shown came from the poll (cleared when it works)
 
   function $(id) { return document.getElementById(id); }
   function ui() { return UI[lang] || UI.ja; }
@@ -194,11 +195,13 @@
         if (r.status === 200 && isState(r.data)) {
           setConnected(true);
           delay = 0;
+          if (pollFailed) { pollFailed = false; showError(''); }
           // A version below the one asked after: the server started again. Take it.
           apply(r.data, after !== null && r.data.version < after);
           continue;
         }
         setConnected(true);
+        pollFailed = true;
         showError(serverMessage(r));
       } catch (e) {
         setConnected(false);
@@ -398,7 +401,11 @@
     var stage = Math.max(0, Math.min(p.stage, p.of));
     box.setAttribute('data-stage', String(p.stage));
     box.setAttribute('data-of', String(p.of));
-    box.setAttribute('aria-label', ui().progress(p.stage, p.of));
+    box.setAttribute('role', 'progressbar');
+    box.setAttribute('aria-valuemin', '1');
+    box.setAttribute('aria-valuemax', String(p.of));
+    box.setAttribute('aria-valuenow', String(p.stage));
+    box.setAttribute('aria-valuetext', ui().progress(p.stage, p.of));
     var steps = box.querySelector('.progress-steps');
     steps.textContent = '';
     for (var i = 1; i <= Math.min(p.of, 20); i++) {
@@ -641,6 +648,8 @@
     document.addEventListener('keydown', onKey);
     // Forget the entry when the page is hidden or left.
     window.addEventListener('pagehide', function () { wipeEntry(); });
+    // A long press on a touch screen opens no menu.
+    document.addEventListener('contextmenu', function (ev) { ev.preventDefault(); });
     if (!m) {
       showError(ui().noStation);
       return;
@@ -650,6 +659,8 @@
     $('lang').textContent = ui().other;
     claim();
     pollLoop();
+    // Nothing after a moment: say that the page is connecting.
+    setTimeout(function () { if (!current) { setConnected(false); } }, 1500);
   }
 
   if (document.readyState === 'loading') {
