@@ -366,6 +366,7 @@ fn kiosk_cmd(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn soak_sessions_keep_the_model_counters_and_leak_no_secret() {
+    let _serial = soak_support::serial();
     if !soak_support::stack_or_skip("the kiosk soak test") {
         return;
     }
@@ -615,6 +616,7 @@ fn status_lines_give_the_counters() {
 /// card monitor's own probe when the card is inserted: 26 commands in all.
 #[test]
 fn web_reset_of_a_blocked_password_audits_25_exchanges_through_pcscd() {
+    let _serial = soak_support::serial();
     if !soak_support::stack_or_skip("the kiosk exchange count through pcscd") {
         return;
     }

@@ -22,6 +22,13 @@ use serde_json::{json, Value};
 #[path = "../../../cli/tests/e2e_support/mod.rs"]
 pub mod e2e_support;
 
+/// One test at a time in this process: they share vpcd's slots (other processes: run them
+/// under `flock /tmp/vpcd.lock`).
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Whether pcscd with vpcd's two readers is there. Without it the caller skips loudly, unless
 /// `CI=true`, where a missing stack fails.
 pub fn stack_or_skip(what: &str) -> bool {
