@@ -249,5 +249,7 @@ pub fn markdown(r: &Report) -> String {
 
     let _ = writeln!(s, "## The time model\n\n{}", timing::describe());
     s.push_str(&super::mfsm::markdown(&r.mf_sm));
+    // The kiosk appliance's soak and throughput figures, measured by hand through pcscd.
+    s.push_str(include_str!("kiosk.md"));
     s
 }
